@@ -1,0 +1,34 @@
+"""srcgrad: automatic differentiation of Python and NumPy code by source transformation.
+
+`srcgrad.grad(f)` reads `f`'s source, writes a new Python function that computes the gradient
+(the chain rule applied statement by statement in reverse order), compiles it, and lets you
+read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py:FUNC`.
+"""
+
+from . import rules as _rules  # registers the derivative rules
+from .api import Gradient, grad, show, value_and_grad
+from .errors import (
+    InternalError,
+    NonScalarOutputError,
+    NoRuleError,
+    SourceUnavailableError,
+    SrcgradError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Gradient",
+    "InternalError",
+    "NoRuleError",
+    "NonScalarOutputError",
+    "SourceUnavailableError",
+    "SrcgradError",
+    "UnsupportedSyntaxError",
+    "WrtError",
+    "grad",
+    "show",
+    "value_and_grad",
+]

@@ -1,0 +1,29 @@
+"""Analyse stage, activity: which variables get an adjoint.
+
+A variable is active when it depends on a `wrt` input (varied) and the output depends on it
+(useful): PyTorch's contagious `requires_grad`, decided once from the code instead of at every
+operation. Non-differentiable operations (comparisons, `.shape`, `np.floor`) stop the contagion.
+"""
+
+from __future__ import annotations
+
+from .core import COPY, INERT, Operation
+from .rules.registry import is_nondifferentiable
+
+
+def _passes_derivative(op: Operation) -> bool:
+    if op.kind == INERT:
+        return False
+    return not (op.kind != COPY and op.key is not None and is_nondifferentiable(op.key))
+
+
+def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:
+    varied = set(wrt)
+    for op in ops:
+        if _passes_derivative(op) and op.names() & varied:
+            varied.add(op.target)
+    useful = {output}
+    for op in reversed(ops):
+        if op.target in useful and _passes_derivative(op):
+            useful |= op.names()
+    return varied & useful

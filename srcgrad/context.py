@@ -1,0 +1,46 @@
+"""What every stage after reading shares about one transformation: names, objects, options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+import numpy
+
+from . import nodes
+from .errors import Origin
+from .naming import Names, Support
+from .reading import MISSING, Parsed
+
+
+@dataclass
+class Context:
+    parsed: Parsed
+    names: Names
+    support: Support
+    local_names: set[str]
+    shapes: dict[str, tuple | None] = field(default_factory=dict)
+    wrt_is_tuple: bool = False
+
+    @classmethod
+    def of(cls, parsed: Parsed) -> Context:
+        tree = parsed.tree
+        mentioned = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        local = nodes.names_stored(tree)
+        names = Names(mentioned, parsed.namespace.globals)
+        support = Support(names, parsed.namespace, local)
+        return cls(parsed, names, support, local)
+
+    def resolve(self, node: gast.expr) -> object:
+        """The object a name or attribute chain denotes, or MISSING for the function's values."""
+        return self.parsed.namespace.resolve(node, self.local_names)
+
+    def is_global_reference(self, node: gast.expr) -> bool:
+        return self.resolve(node) is not MISSING
+
+    def origin(self, node: gast.AST) -> Origin:
+        return self.parsed.origin(node)
+
+    def numpy_name(self, function: str) -> gast.expr:
+        """`np.<function>` spelled with the user's own alias of numpy when there is one."""
+        return nodes.dotted(f"{self.support.name_for(numpy, 'np')}.{function}")

@@ -1,0 +1,83 @@
+"""The core language, read: each normalized statement as one `Operation` on named operands.
+
+`operation(stmt, ctx)` tells what a statement `target = <one operation>` computes: the object
+whose derivative rule applies (`operator.mul` for `*`, `numpy.exp` for `np.exp(...)`, looked up
+by identity), its positional and keyword operands, and whether it is a copy, a non-differentiable
+operation, or something with no rule at all.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+import gast
+
+from . import nodes
+from .reading import MISSING
+
+BINARY = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
+# attributes of an array that carry no derivative
+INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+
+COPY = "copy"  # target = name or constant
+CALL = "call"  # target = a function of the operands, with a rule looked up by `key`
+INERT = "inert"  # comparisons, .shape and friends: no derivative, by nature
+UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
+
+
+@dataclass
+class Operation:
+    target: str
+    kind: str
+    key: object = None
+    args: list[gast.expr] = field(default_factory=list)
+    keywords: dict[str, gast.expr] = field(default_factory=dict)
+    description: str = ""
+
+    def operands(self) -> list[gast.expr]:
+        return [*self.args, *self.keywords.values()]
+
+    def names(self) -> set[str]:
+        found: set[str] = set()
+        for node in self.operands():
+            found |= nodes.names_read(node)
+        return found
+
+
+def operation(stmt: gast.Assign, ctx) -> Operation:
+    target = stmt.targets[0].id
+    value = stmt.value
+    if isinstance(value, (gast.Name, gast.Constant)) or (
+        isinstance(value, gast.Attribute) and ctx.is_global_reference(value)
+    ):
+        return Operation(target, COPY, args=[value])
+    if isinstance(value, gast.BinOp):
+        return Operation(target, CALL, BINARY[type(value.op)], [value.left, value.right])
+    if isinstance(value, gast.UnaryOp):
+        key = UNARY[type(value.op)]
+        kind = INERT if key is operator.not_ else CALL
+        return Operation(target, kind, key, [value.operand])
+    if isinstance(value, gast.Subscript):
+        index = nodes.index_value(value.slice)
+        return Operation(target, CALL, operator.getitem, [value.value, index])
+    if isinstance(value, gast.Compare):
+        return Operation(target, INERT, args=[value.left, *value.comparators])
+    if isinstance(value, gast.Attribute):
+        kind = INERT if value.attr in INERT_ATTRIBUTES else UNKNOWN
+        return Operation(target, kind, args=[value.value], description=f".{value.attr}")
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return Operation(target, UNKNOWN, args=list(value.elts), description="a container")
+    if isinstance(value, gast.Call):
+        key = ctx.resolve(value.func)
+        keywords = {kw.arg: kw.value for kw in value.keywords}
+        spelled = gast.unparse(value.func).strip()
+        if key is MISSING:
+            return Operation(target, UNKNOWN, None, list(value.args), keywords, spelled)
+        return Operation(target, CALL, key, list(value.args), keywords, spelled)
+    return Operation(target, UNKNOWN, description=type(value).__name__)

@@ -1,0 +1,143 @@
+"""Fence stage: reject, before any other work, every construct srcgrad does not differentiate.
+
+Guarantees: after `check`, the function uses only the statements and expressions listed in
+`STATEMENTS` and `EXPRESSIONS` below; anything else raised `UnsupportedSyntaxError` naming the
+user's `file:line:col`, the construct, and what to write instead when there is something.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+from .reading import Parsed
+
+STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Pass, gast.Assert)
+EXPRESSIONS = (
+    gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute,
+    gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare, gast.keyword,
+)
+CONTEXTS = (gast.Load, gast.Store, gast.Param, gast.Del)
+OPERATORS = (
+    gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
+    gast.USub, gast.UAdd, gast.Not,
+    gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is, gast.IsNot, gast.In,
+    gast.NotIn,
+)
+
+# What to call a construct in a message, and what to do instead.
+DESCRIPTIONS: dict[type, tuple[str, str]] = {
+    gast.If: ("an 'if' statement", "control flow is not supported yet; use np.where for a "
+              "piecewise value"),
+    gast.For: ("a 'for' loop", "control flow is not supported yet"),
+    gast.While: ("a 'while' loop", "control flow is not supported yet"),
+    gast.Break: ("'break'", "control flow is not supported yet"),
+    gast.Continue: ("'continue'", "control flow is not supported yet"),
+    gast.IfExp: ("a conditional expression", "use np.where(condition, a, b)"),
+    gast.BoolOp: ("'and'/'or'", "use np.logical_and / np.logical_or on arrays"),
+    gast.Try: ("a 'try' statement", "move the error handling outside the differentiated function"),
+    gast.With: ("a 'with' statement", ""),
+    gast.Raise: ("a 'raise' statement", "check the inputs before calling the gradient"),
+    gast.Global: ("a 'global' declaration", "pass the value as an argument and return it"),
+    gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return it"),
+    gast.Delete: ("a 'del' statement", ""),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.ClassDef: ("a class definition inside the function", "define it at module level"),
+    gast.FunctionDef: ("a function definition inside the function", "define it at module level"),
+    gast.AsyncFunctionDef: ("an async function", ""),
+    gast.Lambda: ("a lambda inside the function", "define a function at module level"),
+    gast.ListComp: ("a list comprehension", "use a NumPy expression on whole arrays"),
+    gast.SetComp: ("a set comprehension", ""),
+    gast.DictComp: ("a dict comprehension", ""),
+    gast.GeneratorExp: ("a generator expression", "use a NumPy expression on whole arrays"),
+    gast.Dict: ("a dict display", ""),
+    gast.Set: ("a set display", ""),
+    gast.Yield: ("'yield'", "a generator cannot be differentiated; return a value"),
+    gast.YieldFrom: ("'yield from'", "a generator cannot be differentiated; return a value"),
+    gast.Await: ("'await'", ""),
+    gast.NamedExpr: ("an assignment expression (:=)", "assign in a separate statement"),
+    gast.JoinedStr: ("an f-string", ""),
+    gast.Starred: ("a starred expression (*args)", "pass the arguments one by one"),
+    gast.Expr: ("an expression statement", "a statement whose value is discarded has no "
+                "effect on the gradient; assign its value or remove it"),
+    gast.BitAnd: ("the '&' operator", "use np.logical_and"),
+    gast.BitOr: ("the '|' operator", "use np.logical_or"),
+    gast.BitXor: ("the '^' operator", ""),
+    gast.LShift: ("the '<<' operator", ""),
+    gast.RShift: ("the '>>' operator", ""),
+    gast.Invert: ("the '~' operator", "use np.logical_not"),
+}
+
+
+def check(parsed: Parsed) -> None:
+    tree = parsed.tree
+    args = tree.args
+    if args.vararg is not None or args.kwarg is not None:
+        star = args.vararg or args.kwarg
+        _reject(parsed, star, "a '*args' or '**kwargs' parameter", "name every parameter")
+    if isinstance(tree, gast.AsyncFunctionDef):
+        _reject(parsed, tree, "an async function", "")
+    for stmt in tree.body:
+        _check_statement(parsed, stmt)
+
+
+def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+        return  # a docstring or a bare constant
+    if not isinstance(stmt, STATEMENTS):
+        _reject_node(parsed, stmt)
+    if isinstance(stmt, gast.Assign):
+        if len(stmt.targets) != 1:
+            _reject(parsed, stmt, "chained assignment (a = b = ...)", "assign one name at a time")
+        _check_target(parsed, stmt.targets[0], stmt.value)
+    if isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
+        _check_target(parsed, stmt.target, None)
+        if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
+            _reject(parsed, stmt, "an annotation without a value", "assign a value")
+    for child in gast.iter_child_nodes(stmt):
+        if isinstance(stmt, gast.AnnAssign) and child is stmt.annotation:
+            continue
+        _check_expression(parsed, child)
+
+
+def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) -> None:
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts):
+        if isinstance(value, gast.Tuple) and len(value.elts) == len(target.elts):
+            if not any(isinstance(e, gast.Starred) for e in value.elts):
+                return
+        _reject(parsed, target, "tuple unpacking of a value that is not a tuple display",
+                "unpack by indexing (a = t[0]; b = t[1]) — support for unpacking results "
+                "comes with containers")
+    if isinstance(target, (gast.Subscript, gast.Attribute)):
+        what = "assignment into an array element" if isinstance(target, gast.Subscript) else (
+            "assignment to an attribute")
+        _reject(parsed, target, what + " (in-place update)",
+                "build a new array instead (np.where, np.concatenate)")
+    _reject(parsed, target, f"assignment to {type(target).__name__}", "")
+
+
+def _check_expression(parsed: Parsed, node: gast.AST) -> None:
+    for child in gast.walk(node):
+        if isinstance(child, (gast.expr_context,)) or isinstance(child, OPERATORS):
+            continue
+        if isinstance(child, gast.Call):
+            for kw in child.keywords:
+                if kw.arg is None:
+                    _reject(parsed, child, "a '**kwargs' argument", "pass keywords one by one")
+        if not isinstance(child, EXPRESSIONS) and not isinstance(child, OPERATORS):
+            _reject_node(parsed, child, near=node)
+
+
+def _reject_node(parsed: Parsed, node: gast.AST, near: gast.AST | None = None) -> None:
+    description, hint = DESCRIPTIONS.get(
+        type(node), (f"the construct '{type(node).__name__}'", "")
+    )
+    _reject(parsed, node if hasattr(node, "lineno") else near, description, hint)
+
+
+def _reject(parsed: Parsed, node: gast.AST, what: str, hint: str) -> None:
+    origin = parsed.origin(node)
+    raise UnsupportedSyntaxError(f"{what} is not supported", origin, hint or None)

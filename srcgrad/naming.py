@@ -1,0 +1,85 @@
+"""Names in generated code: adjoints `dx`, tangents `x_dot`, temporaries `_t1`, never a collision.
+
+`Names` is built from every name the user's function mentions and every global of its module,
+and hands out fresh names that collide with none of them and with none it handed out before.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+
+
+class Names:
+    def __init__(self, taken: Iterable[str], module_globals: Iterable[str] = ()):
+        self.taken = set(taken)
+        self.module_globals = set(module_globals)
+        self._adjoints: dict[str, str] = {}
+        self._tangents: dict[str, str] = {}
+        self._temps = itertools.count(1)
+        self.generated: set[str] = set()  # names srcgrad made up: temporaries and adjoints
+
+    def is_free(self, name: str) -> bool:
+        return name not in self.taken and name not in self.module_globals
+
+    def fresh(self, base: str) -> str:
+        """`base` itself if free, else `base_1`, `base_2`, ... (a trailing `_` is kept as is)."""
+        candidate = base
+        counter = itertools.count(1)
+        while not self.is_free(candidate):
+            candidate = f"{base}_{next(counter)}"
+        self.taken.add(candidate)
+        return candidate
+
+    def temporary(self) -> str:
+        while True:
+            candidate = f"_t{next(self._temps)}"
+            if self.is_free(candidate):
+                self.taken.add(candidate)
+                self.generated.add(candidate)
+                return candidate
+
+    def adjoint(self, name: str) -> str:
+        """The adjoint of `x` is `dx`; `_t1`'s is `d_t1`."""
+        if name not in self._adjoints:
+            self._adjoints[name] = self.fresh(f"d{name}")
+            self.generated.add(self._adjoints[name])
+        return self._adjoints[name]
+
+    def adjoints(self) -> set[str]:
+        return set(self._adjoints.values())
+
+    def tangent(self, name: str) -> str:
+        if name not in self._tangents:
+            self._tangents[name] = self.fresh(f"{name}_dot")
+        return self._tangents[name]
+
+
+class Support:
+    """Names for the objects that generated code calls but the user's code did not name.
+
+    A rule that says `np.cos(x)` needs numpy in the generated code: the user's own alias is used
+    when their module has one (`xp.cos(x)`), else the rule's spelling if it is free, else a fresh
+    name. Objects that need a new name are handed to the loader in `injected`.
+    """
+
+    def __init__(self, names: Names, namespace, local_names: set[str]):
+        self.names = names
+        self.local_names = local_names
+        self.namespace = namespace  # what names denote for the user's function
+        self.injected: dict[str, object] = {}
+        self._chosen: dict[int, str] = {}
+
+    def name_for(self, obj: object, preferred: str) -> str:
+        key = id(obj)
+        if key in self._chosen:
+            return self._chosen[key]
+        aliases = [k for k, v in self.namespace.globals.items() if v is obj and k != preferred]
+        for candidate in (preferred, *sorted(aliases, key=len)):
+            if candidate not in self.local_names and self.namespace.lookup(candidate) is obj:
+                self._chosen[key] = candidate
+                return candidate
+        name = self.names.fresh(preferred)
+        self.injected[name] = obj
+        self._chosen[key] = name
+        return name

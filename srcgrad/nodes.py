@@ -1,0 +1,204 @@
+"""The one place where srcgrad builds `gast` nodes, and where statements carry their origin.
+
+Every other module asks this one for nodes, so a change in `gast`'s node fields is a change here.
+A statement's origin (the user's file, line and source text) travels on the statement as the
+attribute `srcgrad_origin`, set and read only through `stamp` and `origin_of`.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections.abc import Iterable, Sequence
+
+import gast
+
+from .errors import Origin
+
+_ORIGIN = "srcgrad_origin"
+_ADJOINT = "srcgrad_adjoint"  # set on statements of the reverse sweep: emit comments them
+
+
+def stamp(node: gast.AST, origin: Origin | None) -> gast.AST:
+    setattr(node, _ORIGIN, origin)
+    return node
+
+
+def origin_of(node: gast.AST) -> Origin | None:
+    return getattr(node, _ORIGIN, None)
+
+
+def mark_adjoint(stmt: gast.stmt) -> gast.stmt:
+    setattr(stmt, _ADJOINT, True)
+    return stmt
+
+
+def is_adjoint(stmt: gast.stmt) -> bool:
+    return getattr(stmt, _ADJOINT, False)
+
+
+def copy(node: gast.AST) -> gast.AST:
+    """A deep copy that keeps the origin stamps (they are shared, immutable values)."""
+    return _copy.deepcopy(node)
+
+
+def load(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def param(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Param(), annotation=None, type_comment=None)
+
+
+def const(value: object) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def attribute(value: gast.expr, attr: str) -> gast.Attribute:
+    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def dotted(path: str) -> gast.expr:
+    """`'np.linalg.norm'` as a load expression."""
+    first, *rest = path.split(".")
+    node: gast.expr = load(first)
+    for part in rest:
+        node = attribute(node, part)
+    return node
+
+
+def call(func: gast.expr, args: Sequence[gast.expr] = (), keywords: dict | None = None) -> gast.Call:
+    kws = [gast.keyword(arg=k, value=v) for k, v in (keywords or {}).items()]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def unary(op: gast.unaryop, operand: gast.expr) -> gast.UnaryOp:
+    return gast.UnaryOp(op=op, operand=operand)
+
+
+def add(left: gast.expr, right: gast.expr) -> gast.BinOp:
+    return binop(left, gast.Add(), right)
+
+
+def tuple_(elts: Iterable[gast.expr], ctx: gast.expr_context | None = None) -> gast.Tuple:
+    return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def subscript(value: gast.expr, index: gast.expr, store_ctx: bool = False) -> gast.Subscript:
+    ctx = gast.Store() if store_ctx else gast.Load()
+    return gast.Subscript(value=value, slice=index, ctx=ctx)
+
+
+def assign(target: str | gast.expr, value: gast.expr, origin: Origin | None = None) -> gast.Assign:
+    if isinstance(target, str):
+        target = store(target)
+    return stamp(gast.Assign(targets=[target], value=value, type_comment=None), origin)
+
+
+def expr_stmt(value: gast.expr, origin: Origin | None = None) -> gast.Expr:
+    return stamp(gast.Expr(value=value), origin)
+
+
+def ret(value: gast.expr | None, origin: Origin | None = None) -> gast.Return:
+    return stamp(gast.Return(value=value), origin)
+
+
+def raise_(exc: gast.expr, origin: Origin | None = None) -> gast.Raise:
+    return stamp(gast.Raise(exc=exc, cause=None), origin)
+
+
+def function_def(name: str, params: Sequence[str], body: list[gast.stmt]) -> gast.FunctionDef:
+    args = gast.arguments(
+        args=[param(p) for p in params],
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
+    return gast.FunctionDef(
+        name=name,
+        args=args,
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+
+
+def module(body: list[gast.stmt]) -> gast.Module:
+    return gast.Module(body=body, type_ignores=[])
+
+
+def with_store_ctx(node: gast.expr) -> gast.expr:
+    """The same target expression, with every context turned to `Store` where Python needs it."""
+    node = copy(node)
+    if isinstance(node, (gast.Name, gast.Subscript, gast.Attribute)):
+        node.ctx = gast.Store()
+    elif isinstance(node, (gast.Tuple, gast.List)):
+        node.ctx = gast.Store()
+        node.elts = [with_store_ctx(e) for e in node.elts]
+    return node
+
+
+def index_value(index: gast.expr) -> gast.expr:
+    """An index expression as an ordinary value: `1:3, None` becomes `(slice(1, 3, None), None)`.
+
+    Slices are only syntax inside brackets; passing an index to a helper needs its value.
+    """
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        return call(load("slice"), [copy(p) if p is not None else const(None) for p in parts])
+    if isinstance(index, gast.Tuple):
+        return tuple_(index_value(e) for e in index.elts)
+    return copy(index)
+
+
+def is_atom(node: gast.expr) -> bool:
+    """Names and constants: the operands of a core-language operation."""
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def names_read(node: gast.AST) -> set[str]:
+    return {
+        n.id
+        for n in gast.walk(node)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+    }
+
+
+def names_stored(node: gast.AST) -> set[str]:
+    return {
+        n.id
+        for n in gast.walk(node)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
+    }
+
+
+class Substitute(gast.NodeTransformer):
+    """Replace loaded names by expressions (copied at every use)."""
+
+    def __init__(self, mapping: dict[str, gast.expr]):
+        self.mapping = mapping
+
+    def visit_Name(self, node: gast.Name) -> gast.expr:
+        if isinstance(node.ctx, gast.Load) and node.id in self.mapping:
+            return copy(self.mapping[node.id])
+        if node.id in self.mapping and isinstance(self.mapping[node.id], gast.Name):
+            return gast.Name(
+                id=self.mapping[node.id].id, ctx=node.ctx, annotation=None, type_comment=None
+            )
+        return node
+
+
+def substitute(node: gast.AST, mapping: dict[str, gast.expr]) -> gast.AST:
+    return Substitute(mapping).visit(copy(node))

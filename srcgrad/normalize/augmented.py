@@ -1,0 +1,35 @@
+"""Plain assignments only: `x += y` becomes `x = x + y`, `x: float = v` becomes `x = v`.
+
+>>> from srcgrad.normalize.example import show
+>>> show(run, '''
+... def f(x, y):
+...     x *= y
+...     x += 1
+...     return x
+... ''')
+def f(x, y):
+    x = x * y
+    x = x + 1
+    return x
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import nodes
+
+
+class _Expand(gast.NodeTransformer):
+    def visit_AugAssign(self, node: gast.AugAssign) -> gast.Assign:
+        current = nodes.copy(node.target)
+        current.ctx = gast.Load()
+        value = nodes.binop(current, node.op, node.value)
+        return nodes.assign(node.target, value, nodes.origin_of(node))
+
+    def visit_AnnAssign(self, node: gast.AnnAssign) -> gast.Assign:
+        return nodes.assign(node.target, node.value, nodes.origin_of(node))
+
+
+def run(tree: gast.FunctionDef, ctx) -> None:
+    _Expand().visit(tree)

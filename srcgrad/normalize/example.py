@@ -1,0 +1,26 @@
+"""Run one normalization pass on source text and print the result (for the passes' doctests)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+
+import gast
+import numpy
+
+from .. import nodes
+from ..context import Context
+from ..errors import Origin
+from ..reading import Namespace, Parsed
+
+
+def show(run, source: str) -> None:
+    tree = gast.parse(textwrap.dedent(source)).body[0]
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno"):
+            nodes.stamp(node, Origin("example.py", node.lineno, node.col_offset, tree.name, ""))
+    namespace = Namespace({"np": numpy, "__builtins__": __builtins__})
+    ctx = Context.of(Parsed(fn=None, tree=tree, filename="example.py", namespace=namespace))
+    run(tree, ctx)
+    sys.stdout.write(ast.unparse(gast.gast_to_ast(gast.fix_missing_locations(tree))) + "\n")

@@ -1,0 +1,76 @@
+"""Array methods and `.T` as the NumPy functions they are: `x.sum(axis=0)` is `np.sum(x, axis=0)`.
+
+Only calls on the function's own values are rewritten (a module's `np.linalg.norm` is not a
+method call). Methods that take a shape as separate arguments get it as one tuple.
+
+>>> from srcgrad.normalize.example import show
+>>> show(run, '''
+... def f(x, w):
+...     h = x.dot(w).T
+...     return h.reshape(2, -1).sum(axis=0).mean()
+... ''')
+def f(x, w):
+    h = np.transpose(np.dot(x, w))
+    return np.mean(np.sum(np.reshape(h, (2, -1)), axis=0))
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import nodes
+
+# method name -> numpy function name, for `x.method(*args, **kwargs) == np.function(x, ...)`
+METHODS = {
+    name: name
+    for name in (
+        "sum mean prod max min std var cumsum cumprod argmax argmin argsort clip dot ravel "
+        "squeeze copy trace diagonal round conj conjugate any all nonzero repeat take "
+        "swapaxes ptp"
+    ).split()
+}
+METHODS["flatten"] = "ravel"
+SHAPE_METHODS = {"reshape": "reshape", "transpose": "transpose"}  # also take *shape
+ATTRIBUTES = {"T": "transpose"}
+
+
+class _Methods(gast.NodeTransformer):
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def _is_value(self, node: gast.expr) -> bool:
+        return not self.ctx.is_global_reference(node)
+
+    def visit_Call(self, node: gast.Call) -> gast.expr:
+        self.generic_visit(node)
+        func = node.func
+        if not isinstance(func, gast.Attribute) or not self._is_value(func.value):
+            return node
+        receiver, method, args = func.value, func.attr, node.args
+        if method in SHAPE_METHODS:
+            if len(args) > 1 or (len(args) == 1 and _is_int_constant(args[0])):
+                args = [nodes.tuple_(args)]
+            function = SHAPE_METHODS[method]
+        elif method in METHODS:
+            function = METHODS[method]
+        else:
+            return node
+        node.func = self.ctx.numpy_name(function)
+        node.args = [receiver, *args]
+        return node
+
+    def visit_Attribute(self, node: gast.Attribute) -> gast.expr:
+        self.generic_visit(node)
+        if node.attr in ATTRIBUTES and self._is_value(node.value):
+            return nodes.call(self.ctx.numpy_name(ATTRIBUTES[node.attr]), [node.value])
+        return node
+
+
+def _is_int_constant(node: gast.expr) -> bool:
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+    return isinstance(node, gast.Constant) and isinstance(node.value, int)
+
+
+def run(tree: gast.FunctionDef, ctx) -> None:
+    _Methods(ctx).visit(tree)

@@ -1,0 +1,59 @@
+"""The whole tool in one place: the stages a function goes through to become its gradient.
+
+    read ─► fence ─► normalize ─► analyse + reverse ─► optimize ─► emit ─► load
+
+Each stage is one module (normalize is a folder of one-pass modules) with one entry point.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+from dataclasses import dataclass
+
+from . import fence, reading
+from .context import Context
+from .emit import emit
+from .errors import InternalError, SrcgradError
+from .loading import load
+from .normalize import normalize
+from .optimize import optimize
+from .reverse import reverse
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generated function and its source text."""
+
+    function: types.FunctionType
+    source: str
+
+
+def gradient(
+    fn: types.FunctionType,
+    wrt: tuple[str, ...],
+    wrt_is_tuple: bool,
+    param_shapes: dict[str, tuple | None],
+    with_value: bool = False,
+) -> Generated:
+    parsed = reading.read(fn)
+    try:
+        fence.check(parsed)
+        ctx = Context.of(parsed)
+        ctx.wrt_is_tuple = wrt_is_tuple
+        normalize(ctx)
+        tree = reverse(ctx, list(wrt), param_shapes, with_value)
+        optimize(tree, ctx.names.generated, ctx.names.adjoints())
+        text = emit(tree)
+    except SrcgradError:
+        raise
+    except Exception as exc:  # a bug in srcgrad: say so, with the user's function
+        raise InternalError(
+            f"srcgrad failed while differentiating this function ({type(exc).__name__}: {exc})",
+            parsed.definition,
+            "this is a bug in srcgrad; please report it with the function's source",
+        ) from exc
+    what = "value and grad" if with_value else "grad"
+    where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
+    filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
+    return Generated(load(text, filename, parsed.fn, ctx.support.injected), text)

@@ -1,0 +1,170 @@
+"""Read stage: a function's source as a `gast.FunctionDef`, every statement stamped with its origin.
+
+Guarantees: the returned tree is the user's function alone (decorators dropped, a lambda turned
+into a one-line `def`), every statement carries an `Origin` with the real file name, the real
+line number and the statement's source text, and `Namespace` resolves the names the function
+reads to the objects they denote at transform time.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass, field
+
+import gast
+
+from . import nodes
+from .errors import Origin, SourceUnavailableError
+
+MISSING = object()
+
+
+@dataclass
+class Namespace:
+    """What the names a function reads denote: its globals, its closure cells, the builtins."""
+
+    globals: dict
+    closure: dict[str, types.CellType] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fn: types.FunctionType) -> Namespace:
+        cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        return cls(fn.__globals__, cells)
+
+    def lookup(self, name: str) -> object:
+        if name in self.closure:
+            try:
+                return self.closure[name].cell_contents
+            except ValueError:  # an empty cell: assigned later in the enclosing function
+                return MISSING
+        if name in self.globals:
+            return self.globals[name]
+        return getattr(builtins, name, MISSING)
+
+    def resolve(self, node: gast.expr, local_names: set[str]) -> object:
+        """The object a `Name` or attribute chain denotes, or MISSING for local values."""
+        if isinstance(node, gast.Name):
+            if node.id in local_names:
+                return MISSING
+            return self.lookup(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value, local_names)
+            if base is MISSING:
+                return MISSING
+            return getattr(base, node.attr, MISSING)
+        return MISSING
+
+
+@dataclass
+class Parsed:
+    """A function read from source, ready for the fence."""
+
+    fn: types.FunctionType
+    tree: gast.FunctionDef
+    filename: str
+    namespace: Namespace
+
+    @property
+    def name(self) -> str:
+        return self.tree.name
+
+    def origin(self, node: gast.AST) -> Origin:
+        return nodes.origin_of(node) or self.definition
+
+    @property
+    def definition(self) -> Origin:
+        return nodes.origin_of(self.tree)
+
+
+def read(fn: object) -> Parsed:
+    """Parse `fn`'s source and stamp every node that has a position with its origin."""
+    fn = plain_function(fn)
+    code = fn.__code__
+    filename = code.co_filename
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of '{fn.__qualname__}' (defined in {filename}): {exc}",
+            hint="srcgrad transforms source code: define the function in a .py file "
+            "(not at the interactive prompt or through exec) and pass that function.",
+        ) from None
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = _indent_removed(text, dedented)
+    module = gast.parse(dedented)
+    tree = _find_function(module, fn, filename, first_line)
+    file_lines = linecache.getlines(filename) or lines
+    line_offset = first_line - 1 if first_line > 0 else 0
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno") and getattr(node, "lineno", None) is not None:
+            lineno = node.lineno + line_offset
+            end = (node.end_lineno or node.lineno) + line_offset
+            source = " ".join(line.strip() for line in file_lines[lineno - 1 : end])
+            origin = Origin(filename, lineno, node.col_offset + indent, code.co_name, source)
+            nodes.stamp(node, origin)
+    if nodes.origin_of(tree) is None:
+        nodes.stamp(tree, Origin(filename, first_line, 0, code.co_name, lines[0].strip()))
+    return Parsed(fn, tree, filename, Namespace.of(fn))
+
+
+def plain_function(fn: object) -> types.FunctionType:
+    original = fn
+    fn = getattr(fn, "__srcgrad_function__", fn)  # a srcgrad-wrapped function
+    fn = inspect.unwrap(fn)
+    if isinstance(fn, types.MethodType):
+        what = f"the bound method '{fn.__qualname__}'"
+        hint = (
+            "pass the plain function (e.g. type(obj).method) and the instance as an argument"
+        )
+        raise SourceUnavailableError(f"cannot differentiate {what}", hint=hint)
+    if not isinstance(fn, types.FunctionType):
+        kind = type(original).__name__
+        hint = "srcgrad differentiates Python functions defined with 'def' (or a named lambda)"
+        if kind == "partial":
+            hint = "write a small 'def' that calls the function with the fixed arguments instead"
+        elif kind in ("builtin_function_or_method", "ufunc"):
+            hint = "a built-in or C function has no Python source; wrap it in a 'def'"
+        raise SourceUnavailableError(f"cannot read the source of {original!r} ({kind})", hint=hint)
+    return fn
+
+
+def _indent_removed(text: str, dedented: str) -> int:
+    return len(text.splitlines()[0]) - len(dedented.splitlines()[0])
+
+
+def definition_origin(fn: types.FunctionType) -> Origin:
+    """Where `fn` is defined, without reading its source."""
+    code = fn.__code__
+    line = linecache.getline(code.co_filename, code.co_firstlineno).strip()
+    return Origin(code.co_filename, code.co_firstlineno, 0, code.co_name, line)
+
+
+def _find_function(
+    module: gast.Module, fn: types.FunctionType, filename: str, first_line: int
+) -> gast.FunctionDef:
+    name = fn.__code__.co_name
+    for node in gast.walk(module):
+        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) and node.name == name:
+            node.decorator_list = []
+            return node
+    lambdas = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)]
+    if name == "<lambda>" and len(lambdas) == 1:
+        lam = lambdas[0]
+        body = [nodes.ret(lam.body)]
+        gast.copy_location(body[0], lam.body)
+        tree = gast.FunctionDef(
+            name="_lambda", args=lam.args, body=body, decorator_list=[], returns=None,
+            type_comment=None, type_params=[],
+        )
+        return gast.copy_location(tree, lam)
+    where = f"{filename}:{first_line}"
+    raise SourceUnavailableError(
+        f"{where}: cannot find the definition of '{fn.__qualname__}' in its source",
+        hint="a lambda must be the only lambda on its line and bound to a name "
+        "(f = lambda x: ...); otherwise write a 'def'.",
+    )

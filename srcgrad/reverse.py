@@ -1,0 +1,188 @@
+"""Reverse stage: the adjoint of a normalized function, statement by statement in reverse order.
+
+Guarantees: the result runs the forward sweep unchanged, seeds the output's adjoint with 1.0,
+then for each active statement, last first, emits what its derivative rule gives; the first
+contribution to an adjoint assigns it and later ones add to it (no zero-filled arrays). A
+broadcast operand's adjoint is summed back to its shape: with the exact `np.sum` where the
+shapes are known, with `unbroadcast` where they are not, and not at all where they agree.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import nodes, shapes as shape_analysis
+from .activity import active_names
+from .core import CALL, COPY, INERT, Operation, operation
+from .errors import InternalError, NoRuleError, NonScalarOutputError, Origin
+from .rules.registry import Rule, is_nondifferentiable, reverse_rule
+from . import runtime
+
+
+class _Sweep:
+    def __init__(self, ctx, active: set[str], shapes: dict):
+        self.ctx = ctx
+        self.active = active
+        self.shapes = shapes
+        self.out: list[gast.stmt] = []
+        self.defined: set[str] = set()
+        self.origin: Origin | None = None
+
+    def emit(self, stmt: gast.stmt) -> None:
+        self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
+
+    def contribute(self, name: str, value: gast.expr) -> None:
+        adjoint = self.ctx.names.adjoint(name)
+        if name in self.defined:
+            value = nodes.add(nodes.load(adjoint), value)
+        self.defined.add(name)
+        self.emit(nodes.assign(adjoint, value))
+
+    def statement(self, stmt: gast.Assign, op: Operation) -> None:
+        if op.target not in self.defined:
+            return
+        self.origin = nodes.origin_of(stmt)
+        g = nodes.load(self.ctx.names.adjoint(op.target))
+        if op.kind == COPY:
+            if self._is_active(op.args[0]):
+                self.contribute(op.args[0].id, g)
+            return
+        if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
+            return
+        rule = reverse_rule(op.key) if op.kind == CALL else None
+        if rule is None:
+            raise NoRuleError(
+                f"no derivative rule for {_describe(op)}",
+                self.origin,
+                "srcgrad differentiates the NumPy functions it has rules for; compute this "
+                "value outside the differentiated function if it does not depend on the "
+                "inputs you differentiate with respect to",
+            )
+        self.apply(rule, op, g)
+
+    def apply(self, rule: Rule, op: Operation, g: gast.expr) -> None:
+        try:
+            bound = rule.signature().bind(*op.args, **op.keywords)
+        except TypeError as exc:
+            raise NoRuleError(
+                f"the derivative rule for {_describe(op)} does not accept these arguments "
+                f"({exc})",
+                self.origin,
+            ) from None
+        mapping = {p: nodes.const(v) for p, v in rule.defaults.items()}
+        mapping.update(bound.arguments)
+        mapping["g"] = g
+        mapping["ans"] = nodes.load(op.target)
+        body, outputs = rule.instantiate(mapping, self.ctx)
+        wanted = [
+            (param, out)
+            for param, out in zip(rule.differentiable, outputs)
+            if out is not None and self._is_active(bound.arguments.get(param))
+        ]
+        if not wanted:
+            return
+        for stmt in body:
+            self.emit(stmt)
+        for param, value in wanted:
+            operand = bound.arguments[param]
+            if rule.broadcasting:
+                value = self.sum_to_shape(value, operand, op.target)
+            self.contribute(operand.id, value)
+
+    def _is_active(self, node: gast.expr | None) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def sum_to_shape(self, value: gast.expr, operand: gast.Name, result: str) -> gast.expr:
+        """`value` (shaped like `result`) summed over the axes `operand` was broadcast along."""
+        have = self.shapes.get(result)
+        want = self.shapes.get(operand.id)
+        if have is not None and want is not None:
+            if have == want:
+                return value
+            lead = len(have) - len(want)
+            kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
+            axes = list(range(lead))
+            if want == ():
+                return nodes.call(self.ctx.numpy_name("sum"), [value])
+            if not kept:
+                return self._sum(value, axes, keepdims=False)
+            if not axes:
+                return self._sum(value, kept, keepdims=True)
+        helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
+        return nodes.call(nodes.load(helper), [value, operand])
+
+    def _sum(self, value: gast.expr, axes: list[int], keepdims: bool) -> gast.expr:
+        keywords = {}
+        if len(axes) == 1:
+            keywords["axis"] = nodes.const(axes[0])
+        else:
+            keywords["axis"] = nodes.tuple_(nodes.const(a) for a in axes)
+        if keepdims:
+            keywords["keepdims"] = nodes.const(True)
+        return nodes.call(self.ctx.numpy_name("sum"), [value], keywords)
+
+
+def _describe(op: Operation) -> str:
+    if op.kind == CALL:
+        name = getattr(op.key, "__name__", None) or repr(op.key)
+        module = getattr(op.key, "__module__", None)
+        if op.description:
+            return f"'{op.description}' ({module + '.' if module else ''}{name})"
+        return f"'{name}'"
+    return f"'{op.description}'" if op.description else "this operation"
+
+
+def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.FunctionDef:
+    """The gradient function of the normalized `ctx.parsed.tree` with respect to `wrt`."""
+    tree = ctx.parsed.tree
+    *forward, last = tree.body
+    if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
+        raise InternalError("normalized function does not end in 'return name'",
+                            ctx.origin(last))
+    output = last.value.id
+    assigns = [s for s in forward if isinstance(s, gast.Assign)]
+    ops = [operation(s, ctx) for s in assigns]
+    active = active_names(ops, wrt, output)
+    shapes = shape_analysis.infer(ops, param_shapes)
+    ctx.shapes = shapes
+    sweep = _Sweep(ctx, active, shapes)
+    sweep.origin = ctx.origin(last)
+    body = list(forward)
+    output_shape = shapes.get(output)
+    if output_shape not in (None, ()):
+        raise NonScalarOutputError(
+            f"grad needs a scalar output, but '{ctx.parsed.name}' returns an array of "
+            f"shape {output_shape}",
+            ctx.origin(last),
+            "reduce it to a scalar (np.sum, np.mean) or use srcgrad.vjp with a seed gradient "
+            "of that shape (PyTorch's backward(gradient=...)).",
+        )
+    if output_shape is None and output in active:
+        check = ctx.support.name_for(runtime.check_scalar, "check_scalar")
+        where = ctx.origin(last)
+        call = nodes.call(nodes.load(check), [nodes.load(output), nodes.const(where.where()),
+                                              nodes.const(ctx.parsed.name)])
+        body.append(nodes.expr_stmt(call, where))
+    if output in active:
+        sweep.contribute(output, nodes.const(1.0))
+    for stmt, op in zip(reversed(assigns), reversed(ops)):
+        sweep.statement(stmt, op)
+    body.extend(sweep.out)
+    grads = [_final_gradient(ctx, name, sweep) for name in wrt]
+    result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
+    if with_value:
+        result = nodes.tuple_([nodes.load(output), result])
+    body.append(nodes.ret(result, ctx.origin(last)))
+    params = [p for p in (a.id for a in tree.args.args)]
+    fn = nodes.function_def(ctx.names.fresh(f"grad_{ctx.parsed.name}"), params, body)
+    fn.args = nodes.copy(tree.args)
+    for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
+        arg.annotation = None
+    return fn
+
+
+def _final_gradient(ctx, name: str, sweep: _Sweep) -> gast.expr:
+    if name in sweep.defined:
+        return nodes.load(ctx.names.adjoint(name))
+    helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
+    return nodes.call(nodes.load(helper), [nodes.load(name)])

@@ -1,0 +1,6 @@
+"""Derivative rules, one file per mathematical kind; importing this package registers them all."""
+
+from . import arithmetic, elementwise, indexing, linalg, math_module, nondifferentiable, reductions
+
+__all__ = ["arithmetic", "elementwise", "indexing", "linalg", "math_module", "nondifferentiable",
+           "reductions"]

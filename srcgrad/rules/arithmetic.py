@@ -1,0 +1,81 @@
+"""Rules for Python's arithmetic operators and NumPy's arithmetic ufuncs.
+
+Binary rules are declared with `broadcasting`: each adjoint is summed back to its operand's
+shape by the reverse stage, only where a broadcast could have happened.
+"""
+
+import builtins
+import operator
+
+import numpy as np
+
+from .registry import SAME, adjoint, broadcasting, elementwise, nondifferentiable
+
+
+@broadcasting(operator.add, np.add)
+def add(g, ans, x, y):
+    return g, g
+
+
+@broadcasting(operator.sub, np.subtract)
+def subtract(g, ans, x, y):
+    return g, -g
+
+
+@broadcasting(operator.mul, np.multiply)
+def multiply(g, ans, x, y):
+    return g * y, g * x
+
+
+@broadcasting(operator.truediv, np.divide, np.true_divide)
+def divide(g, ans, x, y):
+    return g / y, -g * ans / y
+
+
+@broadcasting(operator.pow, np.power)
+def power(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@broadcasting(operator.mod, np.mod, np.remainder)
+def mod(g, ans, x, y):
+    return g, -g * np.floor_divide(x, y)
+
+
+# At a tie each side gets half, as in JAX.
+@broadcasting(np.maximum, np.fmax)
+def maximum(g, ans, x, y):
+    return g * ((x > y) + 0.5 * (x == y)), g * ((x < y) + 0.5 * (x == y))
+
+
+@broadcasting(np.minimum, np.fmin)
+def minimum(g, ans, x, y):
+    return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
+
+
+@broadcasting(np.arctan2)
+def arctan2(g, ans, x, y):
+    return g * y / (x * x + y * y), -g * x / (x * x + y * y)
+
+
+@adjoint(operator.neg, np.negative, shape=SAME)
+def negative(g, ans, x):
+    return -g
+
+
+@adjoint(operator.pos, np.positive, shape=SAME)
+def positive(g, ans, x):
+    return g
+
+
+@elementwise(builtins.abs, np.abs, np.absolute)
+def absolute(x, ans):
+    return np.sign(x)
+
+
+@elementwise(np.reciprocal)
+def reciprocal(x, ans):
+    return -ans * ans
+
+
+nondifferentiable(operator.floordiv, np.floor_divide)

@@ -1,0 +1,43 @@
+"""Rules for reading by index and for shape functions: `x[i]`, slices, `reshape`, `transpose`."""
+
+import operator
+
+import numpy as np
+
+from ..runtime import index_adjoint
+from .registry import STANDIN, adjoint
+
+
+@adjoint(operator.getitem, differentiable=["x"], shape=STANDIN)
+def getitem(g, ans, x, index):
+    return index_adjoint(g, x, index)
+
+
+@adjoint(np.reshape, shape=STANDIN)
+def reshape(g, ans, a, shape=None, order="C"):
+    return np.reshape(g, np.shape(a), order=order)
+
+
+@adjoint(np.ravel, shape=STANDIN)
+def ravel(g, ans, a, order="C"):
+    return np.reshape(g, np.shape(a), order=order)
+
+
+@adjoint(np.transpose, shape=STANDIN)
+def transpose(g, ans, a, axes=None):
+    return np.transpose(g, None if axes is None else np.argsort(axes))
+
+
+@adjoint(np.squeeze, shape=STANDIN)
+def squeeze(g, ans, a, axis=None):
+    return np.reshape(g, np.shape(a))
+
+
+@adjoint(np.expand_dims, differentiable=["a"], shape=STANDIN)
+def expand_dims(g, ans, a, axis):
+    return np.reshape(g, np.shape(a))
+
+
+@adjoint(np.copy, shape=STANDIN)
+def copy(g, ans, a):
+    return g

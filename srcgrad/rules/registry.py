@@ -1,0 +1,250 @@
+"""The derivative-rule registry: rules are plain Python functions whose bodies are the code we emit.
+
+A reverse rule's parameters are `g` (the adjoint of the result), `ans` (the result) and the
+differentiated function's own parameters; its body may assign temporaries and ends in a `return`
+of one expression per differentiable parameter (`None` where there is no gradient). The registry
+parses each rule once, at import, checks that shape, and remembers the rule's own file and line
+so that a broken rule names itself.
+
+Guarantees: `reverse_rule(obj)` finds a rule by the object the user's code resolves to (never by
+spelling); `is_nondifferentiable(obj)` says whether `obj` has zero derivative by declaration.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+from ..errors import Origin, SrcgradError
+
+# How a rule's result shape follows from its inputs' shapes (used to place `unbroadcast`).
+SAME = "same"  # elementwise: the shape of the first differentiable input
+BROADCAST = "broadcast"  # numpy broadcasting of the differentiable inputs
+STANDIN = "standin"  # value-independent: evaluate on zero-stride stand-ins when args are constant
+
+
+@dataclass
+class Rule:
+    """One reverse rule, parsed."""
+
+    name: str
+    params: list[str]  # the primal function's parameters, in order
+    defaults: dict[str, object]
+    differentiable: list[str]
+    body: list[gast.stmt]  # statements before the return
+    outputs: list[gast.expr | None]  # one per differentiable parameter
+    free: dict[str, object]  # names the body reads from the rule's module
+    origin: Origin
+    broadcasting: bool = False
+    shape: str | Callable | None = None
+    keys: list[object] = field(default_factory=list)
+
+    def signature(self) -> inspect.Signature:
+        return inspect.Signature(
+            [
+                inspect.Parameter(
+                    p,
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    default=self.defaults.get(p, inspect.Parameter.empty),
+                )
+                for p in self.params
+            ]
+        )
+
+
+    def instantiate(self, mapping: dict[str, gast.expr], ctx) -> tuple[list, list]:
+        """The rule's statements and outputs with placeholders replaced by `mapping`.
+
+        Names the rule reads from its own module (`np`, runtime helpers) are spelled as the
+        generated code can see them; the rule's own temporaries get fresh names.
+        """
+        full = dict(mapping)
+        for name, obj in self.free.items():
+            full[name] = nodes.load(ctx.support.name_for(obj, name))
+        for stmt in self.body:
+            for name in nodes.names_stored(stmt):
+                if name not in full:
+                    full[name] = nodes.load(ctx.names.temporary())
+        body = [nodes.substitute(s, full) for s in self.body]
+        outputs = [None if o is None else nodes.substitute(o, full) for o in self.outputs]
+        return body, outputs
+
+
+REVERSE: dict[object, Rule] = {}
+NONDIFFERENTIABLE: set[int] = set()
+_NONDIFF_OBJECTS: list[object] = []  # keep the objects alive so their ids stay theirs
+
+
+class RuleError(SrcgradError):
+    """A derivative rule that does not have the shape the registry needs."""
+
+
+def _key(obj: object) -> object:
+    try:
+        hash(obj)
+        return obj
+    except TypeError:
+        return id(obj)
+
+
+def reverse_rule(obj: object) -> Rule | None:
+    try:
+        return REVERSE.get(_key(obj))
+    except TypeError:
+        return None
+
+
+def is_nondifferentiable(obj: object) -> bool:
+    return id(obj) in NONDIFFERENTIABLE
+
+
+def nondifferentiable(*objects: object) -> None:
+    """Declare functions whose derivative is zero wherever it exists (`np.floor`, `len`)."""
+    for obj in objects:
+        NONDIFFERENTIABLE.add(id(obj))
+        _NONDIFF_OBJECTS.append(obj)
+
+
+def _parse(fn: Callable) -> tuple[gast.FunctionDef, Origin]:
+    lines, first = inspect.getsourcelines(fn)
+    tree = gast.parse(textwrap.dedent("".join(lines))).body[0]
+    tree.decorator_list = []
+    filename = inspect.getsourcefile(fn) or "<rule>"
+    origin = Origin(filename, first, 0, fn.__name__, lines[0].strip())
+    return tree, origin
+
+
+def _free_names(fn: Callable, tree: gast.FunctionDef, params: set[str]) -> dict[str, object]:
+    assigned = {
+        n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    free = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            name = node.id
+            if name in params or name in assigned or name in free:
+                continue
+            if name in fn.__globals__:
+                free[name] = fn.__globals__[name]
+            else:
+                import builtins
+
+                if not hasattr(builtins, name):
+                    raise RuleError(f"rule '{fn.__name__}' reads the unknown name '{name}'")
+                free[name] = getattr(builtins, name)
+    return free
+
+
+def build_rule(
+    fn: Callable,
+    *,
+    differentiable: Sequence[str] | None = None,
+    broadcasting: bool = False,
+    shape: str | Callable | None = None,
+) -> Rule:
+    """Parse a rule function `def r(g, ans, x, y, axis=None): ...; return dx, dy`."""
+    tree, origin = _parse(fn)
+    sig = inspect.signature(fn)
+    names = list(sig.parameters)
+    if names[:2] != ["g", "ans"]:
+        raise RuleError("a reverse rule's first two parameters must be 'g' and 'ans'", origin)
+    params = names[2:]
+    defaults = {
+        p: sig.parameters[p].default
+        for p in params
+        if sig.parameters[p].default is not inspect.Parameter.empty
+    }
+    if differentiable is None:
+        differentiable = [p for p in params if p not in defaults]
+    last = tree.body[-1]
+    if not isinstance(last, gast.Return) or last.value is None:
+        raise RuleError(f"rule '{fn.__name__}' must end in a return", origin)
+    value = last.value
+    outputs = list(value.elts) if isinstance(value, gast.Tuple) else [value]
+    if len(outputs) != len(differentiable):
+        raise RuleError(
+            f"rule '{fn.__name__}' returns {len(outputs)} adjoint(s) for "
+            f"{len(differentiable)} differentiable parameter(s) {list(differentiable)}",
+            origin,
+        )
+    outputs = [None if _is_none(o) else o for o in outputs]
+    free = _free_names(fn, tree, set(names))
+    return Rule(
+        name=fn.__name__,
+        params=params,
+        defaults=defaults,
+        differentiable=list(differentiable),
+        body=tree.body[:-1],
+        outputs=outputs,
+        free=free,
+        origin=origin,
+        broadcasting=broadcasting,
+        shape=shape,
+    )
+
+
+def _is_none(node: gast.expr) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def register(rule: Rule, keys: Sequence[object]) -> Rule:
+    for key in keys:
+        REVERSE[_key(key)] = rule
+        rule.keys.append(key)
+    return rule
+
+
+def adjoint(*keys: object, differentiable=None, broadcasting=False, shape=None):
+    """Decorator: `fn` is the reverse rule of every object in `keys`."""
+
+    def decorate(fn: Callable) -> Callable:
+        rule = build_rule(fn, differentiable=differentiable, broadcasting=broadcasting, shape=shape)
+        register(rule, keys)
+        return fn
+
+    return decorate
+
+
+def broadcasting(*keys: object):
+    """Decorator for binary elementwise functions: adjoints are summed back to each input's shape."""
+    return adjoint(*keys, broadcasting=True, shape=BROADCAST)
+
+
+def elementwise(*keys: object):
+    """Decorator for unary elementwise functions, declared by their derivative.
+
+    `def tanh(x, ans): return 1 - ans * ans` declares d(ans)/d(x); the reverse rule is
+    `g * (that)` and the forward rule `x_dot * (that)`.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        tree, origin = _parse(fn)
+        sig = list(inspect.signature(fn).parameters)
+        if sig != ["x", "ans"] or not isinstance(tree.body[-1], gast.Return):
+            raise RuleError("an elementwise rule is 'def name(x, ans): return derivative'", origin)
+        derivative = tree.body[-1].value
+        product = gast.BinOp(
+            left=gast.Name(id="g", ctx=gast.Load(), annotation=None, type_comment=None),
+            op=gast.Mult(),
+            right=derivative,
+        )
+        rule = Rule(
+            name=fn.__name__,
+            params=["x"],
+            defaults={},
+            differentiable=["x"],
+            body=tree.body[:-1],
+            outputs=[product],
+            free=_free_names(fn, tree, {"x", "ans", "g"}),
+            origin=origin,
+            shape=SAME,
+        )
+        register(rule, keys)
+        return fn
+
+    return decorate

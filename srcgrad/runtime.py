@@ -1,0 +1,163 @@
+"""Helpers that generated code calls: the few operations no single NumPy call expresses.
+
+Guarantees: helpers never mutate their inputs (only arrays they create), create arrays only with
+`*_like` so that other NumPy-API arrays pass through, and `unbroadcast` returns `g` itself when
+the shapes already agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NonScalarOutputError
+
+
+def unbroadcast(g, like):
+    """Sum `g` over the axes along which `like` was broadcast, so that it has `like`'s shape."""
+    shape = np.shape(like)
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
+    )
+    summed = np.sum(g, axis=axes, keepdims=True) if axes else g
+    if lead:
+        summed = np.reshape(summed, g_shape[lead:] if not axes else summed.shape[lead:])
+    return summed
+
+
+def _gradient_dtype(like, g):
+    return np.result_type(like, g, 1.0)
+
+
+def expand_to(g, like, axis=None, keepdims=False):
+    """A new array shaped like `like`, holding `g` repeated along the reduced `axis`."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    out = np.empty_like(like, dtype=_gradient_dtype(like, g))
+    out[...] = g
+    return out
+
+
+def mean_count(like, axis=None):
+    """How many elements a mean over `axis` averages."""
+    shape = np.shape(like)
+    if axis is None:
+        return max(int(np.prod(shape)), 1) if shape else 1
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
+
+
+def product_of_others(a, axis=None):
+    """For each element, the product of the other elements along `axis` (zeros allowed)."""
+    moved = np.moveaxis(a, axis, -1) if axis is not None else np.reshape(a, -1)
+    ones = np.ones_like(moved[..., :1])
+    left = np.cumprod(np.concatenate([ones, moved[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([moved[..., :0:-1], ones], -1), -1)[..., ::-1]
+    others = left * right
+    return np.moveaxis(others, -1, axis) if axis is not None else np.reshape(others, np.shape(a))
+
+
+def choose_adjoint(g, ans, x, axis=None, keepdims=False):
+    """Adjoint of max/min: `g` shared equally among the elements equal to the extreme value.
+
+    With ties, each of the k tied elements gets g / k (JAX's convention), so the adjoint sums
+    to `g` and is symmetric in the tied elements.
+    """
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        ans = np.expand_dims(ans, axis)
+    hits = x == ans
+    count = np.sum(hits, axis=axis, keepdims=True)
+    return np.where(hits, g / count, 0.0).astype(_gradient_dtype(x, g), copy=False)
+
+
+def _is_integer_array_index(part) -> bool:
+    dtype = getattr(part, "dtype", None)
+    if dtype is not None:
+        return getattr(part, "ndim", 0) > 0 and np.issubdtype(dtype, np.integer)
+    return isinstance(part, list)
+
+
+def scatter_add(out, index, values):
+    """`out[index] += values`, adding repeated integer indices once per occurrence (in place)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(_is_integer_array_index(p) for p in parts):
+        np.add.at(out, index, values)
+    else:
+        out[index] += values
+    return out
+
+
+def index_adjoint(g, x, index):
+    """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
+    out = np.zeros_like(x, dtype=_gradient_dtype(x, g))
+    return scatter_add(out, index, g)
+
+
+def matmul_adjoint_left(g, x, y):
+    """d(x @ y)/dx applied to g, for any ranks NumPy's matmul accepts."""
+    if np.ndim(y) == 1:
+        if np.ndim(x) == 1:
+            return g * y
+        return unbroadcast(np.expand_dims(g, -1) * y, x)
+    if np.ndim(x) == 1:
+        return unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(y, -1, -2))[..., 0, :], x)
+    return unbroadcast(np.matmul(g, np.swapaxes(y, -1, -2)), x)
+
+
+def matmul_adjoint_right(g, x, y):
+    """d(x @ y)/dy applied to g, for any ranks NumPy's matmul accepts."""
+    if np.ndim(x) == 1:
+        if np.ndim(y) == 1:
+            return g * x
+        gx = np.expand_dims(g, -2) * np.expand_dims(x, -1)
+        return unbroadcast(gx, y)
+    if np.ndim(y) == 1:
+        return unbroadcast(np.sum(np.expand_dims(g, -1) * x, axis=tuple(range(np.ndim(x) - 2)) + (-2,)), y)
+    return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
+
+
+def dot_adjoint_left(g, a, b):
+    """d(np.dot(a, b))/da applied to g."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(a) <= 2 and np.ndim(b) <= 2:
+        return matmul_adjoint_left(g, a, b)
+    b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
+    return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), b_axes))
+
+
+def dot_adjoint_right(g, a, b):
+    """d(np.dot(a, b))/db applied to g."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(a) <= 2 and np.ndim(b) <= 2:
+        return matmul_adjoint_right(g, a, b)
+    lead = list(range(np.ndim(a) - 1))
+    return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, -2)
+
+
+def check_scalar(value, where: str, function: str):
+    """Raise NonScalarOutputError unless `value` is a scalar (the seed of reverse mode is 1.0)."""
+    shape = np.shape(value)
+    if shape != ():
+        raise NonScalarOutputError(
+            f"{where}: grad needs a scalar output, but '{function}' returned an array of "
+            f"shape {shape}",
+            hint="reduce it to a scalar (np.sum, np.mean) or use srcgrad.vjp with a seed "
+            "gradient of that shape (PyTorch's backward(gradient=...)).",
+        )
+    return value
+
+
+def zero_gradient(x):
+    """The gradient with respect to an input the output does not depend on."""
+    if isinstance(x, (int, float)):
+        return 0.0
+    return np.zeros_like(x, dtype=np.result_type(x, 1.0))

@@ -1,0 +1,116 @@
+"""Analyse stage, shapes: the shape of every value, where the argument signature decides it.
+
+Generated code is specialised per signature (Python scalar, or array of a given shape, per
+argument). Where the shapes of an operation's operands and result are known, the reverse sweep
+sums a broadcast adjoint back with the exact `np.sum(..., axis=...)`, or not at all; where they
+are not (a shape that depends on values, an operation with no shape rule), the generated code
+calls `unbroadcast` and decides at run time. A shape here is a tuple, or None for "unknown".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import CALL, COPY, Operation
+from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
+
+import gast
+
+_STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
+
+
+def of_value(value: object) -> tuple | None:
+    """The shape srcgrad specialises on for one argument value."""
+    if isinstance(value, (float, int)):  # bool too
+        return ()
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.shape
+    return None
+
+
+def standin(shape: tuple) -> np.ndarray:
+    """A read-only array of `shape` that occupies one element of memory."""
+    return np.broadcast_to(np.zeros(()), shape)
+
+
+def infer(ops: list[Operation], params: dict[str, tuple | None]) -> dict[str, tuple | None]:
+    shapes = dict(params)
+    for op in ops:
+        shapes[op.target] = _shape(op, shapes)
+    return shapes
+
+
+def operand_shape(node: gast.expr, shapes: dict) -> tuple | None:
+    if isinstance(node, gast.Name):
+        return shapes.get(node.id)
+    if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)):
+        return ()
+    return None
+
+
+def _shape(op: Operation, shapes: dict) -> tuple | None:
+    if op.kind == COPY:
+        return operand_shape(op.args[0], shapes)
+    if op.kind != CALL:
+        return None
+    rule = reverse_rule(op.key)
+    if rule is None or rule.shape is None:
+        return None
+    try:
+        bound = rule.signature().bind(*op.args, **op.keywords)
+    except TypeError:
+        return None
+    try:
+        return _apply(rule, op, bound.arguments, shapes)
+    except Exception:  # a shape rule that cannot decide: unknown, never wrong
+        return None
+
+
+def _apply(rule: Rule, op: Operation, arguments: dict, shapes: dict) -> tuple | None:
+    arrays = [operand_shape(arguments[p], shapes) for p in rule.differentiable if p in arguments]
+    if any(s is None for s in arrays):
+        return None
+    if rule.shape == SAME:
+        return arrays[0]
+    if rule.shape == BROADCAST:
+        return tuple(np.broadcast_shapes(*arrays))
+    constants = {}
+    for name, node in arguments.items():
+        if name in rule.differentiable:
+            continue
+        constants[name] = constant_value(node)
+    if callable(rule.shape):
+        return rule.shape(*arrays, **constants)
+    if rule.shape == STANDIN:
+        if any(int(np.prod(s)) > _STANDIN_LIMIT for s in arrays):
+            return None
+        values = dict(zip(rule.differentiable, (standin(s) for s in arrays)))
+        positional, keywords, gap = [], {}, False
+        for name in rule.params:
+            if name not in values and name not in constants:
+                gap = True
+            elif gap:
+                keywords[name] = constants.get(name, values.get(name))
+            else:
+                positional.append(values[name] if name in values else constants[name])
+        return tuple(np.shape(op.key(*positional, **keywords)))
+    return None
+
+
+class NotConstant(Exception):
+    pass
+
+
+def constant_value(node: gast.expr) -> object:
+    """The value of a literal operand (numbers, None, tuples, `slice(...)`), else NotConstant."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple):
+        return tuple(constant_value(e) for e in node.elts)
+    if isinstance(node, gast.List):
+        return [constant_value(e) for e in node.elts]
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return -constant_value(node.operand)
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "slice":
+        return slice(*(constant_value(a) for a in node.args))
+    raise NotConstant(node)
