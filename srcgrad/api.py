@@ -178,5 +178,5 @@ def _check_differentiable_value(fn, name: str, value) -> None:
 
 def _annotated_signature(fn, params: list[str]) -> tuple:
     annotations = getattr(fn, "__annotations__", {})
-    scalar = {float, int, "float", "int"}
-    return tuple(() if annotations.get(p) in scalar else None for p in params)
+    known = {float: ((), True), "float": ((), True), int: ((), False), "int": ((), False)}
+    return tuple(known.get(annotations.get(p)) for p in params)

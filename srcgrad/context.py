@@ -21,6 +21,7 @@ class Context:
     local_names: set[str]
     shapes: dict[str, tuple | None] = field(default_factory=dict)
     wrt_is_tuple: bool = False
+    floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

@@ -16,9 +16,10 @@ import gast
 from . import nodes
 
 
-def optimize(fn: gast.FunctionDef, generated: set[str], adjoints: set[str]) -> gast.FunctionDef:
-    """`generated`: every name srcgrad made up; `adjoints`: those that hold adjoints."""
-    temporaries = generated - adjoints
+def optimize(fn: gast.FunctionDef, generated: set[str], kept: set[str]) -> gast.FunctionDef:
+    """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
+    of the user's own variables, which the reader follows through the reverse sweep)."""
+    temporaries = generated - kept
     changed = True
     while changed:
         changed = False
@@ -47,16 +48,61 @@ def _reads(fn: gast.FunctionDef) -> Counter:
     return counts
 
 
+_FOLDABLE = {gast.Add: float.__add__, gast.Sub: float.__sub__, gast.Mult: float.__mul__,
+             gast.Div: float.__truediv__}
+
+
+def _number(node: gast.expr) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
 class _Constants(gast.NodeTransformer):
+    """`-(1.0)` is `-1.0`, `2 - 1` is `1`, `-1.0 / 5` is `-0.2`; `slice(1, None)` in an index
+    is `1:`."""
+
     changed = False
 
     def visit_UnaryOp(self, node: gast.UnaryOp) -> gast.expr:
         self.generic_visit(node)
-        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant):
-            if isinstance(node.operand.value, (int, float)):
-                self.changed = True
-                return nodes.const(-node.operand.value)
+        if isinstance(node.op, gast.USub) and _number(node.operand):
+            self.changed = True
+            return nodes.const(-node.operand.value)
         return node
+
+    def visit_BinOp(self, node: gast.BinOp) -> gast.expr:
+        self.generic_visit(node)
+        fold = _FOLDABLE.get(type(node.op))
+        if fold and _number(node.left) and _number(node.right):
+            left, right = node.left.value, node.right.value
+            if isinstance(node.op, gast.Div) and right == 0:
+                return node
+            value = fold(float(left), float(right))
+            if type(left) is int and type(right) is int and not isinstance(node.op, gast.Div):
+                value = int(value)
+            self.changed = True
+            return nodes.const(value)
+        return node
+
+    def visit_Subscript(self, node: gast.Subscript) -> gast.expr:
+        self.generic_visit(node)
+        index = node.slice
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        parts = [_as_slice(p) for p in parts]
+        node.slice = nodes.tuple_(parts) if isinstance(index, gast.Tuple) else parts[0]
+        return node
+
+
+def _as_slice(node: gast.expr) -> gast.expr:
+    """`slice(a, b, c)` (the builtin, by name) written as index syntax `a:b:c`."""
+    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
+        return node
+    if node.func.id != "slice" or node.keywords or not 1 <= len(node.args) <= 3:
+        return node
+    args = [None if isinstance(a, gast.Constant) and a.value is None else a for a in node.args]
+    if len(args) == 1:
+        args = [None, args[0]]
+    args += [None] * (3 - len(args))
+    return gast.Slice(lower=args[0], upper=args[1], step=args[2])
 
 
 def _fold_constants(fn) -> bool:
@@ -103,6 +149,14 @@ class _Algebra(gast.NodeTransformer):
         if isinstance(node.op, gast.Div) and _is_one(node.right) and self._keeps_fresh(node.left):
             self.changed = True
             return node.left
+        if isinstance(node.op, gast.Pow) and _is_one(node.right):
+            self.changed = True
+            return node.left
+        if isinstance(node.op, gast.Mult):  # a * (1 / b) is a / b
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(b, gast.BinOp) and isinstance(b.op, gast.Div) and _is_one(b.left):
+                    self.changed = True
+                    return nodes.binop(a, gast.Div(), b.right)
         return node
 
     def visit_UnaryOp(self, node: gast.UnaryOp) -> gast.expr:
@@ -112,7 +166,21 @@ class _Algebra(gast.NodeTransformer):
             if isinstance(inner.op, gast.USub) and self._keeps_fresh(inner.operand):
                 self.changed = True
                 return inner.operand
+        if isinstance(node.op, gast.USub) and _strip_leading_negation(inner):
+            self.changed = True  # -(-a * b / c) is a * b / c
+            return inner
         return node
+
+
+def _strip_leading_negation(node: gast.expr) -> bool:
+    """Remove the `-` of the leftmost factor of a product or quotient, if it has one."""
+    parent = None
+    while isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        parent, node = node, node.left
+    if parent is None or not (isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)):
+        return False
+    parent.left = node.operand
+    return True
 
 
 def _is_one(node: gast.expr) -> bool:
@@ -137,6 +205,26 @@ def _dead_code(fn: gast.FunctionDef) -> bool:
     return len(fn.body) != before
 
 
+def _written_through(stmt: gast.stmt, name: str) -> bool:
+    """`name[...] = v`: the statement changes the object `name` holds."""
+    targets = stmt.targets if isinstance(stmt, gast.Assign) else []
+    return any(name in nodes.names_read(t) for t in targets)
+
+
+def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> int | None:
+    """The index of the statement after `i` that reads `name`, if the value `name` holds could
+    be computed there instead (nothing in between changes what it reads)."""
+    for j in range(i + 1, len(body)):
+        stmt = body[j]
+        if name in nodes.names_read(stmt):
+            return None if _written_through(stmt, name) else j
+        if nodes.names_stored(stmt) & value_reads:
+            return None
+        if any(_written_through(stmt, r) for r in value_reads):
+            return None
+    return None
+
+
 def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
     """`_t1 = w * x` read once, later: put `w * x` where `_t1` is read."""
     counts = _assignments(fn)
@@ -147,9 +235,9 @@ def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
         name = stmt.targets[0].id
         if name not in temporaries or counts[name] != 1 or reads[name] != 1:
             continue
-        for j in range(i + 1, len(fn.body)):
-            if name in nodes.names_read(fn.body[j]):
-                fn.body[j] = nodes.substitute(fn.body[j], {name: stmt.value})
-                del fn.body[i]
-                return True
+        later = _single_use_after(fn.body, i, name, nodes.names_read(stmt.value))
+        if later is not None:
+            fn.body[later] = nodes.substitute(fn.body[later], {name: stmt.value})
+            del fn.body[i]
+            return True
     return False

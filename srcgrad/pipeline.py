@@ -33,17 +33,20 @@ def gradient(
     fn: types.FunctionType,
     wrt: tuple[str, ...],
     wrt_is_tuple: bool,
-    param_shapes: dict[str, tuple | None],
+    signature: dict[str, tuple | None],
     with_value: bool = False,
 ) -> Generated:
+    """`signature` maps each parameter to `(shape, is_float)` of its value, or None."""
     parsed = reading.read(fn)
     try:
         fence.check(parsed)
         ctx = Context.of(parsed)
         ctx.wrt_is_tuple = wrt_is_tuple
+        ctx.floating = all(signature.get(w) is not None and signature[w][1] for w in wrt)
         normalize(ctx)
-        tree = reverse(ctx, list(wrt), param_shapes, with_value)
-        optimize(tree, ctx.names.generated, ctx.names.adjoints())
+        shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
+        tree = reverse(ctx, list(wrt), shapes, with_value)
+        optimize(tree, ctx.names.generated, ctx.names.adjoints_of_user_names())
         text = emit(tree)
     except SrcgradError:
         raise

@@ -15,7 +15,7 @@ from . import nodes, shapes as shape_analysis
 from .activity import active_names
 from .core import CALL, COPY, INERT, Operation, operation
 from .errors import InternalError, NoRuleError, NonScalarOutputError, Origin
-from .rules.registry import Rule, is_nondifferentiable, reverse_rule
+from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
 from . import runtime
 
 
@@ -27,12 +27,19 @@ class _Sweep:
         self.out: list[gast.stmt] = []
         self.defined: set[str] = set()
         self.origin: Origin | None = None
+        self.donors: dict[tuple, str] = {}  # shape -> first active value of that shape
+        for name, shape in shapes.items():
+            if name in active and shape is not None:
+                self.donors.setdefault(shape, name)
 
     def emit(self, stmt: gast.stmt) -> None:
         self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
 
     def contribute(self, name: str, value: gast.expr) -> None:
         adjoint = self.ctx.names.adjoint(name)
+        if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
+            self.defined.add(name)  # a rule already built it under its own name
+            return
         if name in self.defined:
             value = nodes.add(nodes.load(adjoint), value)
         self.defined.add(name)
@@ -49,8 +56,8 @@ class _Sweep:
             return
         if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
             return
-        rule = reverse_rule(op.key) if op.kind == CALL else None
-        if rule is None:
+        general = reverse_rule(op.key) if op.kind == CALL else None
+        if general is None:
             raise NoRuleError(
                 f"no derivative rule for {_describe(op)}",
                 self.origin,
@@ -58,22 +65,33 @@ class _Sweep:
                 "value outside the differentiated function if it does not depend on the "
                 "inputs you differentiate with respect to",
             )
-        self.apply(rule, op, g)
+        self.apply(general, op, g)
 
-    def apply(self, rule: Rule, op: Operation, g: gast.expr) -> None:
+    def apply(self, general: Rule, op: Operation, g: gast.expr) -> None:
         try:
-            bound = rule.signature().bind(*op.args, **op.keywords)
+            bound = general.signature().bind(*op.args, **op.keywords)
         except TypeError as exc:
             raise NoRuleError(
                 f"the derivative rule for {_describe(op)} does not accept these arguments "
                 f"({exc})",
                 self.origin,
             ) from None
+        given = {p: nodes.const(v) for p, v in general.defaults.items()}
+        given.update(bound.arguments)
+        rule, extra = choose_rule(op.key, self.facts(given))
         mapping = {p: nodes.const(v) for p, v in rule.defaults.items()}
         mapping.update(bound.arguments)
+        mapping.update(extra)
         mapping["g"] = g
         mapping["ans"] = nodes.load(op.target)
-        body, outputs = rule.instantiate(mapping, self.ctx)
+        # a rule's local that is returned as an operand's first adjoint takes the adjoint's name
+        preferred = {}
+        for param, out in zip(rule.differentiable, rule.outputs):
+            operand = bound.arguments.get(param)
+            if isinstance(out, gast.Name) and self._is_active(operand):
+                if operand.id not in self.defined and out.id not in preferred:
+                    preferred[out.id] = self.ctx.names.adjoint(operand.id)
+        body, outputs = rule.instantiate(mapping, self.ctx, preferred)
         wanted = [
             (param, out)
             for param, out in zip(rule.differentiable, outputs)
@@ -88,6 +106,16 @@ class _Sweep:
             if rule.broadcasting:
                 value = self.sum_to_shape(value, operand, op.target)
             self.contribute(operand.id, value)
+
+    def facts(self, arguments: dict[str, gast.expr]) -> Facts:
+        shapes, constants = {}, {}
+        for param, node in arguments.items():
+            shapes[param] = shape_analysis.operand_shape(node, self.shapes)
+            try:
+                constants[param] = shape_analysis.constant_value(node)
+            except shape_analysis.NotConstant:
+                pass
+        return Facts(self.ctx.floating, shapes, constants, self.donors)
 
     def _is_active(self, node: gast.expr | None) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active
@@ -165,7 +193,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
         body.append(nodes.expr_stmt(call, where))
     if output in active:
         sweep.contribute(output, nodes.const(1.0))
-    for stmt, op in zip(reversed(assigns), reversed(ops)):
+    for stmt, op in _reverse_order(assigns, ops):
         sweep.statement(stmt, op)
     body.extend(sweep.out)
     grads = [_final_gradient(ctx, name, sweep) for name in wrt]
@@ -179,6 +207,34 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
         arg.annotation = None
     return fn
+
+
+def _reverse_order(assigns: list, ops: list[Operation]) -> list:
+    """Statements last first, but within one user line, left operands before right ones.
+
+    `d = w3 * b + w4 * c` becomes `_t1 = w3 * b; _t2 = w4 * c; d = _t1 + _t2`; any order that
+    visits `d` before `_t1` and `_t2` is a valid reverse sweep, and the reader expects `_t1`'s
+    adjoints (dw3, db) first.
+    """
+    order: list = []
+    i = len(assigns)
+    while i > 0:
+        j = i - 1
+        origin = nodes.origin_of(assigns[j])
+        while j > 0 and nodes.origin_of(assigns[j - 1]) == origin:
+            j -= 1
+        group = list(range(j, i))  # one user statement's operations, in forward order
+        pending = set(group)
+        while pending:
+            ready = [
+                k for k in sorted(pending)
+                if not any(ops[k].target in ops[m].names() for m in pending if m != k)
+            ]
+            first = ready[0]
+            order.append((assigns[first], ops[first]))
+            pending.remove(first)
+        i = j
+    return order
 
 
 def _final_gradient(ctx, name: str, sweep: _Sweep) -> gast.expr:

@@ -20,11 +20,18 @@ _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to c
 
 
 def of_value(value: object) -> tuple | None:
-    """The shape srcgrad specialises on for one argument value."""
-    if isinstance(value, (float, int)):  # bool too
-        return ()
+    """What srcgrad specialises on for one argument value: `(shape, is_float)`, or None."""
+    kind = type(value)
+    if kind is float:
+        return (), True
+    if kind is int or kind is bool:
+        return (), False
     if isinstance(value, (np.ndarray, np.generic)):
-        return value.shape
+        return value.shape, value.dtype.kind == "f"
+    if isinstance(value, float):
+        return (), True
+    if isinstance(value, int):
+        return (), False
     return None
 
 

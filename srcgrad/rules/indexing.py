@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from ..runtime import index_adjoint
-from .registry import STANDIN, adjoint
+from .registry import STANDIN, adjoint, variant
 
 
 @adjoint(operator.getitem, differentiable=["x"], shape=STANDIN)
@@ -41,3 +41,18 @@ def expand_dims(g, ans, a, axis):
 @adjoint(np.copy, shape=STANDIN)
 def copy(g, ans, a):
     return g
+
+
+def _basic_index(facts) -> bool:
+    """A literal index of ints, slices, None and Ellipsis: it cannot name an element twice."""
+    index = facts.constant("index")
+    parts = index if isinstance(index, tuple) else (index,)
+    basic = (int, slice, type(None), type(Ellipsis))
+    return facts.floating and all(isinstance(p, basic) and not isinstance(p, bool) for p in parts)
+
+
+@variant(operator.getitem, when=_basic_index, differentiable=["x"])
+def getitem_basic(g, ans, x, index):
+    dx = np.zeros_like(x)
+    dx[index] = g
+    return dx

@@ -10,7 +10,7 @@ from ..runtime import (
     matmul_adjoint_left,
     matmul_adjoint_right,
 )
-from .registry import adjoint
+from .registry import adjoint, variant
 
 
 def matmul_shape(x, y):
@@ -56,3 +56,54 @@ def outer(g, ans, a, b):
 @adjoint(np.vdot, shape=lambda a, b: ())
 def vdot(g, ans, a, b):
     return np.reshape(g * np.ravel(b), np.shape(a)), np.reshape(g * np.ravel(a), np.shape(b))
+
+
+# ---- variants for vectors and matrices of known rank -----------------------------------------
+
+
+def _ranks(left: int, right: int, x: str = "x", y: str = "y"):
+    def holds(facts) -> bool:
+        sx, sy = facts.shape(x), facts.shape(y)
+        return sx is not None and sy is not None and (len(sx), len(sy)) == (left, right)
+
+    return holds
+
+
+@variant(operator.matmul, np.matmul, when=_ranks(2, 2))
+def matmul_matrices(g, ans, x, y):
+    return g @ y.T, x.T @ g
+
+
+@variant(operator.matmul, np.matmul, when=_ranks(2, 1))
+def matmul_matrix_vector(g, ans, x, y):
+    return np.outer(g, y), x.T @ g
+
+
+@variant(operator.matmul, np.matmul, when=_ranks(1, 2))
+def matmul_vector_matrix(g, ans, x, y):
+    return y @ g, np.outer(x, g)
+
+
+@variant(operator.matmul, np.matmul, when=_ranks(1, 1))
+def matmul_vectors(g, ans, x, y):
+    return g * y, g * x
+
+
+@variant(np.dot, when=_ranks(2, 2, "a", "b"))
+def dot_matrices(g, ans, a, b):
+    return g @ b.T, a.T @ g
+
+
+@variant(np.dot, when=_ranks(2, 1, "a", "b"))
+def dot_matrix_vector(g, ans, a, b):
+    return np.outer(g, b), a.T @ g
+
+
+@variant(np.dot, when=_ranks(1, 2, "a", "b"))
+def dot_vector_matrix(g, ans, a, b):
+    return b @ g, np.outer(a, g)
+
+
+@variant(np.dot, when=_ranks(1, 1, "a", "b"))
+def dot_vectors(g, ans, a, b):
+    return g * b, g * a

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..runtime import choose_adjoint, expand_to, mean_count, product_of_others
-from .registry import adjoint
+from .registry import adjoint, variant
 
 
 def reduced_shape(a, axis=None, dtype=None, out=None, keepdims=False, **_):
@@ -17,7 +17,7 @@ def reduced_shape(a, axis=None, dtype=None, out=None, keepdims=False, **_):
 
 
 @adjoint(np.sum, shape=reduced_shape)
-def sum(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+def sum_(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return expand_to(g, a, axis, keepdims)
 
 
@@ -32,10 +32,36 @@ def prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 @adjoint(np.max, np.amax, shape=reduced_shape)
-def max(g, ans, a, axis=None, out=None, keepdims=False):
+def max_(g, ans, a, axis=None, out=None, keepdims=False):
     return choose_adjoint(g, ans, a, axis, keepdims)
 
 
 @adjoint(np.min, np.amin, shape=reduced_shape)
-def min(g, ans, a, axis=None, out=None, keepdims=False):
+def min_(g, ans, a, axis=None, out=None, keepdims=False):
     return choose_adjoint(g, ans, a, axis, keepdims)
+
+
+# ---- variants: what a hand-written gradient says, where the transform knows enough ----------
+
+
+def _whole_array(facts) -> bool:
+    return facts.floating and facts.constant("axis") is None
+
+
+def _size(facts):
+    shape = facts.shape("a")
+    return None if shape is None else max(int(np.prod(shape)), 1)
+
+
+def _like(facts):
+    return facts.like("a")
+
+
+@variant(np.sum, when=_whole_array, like=_like)
+def sum_all(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, like):
+    return np.full_like(like, g)
+
+
+@variant(np.mean, when=_whole_array, count=_size, like=_like)
+def mean_all(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, count, like):
+    return np.full_like(like, g / count)

@@ -43,6 +43,9 @@ class Rule:
     broadcasting: bool = False
     shape: str | Callable | None = None
     keys: list[object] = field(default_factory=list)
+    when: Callable[[Facts], bool] | None = None  # a variant: applies only where this holds
+    extra: dict[str, Callable[[Facts], object]] = field(default_factory=dict)
+    extra_params: list[str] = field(default_factory=list)  # keyword-only: filled by `extra`
 
     def signature(self) -> inspect.Signature:
         return inspect.Signature(
@@ -57,7 +60,7 @@ class Rule:
         )
 
 
-    def instantiate(self, mapping: dict[str, gast.expr], ctx) -> tuple[list, list]:
+    def instantiate(self, mapping: dict[str, gast.expr], ctx, local_names=None) -> tuple[list, list]:
         """The rule's statements and outputs with placeholders replaced by `mapping`.
 
         Names the rule reads from its own module (`np`, runtime helpers) are spelled as the
@@ -69,13 +72,45 @@ class Rule:
         for stmt in self.body:
             for name in nodes.names_stored(stmt):
                 if name not in full:
-                    full[name] = nodes.load(ctx.names.temporary())
+                    chosen = (local_names or {}).get(name) or ctx.names.temporary()
+                    full[name] = nodes.load(chosen)
         body = [nodes.substitute(s, full) for s in self.body]
         outputs = [None if o is None else nodes.substitute(o, full) for o in self.outputs]
         return body, outputs
 
 
-REVERSE: dict[object, Rule] = {}
+class Facts:
+    """What the transform knows about one call site, for choosing a rule variant.
+
+    `floating`: every differentiated input is a float, so every active value is one.
+    `shape(p)`: the shape of the operand bound to parameter `p`, or None when unknown.
+    `constant(p)`: the literal value bound to `p`, or `Facts.UNKNOWN`.
+    """
+
+    UNKNOWN = object()
+
+    def __init__(self, floating: bool, shapes: dict, constants: dict, donors=None):
+        self.floating = floating
+        self._shapes = shapes
+        self._constants = constants
+        self._donors = donors or {}  # shape -> name of a computed float value of that shape
+
+    def like(self, param: str) -> gast.expr | None:
+        """A value already computed with the shape (and float dtype) of `param`'s operand:
+        a template for `np.full_like` that costs nothing to have."""
+        shape = self.shape(param)
+        name = self._donors.get(shape) if shape is not None else None
+        return None if name is None else nodes.load(name)
+
+    def shape(self, param: str) -> tuple | None:
+        return self._shapes.get(param)
+
+    def constant(self, param: str) -> object:
+        return self._constants.get(param, Facts.UNKNOWN)
+
+
+REVERSE: dict[object, Rule] = {}  # the general rule of each object: right for every input
+VARIANTS: dict[object, list[Rule]] = {}  # specialised forms, tried first, each with its `when`
 NONDIFFERENTIABLE: set[int] = set()
 _NONDIFF_OBJECTS: list[object] = []  # keep the objects alive so their ids stay theirs
 
@@ -93,10 +128,21 @@ def _key(obj: object) -> object:
 
 
 def reverse_rule(obj: object) -> Rule | None:
-    try:
-        return REVERSE.get(_key(obj))
-    except TypeError:
-        return None
+    """The general rule for `obj` (None if it has none)."""
+    return REVERSE.get(_key(obj))
+
+
+def choose_rule(obj: object, facts: Facts) -> tuple[Rule | None, dict[str, object]]:
+    """The first variant whose `when` holds and whose extras are known, else the general rule."""
+    key = _key(obj)
+    for rule in VARIANTS.get(key, ()):
+        if not rule.when(facts):
+            continue
+        extra = {name: compute(facts) for name, compute in rule.extra.items()}
+        if any(v is None for v in extra.values()):
+            continue
+        return rule, {k: v if isinstance(v, gast.AST) else nodes.const(v) for k, v in extra.items()}
+    return REVERSE.get(key), {}
 
 
 def is_nondifferentiable(obj: object) -> bool:
@@ -153,7 +199,9 @@ def build_rule(
     names = list(sig.parameters)
     if names[:2] != ["g", "ans"]:
         raise RuleError("a reverse rule's first two parameters must be 'g' and 'ans'", origin)
-    params = names[2:]
+    kinds = inspect.Parameter
+    params = [p for p in names[2:] if sig.parameters[p].kind != kinds.KEYWORD_ONLY]
+    extra_params = [p for p in names[2:] if sig.parameters[p].kind == kinds.KEYWORD_ONLY]
     defaults = {
         p: sig.parameters[p].default
         for p in params
@@ -185,6 +233,7 @@ def build_rule(
         origin=origin,
         broadcasting=broadcasting,
         shape=shape,
+        extra_params=extra_params,
     )
 
 
@@ -194,7 +243,10 @@ def _is_none(node: gast.expr) -> bool:
 
 def register(rule: Rule, keys: Sequence[object]) -> Rule:
     for key in keys:
-        REVERSE[_key(key)] = rule
+        if rule.when is None:
+            REVERSE[_key(key)] = rule
+        else:
+            VARIANTS.setdefault(_key(key), []).append(rule)
         rule.keys.append(key)
     return rule
 
@@ -204,6 +256,31 @@ def adjoint(*keys: object, differentiable=None, broadcasting=False, shape=None):
 
     def decorate(fn: Callable) -> Callable:
         rule = build_rule(fn, differentiable=differentiable, broadcasting=broadcasting, shape=shape)
+        register(rule, keys)
+        return fn
+
+    return decorate
+
+
+def variant(*keys: object, when: Callable[[Facts], bool], differentiable=None, **extra):
+    """Decorator: a specialised rule for `keys`, used where `when(facts)` holds.
+
+    Variants make the generated code read like a hand-written gradient where the transform
+    knows enough (`x.T @ g` for two matrices); the general rule covers every other case.
+    Each keyword in `extra` names a parameter of the rule whose value the transform computes
+    from the facts (`count=...`); a variant whose extra is None does not apply.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        rule = build_rule(fn, differentiable=differentiable)
+        missing = set(rule.extra_params) ^ set(extra)
+        if missing:
+            raise RuleError(
+                f"variant '{fn.__name__}': keyword-only parameters and extras differ: {missing}",
+                rule.origin,
+            )
+        rule.when = when
+        rule.extra = dict(extra)
         register(rule, keys)
         return fn
 
