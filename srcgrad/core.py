@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import nodes
+from .emit import unparse
 from .reading import MISSING
 
 BINARY = {
@@ -76,7 +77,7 @@ def operation(stmt: gast.Assign, ctx) -> Operation:
     if isinstance(value, gast.Call):
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}
-        spelled = gast.unparse(value.func).strip()
+        spelled = unparse(value.func).strip()
         if key is MISSING:
             return Operation(target, UNKNOWN, None, list(value.args), keywords, spelled)
         return Operation(target, CALL, key, list(value.args), keywords, spelled)

@@ -17,7 +17,7 @@ from . import nodes
 def emit(fn: gast.FunctionDef) -> str:
     body = fn.body
     fn.body = []
-    header = _unparse(fn).splitlines()[0]
+    header = unparse(fn).splitlines()[0]
     fn.body = body
     lines = [header]
     previous = None
@@ -28,11 +28,11 @@ def emit(fn: gast.FunctionDef) -> str:
             lines.append(f"    # {name}:{origin.lineno}  {origin.text}")
         if nodes.is_adjoint(stmt):
             previous = origin
-        lines.extend("    " + line for line in _unparse(stmt).splitlines())
+        lines.extend("    " + line for line in unparse(stmt).splitlines())
     return "\n".join(lines) + "\n"
 
 
-def _unparse(node: gast.AST) -> str:
+def unparse(node: gast.AST) -> str:
     tree = gast.gast_to_ast(node)
     if isinstance(tree, ast.FunctionDef) and not tree.body:
         tree.body = [ast.Pass()]

@@ -14,6 +14,7 @@ from collections import Counter
 import gast
 
 from . import nodes
+from .emit import unparse
 
 
 def optimize(fn: gast.FunctionDef, generated: set[str], kept: set[str]) -> gast.FunctionDef:
@@ -211,6 +212,9 @@ def _written_through(stmt: gast.stmt, name: str) -> bool:
     return any(name in nodes.names_read(t) for t in targets)
 
 
+_LONGEST_FOLDED = 80  # characters
+
+
 def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> int | None:
     """The index of the statement after `i` that reads `name`, if the value `name` holds could
     be computed there instead (nothing in between changes what it reads)."""
@@ -236,8 +240,12 @@ def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
         if name not in temporaries or counts[name] != 1 or reads[name] != 1:
             continue
         later = _single_use_after(fn.body, i, name, nodes.names_read(stmt.value))
-        if later is not None:
-            fn.body[later] = nodes.substitute(fn.body[later], {name: stmt.value})
-            del fn.body[i]
-            return True
+        if later is None:
+            continue
+        folded = nodes.substitute(fn.body[later], {name: stmt.value})
+        if nodes.is_adjoint(folded) and len(unparse(folded)) > _LONGEST_FOLDED:
+            continue  # one long line reads worse than two short ones
+        fn.body[later] = folded
+        del fn.body[i]
+        return True
     return False

@@ -42,26 +42,54 @@ def min_(g, ans, a, axis=None, out=None, keepdims=False):
 
 
 # ---- variants: what a hand-written gradient says, where the transform knows enough ----------
+# `like` is a value already computed with the input's shape (often the input itself), `count`
+# the number of elements a mean averages, both worked out at transform time.
 
 
-def _whole_array(facts) -> bool:
-    return facts.floating and facts.constant("axis") is None
+def _constant_axes(facts) -> bool:
+    known = facts.constant("axis") is not facts.UNKNOWN and facts.constant("keepdims") in (
+        True, False)
+    return facts.floating and known
 
 
-def _size(facts):
-    shape = facts.shape("a")
-    return None if shape is None else max(int(np.prod(shape)), 1)
+def _dims_kept(facts) -> bool:
+    return _constant_axes(facts) and (facts.constant("axis") is None or facts.constant("keepdims"))
+
+
+def _dims_dropped(facts) -> bool:
+    return _constant_axes(facts) and not _dims_kept(facts)
 
 
 def _like(facts):
     return facts.like("a")
 
 
-@variant(np.sum, when=_whole_array, like=_like)
-def sum_all(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, like):
+def _count(facts):
+    shape = facts.shape("a")
+    if shape is None:
+        return None
+    axis = facts.constant("axis")
+    if axis is None:
+        return max(int(np.prod(shape)), 1)
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[ax] for ax in axes]))
+
+
+@variant(np.sum, when=_dims_kept, like=_like)
+def sum_kept(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, like):
     return np.full_like(like, g)
 
 
-@variant(np.mean, when=_whole_array, count=_size, like=_like)
-def mean_all(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, count, like):
+@variant(np.sum, when=_dims_dropped, like=_like)
+def sum_dropped(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, like):
+    return np.full_like(like, np.expand_dims(g, axis))
+
+
+@variant(np.mean, when=_dims_kept, count=_count, like=_like)
+def mean_kept(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, count, like):
     return np.full_like(like, g / count)
+
+
+@variant(np.mean, when=_dims_dropped, count=_count, like=_like)
+def mean_dropped(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, count, like):
+    return np.full_like(like, np.expand_dims(g, axis) / count)
