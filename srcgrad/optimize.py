@@ -80,6 +80,8 @@ class _Constants(gast.NodeTransformer):
             value = fold(float(left), float(right))
             if type(left) is int and type(right) is int and not isinstance(node.op, gast.Div):
                 value = int(value)
+            if len(repr(value)) > 8:
+                return node  # `-1.0 / 6` says more than -0.16666666666666666
             self.changed = True
             return nodes.const(value)
         return node
@@ -113,7 +115,8 @@ def _fold_constants(fn) -> bool:
 
 
 def _forward_copies(fn: gast.FunctionDef, generated: set[str]) -> bool:
-    """`dy = 1.0` or `d_t1 = dd` (both names assigned once): read the right side directly."""
+    """`dy = 1.0` or `d_t1 = dd` (`d_t1` assigned once, `dd` not again after): read the right
+    side directly."""
     counts = _assignments(fn)
     for i, stmt in enumerate(fn.body):
         if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
@@ -122,7 +125,10 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str]) -> bool:
         if name not in generated or counts[name] != 1:
             continue
         is_seed = isinstance(value, gast.Constant) and value.value == 1.0
-        is_copy = isinstance(value, gast.Name) and counts[value.id] <= 1
+        is_copy = isinstance(value, gast.Name) and not any(
+            value.id in nodes.names_stored(later) or _written_through(later, value.id)
+            for later in fn.body[i + 1 :]
+        )
         if is_seed or is_copy:
             mapping = {name: value}
             rest = fn.body[i + 1 :]
@@ -153,6 +159,10 @@ class _Algebra(gast.NodeTransformer):
         if isinstance(node.op, gast.Pow) and _is_one(node.right):
             self.changed = True
             return node.left
+        if isinstance(node.op, gast.Add) and isinstance(node.right, gast.UnaryOp):
+            if isinstance(node.right.op, gast.USub):  # a + -b is a - b
+                self.changed = True
+                return nodes.binop(node.left, gast.Sub(), node.right.operand)
         if isinstance(node.op, gast.Mult):  # a * (1 / b) is a / b
             for a, b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(b, gast.BinOp) and isinstance(b.op, gast.Div) and _is_one(b.left):

@@ -27,8 +27,10 @@ class _Sweep:
         self.out: list[gast.stmt] = []
         self.defined: set[str] = set()
         self.origin: Origin | None = None
-        self.donors: dict[tuple, str] = {}  # shape -> first active value of that shape
-        for name, shape in shapes.items():
+        # shape -> an active value of that shape, the user's own names before temporaries
+        self.donors: dict[tuple, str] = {}
+        generated = ctx.names.generated
+        for name, shape in sorted(shapes.items(), key=lambda item: item[0] in generated):
             if name in active and shape is not None:
                 self.donors.setdefault(shape, name)
 

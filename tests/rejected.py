@@ -1,0 +1,167 @@
+"""Functions using constructs the fence rejects; `# at: TEXT` marks where the error must point.
+
+test_errors.py reads these markers: the error must start `rejected.py:LINE:COL:` where LINE is
+the marked line and COL the column of TEXT on it.
+"""
+
+import numpy as np
+
+G = 1.0
+
+
+def if_statement(x):
+    if x > 0:  # at: if
+        x = x * 2
+    return x
+
+
+def for_loop(x):
+    for i in range(3):  # at: for
+        x = x * 2
+    return x
+
+
+def while_loop(x):
+    while x < 10:  # at: while
+        x = x * 2
+    return x
+
+
+def try_statement(x):
+    try:  # at: try
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def with_statement(x):
+    with np.errstate(all="ignore"):  # at: with
+        y = np.log(x)
+    return y
+
+
+def raise_statement(x):
+    raise ValueError("no")  # at: raise
+
+
+def global_statement(x):
+    global G  # at: global
+    G = x
+    return x
+
+
+def del_statement(x):
+    y = x * 2
+    del y  # at: del
+    return x
+
+
+def import_statement(x):
+    import math  # at: import
+
+    return math.sin(x)
+
+
+def class_definition(x):
+    class Box:  # at: class
+        pass
+
+    return x
+
+
+def nested_function(x):
+    def inner(y):  # at: def inner
+        return y * 2
+
+    return inner(x)
+
+
+def lambda_expression(x):
+    f = lambda y: y * 2  # noqa: E731  # at: lambda
+    return f(x)
+
+
+def list_comprehension(x):
+    return np.sum([v * 2 for v in x])  # at: [v
+
+
+def generator_expression(x):
+    return sum(v * 2 for v in x)  # at: (v * 2 for
+
+
+def dict_display(x):
+    d = {"a": x}  # at: {
+    return d["a"]
+
+
+def conditional_expression(x):
+    return x if x > 0 else -x  # at: x if
+
+
+def boolean_operator(x):
+    return x > 0 and x < 1  # at: x > 0 and
+
+
+def walrus(x):
+    return (y := x * 2) + y  # at: y :=
+
+
+def f_string(x):
+    s = f"{x}"  # at: f"
+    return x
+
+
+def starred_argument(x):
+    return np.add(*x)  # at: *x
+
+
+def expression_statement(x):
+    np.exp(x)  # at: np.exp
+    return x
+
+
+def bitwise_and(x):
+    return x & 1  # at: x & 1
+
+
+def invert(x):
+    return ~x  # at: ~x
+
+
+def chained_assignment(x):
+    a = b = x  # at: a = b
+    return a + b
+
+
+def item_assignment(x):
+    y = x * 1
+    y[0] = 1.0  # at: y[0]
+    return np.sum(y)
+
+
+def attribute_assignment(x):
+    x.flags = None  # at: x.flags
+    return x
+
+
+def unpack_call_result(x):
+    a, b = np.split(x, 2)  # at: a, b
+    return np.sum(a * b)
+
+
+def star_args(x, *rest):  # at: rest
+    return x
+
+
+def keyword_splat(x):
+    return np.sum(x, **{"axis": 0})  # at: np.sum(
+
+
+def yield_statement(x):
+    yield x  # at: yield
+
+
+def annotation_only(x):
+    y: float  # at: y: float
+    return x

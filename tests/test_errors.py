@@ -1,0 +1,220 @@
+"""Every construct the fence rejects raises UnsupportedSyntaxError at the user's file:line:col,
+and every other misuse raises the right SrcgradError with a message that says what to do."""
+
+import functools
+import inspect
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import rejected  # noqa: E402
+
+REJECTED_FILE = Path(rejected.__file__)
+
+
+def _markers() -> dict[str, tuple[int, int]]:
+    """function name -> (line, column) of its `# at: TEXT` marker."""
+    found, current = {}, None
+    for number, line in enumerate(REJECTED_FILE.read_text().splitlines(), start=1):
+        header = re.match(r"def (\w+)\(", line)
+        if header:
+            current = header.group(1)
+        marker = re.search(r"# at: (.+)$", line)
+        if marker and current:
+            text = marker.group(1).strip()
+            found[current] = (number, line.index(text) + 1)
+    return found
+
+
+MARKERS = _markers()
+
+
+def test_every_rejected_function_has_a_marker():
+    functions = [n for n, f in inspect.getmembers(rejected, inspect.isfunction)
+                 if f.__module__ == rejected.__name__]
+    assert sorted(functions) == sorted(MARKERS)
+
+
+@pytest.mark.parametrize("name", sorted(MARKERS))
+def test_rejected_construct_names_file_line_and_column(name):
+    fn = getattr(rejected, name)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
+        srcgrad.grad(fn)(np.ones(3))
+    line, col = MARKERS[name]
+    message = str(info.value)
+    assert message.startswith(f"{REJECTED_FILE}:{line}:{col}: "), message
+    assert "is not supported" in message
+    assert f"in function '{name}'" in message
+
+
+def test_fence_runs_before_any_other_stage():
+    # the fence rejects even where later stages would fail differently (unknown names here)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError):
+        srcgrad.grad(rejected.for_loop).source  # noqa: B018
+
+
+# ---- no derivative rule ---------------------------------------------------------------------
+
+
+def uses_unknown_function(x):
+    return np.sum(np.sinc(x))
+
+
+def uses_unknown_method(x):
+    return np.sum(x.cumsum().conjugate())
+
+
+def unknown_but_inactive(x, k):
+    n = np.count_nonzero(k)
+    return np.sum(x * n)
+
+
+def test_no_rule_names_function_and_line():
+    with pytest.raises(srcgrad.NoRuleError) as info:
+        srcgrad.grad(uses_unknown_function)(np.ones(3))
+    line = inspect.getsourcelines(uses_unknown_function)[1] + 1
+    message = str(info.value)
+    assert message.startswith(f"{__file__}:{line}:5: no derivative rule for 'np.sinc'"), message
+
+
+def test_inactive_call_needs_no_rule():
+    x = np.arange(3.0)
+    assert np.allclose(srcgrad.grad(unknown_but_inactive)(x, np.array([1, 0, 2])), 2.0)
+
+
+# ---- wrt ------------------------------------------------------------------------------------
+
+
+def two_args(x, y):
+    return np.sum(x * y)
+
+
+@pytest.mark.parametrize(
+    "wrt, words",
+    [
+        (2, "out of range"),
+        (-3, "out of range"),
+        ("z", "is not an argument"),
+        ((0, "x"), "twice"),
+        ((), "empty"),
+        (1.5, "argument index or name"),
+    ],
+)
+def test_bad_wrt(wrt, words):
+    with pytest.raises(srcgrad.WrtError) as info:
+        srcgrad.grad(two_args, wrt=wrt)
+    assert words in str(info.value)
+    assert str(info.value).startswith(f"{__file__}:")
+
+
+def test_wrt_and_argnums_together():
+    with pytest.raises(srcgrad.WrtError):
+        srcgrad.grad(two_args, wrt=1, argnums=1)
+
+
+def test_argnums_is_wrt():
+    x, y = np.arange(3.0), np.ones(3)
+    assert np.allclose(srcgrad.grad(two_args, argnums=1)(x, y), x)
+
+
+@pytest.mark.parametrize("value", ["text", None, np.array(["a"]), np.ones(2, dtype=complex)])
+def test_differentiated_argument_must_be_a_real_number_or_array(value):
+    with pytest.raises(srcgrad.SrcgradError) as info:
+        srcgrad.grad(two_args)(value, np.ones(2))
+    assert "argument 'x' is differentiated" in str(info.value)
+
+
+# ---- source unavailable ---------------------------------------------------------------------
+
+
+def test_builtin_function():
+    with pytest.raises(srcgrad.SourceUnavailableError) as info:
+        srcgrad.grad(math.sin)
+    assert "built-in" in str(info.value)
+
+
+def test_numpy_ufunc():
+    with pytest.raises(srcgrad.SourceUnavailableError):
+        srcgrad.grad(np.tanh)
+
+
+def test_partial():
+    with pytest.raises(srcgrad.SourceUnavailableError) as info:
+        srcgrad.grad(functools.partial(two_args, y=1.0))
+    assert "'def'" in str(info.value)
+
+
+def test_function_defined_by_exec():
+    namespace = {"np": np}
+    exec("def f(x):\n    return np.sum(x * x)\n", namespace)
+    with pytest.raises(srcgrad.SourceUnavailableError) as info:
+        srcgrad.grad(namespace["f"])(np.ones(2))
+    assert "cannot read the source" in str(info.value)
+
+
+def test_bound_method():
+    class Model:
+        def loss(self, x):
+            return np.sum(x)
+
+    with pytest.raises(srcgrad.SourceUnavailableError) as info:
+        srcgrad.grad(Model().loss)
+    assert "bound method" in str(info.value)
+
+
+def test_two_lambdas_on_one_line():
+    f, g = (lambda x: x * 2), (lambda x: x * 3)  # noqa: E731
+    with pytest.raises(srcgrad.SourceUnavailableError) as info:
+        srcgrad.grad(f)(1.0)
+    assert "lambda" in str(info.value)
+
+
+def test_named_lambda_is_differentiated():
+    square = lambda x: x * x  # noqa: E731
+    assert srcgrad.grad(square)(3.0) == 6.0
+
+
+# ---- non-scalar output ----------------------------------------------------------------------
+
+
+def vector_output(x):
+    return x * 2
+
+
+def test_non_scalar_output_known_at_transform_time():
+    with pytest.raises(srcgrad.NonScalarOutputError) as info:
+        srcgrad.grad(vector_output)(np.ones(3))
+    message = str(info.value)
+    assert "(3,)" in message and "vjp" in message
+    line = inspect.getsourcelines(vector_output)[1] + 1
+    assert message.startswith(f"{__file__}:{line}:")
+
+
+def shape_from_values(x, n):
+    return x[:n] * 2
+
+
+def test_non_scalar_output_found_at_run_time():
+    with pytest.raises(srcgrad.NonScalarOutputError) as info:
+        srcgrad.grad(shape_from_values)(np.ones(3), 2)
+    assert "(2,)" in str(info.value)
+    line = inspect.getsourcelines(shape_from_values)[1] + 1
+    assert str(info.value).startswith(f"{__file__}:{line}:")
+
+
+# ---- internal errors never escape bare ------------------------------------------------------
+
+
+def test_errors_are_srcgrad_errors():
+    for cls in (srcgrad.UnsupportedSyntaxError, srcgrad.NoRuleError, srcgrad.WrtError,
+                srcgrad.SourceUnavailableError, srcgrad.NonScalarOutputError,
+                srcgrad.InternalError):
+        assert issubclass(cls, srcgrad.SrcgradError)
