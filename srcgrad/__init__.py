@@ -5,7 +5,7 @@
 read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py:FUNC`.
 """
 
-from . import rules as _rules  # registers the derivative rules
+from . import rules  # noqa: F401  (importing it registers the derivative rules)
 from .api import Gradient, grad, show, value_and_grad
 from .errors import (
     InternalError,

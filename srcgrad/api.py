@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import reading
-from .errors import WrtError, SrcgradError
+from .errors import SrcgradError, WrtError
 from .pipeline import Generated, gradient
 from .shapes import of_value
 
@@ -63,8 +63,11 @@ class Gradient:
                     if args is not None:
                         self._check_wrt_values(args)
                     found = gradient(
-                        self.fn, self.wrt, self.wrt_is_tuple,
-                        dict(zip(self.params, signature)), self.with_value,
+                        self.fn,
+                        self.wrt,
+                        self.wrt_is_tuple,
+                        dict(zip(self.params, signature)),
+                        self.with_value,
                     )
                     table[key] = found
             self._latest = found
@@ -145,7 +148,8 @@ def _resolve_wrt(fn: types.FunctionType, params: list[str], wrt) -> tuple[tuple[
             if not -len(params) <= item < len(params):
                 raise WrtError(
                     f"wrt={item} is out of range: '{fn.__name__}' has {len(params)} "
-                    f"argument(s) {params}", origin,
+                    f"argument(s) {params}",
+                    origin,
                 )
             name = params[item]
         else:
@@ -178,5 +182,5 @@ def _check_differentiable_value(fn, name: str, value) -> None:
 
 def _annotated_signature(fn, params: list[str]) -> tuple:
     annotations = getattr(fn, "__annotations__", {})
-    known = {float: ((), True), "float": ((), True), int: ((), False), "int": ((), False)}
+    known = {float: ((), "float"), "float": ((), "float"), int: ((), "int"), "int": ((), "int")}
     return tuple(known.get(annotations.get(p)) for p in params)

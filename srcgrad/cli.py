@@ -1,6 +1,6 @@
 """Command line: print the gradient code srcgrad generates for a function in a file.
 
-    python -m srcgrad examples/neuron.py:loss --wrt w1,w2,w3,w4 --at 2,1,2,3,4
+python -m srcgrad examples/neuron.py:loss --wrt w1,w2,w3,w4 --at 2,1,2,3,4
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("target", help="FILE.py:FUNCTION, e.g. examples/neuron.py:loss")
     parser.add_argument(
-        "--wrt", default="0",
+        "--wrt",
+        default="0",
         help="arguments to differentiate with respect to: names or indices, comma-separated "
         "(default: the first argument)",
     )
     parser.add_argument(
-        "--at", metavar="VALUES",
+        "--at",
+        metavar="VALUES",
         help="argument values, comma-separated Python literals (lists become arrays): show the "
         "code for their shapes and print the value and gradient there",
     )
@@ -74,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gradient = Gradient(fn, _wrt(args.wrt), with_value=True)
         if args.at is None:
-            print(Gradient(fn, gradient.wrt if gradient.wrt_is_tuple else gradient.wrt[0],
-                           with_value=False).source, end="")
+            print(
+                Gradient(
+                    fn, gradient.wrt if gradient.wrt_is_tuple else gradient.wrt[0], with_value=False
+                ).source,
+                end="",
+            )
             return 0
         values = _values(args.at)
         value, grads = gradient(*values)

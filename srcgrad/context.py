@@ -22,6 +22,7 @@ class Context:
     shapes: dict[str, tuple | None] = field(default_factory=dict)
     wrt_is_tuple: bool = False
     floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
+    dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

@@ -18,9 +18,14 @@ from .emit import unparse
 from .reading import MISSING
 
 BINARY = {
-    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
-    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.Pow: operator.pow,
+    gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv,
+    gast.Mod: operator.mod,
 }
 UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
 # attributes of an array that carry no derivative
@@ -68,7 +73,9 @@ def operation(stmt: gast.Assign, ctx) -> Operation:
         index = nodes.index_value(value.slice)
         return Operation(target, CALL, operator.getitem, [value.value, index])
     if isinstance(value, gast.Compare):
-        return Operation(target, INERT, args=[value.left, *value.comparators])
+        return Operation(
+            target, INERT, args=[value.left, *value.comparators], description="comparison"
+        )
     if isinstance(value, gast.Attribute):
         kind = INERT if value.attr in INERT_ATTRIBUTES else UNKNOWN
         return Operation(target, kind, args=[value.value], description=f".{value.attr}")

@@ -14,21 +14,50 @@ from .reading import Parsed
 
 STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Pass, gast.Assert)
 EXPRESSIONS = (
-    gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute,
-    gast.Subscript, gast.Slice, gast.Tuple, gast.List, gast.Compare, gast.keyword,
+    gast.BinOp,
+    gast.UnaryOp,
+    gast.Call,
+    gast.Name,
+    gast.Constant,
+    gast.Attribute,
+    gast.Subscript,
+    gast.Slice,
+    gast.Tuple,
+    gast.List,
+    gast.Compare,
+    gast.keyword,
 )
 CONTEXTS = (gast.Load, gast.Store, gast.Param, gast.Del)
 OPERATORS = (
-    gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
-    gast.USub, gast.UAdd, gast.Not,
-    gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is, gast.IsNot, gast.In,
+    gast.Add,
+    gast.Sub,
+    gast.Mult,
+    gast.Div,
+    gast.Pow,
+    gast.MatMult,
+    gast.FloorDiv,
+    gast.Mod,
+    gast.USub,
+    gast.UAdd,
+    gast.Not,
+    gast.Eq,
+    gast.NotEq,
+    gast.Lt,
+    gast.LtE,
+    gast.Gt,
+    gast.GtE,
+    gast.Is,
+    gast.IsNot,
+    gast.In,
     gast.NotIn,
 )
 
 # What to call a construct in a message, and what to do instead.
 DESCRIPTIONS: dict[type, tuple[str, str]] = {
-    gast.If: ("an 'if' statement", "control flow is not supported yet; use np.where for a "
-              "piecewise value"),
+    gast.If: (
+        "an 'if' statement",
+        "control flow is not supported yet; use np.where for a piecewise value",
+    ),
     gast.For: ("a 'for' loop", "control flow is not supported yet"),
     gast.While: ("a 'while' loop", "control flow is not supported yet"),
     gast.Break: ("'break'", "control flow is not supported yet"),
@@ -59,8 +88,11 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.NamedExpr: ("an assignment expression (:=)", "assign in a separate statement"),
     gast.JoinedStr: ("an f-string", ""),
     gast.Starred: ("a starred expression (*args)", "pass the arguments one by one"),
-    gast.Expr: ("an expression statement", "a statement whose value is discarded has no "
-                "effect on the gradient; assign its value or remove it"),
+    gast.Expr: (
+        "an expression statement",
+        "a statement whose value is discarded has no "
+        "effect on the gradient; assign its value or remove it",
+    ),
     gast.BitAnd: ("the '&' operator", "use np.logical_and"),
     gast.BitOr: ("the '|' operator", "use np.logical_or"),
     gast.BitXor: ("the '^' operator", ""),
@@ -105,23 +137,37 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
     if isinstance(target, gast.Name):
         return
     if isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts):
-        if isinstance(value, gast.Tuple) and len(value.elts) == len(target.elts):
-            if not any(isinstance(e, gast.Starred) for e in value.elts):
-                return
-        _reject(parsed, target, "tuple unpacking of a value that is not a tuple display",
-                "unpack by indexing (a = t[0]; b = t[1]) — support for unpacking results "
-                "comes with containers")
+        if (
+            isinstance(value, gast.Tuple)
+            and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, gast.Starred) for e in value.elts)
+        ):
+            return
+        _reject(
+            parsed,
+            target,
+            "tuple unpacking of a value that is not a tuple display",
+            "unpack by indexing (a = t[0]; b = t[1]) — support for unpacking results "
+            "comes with containers",
+        )
     if isinstance(target, (gast.Subscript, gast.Attribute)):
-        what = "assignment into an array element" if isinstance(target, gast.Subscript) else (
-            "assignment to an attribute")
-        _reject(parsed, target, what + " (in-place update)",
-                "build a new array instead (np.where, np.concatenate)")
+        what = (
+            "assignment into an array element"
+            if isinstance(target, gast.Subscript)
+            else ("assignment to an attribute")
+        )
+        _reject(
+            parsed,
+            target,
+            what + " (in-place update)",
+            "build a new array instead (np.where, np.concatenate)",
+        )
     _reject(parsed, target, f"assignment to {type(target).__name__}", "")
 
 
 def _check_expression(parsed: Parsed, node: gast.AST) -> None:
     for child in gast.walk(node):
-        if isinstance(child, (gast.expr_context,)) or isinstance(child, OPERATORS):
+        if isinstance(child, (gast.expr_context, *OPERATORS)):
             continue
         if isinstance(child, gast.Call):
             for kw in child.keywords:
@@ -132,9 +178,7 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
 
 
 def _reject_node(parsed: Parsed, node: gast.AST, near: gast.AST | None = None) -> None:
-    description, hint = DESCRIPTIONS.get(
-        type(node), (f"the construct '{type(node).__name__}'", "")
-    )
+    description, hint = DESCRIPTIONS.get(type(node), (f"the construct '{type(node).__name__}'", ""))
     _reject(parsed, node if hasattr(node, "lineno") else near, description, hint)
 
 

@@ -14,7 +14,9 @@ import linecache
 import types
 
 
-def load(text: str, filename: str, user_fn: types.FunctionType, injected: dict) -> types.FunctionType:
+def load(
+    text: str, filename: str, user_fn: types.FunctionType, injected: dict
+) -> types.FunctionType:
     module = ast.parse(text)
     inner = module.body[0]
     user_cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
@@ -22,8 +24,13 @@ def load(text: str, filename: str, user_fn: types.FunctionType, injected: dict) 
     factory = ast.FunctionDef(
         name="_srcgrad_scope",
         args=ast.arguments(
-            posonlyargs=[], args=[ast.arg(arg=p) for p in outer_params], vararg=None,
-            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+            posonlyargs=[],
+            args=[ast.arg(arg=p) for p in outer_params],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
         ),
         body=[inner, ast.Return(value=ast.Name(id=inner.name, ctx=ast.Load()))],
         decorator_list=[],

@@ -70,7 +70,9 @@ def dotted(path: str) -> gast.expr:
     return node
 
 
-def call(func: gast.expr, args: Sequence[gast.expr] = (), keywords: dict | None = None) -> gast.Call:
+def call(
+    func: gast.expr, args: Sequence[gast.expr] = (), keywords: dict | None = None
+) -> gast.Call:
     kws = [gast.keyword(arg=k, value=v) for k, v in (keywords or {}).items()]
     return gast.Call(func=func, args=list(args), keywords=kws)
 
@@ -170,9 +172,7 @@ def is_atom(node: gast.expr) -> bool:
 
 def names_read(node: gast.AST) -> set[str]:
     return {
-        n.id
-        for n in gast.walk(node)
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+        n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
     }
 
 

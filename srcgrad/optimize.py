@@ -49,8 +49,12 @@ def _reads(fn: gast.FunctionDef) -> Counter:
     return counts
 
 
-_FOLDABLE = {gast.Add: float.__add__, gast.Sub: float.__sub__, gast.Mult: float.__mul__,
-             gast.Div: float.__truediv__}
+_FOLDABLE = {
+    gast.Add: float.__add__,
+    gast.Sub: float.__sub__,
+    gast.Mult: float.__mul__,
+    gast.Div: float.__truediv__,
+}
 
 
 def _number(node: gast.expr) -> bool:
@@ -159,10 +163,10 @@ class _Algebra(gast.NodeTransformer):
         if isinstance(node.op, gast.Pow) and _is_one(node.right):
             self.changed = True
             return node.left
-        if isinstance(node.op, gast.Add) and isinstance(node.right, gast.UnaryOp):
-            if isinstance(node.right.op, gast.USub):  # a + -b is a - b
-                self.changed = True
-                return nodes.binop(node.left, gast.Sub(), node.right.operand)
+        right = node.right
+        if isinstance(node.op, gast.Add) and _is_negation(right):  # a + -b is a - b
+            self.changed = True
+            return nodes.binop(node.left, gast.Sub(), right.operand)
         if isinstance(node.op, gast.Mult):  # a * (1 / b) is a / b
             for a, b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(b, gast.BinOp) and isinstance(b.op, gast.Div) and _is_one(b.left):
@@ -173,10 +177,9 @@ class _Algebra(gast.NodeTransformer):
     def visit_UnaryOp(self, node: gast.UnaryOp) -> gast.expr:
         self.generic_visit(node)
         inner = node.operand
-        if isinstance(node.op, gast.USub) and isinstance(inner, gast.UnaryOp):
-            if isinstance(inner.op, gast.USub) and self._keeps_fresh(inner.operand):
-                self.changed = True
-                return inner.operand
+        if _is_negation(node) and _is_negation(inner) and self._keeps_fresh(inner.operand):
+            self.changed = True
+            return inner.operand
         if isinstance(node.op, gast.USub) and _strip_leading_negation(inner):
             self.changed = True  # -(-a * b / c) is a * b / c
             return inner
@@ -192,6 +195,10 @@ def _strip_leading_negation(node: gast.expr) -> bool:
         return False
     parent.left = node.operand
     return True
+
+
+def _is_negation(node: gast.expr) -> bool:
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
 
 
 def _is_one(node: gast.expr) -> bool:
@@ -210,8 +217,11 @@ def _dead_code(fn: gast.FunctionDef) -> bool:
     fn.body = [
         s
         for s in fn.body
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and reads[s.targets[0].id] == 0)
+        if not (
+            isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name)
+            and reads[s.targets[0].id] == 0
+        )
     ]
     return len(fn.body) != before
 

@@ -19,6 +19,7 @@ from .loading import load
 from .normalize import normalize
 from .optimize import optimize
 from .reverse import reverse
+from .shapes import is_floating
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ def gradient(
         fence.check(parsed)
         ctx = Context.of(parsed)
         ctx.wrt_is_tuple = wrt_is_tuple
-        ctx.floating = all(signature.get(w) is not None and signature[w][1] for w in wrt)
+        ctx.floating = all(
+            signature.get(w) is not None and is_floating(signature[w][1]) for w in wrt
+        )
+        ctx.dtypes = {p: s[1] for p, s in signature.items() if s is not None}
         normalize(ctx)
         shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
         tree = reverse(ctx, list(wrt), shapes, with_value)

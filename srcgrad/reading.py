@@ -120,9 +120,7 @@ def plain_function(fn: object) -> types.FunctionType:
     fn = inspect.unwrap(fn)
     if isinstance(fn, types.MethodType):
         what = f"the bound method '{fn.__qualname__}'"
-        hint = (
-            "pass the plain function (e.g. type(obj).method) and the instance as an argument"
-        )
+        hint = "pass the plain function (e.g. type(obj).method) and the instance as an argument"
         raise SourceUnavailableError(f"cannot differentiate {what}", hint=hint)
     if not isinstance(fn, types.FunctionType):
         kind = type(original).__name__
@@ -160,8 +158,13 @@ def _find_function(
         body = [nodes.ret(lam.body)]
         gast.copy_location(body[0], lam.body)
         tree = gast.FunctionDef(
-            name="_lambda", args=lam.args, body=body, decorator_list=[], returns=None,
-            type_comment=None, type_params=[],
+            name="_lambda",
+            args=lam.args,
+            body=body,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+            type_params=[],
         )
         return gast.copy_location(tree, lam)
     where = f"{filename}:{first_line}"

@@ -9,14 +9,16 @@ shapes are known, with `unbroadcast` where they are not, and not at all where th
 
 from __future__ import annotations
 
+import contextlib
+
 import gast
 
-from . import nodes, shapes as shape_analysis
+from . import nodes, runtime
+from . import shapes as shape_analysis
 from .activity import active_names
 from .core import CALL, COPY, INERT, Operation, operation
-from .errors import InternalError, NoRuleError, NonScalarOutputError, Origin
+from .errors import InternalError, NonScalarOutputError, NoRuleError, Origin
 from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
-from . import runtime
 
 
 class _Sweep:
@@ -74,8 +76,7 @@ class _Sweep:
             bound = general.signature().bind(*op.args, **op.keywords)
         except TypeError as exc:
             raise NoRuleError(
-                f"the derivative rule for {_describe(op)} does not accept these arguments "
-                f"({exc})",
+                f"the derivative rule for {_describe(op)} does not accept these arguments ({exc})",
                 self.origin,
             ) from None
         given = {p: nodes.const(v) for p, v in general.defaults.items()}
@@ -90,9 +91,13 @@ class _Sweep:
         preferred = {}
         for param, out in zip(rule.differentiable, rule.outputs):
             operand = bound.arguments.get(param)
-            if isinstance(out, gast.Name) and self._is_active(operand):
-                if operand.id not in self.defined and out.id not in preferred:
-                    preferred[out.id] = self.ctx.names.adjoint(operand.id)
+            if (
+                isinstance(out, gast.Name)
+                and self._is_active(operand)
+                and operand.id not in self.defined
+                and out.id not in preferred
+            ):
+                preferred[out.id] = self.ctx.names.adjoint(operand.id)
         body, outputs = rule.instantiate(mapping, self.ctx, preferred)
         wanted = [
             (param, out)
@@ -113,10 +118,8 @@ class _Sweep:
         shapes, constants = {}, {}
         for param, node in arguments.items():
             shapes[param] = shape_analysis.operand_shape(node, self.shapes)
-            try:
+            with contextlib.suppress(shape_analysis.NotConstant):
                 constants[param] = shape_analysis.constant_value(node)
-            except shape_analysis.NotConstant:
-                pass
         return Facts(self.ctx.floating, shapes, constants, self.donors)
 
     def _is_active(self, node: gast.expr | None) -> bool:
@@ -167,8 +170,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     tree = ctx.parsed.tree
     *forward, last = tree.body
     if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
-        raise InternalError("normalized function does not end in 'return name'",
-                            ctx.origin(last))
+        raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
     output = last.value.id
     assigns = [s for s in forward if isinstance(s, gast.Assign)]
     ops = [operation(s, ctx) for s in assigns]
@@ -190,8 +192,10 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     if output_shape is None and output in active:
         check = ctx.support.name_for(runtime.check_scalar, "check_scalar")
         where = ctx.origin(last)
-        call = nodes.call(nodes.load(check), [nodes.load(output), nodes.const(where.where()),
-                                              nodes.const(ctx.parsed.name)])
+        call = nodes.call(
+            nodes.load(check),
+            [nodes.load(output), nodes.const(where.where()), nodes.const(ctx.parsed.name)],
+        )
         body.append(nodes.expr_stmt(call, where))
     if output in active:
         sweep.contribute(output, nodes.const(1.0))
@@ -229,7 +233,8 @@ def _reverse_order(assigns: list, ops: list[Operation]) -> list:
         pending = set(group)
         while pending:
             ready = [
-                k for k in sorted(pending)
+                k
+                for k in sorted(pending)
                 if not any(ops[k].target in ops[m].names() for m in pending if m != k)
             ]
             first = ready[0]
@@ -240,7 +245,16 @@ def _reverse_order(assigns: list, ops: list[Operation]) -> list:
 
 
 def _final_gradient(ctx, name: str, sweep: _Sweep) -> gast.expr:
-    if name in sweep.defined:
-        return nodes.load(ctx.names.adjoint(name))
-    helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
-    return nodes.call(nodes.load(helper), [nodes.load(name)])
+    if name not in sweep.defined:
+        helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
+        return nodes.call(nodes.load(helper), [nodes.load(name)])
+    gradient = nodes.load(ctx.names.adjoint(name))
+    dtype = ctx.dtypes.get(name, "")
+    if dtype.startswith("float") and dtype not in ("float", "float64"):
+        # a float32 input gets a float32 gradient even where float64 constants promoted it
+        single = ctx.numpy_name(dtype)
+        if sweep.shapes.get(name) == ():
+            return nodes.call(single, [gradient])
+        method = nodes.attribute(gradient, "astype")
+        return nodes.call(method, [single], {"copy": nodes.const(False)})
+    return gradient

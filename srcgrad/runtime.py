@@ -55,12 +55,19 @@ def mean_count(like, axis=None):
 
 def product_of_others(a, axis=None):
     """For each element, the product of the other elements along `axis` (zeros allowed)."""
-    moved = np.moveaxis(a, axis, -1) if axis is not None else np.reshape(a, -1)
-    ones = np.ones_like(moved[..., :1])
-    left = np.cumprod(np.concatenate([ones, moved[..., :-1]], -1), -1)
-    right = np.cumprod(np.concatenate([moved[..., :0:-1], ones], -1), -1)[..., ::-1]
-    others = left * right
-    return np.moveaxis(others, -1, axis) if axis is not None else np.reshape(others, np.shape(a))
+    ndim = np.ndim(a)
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(ax % ndim for ax in (axis if isinstance(axis, tuple) else (axis,)))
+    ends = tuple(range(ndim - len(axes), ndim))
+    moved = np.moveaxis(a, axes, ends)
+    flat = np.reshape(moved, (*np.shape(moved)[: ndim - len(axes)], -1))
+    ones = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    others = np.reshape(left * right, np.shape(moved))
+    return np.moveaxis(others, ends, axes)
 
 
 def choose_adjoint(g, ans, x, axis=None, keepdims=False):
@@ -119,8 +126,24 @@ def matmul_adjoint_right(g, x, y):
         gx = np.expand_dims(g, -2) * np.expand_dims(x, -1)
         return unbroadcast(gx, y)
     if np.ndim(y) == 1:
-        return unbroadcast(np.sum(np.expand_dims(g, -1) * x, axis=tuple(range(np.ndim(x) - 2)) + (-2,)), y)
+        return unbroadcast(
+            np.sum(np.expand_dims(g, -1) * x, axis=tuple(range(np.ndim(x) - 2)) + (-2,)), y
+        )
     return unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y)
+
+
+def inverse_permutation(axes):
+    """The axes that undo `np.transpose(x, axes)` (None: reversing undoes reversing)."""
+    return None if axes is None else tuple(np.argsort(axes))
+
+
+def clip_weights(a, a_min, a_max):
+    """d np.clip(a, a_min, a_max) / d(a, a_min, a_max), as min(max(a, a_min), a_max) with ties
+    split in half (as `maximum` and `minimum` do, and as in JAX)."""
+    low = 1.0 if a_min is None else (a > a_min) + 0.5 * (a == a_min)
+    raised = a if a_min is None else np.maximum(a, a_min)
+    high = 1.0 if a_max is None else (raised < a_max) + 0.5 * (raised == a_max)
+    return low * high, (1.0 - low) * high, 1.0 - high
 
 
 def dot_adjoint_left(g, a, b):
@@ -129,6 +152,8 @@ def dot_adjoint_left(g, a, b):
         return unbroadcast(g * b, a)
     if np.ndim(a) <= 2 and np.ndim(b) <= 2:
         return matmul_adjoint_left(g, a, b)
+    if np.ndim(b) == 1:
+        return np.expand_dims(g, -1) * b
     b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
     return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), b_axes))
 
@@ -140,6 +165,8 @@ def dot_adjoint_right(g, a, b):
     if np.ndim(a) <= 2 and np.ndim(b) <= 2:
         return matmul_adjoint_right(g, a, b)
     lead = list(range(np.ndim(a) - 1))
+    if np.ndim(b) == 1:
+        return np.tensordot(a, g, axes=(lead, lead))
     return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, -2)
 
 

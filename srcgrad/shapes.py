@@ -9,30 +9,36 @@ calls `unbroadcast` and decides at run time. A shape here is a tuple, or None fo
 
 from __future__ import annotations
 
+import gast
 import numpy as np
 
 from .core import CALL, COPY, Operation
 from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
 
-import gast
-
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
 
 
 def of_value(value: object) -> tuple | None:
-    """What srcgrad specialises on for one argument value: `(shape, is_float)`, or None."""
+    """What srcgrad specialises on for one argument value: `(shape, dtype)`, or None.
+
+    `dtype` is a NumPy dtype name, or "float" / "int" for Python numbers.
+    """
     kind = type(value)
     if kind is float:
-        return (), True
+        return (), "float"
     if kind is int or kind is bool:
-        return (), False
+        return (), "int"
     if isinstance(value, (np.ndarray, np.generic)):
-        return value.shape, value.dtype.kind == "f"
+        return value.shape, value.dtype.name
     if isinstance(value, float):
-        return (), True
+        return (), "float"
     if isinstance(value, int):
-        return (), False
+        return (), "int"
     return None
+
+
+def is_floating(dtype: str) -> bool:
+    return dtype == "float" or dtype.startswith("float")
 
 
 def standin(shape: tuple) -> np.ndarray:
@@ -58,6 +64,9 @@ def operand_shape(node: gast.expr, shapes: dict) -> tuple | None:
 def _shape(op: Operation, shapes: dict) -> tuple | None:
     if op.kind == COPY:
         return operand_shape(op.args[0], shapes)
+    if op.description == "comparison":
+        operands = [operand_shape(node, shapes) for node in op.args]
+        return None if None in operands else tuple(np.broadcast_shapes(*operands))
     if op.kind != CALL:
         return None
     rule = reverse_rule(op.key)
@@ -79,8 +88,13 @@ def _apply(rule: Rule, op: Operation, arguments: dict, shapes: dict) -> tuple | 
         return None
     if rule.shape == SAME:
         return arrays[0]
-    if rule.shape == BROADCAST:
-        return tuple(np.broadcast_shapes(*arrays))
+    if rule.shape == BROADCAST:  # every operand that is an array or a number broadcasts
+        operands = [
+            operand_shape(node, shapes)
+            for node in arguments.values()
+            if not (isinstance(node, gast.Constant) and node.value is None)
+        ]
+        return None if None in operands else tuple(np.broadcast_shapes(*operands))
     constants = {}
     for name, node in arguments.items():
         if name in rule.differentiable:

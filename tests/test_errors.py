@@ -15,7 +15,7 @@ import srcgrad
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import rejected  # noqa: E402
+import rejected
 
 REJECTED_FILE = Path(rejected.__file__)
 
@@ -38,8 +38,11 @@ MARKERS = _markers()
 
 
 def test_every_rejected_function_has_a_marker():
-    functions = [n for n, f in inspect.getmembers(rejected, inspect.isfunction)
-                 if f.__module__ == rejected.__name__]
+    functions = [
+        n
+        for n, f in inspect.getmembers(rejected, inspect.isfunction)
+        if f.__module__ == rejected.__name__
+    ]
     assert sorted(functions) == sorted(MARKERS)
 
 
@@ -171,14 +174,14 @@ def test_bound_method():
 
 
 def test_two_lambdas_on_one_line():
-    f, g = (lambda x: x * 2), (lambda x: x * 3)  # noqa: E731
+    f, _ = (lambda x: x * 2), (lambda x: x * 3)
     with pytest.raises(srcgrad.SourceUnavailableError) as info:
         srcgrad.grad(f)(1.0)
     assert "lambda" in str(info.value)
 
 
 def test_named_lambda_is_differentiated():
-    square = lambda x: x * x  # noqa: E731
+    square = lambda x: x * x
     assert srcgrad.grad(square)(3.0) == 6.0
 
 
@@ -214,7 +217,12 @@ def test_non_scalar_output_found_at_run_time():
 
 
 def test_errors_are_srcgrad_errors():
-    for cls in (srcgrad.UnsupportedSyntaxError, srcgrad.NoRuleError, srcgrad.WrtError,
-                srcgrad.SourceUnavailableError, srcgrad.NonScalarOutputError,
-                srcgrad.InternalError):
+    for cls in (
+        srcgrad.UnsupportedSyntaxError,
+        srcgrad.NoRuleError,
+        srcgrad.WrtError,
+        srcgrad.SourceUnavailableError,
+        srcgrad.NonScalarOutputError,
+        srcgrad.InternalError,
+    ):
         assert issubclass(cls, srcgrad.SrcgradError)

@@ -13,8 +13,8 @@ import srcgrad
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 
-import neuron  # noqa: E402
-from golden_functions import logistic_loss, mlp_loss  # noqa: E402
+import neuron
+from golden_functions import logistic_loss, mlp_loss
 
 NEURON = """\
 def grad_loss(a, w1, w2, w3, w4):

@@ -23,11 +23,37 @@ from .. import nodes
 # method name -> numpy function name, for `x.method(*args, **kwargs) == np.function(x, ...)`
 METHODS = {
     name: name
-    for name in (
-        "sum mean prod max min std var cumsum cumprod argmax argmin argsort clip dot ravel "
-        "squeeze copy trace diagonal round conj conjugate any all nonzero repeat take "
-        "swapaxes ptp"
-    ).split()
+    for name in [
+        "sum",
+        "mean",
+        "prod",
+        "max",
+        "min",
+        "std",
+        "var",
+        "cumsum",
+        "cumprod",
+        "argmax",
+        "argmin",
+        "argsort",
+        "clip",
+        "dot",
+        "ravel",
+        "squeeze",
+        "copy",
+        "trace",
+        "diagonal",
+        "round",
+        "conj",
+        "conjugate",
+        "any",
+        "all",
+        "nonzero",
+        "repeat",
+        "take",
+        "swapaxes",
+        "ptp",
+    ]
 }
 METHODS["flatten"] = "ravel"
 SHAPE_METHODS = {"reshape": "reshape", "transpose": "transpose"}  # also take *shape

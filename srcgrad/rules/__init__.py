@@ -2,5 +2,12 @@
 
 from . import arithmetic, elementwise, indexing, linalg, math_module, nondifferentiable, reductions
 
-__all__ = ["arithmetic", "elementwise", "indexing", "linalg", "math_module", "nondifferentiable",
-           "reductions"]
+__all__ = [
+    "arithmetic",
+    "elementwise",
+    "indexing",
+    "linalg",
+    "math_module",
+    "nondifferentiable",
+    "reductions",
+]

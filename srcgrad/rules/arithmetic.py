@@ -9,7 +9,8 @@ import operator
 
 import numpy as np
 
-from .registry import SAME, adjoint, broadcasting, elementwise, nondifferentiable
+from ..runtime import clip_weights
+from .registry import BROADCAST, SAME, adjoint, broadcasting, elementwise, nondifferentiable
 
 
 @broadcasting(operator.add, np.add)
@@ -56,6 +57,17 @@ def minimum(g, ans, x, y):
 @broadcasting(np.arctan2)
 def arctan2(g, ans, x, y):
     return g * y / (x * x + y * y), -g * x / (x * x + y * y)
+
+
+@adjoint(np.where, broadcasting=True, shape=BROADCAST, differentiable=["x", "y"])
+def where(g, ans, condition, x, y):
+    return np.where(condition, g, 0.0), np.where(condition, 0.0, g)
+
+
+@adjoint(np.clip, broadcasting=True, shape=BROADCAST, differentiable=["a", "a_min", "a_max"])
+def clip(g, ans, a, a_min, a_max):
+    w = clip_weights(a, a_min, a_max)
+    return g * w[0], g * w[1], g * w[2]
 
 
 @adjoint(operator.neg, np.negative, shape=SAME)

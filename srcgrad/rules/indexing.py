@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import index_adjoint
+from ..runtime import index_adjoint, inverse_permutation
 from .registry import STANDIN, adjoint, variant
 
 
@@ -25,7 +25,22 @@ def ravel(g, ans, a, order="C"):
 
 @adjoint(np.transpose, shape=STANDIN)
 def transpose(g, ans, a, axes=None):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    return np.transpose(g, inverse_permutation(axes))
+
+
+@variant(np.transpose, when=lambda facts: facts.constant("axes") is None)
+def transpose_reversed(g, ans, a, axes=None):
+    return np.transpose(g)
+
+
+def _inverse(facts):
+    axes = facts.constant("axes")
+    return None if axes is facts.UNKNOWN or axes is None else inverse_permutation(axes)
+
+
+@variant(np.transpose, when=lambda facts: True, inverse=_inverse)
+def transpose_permuted(g, ans, a, axes=None, *, inverse):
+    return np.transpose(g, inverse)
 
 
 @adjoint(np.squeeze, shape=STANDIN)

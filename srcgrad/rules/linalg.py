@@ -50,7 +50,9 @@ def dot(g, ans, a, b):
 
 @adjoint(np.outer)
 def outer(g, ans, a, b):
-    return np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), np.reshape(np.dot(np.ravel(a), g), np.shape(b))
+    return np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), np.reshape(
+        np.dot(np.ravel(a), g), np.shape(b)
+    )
 
 
 @adjoint(np.vdot, shape=lambda a, b: ())

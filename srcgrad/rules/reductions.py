@@ -48,7 +48,9 @@ def min_(g, ans, a, axis=None, out=None, keepdims=False):
 
 def _constant_axes(facts) -> bool:
     known = facts.constant("axis") is not facts.UNKNOWN and facts.constant("keepdims") in (
-        True, False)
+        True,
+        False,
+    )
     return facts.floating and known
 
 

@@ -59,8 +59,9 @@ class Rule:
             ]
         )
 
-
-    def instantiate(self, mapping: dict[str, gast.expr], ctx, local_names=None) -> tuple[list, list]:
+    def instantiate(
+        self, mapping: dict[str, gast.expr], ctx, local_names=None
+    ) -> tuple[list, list]:
         """The rule's statements and outputs with placeholders replaced by `mapping`.
 
         Names the rule reads from its own module (`np`, runtime helpers) are spelled as the
