@@ -175,7 +175,8 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     assigns = [s for s in forward if isinstance(s, gast.Assign)]
     ops = [operation(s, ctx) for s in assigns]
     active = active_names(ops, wrt, output)
-    shapes = shape_analysis.infer(ops, param_shapes)
+    known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
+    shapes = shape_analysis.infer(ops, known)
     ctx.shapes = shapes
     sweep = _Sweep(ctx, active, shapes)
     sweep.origin = ctx.origin(last)

@@ -58,7 +58,37 @@ def operand_shape(node: gast.expr, shapes: dict) -> tuple | None:
         return shapes.get(node.id)
     if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)):
         return ()
+    if isinstance(node, gast.Attribute):
+        return shapes.get(_dotted(node))
     return None
+
+
+def _dotted(node: gast.expr) -> str | None:
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
+    """Module constants and closure variables that hold Python numbers: shape `()`.
+
+    Only numbers: an array constant could be rebound to another shape between calls, and the
+    generated code, cached per argument signature, would not notice.
+    """
+    found = {}
+    for node in gast.walk(tree):
+        if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(
+            getattr(node, "ctx", None), gast.Load
+        ):
+            value = ctx.resolve(node)
+            if type(value) in (float, int, bool):
+                name = _dotted(node)
+                if name is not None:
+                    found[name] = ()
+    return found
 
 
 def _shape(op: Operation, shapes: dict) -> tuple | None:

@@ -282,6 +282,8 @@ for args, shape in REDUCE:
 row(np.sum, "np.sum(x, 1)", x=normal(3, 4))
 row(np.sum, "x.sum(axis=0)", x=normal(3, 4))
 row(np.mean, "x.mean()", x=normal(3, 4))
+row(np.sum, "np.sum(x) * y", x=normal(), y=normal())  # a Python float: the adjoint is g
+row(np.mean, "np.mean(x * y)", x=normal(), y=normal())
 row(np.prod, "x.prod(axis=1)", x=nonzero(3, 4))
 row(np.max, "x.max(axis=0)", x=normal(3, 4))
 row(np.min, "x.min()", x=normal(3, 4))

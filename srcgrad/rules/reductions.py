@@ -77,6 +77,15 @@ def _count(facts):
     return int(np.prod([shape[ax] for ax in axes]))
 
 
+def _scalar(facts) -> bool:
+    return facts.shape("a") == () and facts.constant("axis") is None
+
+
+@variant(np.sum, np.mean, when=_scalar)
+def reduce_scalar(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return g
+
+
 @variant(np.sum, when=_dims_kept, like=_like)
 def sum_kept(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, like):
     return np.full_like(like, g)

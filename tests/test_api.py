@@ -1,0 +1,224 @@
+"""The public API: decorator forms, wrt, value_and_grad, source, show, caching, loading, CLI."""
+
+import inspect
+import io
+import linecache
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad import runtime
+from srcgrad.cli import main as cli_main
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+SCALE = 2.0
+
+
+def weighted(w, x):
+    return np.sum(SCALE * w * x)
+
+
+def test_bare_decorator_and_call():
+    @srcgrad.grad
+    def f(x):
+        return np.sum(x * x)
+
+    x = np.arange(3.0)
+    assert np.array_equal(f(x), 2 * x)
+
+
+def test_decorator_with_wrt_name():
+    @srcgrad.grad(wrt="y")
+    def f(x, y):
+        return np.sum(x * y)
+
+    x, y = np.arange(3.0), np.ones(3)
+    assert np.array_equal(f(x, y), x)
+
+
+def test_wrt_tuple_gives_tuple_and_keywords_bind():
+    g = srcgrad.grad(weighted, wrt=(0, "x"))
+    w, x = np.arange(3.0), np.ones(3)
+    dw, dx = g(w, x=x)
+    assert np.array_equal(dw, SCALE * x) and np.array_equal(dx, SCALE * w)
+    single = srcgrad.grad(weighted, wrt=(1,))(w, x)
+    assert isinstance(single, tuple) and len(single) == 1
+
+
+def test_value_and_grad():
+    value, grad = srcgrad.value_and_grad(weighted)(np.arange(3.0), np.ones(3))
+    assert value == weighted(np.arange(3.0), np.ones(3))
+    assert np.array_equal(grad, SCALE * np.ones(3))
+
+
+def test_module_constant_is_read_live(monkeypatch):
+    g = srcgrad.grad(weighted)
+    w, x = np.arange(3.0), np.ones(3)
+    assert np.array_equal(g(w, x), 2 * x)
+    monkeypatch.setattr(sys.modules[__name__], "SCALE", 5.0)
+    assert np.array_equal(g(w, x), 5 * x)
+
+
+def test_closure_cells_are_shared_with_the_user_function():
+    scale = 2.0
+
+    def f(x):
+        return scale * x
+
+    g = srcgrad.grad(f)
+    assert g(1.0) == 2.0
+    scale = 3.0  # noqa: F841  (read through the closure cell)
+    assert g(1.0) == 3.0
+
+
+def test_source_before_any_call_uses_annotations():
+    sys.path.insert(0, str(EXAMPLES))
+    import neuron
+
+    source = srcgrad.grad(neuron.loss, wrt=("w1", "w2", "w3", "w4")).source
+    assert source.startswith("def grad_loss(a, w1, w2, w3, w4):")
+    assert "unbroadcast" not in source
+
+
+def test_source_follows_the_latest_signature():
+    g = srcgrad.grad(weighted, wrt="x")
+    g(np.ones((2, 3)), np.ones(3))
+    assert "np.sum(" in g.source  # x broadcast against w: summed back explicitly
+    g(1.0, 2.0)
+    assert g.source.splitlines()[-2].strip() == "dx = SCALE * w"
+
+
+def test_unknown_shapes_use_unbroadcast_which_returns_its_input_untouched():
+    def f(x, n):
+        return np.sum(x[:n] * x[1:])
+
+    g = srcgrad.grad(f)
+    x = np.arange(4.0)
+    assert "unbroadcast" in g.source_for(x, 3)
+    expected = np.zeros(4)
+    expected[:3] += x[1:]
+    expected[1:] += x[:3]
+    assert np.array_equal(g(x, 3), expected)
+    a = np.ones((2, 3))
+    assert runtime.unbroadcast(a, np.zeros((2, 3))) is a
+
+
+def test_show_prints_the_source():
+    out = io.StringIO()
+    srcgrad.show(weighted, np.ones(3), np.ones(3), file=out)
+    assert out.getvalue() == srcgrad.grad(weighted).source_for(np.ones(3), np.ones(3))
+
+
+def test_generated_code_is_cached_per_function_and_signature():
+    a = srcgrad.grad(weighted)
+    b = srcgrad.grad(weighted)
+    a(np.ones(3), np.ones(3))
+    b(np.zeros(3), np.zeros(3))
+    assert a._latest is b._latest
+    b(np.zeros(4), np.zeros(4))
+    assert a._latest is not b._latest
+
+
+def test_redefinition_gives_a_new_gradient():
+    namespace = {}
+    for factor in (2, 3):
+        path = Path(__file__).parent / "_redefined.py"
+        path.write_text(f"def f(x):\n    return {factor} * x\n")
+        linecache.checkcache(str(path))
+        source = compile(path.read_text(), str(path), "exec")
+        exec(source, namespace)
+        assert srcgrad.grad(namespace["f"])(1.0) == factor
+    path.unlink()
+
+
+def test_transforming_from_many_threads_gives_one_result():
+    def f(x):
+        return np.sum(np.tanh(x) * x)
+
+    results, errors = [], []
+
+    def work():
+        try:
+            g = srcgrad.grad(f)
+            g(np.ones(5))
+            results.append(g._latest)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(r is results[0] for r in results)
+
+
+def fails_inside(x, y):
+    return np.sum(np.tanh(x @ y))
+
+
+def test_traceback_shows_the_generated_line():
+    g = srcgrad.grad(fails_inside)
+    g(np.ones((2, 3)), np.ones(3))
+    name = g._latest.function.__code__.co_filename
+    assert name.startswith("<srcgrad: grad of fails_inside, test_api.py:")
+    assert linecache.getlines(name)  # registered: tracebacks and pdb can show it
+    assert inspect.getsource(g._latest.function) == g.source
+    generic = srcgrad.grad(fails_inside)
+    for shapes in [(i, 3) for i in range(1, 10)]:  # past the cache's signatures: generic code
+        generic(np.ones(shapes), np.ones(3))
+    with pytest.raises(ValueError) as info:
+        generic(np.ones((2, 3)), np.ones(4))  # the forward sweep's x @ y fails
+    last = traceback.extract_tb(info.tb)[-1]
+    assert last.filename.startswith("<srcgrad: grad of fails_inside")
+    assert last.line.strip().startswith("_t1 = x @ y") or "x @ y" in last.line
+
+
+def test_integer_inputs_get_float_gradients():
+    def f(x, y):
+        return x * y + np.sum(x)
+
+    assert srcgrad.grad(f)(3, 4) == 5.0
+    dx = srcgrad.grad(lambda_free_sum)(np.arange(3))
+    assert dx.dtype == np.float64 and np.array_equal(dx, np.ones(3))
+
+
+def lambda_free_sum(x):
+    return np.sum(x)
+
+
+def test_float32_stays_float32():
+    def f(x):
+        return np.sum(np.tanh(x) * 2.0)
+
+    x = np.linspace(-1, 1, 4, dtype=np.float32)
+    assert srcgrad.grad(f)(x).dtype == np.float32
+
+
+def test_cli_prints_code_and_values(capsys):
+    assert cli_main([f"{EXAMPLES / 'neuron.py'}:loss", "--wrt", "w1,w2,w3,w4", "--at",
+                     "2,1,2,3,4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("def grad_loss(a, w1, w2, w3, w4):")
+    assert "# dloss/dw1 = -6.0" in out and "# dloss/dw4 = -4.0" in out
+
+
+def test_cli_reports_errors_without_a_traceback(capsys, tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("def f(x):\n    for i in range(3):\n        x = x * 2\n    return x\n")
+    assert cli_main([f"{path}:f"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"srcgrad: {path}:2:5: a 'for' loop is not supported")
+
+
+def test_readme_quickstart_output_is_what_the_cli_prints(capsys):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    cli_main([f"{EXAMPLES / 'neuron.py'}:loss", "--wrt", "w1,w2,w3,w4", "--at", "2,1,2,3,4"])
+    out = capsys.readouterr().out
+    assert out.strip() in readme
