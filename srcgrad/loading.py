@@ -51,6 +51,7 @@ def load(
     fn.__kwdefaults__ = user_fn.__kwdefaults__
     fn.__module__ = user_fn.__module__
     fn.__qualname__ = inner.name
+    fn.source = text
     lines = text.splitlines(keepends=True)
     linecache.cache[filename] = (len(text), None, lines, filename)
     return fn
