@@ -18,12 +18,24 @@ def _passes_derivative(op: Operation) -> bool:
 
 
 def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:
+    """`ops`: every assignment of the function, in program order (loops make this a fixed
+    point: a value computed late in a loop body reaches the early statements of the next
+    iteration)."""
+    flowing = [op for op in ops if _passes_derivative(op)]
     varied = set(wrt)
-    for op in ops:
-        if _passes_derivative(op) and op.names() & varied:
-            varied.add(op.target)
+    changed = True
+    while changed:
+        changed = False
+        for op in flowing:
+            if op.target not in varied and op.names() & varied:
+                varied.add(op.target)
+                changed = True
     useful = {output}
-    for op in reversed(ops):
-        if op.target in useful and _passes_derivative(op):
-            useful |= op.names()
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(flowing):
+            if op.target in useful and not op.names() <= useful:
+                useful |= op.names()
+                changed = True
     return varied & useful

@@ -12,7 +12,19 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .reading import Parsed
 
-STATEMENTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Pass, gast.Assert)
+STATEMENTS = (
+    gast.Assign,
+    gast.AugAssign,
+    gast.AnnAssign,
+    gast.Return,
+    gast.Pass,
+    gast.Assert,
+    gast.If,
+    gast.For,
+    gast.While,
+    gast.Break,
+    gast.Continue,
+)
 EXPRESSIONS = (
     gast.BinOp,
     gast.UnaryOp,
@@ -26,6 +38,8 @@ EXPRESSIONS = (
     gast.List,
     gast.Compare,
     gast.keyword,
+    gast.IfExp,
+    gast.BoolOp,
 )
 CONTEXTS = (gast.Load, gast.Store, gast.Param, gast.Del)
 OPERATORS = (
@@ -40,6 +54,8 @@ OPERATORS = (
     gast.USub,
     gast.UAdd,
     gast.Not,
+    gast.And,
+    gast.Or,
     gast.Eq,
     gast.NotEq,
     gast.Lt,
@@ -54,16 +70,6 @@ OPERATORS = (
 
 # What to call a construct in a message, and what to do instead.
 DESCRIPTIONS: dict[type, tuple[str, str]] = {
-    gast.If: (
-        "an 'if' statement",
-        "control flow is not supported yet; use np.where for a piecewise value",
-    ),
-    gast.For: ("a 'for' loop", "control flow is not supported yet"),
-    gast.While: ("a 'while' loop", "control flow is not supported yet"),
-    gast.Break: ("'break'", "control flow is not supported yet"),
-    gast.Continue: ("'continue'", "control flow is not supported yet"),
-    gast.IfExp: ("a conditional expression", "use np.where(condition, a, b)"),
-    gast.BoolOp: ("'and'/'or'", "use np.logical_and / np.logical_or on arrays"),
     gast.Try: ("a 'try' statement", "move the error handling outside the differentiated function"),
     gast.With: ("a 'with' statement", ""),
     gast.Raise: ("a 'raise' statement", "check the inputs before calling the gradient"),
@@ -110,7 +116,11 @@ def check(parsed: Parsed) -> None:
         _reject(parsed, star, "a '*args' or '**kwargs' parameter", "name every parameter")
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(parsed, tree, "an async function", "")
-    for stmt in tree.body:
+    _check_block(parsed, tree.body)
+
+
+def _check_block(parsed: Parsed, stmts: list) -> None:
+    for stmt in stmts:
         _check_statement(parsed, stmt)
 
 
@@ -127,10 +137,27 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         _check_target(parsed, stmt.target, None)
         if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
             _reject(parsed, stmt, "an annotation without a value", "assign a value")
+    if isinstance(stmt, (gast.If, gast.For, gast.While)):
+        if isinstance(stmt, gast.For):
+            _check_loop_target(parsed, stmt.target)
+        _check_expression(parsed, stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+        _check_block(parsed, stmt.body)
+        _check_block(parsed, stmt.orelse)
+        return
     for child in gast.iter_child_nodes(stmt):
         if isinstance(stmt, gast.AnnAssign) and child is stmt.annotation:
             continue
         _check_expression(parsed, child)
+
+
+def _check_loop_target(parsed: Parsed, target: gast.expr) -> None:
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, gast.Tuple):
+        for element in target.elts:
+            _check_loop_target(parsed, element)
+        return
+    _reject(parsed, target, "a loop variable that is not a name or a tuple of names", "")
 
 
 def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) -> None:

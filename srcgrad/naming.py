@@ -46,6 +46,9 @@ class Names:
             self.generated.add(self._adjoints[name])
         return self._adjoints[name]
 
+    def adjoints_all(self) -> set[str]:
+        return set(self._adjoints.values())
+
     def adjoints_of_user_names(self) -> set[str]:
         """The adjoints of the user's own variables (not of srcgrad's temporaries)."""
         return {adj for name, adj in self._adjoints.items() if name not in self.generated}

@@ -32,17 +32,34 @@ def optimize(fn: gast.FunctionDef, generated: set[str], kept: set[str]) -> gast.
     return fn
 
 
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def _blocks(fn: gast.FunctionDef):
+    """Every statement list of the function: its body and the bodies of its ifs and loops."""
+    stack = [fn.body]
+    while stack:
+        block = stack.pop()
+        yield block
+        for stmt in block:
+            if isinstance(stmt, _COMPOUND):
+                stack.extend(b for b in (stmt.body, stmt.orelse) if b)
+
+
 def _assignments(fn: gast.FunctionDef) -> Counter:
-    return Counter(
-        s.targets[0].id
-        for s in fn.body
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-    ) + Counter(nodes.names_stored(fn.args))
+    counts = Counter(nodes.names_stored(fn.args))
+    for block in _blocks(fn):
+        for stmt in block:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                counts[stmt.targets[0].id] += 1
+            elif isinstance(stmt, gast.For):
+                counts.update(nodes.names_stored(stmt.target))
+    return counts
 
 
-def _reads(fn: gast.FunctionDef) -> Counter:
+def _reads(nodes_: list) -> Counter:
     counts: Counter = Counter()
-    for stmt in fn.body:
+    for stmt in nodes_:
         for n in gast.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 counts[n.id] += 1
@@ -119,25 +136,28 @@ def _fold_constants(fn) -> bool:
 
 
 def _forward_copies(fn: gast.FunctionDef, generated: set[str]) -> bool:
-    """`dy = 1.0` or `d_t1 = dd` (`d_t1` assigned once, `dd` not again after): read the right
-    side directly."""
+    """`dy = 1.0` or `d_t1 = dd` (`d_t1` assigned once and read only after it in its block,
+    `dd` not assigned again there): read the right side directly."""
     counts = _assignments(fn)
-    for i, stmt in enumerate(fn.body):
-        if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
-            continue
-        name, value = stmt.targets[0].id, stmt.value
-        if name not in generated or counts[name] != 1:
-            continue
-        is_seed = isinstance(value, gast.Constant) and value.value == 1.0
-        is_copy = isinstance(value, gast.Name) and not any(
-            value.id in nodes.names_stored(later) or _written_through(later, value.id)
-            for later in fn.body[i + 1 :]
-        )
-        if is_seed or is_copy:
-            mapping = {name: value}
-            rest = fn.body[i + 1 :]
-            fn.body[i + 1 :] = [nodes.substitute(s, mapping) for s in rest]
-            return True
+    reads = _reads(fn.body)
+    for block in _blocks(fn):
+        for i, stmt in enumerate(block):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            name, value = stmt.targets[0].id, stmt.value
+            if name not in generated or counts[name] != 1:
+                continue
+            rest = block[i + 1 :]
+            if _reads(rest)[name] != reads[name]:
+                continue  # read before it, in a loop's next iteration, or elsewhere
+            is_seed = isinstance(value, gast.Constant) and value.value == 1.0
+            is_copy = isinstance(value, gast.Name) and not any(
+                value.id in nodes.names_stored(later) or _written_through(later, value.id)
+                for later in rest
+            )
+            if is_seed or is_copy:
+                block[i + 1 :] = [nodes.substitute(s, {name: value}) for s in rest]
+                return True
     return False
 
 
@@ -212,18 +232,22 @@ def _algebra(fn, generated) -> bool:
 
 
 def _dead_code(fn: gast.FunctionDef) -> bool:
-    reads = _reads(fn)
-    before = len(fn.body)
-    fn.body = [
-        s
-        for s in fn.body
-        if not (
-            isinstance(s, gast.Assign)
-            and isinstance(s.targets[0], gast.Name)
-            and reads[s.targets[0].id] == 0
-        )
-    ]
-    return len(fn.body) != before
+    reads = _reads(fn.body)
+    changed = False
+    for block in _blocks(fn):
+        kept = [
+            s
+            for s in block
+            if not (
+                isinstance(s, gast.Assign)
+                and isinstance(s.targets[0], gast.Name)
+                and reads[s.targets[0].id] == 0
+            )
+        ]
+        if len(kept) != len(block):
+            block[:] = kept or [gast.Pass()]
+            changed = True
+    return changed
 
 
 def _written_through(stmt: gast.stmt, name: str) -> bool:
@@ -241,7 +265,8 @@ def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> i
     for j in range(i + 1, len(body)):
         stmt = body[j]
         if name in nodes.names_read(stmt):
-            return None if _written_through(stmt, name) else j
+            compound = isinstance(stmt, _COMPOUND)  # would run once per iteration, or not at all
+            return None if compound or _written_through(stmt, name) else j
         if nodes.names_stored(stmt) & value_reads:
             return None
         if any(_written_through(stmt, r) for r in value_reads):
@@ -250,22 +275,23 @@ def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> i
 
 
 def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
-    """`_t1 = w * x` read once, later: put `w * x` where `_t1` is read."""
+    """`_t1 = w * x` read once, later in the same block: put `w * x` where `_t1` is read."""
     counts = _assignments(fn)
-    reads = _reads(fn)
-    for i, stmt in enumerate(fn.body):
-        if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
-            continue
-        name = stmt.targets[0].id
-        if name not in temporaries or counts[name] != 1 or reads[name] != 1:
-            continue
-        later = _single_use_after(fn.body, i, name, nodes.names_read(stmt.value))
-        if later is None:
-            continue
-        folded = nodes.substitute(fn.body[later], {name: stmt.value})
-        if nodes.is_adjoint(folded) and len(unparse(folded)) > _LONGEST_FOLDED:
-            continue  # one long line reads worse than two short ones
-        fn.body[later] = folded
-        del fn.body[i]
-        return True
+    reads = _reads(fn.body)
+    for block in _blocks(fn):
+        for i, stmt in enumerate(block):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            name = stmt.targets[0].id
+            if name not in temporaries or counts[name] != 1 or reads[name] != 1:
+                continue
+            later = _single_use_after(block, i, name, nodes.names_read(stmt.value))
+            if later is None:
+                continue
+            folded = nodes.substitute(block[later], {name: stmt.value})
+            if nodes.is_adjoint(folded) and len(unparse(folded)) > _LONGEST_FOLDED:
+                continue  # one long line reads worse than two short ones
+            block[later] = folded
+            del block[i]
+            return True
     return False

@@ -1,186 +1,222 @@
 """Reverse stage: the adjoint of a normalized function, statement by statement in reverse order.
 
-Guarantees: the result runs the forward sweep unchanged, seeds the output's adjoint with 1.0,
-then for each active statement, last first, emits what its derivative rule gives; the first
-contribution to an adjoint assigns it and later ones add to it (no zero-filled arrays). A
-broadcast operand's adjoint is summed back to its shape: with the exact `np.sum` where the
-shapes are known, with `unbroadcast` where they are not, and not at all where they agree.
+Guarantees: the generated function runs the forward sweep (the user's code, plus the pushes the
+saving plan asks for), seeds the output's adjoint with 1.0, then replays the statements last
+first: an assignment through its derivative rule (`adjoints.py`), an `if` as an `if` on the
+recorded decision, a loop as a loop over the recorded trip count. Where the paths through an
+`if` or the iterations of a loop leave an adjoint defined on some paths only, it is set to
+zeros on the others; straight-line code never creates a zero-filled array.
 """
 
 from __future__ import annotations
-
-import contextlib
 
 import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
-from .core import CALL, COPY, INERT, Operation, operation
-from .errors import InternalError, NonScalarOutputError, NoRuleError, Origin
-from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
+from .adjoints import StatementAdjoints
+from .core import operation
+from .errors import InternalError, NonScalarOutputError
+from .tape import LOOPS, Plan, forward
 
 
-class _Sweep:
-    def __init__(self, ctx, active: set[str], shapes: dict):
-        self.ctx = ctx
-        self.active = active
-        self.shapes = shapes
-        self.out: list[gast.stmt] = []
-        self.defined: set[str] = set()
-        self.origin: Origin | None = None
-        # shape -> an active value of that shape, the user's own names before temporaries
-        self.donors: dict[tuple, str] = {}
-        generated = ctx.names.generated
-        for name, shape in sorted(shapes.items(), key=lambda item: item[0] in generated):
-            if name in active and shape is not None:
-                self.donors.setdefault(shape, name)
+class _Reverse(StatementAdjoints):
+    def __init__(self, ctx, active, shapes, always_bound, ops: dict, plan: Plan):
+        super().__init__(ctx, active, shapes, always_bound)
+        self.ops = ops  # statement id -> Operation
+        self.plan = plan
+        self.loops: list = []  # the loops around the statement being reversed
 
-    def emit(self, stmt: gast.stmt) -> None:
-        self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
+    def block(self, stmts: list) -> list[gast.stmt]:
+        """The reverse of `stmts`, as a new list; `self.defined` flows through."""
+        outer, self.out = self.out, []
+        order = _reverse_order(stmts, self.ops, self.plan.reassigned)
+        for stmt in order:
+            if isinstance(stmt, gast.Assign):
+                self.assignment(stmt)
+            elif isinstance(stmt, gast.If):
+                self.out.extend(self.branch(stmt))
+            elif isinstance(stmt, LOOPS):
+                self.out.extend(self.loop(stmt))
+        inner, self.out = self.out, outer
+        return inner
 
-    def contribute(self, name: str, value: gast.expr) -> None:
-        adjoint = self.ctx.names.adjoint(name)
-        if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
-            self.defined.add(name)  # a rule already built it under its own name
-            return
-        if name in self.defined:
-            value = nodes.add(nodes.load(adjoint), value)
-        self.defined.add(name)
-        self.emit(nodes.assign(adjoint, value))
-
-    def statement(self, stmt: gast.Assign, op: Operation) -> None:
-        if op.target not in self.defined:
-            return
-        self.origin = nodes.origin_of(stmt)
-        g = nodes.load(self.ctx.names.adjoint(op.target))
-        if op.kind == COPY:
-            if self._is_active(op.args[0]):
-                self.contribute(op.args[0].id, g)
-            return
-        if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
-            return
-        general = reverse_rule(op.key) if op.kind == CALL else None
-        if general is None:
-            raise NoRuleError(
-                f"no derivative rule for {_describe(op)}",
-                self.origin,
-                "srcgrad differentiates the NumPy functions it has rules for; compute this "
-                "value outside the differentiated function if it does not depend on the "
-                "inputs you differentiate with respect to",
-            )
-        self.apply(general, op, g)
-
-    def apply(self, general: Rule, op: Operation, g: gast.expr) -> None:
-        try:
-            bound = general.signature().bind(*op.args, **op.keywords)
-        except TypeError as exc:
-            raise NoRuleError(
-                f"the derivative rule for {_describe(op)} does not accept these arguments ({exc})",
-                self.origin,
-            ) from None
-        given = {p: nodes.const(v) for p, v in general.defaults.items()}
-        given.update(bound.arguments)
-        rule, extra = choose_rule(op.key, self.facts(given))
-        mapping = {p: nodes.const(v) for p, v in rule.defaults.items()}
-        mapping.update(bound.arguments)
-        mapping.update(extra)
-        mapping["g"] = g
-        mapping["ans"] = nodes.load(op.target)
-        # a rule's local that is returned as an operand's first adjoint takes the adjoint's name
-        preferred = {}
-        for param, out in zip(rule.differentiable, rule.outputs):
-            operand = bound.arguments.get(param)
-            if (
-                isinstance(out, gast.Name)
-                and self._is_active(operand)
-                and operand.id not in self.defined
-                and out.id not in preferred
-            ):
-                preferred[out.id] = self.ctx.names.adjoint(operand.id)
-        body, outputs = rule.instantiate(mapping, self.ctx, preferred)
-        wanted = [
-            (param, out)
-            for param, out in zip(rule.differentiable, outputs)
-            if out is not None and self._is_active(bound.arguments.get(param))
-        ]
-        if not wanted:
-            return
-        for stmt in body:
-            self.emit(stmt)
-        for param, value in wanted:
-            operand = bound.arguments[param]
-            if rule.broadcasting:
-                value = self.sum_to_shape(value, operand, op.target)
-            self.contribute(operand.id, value)
-
-    def facts(self, arguments: dict[str, gast.expr]) -> Facts:
-        shapes, constants = {}, {}
-        for param, node in arguments.items():
-            shapes[param] = shape_analysis.operand_shape(node, self.shapes)
-            with contextlib.suppress(shape_analysis.NotConstant):
-                constants[param] = shape_analysis.constant_value(node)
-        return Facts(self.ctx.floating, shapes, constants, self.donors)
-
-    def _is_active(self, node: gast.expr | None) -> bool:
-        return isinstance(node, gast.Name) and node.id in self.active
-
-    def sum_to_shape(self, value: gast.expr, operand: gast.Name, result: str) -> gast.expr:
-        """`value` (shaped like `result`) summed over the axes `operand` was broadcast along."""
-        have = self.shapes.get(result)
-        want = self.shapes.get(operand.id)
-        if have is not None and want is not None:
-            if have == want:
-                return value
-            lead = len(have) - len(want)
-            kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
-            axes = list(range(lead))
-            if want == ():
-                return nodes.call(self.ctx.numpy_name("sum"), [value])
-            if not kept:
-                return self._sum(value, axes, keepdims=False)
-            if not axes:
-                return self._sum(value, kept, keepdims=True)
-        helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
-        return nodes.call(nodes.load(helper), [value, operand])
-
-    def _sum(self, value: gast.expr, axes: list[int], keepdims: bool) -> gast.expr:
-        keywords = {}
-        if len(axes) == 1:
-            keywords["axis"] = nodes.const(axes[0])
+    def assignment(self, stmt: gast.Assign) -> None:
+        """The statement's adjoint, after popping the values it reads that were overwritten."""
+        start = len(self.out)
+        self.statement(stmt, self.ops[id(stmt)])
+        emitted = self.out[start:]
+        adjoints = self.ctx.names.adjoints_all()
+        reads = set().union(*(nodes.names_read(s) for s in emitted)) - adjoints
+        saved = sorted(
+            name for name in reads if self.plan.overwritten_after(name, stmt, self.loops)
+        )
+        if saved:
+            self.plan.saves[id(stmt)] = saved
+            origin = nodes.origin_of(stmt)
+            pops = [nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(saved)]
+            self.out[start:start] = pops
         else:
-            keywords["axis"] = nodes.tuple_(nodes.const(a) for a in axes)
-        if keepdims:
-            keywords["keepdims"] = nodes.const(True)
-        return nodes.call(self.ctx.numpy_name("sum"), [value], keywords)
+            self.plan.saves.pop(id(stmt), None)
+
+    def branch(self, stmt: gast.If) -> list[gast.stmt]:
+        entry = set(self.defined)
+        then = self.block(stmt.body)
+        after_then, self.defined = self.defined, set(entry)
+        other = self.block(stmt.orelse)
+        after_other = self.defined
+        self.defined = after_then | after_other
+        then += self._zeros(self.defined - after_then, stmt)
+        other += self._zeros(self.defined - after_other, stmt)
+        if not then and not other:
+            self.plan.conditions.discard(id(stmt))
+            return []
+        test = stmt.test
+        out = []
+        if self.plan.overwritten_after(test.id, stmt, self.loops):
+            self.plan.conditions.add(id(stmt))
+            out.append(nodes.mark_adjoint(self.plan.pop(test.id, nodes.origin_of(stmt))))
+        else:
+            self.plan.conditions.discard(id(stmt))
+        out.append(
+            nodes.mark_adjoint(
+                nodes.stamp(
+                    gast.If(test=nodes.load(test.id), body=then or [gast.Pass()], orelse=other),
+                    nodes.origin_of(stmt),
+                )
+            )
+        )
+        return out
+
+    def loop(self, stmt) -> list[gast.stmt]:
+        """A loop over the recorded trip count; adjoints that a later iteration (earlier in
+        reverse) may leave undefined start as zeros."""
+        origin = nodes.origin_of(stmt)
+        before = set(self.defined)
+        entry = set(before)
+        self.loops.append(stmt)
+        for _ in range(len(self.active) + 2):
+            self.defined = set(entry)
+            body = self.block(stmt.body)
+            grown = self.defined - entry
+            if not grown:
+                break
+            entry |= grown
+        self.loops.pop()
+        lost = entry - self.defined
+        body += self._zeros(lost, stmt, like_adjoint=True)
+        self.defined = entry | self.defined
+        if not body:
+            self.plan.counters.pop(id(stmt), None)
+            return []
+        pushed = bool(self.loops)  # a loop inside a loop: its trip count changes
+        counter = self.plan.counters.get(id(stmt), (None,))[0] or self.ctx.names.fresh("_n")
+        self.plan.counters[id(stmt)] = (counter, pushed)
+        out = self._zeros(entry - before, stmt)
+        trips: gast.expr = nodes.load(counter)
+        if pushed:
+            out.append(nodes.mark_adjoint(self.plan.pop(counter, origin)))
+        index = self.ctx.names.fresh("_")
+        replay = gast.For(
+            target=nodes.store(index),
+            iter=nodes.call(nodes.load("range"), [trips]),
+            body=body,
+            orelse=[],
+            type_comment=None,
+        )
+        out.append(nodes.mark_adjoint(nodes.stamp(replay, origin)))
+        return out
+
+    def _zeros(self, names: set[str], stmt, like_adjoint: bool = False) -> list[gast.stmt]:
+        """`dx = np.zeros_like(x)`: the adjoint of a value no path after this point used."""
+        out = []
+        for name in sorted(names):
+            adjoint = self.ctx.names.adjoint(name)
+            like = nodes.load(adjoint if like_adjoint else name)
+            zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [like])
+            out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
+        return out
 
 
-def _describe(op: Operation) -> str:
-    if op.kind == CALL:
-        name = getattr(op.key, "__name__", None) or repr(op.key)
-        module = getattr(op.key, "__module__", None)
-        if op.description:
-            return f"'{op.description}' ({module + '.' if module else ''}{name})"
-        return f"'{name}'"
-    return f"'{op.description}'" if op.description else "this operation"
+def _reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
+    """Statements last first, but within one user line, left operands before right ones.
+
+    `d = w3 * b + w4 * c` becomes `_t1 = w3 * b; _t2 = w4 * c; d = _t1 + _t2`; any order that
+    visits `d` before `_t1` and `_t2` is a valid reverse sweep, and the reader expects `_t1`'s
+    adjoints (dw3, db) first. A line that reads or writes a name assigned more than once keeps
+    the exact reverse order: its values may be on the tape, which pops in that order only.
+    """
+    order: list = []
+    i = len(stmts)
+    while i > 0:
+        j = i - 1
+        if not isinstance(stmts[j], gast.Assign):
+            order.append(stmts[j])
+            i = j
+            continue
+        origin = nodes.origin_of(stmts[j])
+        while (
+            j > 0
+            and isinstance(stmts[j - 1], gast.Assign)
+            and nodes.origin_of(stmts[j - 1]) == origin
+        ):
+            j -= 1
+        pending = list(range(j, i))  # one user statement's operations, in forward order
+        touched = set().union(
+            *({ops[id(stmts[k])].target} | ops[id(stmts[k])].names() for k in pending)
+        )
+        if touched & reassigned:
+            order.extend(stmts[k] for k in reversed(pending))
+            pending = []
+        while pending:
+            first = next(
+                k
+                for k in pending
+                if not any(
+                    ops[id(stmts[k])].target in ops[id(stmts[m])].names() for m in pending if m > k
+                )
+            )
+            order.append(stmts[first])
+            pending.remove(first)
+        i = j
+    return order
+
+
+def _assignments(body: list) -> list[gast.Assign]:
+    return [n for n in _walk_statements(body) if isinstance(n, gast.Assign)]
+
+
+def _walk_statements(body: list):
+    for stmt in body:
+        yield stmt
+        for field_name in ("body", "orelse"):
+            yield from _walk_statements(getattr(stmt, field_name, None) or [])
 
 
 def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.FunctionDef:
     """The gradient function of the normalized `ctx.parsed.tree` with respect to `wrt`."""
     tree = ctx.parsed.tree
-    *forward, last = tree.body
+    *body, last = tree.body
     if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
         raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
     output = last.value.id
-    assigns = [s for s in forward if isinstance(s, gast.Assign)]
-    ops = [operation(s, ctx) for s in assigns]
-    active = active_names(ops, wrt, output)
+    assigns = _assignments(body)
+    ops = {id(s): operation(s, ctx) for s in assigns}
+    active = active_names(list(ops.values()), wrt, output)
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
-    shapes = shape_analysis.infer(ops, known)
+    shapes = shape_analysis.infer(list(ops.values()), known)
     ctx.shapes = shapes
-    sweep = _Sweep(ctx, active, shapes)
+    plan = Plan.of(body, ctx.names.fresh("_tape"))
+    params = set(param_shapes)
+    always_bound = params | {
+        s.targets[0].id
+        for s in body
+        if isinstance(s, gast.Assign) and s.targets[0].id not in plan.reassigned
+    }
+    sweep = _Reverse(ctx, active, shapes, always_bound, ops, plan)
     sweep.origin = ctx.origin(last)
-    body = list(forward)
+    seed: list = []
     output_shape = shapes.get(output)
     if output_shape not in (None, ()):
         raise NonScalarOutputError(
@@ -197,55 +233,32 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
             nodes.load(check),
             [nodes.load(output), nodes.const(where.where()), nodes.const(ctx.parsed.name)],
         )
-        body.append(nodes.expr_stmt(call, where))
+        seed.append(nodes.expr_stmt(call, where))
     if output in active:
         sweep.contribute(output, nodes.const(1.0))
-    for stmt, op in _reverse_order(assigns, ops):
-        sweep.statement(stmt, op)
-    body.extend(sweep.out)
+        seed.extend(sweep.out)
+        sweep.out = []
+    backward = sweep.block(body)
+    forward_sweep = forward(body, plan)
+    if plan.used:
+        start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
+        forward_sweep.insert(0, start)
     grads = [_final_gradient(ctx, name, sweep) for name in wrt]
     result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
     if with_value:
         result = nodes.tuple_([nodes.load(output), result])
-    body.append(nodes.ret(result, ctx.origin(last)))
-    params = [p for p in (a.id for a in tree.args.args)]
-    fn = nodes.function_def(ctx.names.fresh(f"grad_{ctx.parsed.name}"), params, body)
+    fn = nodes.function_def(
+        ctx.names.fresh(f"grad_{ctx.parsed.name}"),
+        [],
+        [*forward_sweep, *seed, *backward, nodes.ret(result, ctx.origin(last))],
+    )
     fn.args = nodes.copy(tree.args)
     for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
         arg.annotation = None
     return fn
 
 
-def _reverse_order(assigns: list, ops: list[Operation]) -> list:
-    """Statements last first, but within one user line, left operands before right ones.
-
-    `d = w3 * b + w4 * c` becomes `_t1 = w3 * b; _t2 = w4 * c; d = _t1 + _t2`; any order that
-    visits `d` before `_t1` and `_t2` is a valid reverse sweep, and the reader expects `_t1`'s
-    adjoints (dw3, db) first.
-    """
-    order: list = []
-    i = len(assigns)
-    while i > 0:
-        j = i - 1
-        origin = nodes.origin_of(assigns[j])
-        while j > 0 and nodes.origin_of(assigns[j - 1]) == origin:
-            j -= 1
-        group = list(range(j, i))  # one user statement's operations, in forward order
-        pending = set(group)
-        while pending:
-            ready = [
-                k
-                for k in sorted(pending)
-                if not any(ops[k].target in ops[m].names() for m in pending if m != k)
-            ]
-            first = ready[0]
-            order.append((assigns[first], ops[first]))
-            pending.remove(first)
-        i = j
-    return order
-
-
-def _final_gradient(ctx, name: str, sweep: _Sweep) -> gast.expr:
+def _final_gradient(ctx, name: str, sweep) -> gast.expr:
     if name not in sweep.defined:
         helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
         return nodes.call(nodes.load(helper), [nodes.load(name)])

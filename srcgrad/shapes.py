@@ -46,11 +46,27 @@ def standin(shape: tuple) -> np.ndarray:
     return np.broadcast_to(np.zeros(()), shape)
 
 
+_UNSET = object()
+
+
 def infer(ops: list[Operation], params: dict[str, tuple | None]) -> dict[str, tuple | None]:
-    shapes = dict(params)
-    for op in ops:
-        shapes[op.target] = _shape(op, shapes)
-    return shapes
+    """Shapes by name. A name assigned more than once (in a loop, in both branches of an if)
+    has a shape only if every assignment gives it the same one, in a round of evaluation that
+    starts from the shapes the previous round agreed on (so that loop-carried values settle)."""
+    shapes: dict = dict(params)
+    for _ in range(4):
+        current = dict(shapes)
+        joined: dict = {}
+        for op in ops:
+            shape = _shape(op, current)
+            first = joined.get(op.target, params.get(op.target, _UNSET))
+            joined[op.target] = shape if first is _UNSET or first == shape else None
+            current[op.target] = shape
+        result = {**shapes, **params, **joined}
+        if result == shapes:
+            return shapes
+        shapes = result
+    return dict(params)  # no agreement: every computed shape unknown
 
 
 def operand_shape(node: gast.expr, shapes: dict) -> tuple | None:

@@ -9,24 +9,6 @@ import numpy as np
 G = 1.0
 
 
-def if_statement(x):
-    if x > 0:  # at: if
-        x = x * 2
-    return x
-
-
-def for_loop(x):
-    for i in range(3):  # at: for
-        x = x * 2
-    return x
-
-
-def while_loop(x):
-    while x < 10:  # at: while
-        x = x * 2
-    return x
-
-
 def try_statement(x):
     try:  # at: try
         y = x * 2
@@ -93,14 +75,6 @@ def generator_expression(x):
 def dict_display(x):
     d = {"a": x}  # at: {
     return d["a"]
-
-
-def conditional_expression(x):
-    return x if x > 0 else -x  # at: x if
-
-
-def boolean_operator(x):
-    return x > 0 and x < 1  # at: x > 0 and
 
 
 def walrus(x):

@@ -1,7 +1,9 @@
 """Normalize stage: rewrite the user's function into srcgrad's small core language.
 
-After these passes, in order, every statement of the body is `name = <one operation on names
-and constants>` or a final `return name`, and no name is assigned twice (single assignment).
+After these passes, in order, every statement is `name = <one operation on names and
+constants>`, an `if` on a name, a `for` over `range(...)`, a `while` on a name, or the one final
+`return name`; there is no `break`, `continue` or early `return`, and a name assigned only
+outside ifs and loops is assigned once (single assignment).
 Each pass is one module with a before/after doctest.
 """
 
@@ -9,9 +11,18 @@ from __future__ import annotations
 
 from .. import nodes
 from ..context import Context
-from . import augmented, docstrings, flatten, methods, single_assignment
+from . import (
+    augmented,
+    docstrings,
+    flatten,
+    jumps,
+    loops,
+    methods,
+    returns,
+    single_assignment,
+)
 
-PASSES = (docstrings, augmented, methods, flatten, single_assignment)
+PASSES = (docstrings, augmented, methods, returns, loops, jumps, flatten, single_assignment)
 
 
 def normalize(ctx: Context) -> None:

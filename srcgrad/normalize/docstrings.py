@@ -17,7 +17,12 @@ import gast
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    tree.body = [s for s in tree.body if not _inert(s)]
+    for node in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                kept = [s for s in block if not _inert(s)]
+                setattr(node, field, kept or [gast.Pass()] if field == "body" else kept)
 
 
 def _inert(stmt: gast.stmt) -> bool:

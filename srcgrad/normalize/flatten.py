@@ -50,8 +50,38 @@ class _Flatten:
                 self.emit(name, self.operation(value))
                 value = nodes.load(name)
             self.out.append(nodes.ret(value, self.origin))
+        elif isinstance(stmt, gast.If):
+            stmt.test = self.atom(stmt.test)
+            stmt.body, stmt.orelse = self.block(stmt.body), self.block(stmt.orelse)
+            self.out.append(stmt)
+        elif isinstance(stmt, gast.For):
+            stmt.iter = self.operation(stmt.iter)
+            stmt.body = self.block(stmt.body)
+            self.out.append(stmt)
+        elif isinstance(stmt, gast.While):
+            # the test is computed before the loop and again at the end of every iteration
+            test = stmt.test
+            stmt.test = self.atom(nodes.copy(test), force=not isinstance(test, gast.Name))
+            again = (
+                self.block([nodes.assign(nodes.store(stmt.test.id), nodes.copy(test), self.origin)])
+                if not isinstance(test, gast.Name)
+                else []
+            )
+            stmt.body = self.block(stmt.body) + again
+            self.out.append(stmt)
+        elif isinstance(stmt, gast.Assert):
+            stmt.test = self.atom(stmt.test)
+            self.out.append(stmt)
         else:
             self.out.append(stmt)
+
+    def block(self, stmts: list) -> list:
+        """`stmts` flattened into a list of their own (the body of an if or a loop)."""
+        outer, self.out = self.out, []
+        for stmt in stmts:
+            self.statement(stmt)
+        inner, self.out = self.out, outer
+        return inner
 
     def assignment(self, target: gast.expr, value: gast.expr) -> None:
         if isinstance(target, gast.Name):
@@ -105,11 +135,45 @@ class _Flatten:
         elif isinstance(node, gast.Attribute) and not self._global(node):
             node.value = self.atom(node.value)
         elif isinstance(node, gast.Compare):
+            if len(node.ops) > 1:  # a < b < c is a < b and b < c, b computed once
+                operands = [self.atom(node.left), *(self.atom(c) for c in node.comparators)]
+                pairs = [
+                    gast.Compare(left=operands[i], ops=[op], comparators=[operands[i + 1]])
+                    for i, op in enumerate(node.ops)
+                ]
+                return self.operation(gast.BoolOp(op=gast.And(), values=pairs))
             node.left = self.atom(node.left)
             node.comparators = [self.atom(c) for c in node.comparators]
+        elif isinstance(node, gast.IfExp):
+            return self.conditional(node.test, node.body, node.orelse)
+        elif isinstance(node, gast.BoolOp):
+            return self.short_circuit(node)
         elif isinstance(node, (gast.Tuple, gast.List)):
             node.elts = [self.atom(e) for e in node.elts]
         return node
+
+    def conditional(self, test, body, orelse) -> gast.expr:
+        """`body if test else orelse` as an if statement assigning a new temporary."""
+        name = self.ctx.names.temporary()
+        test = self.atom(test)
+        then = self.block([nodes.assign(name, body, self.origin)])
+        other = self.block([nodes.assign(name, orelse, self.origin)])
+        self.out.append(nodes.stamp(gast.If(test=test, body=then, orelse=other), self.origin))
+        return nodes.load(name)
+
+    def short_circuit(self, node: gast.BoolOp) -> gast.expr:
+        """`a and b` evaluates `b` only when `a` is true (`or`: when false), as Python does."""
+        name = self.ctx.names.temporary()
+        first, *rest = node.values
+        self.emit(name, self.operation(first))
+        if rest:
+            remaining = rest[0] if len(rest) == 1 else gast.BoolOp(op=node.op, values=rest)
+            test = nodes.load(name)
+            if isinstance(node.op, gast.Or):
+                test = nodes.unary(gast.Not(), test)
+            then = self.block([nodes.assign(name, remaining, self.origin)])
+            self.out.append(nodes.stamp(gast.If(test=test, body=then, orelse=[]), self.origin))
+        return nodes.load(name)
 
     def index(self, node: gast.expr) -> gast.expr:
         if isinstance(node, gast.Slice):

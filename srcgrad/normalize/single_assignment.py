@@ -1,7 +1,8 @@
 """Single assignment: a name assigned again gets a new name (`x`, then `x_1`), reads follow.
 
 Straight-line code then overwrites nothing, so the reverse sweep can read every value the
-forward sweep computed without saving any of them.
+forward sweep computed without saving any of them. Names assigned inside an `if` or a loop
+keep their one name everywhere (the reverse sweep saves their values where it must).
 
 >>> from srcgrad.normalize.example import show
 >>> show(run, '''
@@ -27,12 +28,17 @@ from .. import nodes
 
 def run(tree: gast.FunctionDef, ctx) -> None:
     current = {name: name for name in nodes.names_stored(tree.args)}
+    # names assigned inside an if or a loop keep one name: their values are saved instead
+    in_blocks = set().union(
+        *(nodes.names_stored(s) for s in tree.body if not isinstance(s, gast.Assign))
+    )
+    _split_self_updates(tree.body, in_blocks, ctx)
     for stmt in tree.body:
         renamed = {k: nodes.load(v) for k, v in current.items() if k != v}
         if isinstance(stmt, gast.Assign):
             stmt.value = nodes.substitute(stmt.value, renamed)
             target = stmt.targets[0]
-            if isinstance(target, gast.Name):
+            if isinstance(target, gast.Name) and target.id not in in_blocks:
                 if target.id in current:
                     new = ctx.names.fresh(target.id)
                     current[target.id] = new
@@ -43,3 +49,29 @@ def run(tree: gast.FunctionDef, ctx) -> None:
             for field, value in gast.iter_fields(stmt):
                 if isinstance(value, gast.expr):
                     setattr(stmt, field, nodes.substitute(value, renamed))
+
+
+def _split_self_updates(block: list, multi: set[str], ctx) -> None:
+    """`h = f(h)` for a name that keeps one name becomes `_t = f(h); h = _t`: the reverse
+    sweep needs both the value read and the value written, under different names."""
+    i = 0
+    while i < len(block):
+        stmt = block[i]
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(stmt, (gast.If, gast.For, gast.While)) and inner:
+                _split_self_updates(inner, multi, ctx)
+        if (
+            isinstance(stmt, gast.Assign)
+            and isinstance(stmt.targets[0], gast.Name)
+            and stmt.targets[0].id in multi
+            and stmt.targets[0].id in nodes.names_read(stmt.value)
+        ):
+            temporary = ctx.names.temporary()
+            origin = nodes.origin_of(stmt)
+            block[i : i + 1] = [
+                nodes.assign(temporary, stmt.value, origin),
+                nodes.assign(stmt.targets[0].id, nodes.load(temporary), origin),
+            ]
+            i += 1
+        i += 1

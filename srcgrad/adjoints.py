@@ -1,0 +1,178 @@
+"""Adjoints of single statements: a derivative rule applied to one `target = operation`.
+
+Guarantees: `statement` emits, for an assignment whose target's adjoint is live, each active
+operand's contribution; the first contribution to an adjoint assigns it and later ones add to
+it. A broadcast operand's adjoint is summed back to its shape: with the exact `np.sum` where
+the shapes are known, with `unbroadcast` where they are not, and not at all where they agree.
+Afterwards the target's adjoint is consumed: an earlier assignment of the same name (in a loop)
+starts from nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import gast
+
+from . import nodes, runtime
+from . import shapes as shape_analysis
+from .core import CALL, COPY, INERT, Operation
+from .errors import NoRuleError, Origin
+from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
+
+
+class StatementAdjoints:
+    def __init__(self, ctx, active: set[str], shapes: dict, always_bound: set[str]):
+        """`always_bound`: names bound wherever the reverse sweep may read them (parameters
+        and values assigned once outside ifs and loops): the only safe shape donors."""
+        self.ctx = ctx
+        self.active = active
+        self.shapes = shapes
+        self.out: list[gast.stmt] = []
+        self.defined: set[str] = set()
+        self.origin: Origin | None = None
+        # shape -> an active value of that shape, the user's own names before temporaries
+        self.donors: dict[tuple, str] = {}
+        generated = ctx.names.generated
+        for name, shape in sorted(shapes.items(), key=lambda item: item[0] in generated):
+            if name in active and name in always_bound and shape is not None:
+                self.donors.setdefault(shape, name)
+
+    def emit(self, stmt: gast.stmt) -> None:
+        self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
+
+    def contribute(self, name: str, value: gast.expr) -> None:
+        adjoint = self.ctx.names.adjoint(name)
+        if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
+            self.defined.add(name)  # a rule already built it under its own name
+            return
+        if name in self.defined:
+            value = nodes.add(nodes.load(adjoint), value)
+        self.defined.add(name)
+        self.emit(nodes.assign(adjoint, value))
+
+    def statement(self, stmt: gast.Assign, op: Operation) -> None:
+        if op.target not in self.defined:
+            return
+        self.origin = nodes.origin_of(stmt)
+        g = nodes.load(self.ctx.names.adjoint(op.target))
+        self.defined.discard(op.target)
+        if op.kind == COPY:
+            if self._is_active(op.args[0]):
+                self.contribute(op.args[0].id, g)
+            return
+        if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
+            return
+        general = reverse_rule(op.key) if op.kind == CALL else None
+        if general is None:
+            raise NoRuleError(
+                f"no derivative rule for {_describe(op)}",
+                self.origin,
+                "srcgrad differentiates the NumPy functions it has rules for; compute this "
+                "value outside the differentiated function if it does not depend on the "
+                "inputs you differentiate with respect to",
+            )
+        self.apply(general, op, g)
+
+    def apply(self, general: Rule, op: Operation, g: gast.expr) -> None:
+        try:
+            bound = general.signature().bind(*op.args, **op.keywords)
+        except TypeError as exc:
+            raise NoRuleError(
+                f"the derivative rule for {_describe(op)} does not accept these arguments ({exc})",
+                self.origin,
+            ) from None
+        given = {p: nodes.const(v) for p, v in general.defaults.items()}
+        given.update(bound.arguments)
+        rule, extra = choose_rule(op.key, self.facts(given))
+        mapping = {p: nodes.const(v) for p, v in rule.defaults.items()}
+        mapping.update(bound.arguments)
+        mapping.update(extra)
+        mapping["g"] = g
+        mapping["ans"] = nodes.load(op.target)
+        # a rule's local that is returned as an operand's first adjoint takes the adjoint's name
+        preferred = {}
+        for param, out in zip(rule.differentiable, rule.outputs):
+            operand = bound.arguments.get(param)
+            if (
+                isinstance(out, gast.Name)
+                and self._is_active(operand)
+                and operand.id not in self.defined
+                and out.id not in preferred
+            ):
+                preferred[out.id] = self.ctx.names.adjoint(operand.id)
+        body, outputs = rule.instantiate(mapping, self.ctx, preferred)
+        wanted = [
+            (param, out)
+            for param, out in zip(rule.differentiable, outputs)
+            if out is not None and self._is_active(bound.arguments.get(param))
+        ]
+        if not wanted:
+            return
+        for stmt in body:
+            self.emit(stmt)
+        for param, value in wanted:
+            operand = bound.arguments[param]
+            if rule.broadcasting:
+                value = self.sum_to_shape(value, operand, op.target)
+            self.contribute(operand.id, value)
+
+    def facts(self, arguments: dict[str, gast.expr]) -> Facts:
+        shapes, constants = {}, {}
+        for param, node in arguments.items():
+            shapes[param] = shape_analysis.operand_shape(node, self.shapes)
+            with contextlib.suppress(shape_analysis.NotConstant):
+                constants[param] = shape_analysis.constant_value(node)
+        return Facts(self.ctx.floating, shapes, constants, self.donors)
+
+    def _is_active(self, node: gast.expr | None) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def sum_to_shape(self, value: gast.expr, operand: gast.Name, result: str) -> gast.expr:
+        """`value` (shaped like `result`) summed over the axes `operand` was broadcast along."""
+        have = self.shapes.get(result)
+        want = self.shapes.get(operand.id)
+        if have is not None and want is not None:
+            if have == want:
+                return value
+            lead = len(have) - len(want)
+            kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
+            axes = list(range(lead))
+            if want == ():
+                return nodes.call(self.ctx.numpy_name("sum"), [value])
+            if not kept:
+                return self._sum(value, axes, keepdims=False)
+            if not axes:
+                return self._sum(value, kept, keepdims=True)
+        helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
+        return nodes.call(nodes.load(helper), [value, operand])
+
+    def _sum(self, value: gast.expr, axes: list[int], keepdims: bool) -> gast.expr:
+        keywords = {}
+        if len(axes) == 1:
+            keywords["axis"] = nodes.const(axes[0])
+        else:
+            keywords["axis"] = nodes.tuple_(nodes.const(a) for a in axes)
+        if keepdims:
+            keywords["keepdims"] = nodes.const(True)
+        return nodes.call(self.ctx.numpy_name("sum"), [value], keywords)
+
+
+def _describe(op: Operation) -> str:
+    if op.kind == CALL:
+        name = getattr(op.key, "__name__", None) or repr(op.key)
+        module = getattr(op.key, "__module__", None)
+        if op.description:
+            return f"'{op.description}' ({module + '.' if module else ''}{name})"
+        return f"'{name}'"
+    return f"'{op.description}'" if op.description else "this operation"
+
+
+def _describe(op: Operation) -> str:
+    if op.kind == CALL:
+        name = getattr(op.key, "__name__", None) or repr(op.key)
+        module = getattr(op.key, "__module__", None)
+        if op.description:
+            return f"'{op.description}' ({module + '.' if module else ''}{name})"
+        return f"'{name}'"
+    return f"'{op.description}'" if op.description else "this operation"

@@ -1,0 +1,110 @@
+"""`for` loops count: a loop over anything but `range(...)` becomes a loop over indices.
+
+`for row in X` is `for _k in range(len(X)): row = X[_k]`, so that reading an element is an
+ordinary indexing operation with its derivative rule; `enumerate`, `zip` and `reversed` become
+the index arithmetic they stand for.
+
+>>> from srcgrad.normalize.example import show
+>>> show(run, '''
+... def f(xs, ws):
+...     s = 0.0
+...     for i, (x, w) in enumerate(zip(xs, ws)):
+...         s = s + i * x * w
+...     return s
+... ''')
+def f(xs, ws):
+    s = 0.0
+    for _k in range(min(len(xs), len(ws))):
+        i = _k
+        x = xs[_k]
+        w = ws[_k]
+        s = s + i * x * w
+    return s
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from .. import nodes
+
+
+class _Lower(gast.NodeTransformer):
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def visit_For(self, node: gast.For):
+        self.generic_visit(node)
+        if self._is(node.iter, builtins.range):
+            return node
+        origin = nodes.origin_of(node)
+        index = self.ctx.names.fresh("_k")
+        self.ctx.names.generated.add(index)
+        setup: list = []
+        count, bindings = self._index(node.target, node.iter, index, setup, origin)
+        node.target = nodes.store(index)
+        node.iter = nodes.call(nodes.load("range"), count)
+        node.body = [*bindings, *node.body]
+        return [*setup, node]
+
+    def _is(self, node: gast.expr, obj: object) -> bool:
+        return isinstance(node, gast.Call) and self.ctx.resolve(node.func) is obj
+
+    def _sequence(self, node: gast.expr, setup: list, origin) -> gast.expr:
+        """`node` as a name that can be indexed and measured (a new one if it is computed)."""
+        if isinstance(node, gast.Name):
+            return node
+        name = self.ctx.names.temporary()
+        setup.append(nodes.assign(name, node, origin))
+        return nodes.load(name)
+
+    def _index(self, target, iterable, index: str, setup: list, origin):
+        """(range arguments, assignments of `target` from element `index` of `iterable`)."""
+        k = nodes.load(index)
+        if self._is(iterable, builtins.enumerate) and _pair(target):
+            start = iterable.args[1] if len(iterable.args) > 1 else None
+            count, inner = self._index(target.elts[1], iterable.args[0], index, setup, origin)
+            position = k if start is None else nodes.add(k, start)
+            return count, [_bind(target.elts[0], position, origin), *inner]
+        if (
+            self._is(iterable, builtins.zip)
+            and isinstance(target, gast.Tuple)
+            and len(target.elts) == len(iterable.args)
+        ):
+            sequences = [self._sequence(a, setup, origin) for a in iterable.args]
+            lengths = [nodes.call(nodes.load("len"), [s]) for s in sequences]
+            count = lengths[0] if len(lengths) == 1 else nodes.call(nodes.load("min"), lengths)
+            binds = [b for t, s in zip(target.elts, sequences) for b in _element(t, s, k, origin)]
+            return [count], binds
+        if self._is(iterable, builtins.reversed):
+            sequence = self._sequence(iterable.args[0], setup, origin)
+            last = nodes.binop(
+                nodes.call(nodes.load("len"), [sequence]), gast.Sub(), nodes.const(1)
+            )
+            return [last, nodes.const(-1), nodes.const(-1)], _element(target, sequence, k, origin)
+        sequence = self._sequence(iterable, setup, origin)
+        return [nodes.call(nodes.load("len"), [sequence])], _element(target, sequence, k, origin)
+
+
+def _pair(target) -> bool:
+    return isinstance(target, gast.Tuple) and len(target.elts) == 2
+
+
+def _bind(target: gast.expr, value: gast.expr, origin) -> gast.stmt:
+    return nodes.assign(nodes.with_store_ctx(target), value, origin)
+
+
+def _element(target, sequence, k, origin) -> list:
+    """`target = sequence[k]`, unpacked one name at a time when `target` is a tuple."""
+    item = nodes.subscript(nodes.copy(sequence), nodes.copy(k))
+    if isinstance(target, gast.Name):
+        return [_bind(target, item, origin)]
+    return [
+        _bind(t, nodes.subscript(item, nodes.const(i)), origin) for i, t in enumerate(target.elts)
+    ]
+
+
+def run(tree: gast.FunctionDef, ctx) -> None:
+    _Lower(ctx).visit(tree)

@@ -1,0 +1,118 @@
+"""Analyse stage, saving: which values the reverse sweep must find on the tape.
+
+A value is saved only when the reverse sweep reads it and the forward sweep may overwrite it
+before the reverse sweep gets there: a name assigned inside a loop (the next iteration
+overwrites it) or assigned again later. Straight-line code, in single-assignment form, saves
+nothing; a loop that only reads an array saves none of it. Branch decisions and trip counts
+are recorded the same way, and only when they would otherwise be lost.
+
+The forward sweep pushes on one list, `_tape`, and the reverse sweep pops in exactly the
+opposite order, so each pop finds the value its push saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from . import nodes
+
+LOOPS = (gast.For, gast.While)
+
+
+@dataclass
+class Plan:
+    """What the forward sweep records, decided while the reverse sweep is generated."""
+
+    tape: str
+    order: dict[int, int] = field(default_factory=dict)  # statement id -> program position
+    last_assignment: dict[str, int] = field(default_factory=dict)
+    reassigned: set[str] = field(default_factory=set)  # names with more than one assignment
+    loop_assigns: dict[int, set[str]] = field(default_factory=dict)
+    saves: dict[int, list[str]] = field(default_factory=dict)  # after statement id: push these
+    conditions: set[int] = field(default_factory=set)  # ifs whose test is pushed
+    counters: dict[int, tuple[str, bool]] = field(default_factory=dict)  # loop -> (name, push)
+
+    @classmethod
+    def of(cls, body: list, tape: str) -> Plan:
+        plan = cls(tape)
+        counts: dict[str, int] = {}
+        for position, stmt in enumerate(_statements(body)):
+            plan.order[id(stmt)] = position
+            stored = _assigned_here(stmt)
+            for name in stored:
+                plan.last_assignment[name] = position
+                counts[name] = counts.get(name, 0) + 1
+            if isinstance(stmt, LOOPS):
+                plan.loop_assigns[id(stmt)] = nodes.names_stored(stmt)
+                plan.reassigned |= plan.loop_assigns[id(stmt)]
+        plan.reassigned |= {n for n, c in counts.items() if c > 1}
+        return plan
+
+    def overwritten_after(self, name: str, stmt: gast.stmt, loops: list) -> bool:
+        """Whether `name` may be assigned after `stmt` runs and before the reverse sweep
+        comes back to it."""
+        if name not in self.reassigned:
+            return False
+        if any(name in self.loop_assigns[id(loop)] for loop in loops):
+            return True
+        return self.last_assignment.get(name, -1) > self.order[id(stmt)]
+
+    @property
+    def used(self) -> bool:
+        return bool(self.saves or self.conditions or any(p for _, p in self.counters.values()))
+
+    def push(self, name: str, origin) -> gast.stmt:
+        call = nodes.call(nodes.attribute(nodes.load(self.tape), "append"), [nodes.load(name)])
+        return nodes.expr_stmt(call, origin)
+
+    def pop(self, name: str, origin) -> gast.stmt:
+        call = nodes.call(nodes.attribute(nodes.load(self.tape), "pop"))
+        return nodes.assign(name, call, origin)
+
+
+def _statements(body: list):
+    for stmt in body:
+        yield stmt
+        for field_name in ("body", "orelse"):
+            yield from _statements(getattr(stmt, field_name, None) or [])
+
+
+def _assigned_here(stmt: gast.stmt) -> set[str]:
+    if isinstance(stmt, gast.Assign):
+        return nodes.names_stored(stmt.targets[0])
+    if isinstance(stmt, gast.For):
+        return nodes.names_stored(stmt.target)
+    return set()
+
+
+def forward(body: list, plan: Plan) -> list:
+    """The forward sweep: `body` with the plan's pushes and trip counters put in."""
+    out: list = []
+    for stmt in body:
+        origin = nodes.origin_of(stmt)
+        if isinstance(stmt, gast.If):
+            stmt.body = forward(stmt.body, plan) or [gast.Pass()]
+            stmt.orelse = forward(stmt.orelse, plan)
+            out.append(stmt)
+            if id(stmt) in plan.conditions:
+                out.append(plan.push(stmt.test.id, origin))
+        elif isinstance(stmt, LOOPS):
+            body_out = forward(stmt.body, plan)
+            counter = plan.counters.get(id(stmt))
+            if counter is not None:
+                name, pushed = counter
+                out.append(nodes.assign(name, nodes.const(0), origin))
+                body_out.insert(
+                    0, nodes.assign(name, nodes.add(nodes.load(name), nodes.const(1)), origin)
+                )
+            stmt.body = body_out or [gast.Pass()]
+            out.append(stmt)
+            if counter is not None and counter[1]:
+                out.append(plan.push(counter[0], origin))
+        else:
+            out.append(stmt)
+            for name in plan.saves.get(id(stmt), ()):
+                out.append(plan.push(name, origin))
+    return out
