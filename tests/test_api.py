@@ -72,7 +72,7 @@ def test_closure_cells_are_shared_with_the_user_function():
 
     g = srcgrad.grad(f)
     assert g(1.0) == 2.0
-    scale = 3.0  # noqa: F841  (read through the closure cell)
+    scale = 3.0
     assert g(1.0) == 3.0
 
 
