@@ -122,7 +122,7 @@ class StatementAdjoints:
         for param, node in arguments.items():
             shapes[param] = shape_analysis.operand_shape(node, self.shapes)
             with contextlib.suppress(shape_analysis.NotConstant):
-                constants[param] = shape_analysis.constant_value(node)
+                constants[param] = shape_analysis.constant_value(node, self.ctx.integers)
         return Facts(self.ctx.floating, shapes, constants, self.donors)
 
     def _is_active(self, node: gast.expr | None) -> bool:

@@ -23,6 +23,7 @@ class Context:
     wrt_is_tuple: bool = False
     floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
     dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value
+    integers: frozenset = frozenset()  # names that only ever hold a range loop's integers
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

@@ -1,39 +1,57 @@
 """Emit stage: generated code as text, each adjoint block under a comment with the user's line.
 
 Output is deterministic (the same function and options give the same text), so it is tested
-as text. Code is printed by the standard library's `ast.unparse`.
+as text. Code is printed by the standard library's `ast.unparse`, one statement at a time so
+that comments can go between them, inside loops and branches too.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import os
 
 import gast
 
 from . import nodes
 
+_COMPOUND = (gast.If, gast.For, gast.While)
+
 
 def emit(fn: gast.FunctionDef) -> str:
-    body = fn.body
-    fn.body = []
-    header = unparse(fn).splitlines()[0]
-    fn.body = body
-    lines = [header]
-    previous = None
-    for stmt in body:
-        origin = nodes.origin_of(stmt)
-        if nodes.is_adjoint(stmt) and origin is not None and origin != previous:
-            name = os.path.basename(origin.filename)
-            lines.append(f"    # {name}:{origin.lineno}  {origin.text}")
-        if nodes.is_adjoint(stmt):
-            previous = origin
-        lines.extend("    " + line for line in unparse(stmt).splitlines())
+    lines = [_header(fn)]
+    _block(fn.body, "    ", lines)
     return "\n".join(lines) + "\n"
+
+
+def _block(stmts: list, indent: str, lines: list[str]) -> None:
+    previous = None
+    for stmt in stmts:
+        origin = nodes.origin_of(stmt)
+        if nodes.is_adjoint(stmt):
+            if origin is not None and origin != previous:
+                name = os.path.basename(origin.filename)
+                lines.append(f"{indent}# {name}:{origin.lineno}  {origin.text}")
+            previous = origin
+        if isinstance(stmt, _COMPOUND):
+            lines.append(indent + _header(stmt))
+            _block(stmt.body, indent + "    ", lines)
+            if stmt.orelse:
+                lines.append(indent + "else:")
+                _block(stmt.orelse, indent + "    ", lines)
+        else:
+            lines.extend(indent + line for line in unparse(stmt).splitlines())
+
+
+def _header(stmt: gast.stmt) -> str:
+    """The first line of a compound statement (`def f(x):`, `for i in range(n):`)."""
+    shallow = copy.copy(stmt)
+    shallow.body = [gast.Pass()]
+    if hasattr(shallow, "orelse"):
+        shallow.orelse = []
+    return unparse(shallow).splitlines()[0]
 
 
 def unparse(node: gast.AST) -> str:
     tree = gast.gast_to_ast(node)
-    if isinstance(tree, ast.FunctionDef) and not tree.body:
-        tree.body = [ast.Pass()]
     return ast.unparse(ast.fix_missing_locations(tree))

@@ -104,8 +104,19 @@ def read(fn: object) -> Parsed:
         if hasattr(node, "lineno") and getattr(node, "lineno", None) is not None:
             lineno = node.lineno + line_offset
             end = (node.end_lineno or node.lineno) + line_offset
-            if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
-                end = lineno
+            if isinstance(
+                node,
+                (
+                    gast.FunctionDef,
+                    gast.AsyncFunctionDef,
+                    gast.If,
+                    gast.For,
+                    gast.While,
+                    gast.With,
+                    gast.Try,
+                ),
+            ):
+                end = lineno  # a compound statement is named by its first line
             source = " ".join(line.strip() for line in file_lines[lineno - 1 : end])
             origin = Origin(filename, lineno, node.col_offset + indent, code.co_name, source)
             nodes.stamp(node, origin)

@@ -204,8 +204,11 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     assigns = _assignments(body)
     ops = {id(s): operation(s, ctx) for s in assigns}
     active = active_names(list(ops.values()), wrt, output)
+    integers = _loop_integers(body, assigns)
+    ctx.integers = integers
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
-    shapes = shape_analysis.infer(list(ops.values()), known)
+    known.update(dict.fromkeys(integers, ()))
+    shapes = shape_analysis.infer(list(ops.values()), known, integers)
     ctx.shapes = shapes
     plan = Plan.of(body, ctx.names.fresh("_tape"))
     params = set(param_shapes)
@@ -256,6 +259,16 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
         arg.annotation = None
     return fn
+
+
+def _loop_integers(body: list, assigns: list) -> frozenset:
+    """Names only ever assigned as the variable of a `for ... in range(...)` loop."""
+    targets = set()
+    for stmt in _walk_statements(body):
+        if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
+            targets.add(stmt.target.id)
+    assigned = {s.targets[0].id for s in assigns if isinstance(s.targets[0], gast.Name)}
+    return frozenset(targets - assigned)
 
 
 def _final_gradient(ctx, name: str, sweep) -> gast.expr:

@@ -49,7 +49,9 @@ def standin(shape: tuple) -> np.ndarray:
 _UNSET = object()
 
 
-def infer(ops: list[Operation], params: dict[str, tuple | None]) -> dict[str, tuple | None]:
+def infer(
+    ops: list[Operation], params: dict[str, tuple | None], integers: frozenset = frozenset()
+) -> dict[str, tuple | None]:
     """Shapes by name. A name assigned more than once (in a loop, in both branches of an if)
     has a shape only if every assignment gives it the same one, in a round of evaluation that
     starts from the shapes the previous round agreed on (so that loop-carried values settle)."""
@@ -58,7 +60,7 @@ def infer(ops: list[Operation], params: dict[str, tuple | None]) -> dict[str, tu
         current = dict(shapes)
         joined: dict = {}
         for op in ops:
-            shape = _shape(op, current)
+            shape = _shape(op, current, integers)
             first = joined.get(op.target, params.get(op.target, _UNSET))
             joined[op.target] = shape if first is _UNSET or first == shape else None
             current[op.target] = shape
@@ -107,7 +109,7 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
     return found
 
 
-def _shape(op: Operation, shapes: dict) -> tuple | None:
+def _shape(op: Operation, shapes: dict, integers: frozenset) -> tuple | None:
     if op.kind == COPY:
         return operand_shape(op.args[0], shapes)
     if op.description == "comparison":
@@ -123,12 +125,14 @@ def _shape(op: Operation, shapes: dict) -> tuple | None:
     except TypeError:
         return None
     try:
-        return _apply(rule, op, bound.arguments, shapes)
+        return _apply(rule, op, bound.arguments, shapes, integers)
     except Exception:  # a shape rule that cannot decide: unknown, never wrong
         return None
 
 
-def _apply(rule: Rule, op: Operation, arguments: dict, shapes: dict) -> tuple | None:
+def _apply(
+    rule: Rule, op: Operation, arguments: dict, shapes: dict, integers: frozenset
+) -> tuple | None:
     arrays = [operand_shape(arguments[p], shapes) for p in rule.differentiable if p in arguments]
     if any(s is None for s in arrays):
         return None
@@ -145,7 +149,7 @@ def _apply(rule: Rule, op: Operation, arguments: dict, shapes: dict) -> tuple | 
     for name, node in arguments.items():
         if name in rule.differentiable:
             continue
-        constants[name] = constant_value(node)
+        constants[name] = constant_value(node, integers)
     if callable(rule.shape):
         return rule.shape(*arrays, **constants)
     if rule.shape == STANDIN:
@@ -168,12 +172,19 @@ class NotConstant(Exception):
     pass
 
 
-def constant_value(node: gast.expr) -> object:
-    """The value of a literal operand (numbers, None, tuples, `slice(...)`), else NotConstant."""
+def constant_value(node: gast.expr, integers: frozenset = frozenset()) -> object:
+    """The value of a literal operand (numbers, None, tuples, `slice(...)`), else NotConstant.
+
+    A name in `integers` (a `range` loop's variable) stands for 0 where it is a whole index or
+    one element of an index tuple: any integer there gives a result of the same shape. Inside
+    a slice its value would matter, so there it is not constant.
+    """
+    if isinstance(node, gast.Name) and node.id in integers:
+        return 0
     if isinstance(node, gast.Constant):
         return node.value
     if isinstance(node, gast.Tuple):
-        return tuple(constant_value(e) for e in node.elts)
+        return tuple(constant_value(e, integers) for e in node.elts)
     if isinstance(node, gast.List):
         return [constant_value(e) for e in node.elts]
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
