@@ -27,19 +27,25 @@ class _Reverse(StatementAdjoints):
         self.ops = ops  # statement id -> Operation
         self.plan = plan
         self.loops: list = []  # the loops around the statement being reversed
+        self.replayed: set[str] = set()  # loop variables the reverse loops give back
+        self.restored: set[str] = set()  # names popped by a later statement of this block
 
     def block(self, stmts: list) -> list[gast.stmt]:
         """The reverse of `stmts`, as a new list; `self.defined` flows through."""
         outer, self.out = self.out, []
+        outer_restored, self.restored = self.restored, set()
         order = _reverse_order(stmts, self.ops, self.plan.reassigned)
         for stmt in order:
             if isinstance(stmt, gast.Assign):
                 self.assignment(stmt)
             elif isinstance(stmt, gast.If):
                 self.out.extend(self.branch(stmt))
+                self.restored = set()
             elif isinstance(stmt, LOOPS):
                 self.out.extend(self.loop(stmt))
+                self.restored = set()
         inner, self.out = self.out, outer
+        self.restored = outer_restored
         return inner
 
     def assignment(self, stmt: gast.Assign) -> None:
@@ -50,8 +56,13 @@ class _Reverse(StatementAdjoints):
         adjoints = self.ctx.names.adjoints_all()
         reads = set().union(*(nodes.names_read(s) for s in emitted)) - adjoints
         saved = sorted(
-            name for name in reads if self.plan.overwritten_after(name, stmt, self.loops)
+            name
+            for name in reads - self.replayed - self.restored
+            if self.plan.overwritten_after(name, stmt, self.loops)
         )
+        # popped here, these hold the right values for the statements just before this one
+        self.restored |= set(saved)
+        self.restored -= nodes.names_stored(stmt.targets[0])
         if saved:
             self.plan.saves[id(stmt)] = saved
             origin = nodes.origin_of(stmt)
@@ -90,12 +101,20 @@ class _Reverse(StatementAdjoints):
         return out
 
     def loop(self, stmt) -> list[gast.stmt]:
-        """A loop over the recorded trip count; adjoints that a later iteration (earlier in
-        reverse) may leave undefined start as zeros."""
+        """The loop replayed backwards; adjoints that a later iteration (earlier in reverse)
+        may leave undefined start as zeros.
+
+        A `for` over `range(...)` (after normalization, every `for`) runs over
+        `reversed(range(...))`, which gives back its variable at no cost; a `while` loop runs
+        its recorded trip count.
+        """
         origin = nodes.origin_of(stmt)
+        replays = self._replayed_variable(stmt)
         before = set(self.defined)
         entry = set(before)
         self.loops.append(stmt)
+        if replays:
+            self.replayed.add(replays)
         for _ in range(len(self.active) + 2):
             self.defined = set(entry)
             body = self.block(stmt.body)
@@ -104,29 +123,57 @@ class _Reverse(StatementAdjoints):
                 break
             entry |= grown
         self.loops.pop()
+        self.replayed.discard(replays)
         lost = entry - self.defined
         body += self._zeros(lost, stmt, like_adjoint=True)
         self.defined = entry | self.defined
+        out = self._zeros(entry - before, stmt)
         if not body:
             self.plan.counters.pop(id(stmt), None)
+            self.plan.saves.pop(id(stmt), None)
             return []
+        if replays:
+            replay = self._replay_range(stmt, body, out)
+        else:
+            replay = self._replay_count(stmt, body, out)
+        out.append(nodes.mark_adjoint(nodes.stamp(replay, origin)))
+        return out
+
+    def _replayed_variable(self, stmt) -> str | None:
+        """The variable of a `for` loop that the reverse loop can give back itself."""
+        if not isinstance(stmt, gast.For) or not isinstance(stmt.target, gast.Name):
+            return None
+        name = stmt.target.id
+        assigned_inside = set().union(
+            set(), *(nodes.names_stored(s) for s in stmt.body)
+        )
+        return None if name in assigned_inside or name in self.replayed else name
+
+    def _replay_range(self, stmt: gast.For, body: list, out: list) -> gast.For:
+        origin = nodes.origin_of(stmt)
+        arguments = [a for a in stmt.iter.args if isinstance(a, gast.Name)]
+        saved = sorted({a.id for a in arguments
+                        if self.plan.overwritten_after(a.id, stmt, self.loops)})
+        if saved:
+            self.plan.saves[id(stmt)] = saved
+            out.extend(nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(saved))
+        else:
+            self.plan.saves.pop(id(stmt), None)
+        backwards = nodes.call(nodes.load("reversed"), [nodes.copy(stmt.iter)])
+        return gast.For(target=nodes.store(stmt.target.id), iter=backwards, body=body,
+                        orelse=[], type_comment=None)
+
+    def _replay_count(self, stmt, body: list, out: list) -> gast.For:
+        origin = nodes.origin_of(stmt)
         pushed = bool(self.loops)  # a loop inside a loop: its trip count changes
         counter = self.plan.counters.get(id(stmt), (None,))[0] or self.ctx.names.fresh("_n")
         self.plan.counters[id(stmt)] = (counter, pushed)
-        out = self._zeros(entry - before, stmt)
-        trips: gast.expr = nodes.load(counter)
         if pushed:
             out.append(nodes.mark_adjoint(self.plan.pop(counter, origin)))
         index = self.ctx.names.fresh("_")
-        replay = gast.For(
-            target=nodes.store(index),
-            iter=nodes.call(nodes.load("range"), [trips]),
-            body=body,
-            orelse=[],
-            type_comment=None,
-        )
-        out.append(nodes.mark_adjoint(nodes.stamp(replay, origin)))
-        return out
+        return gast.For(target=nodes.store(index),
+                        iter=nodes.call(nodes.load("range"), [nodes.load(counter)]),
+                        body=body, orelse=[], type_comment=None)
 
     def _zeros(self, names: set[str], stmt, like_adjoint: bool = False) -> list[gast.stmt]:
         """`dx = np.zeros_like(x)`: the adjoint of a value no path after this point used."""
@@ -249,7 +296,11 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     grads = [_final_gradient(ctx, name, sweep) for name in wrt]
     result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
     if with_value:
-        result = nodes.tuple_([nodes.load(output), result])
+        value = output
+        if output in plan.reassigned:  # the reverse sweep gives it back its earlier values
+            value = ctx.names.fresh("value")
+            forward_sweep.append(nodes.assign(value, nodes.load(output), ctx.origin(last)))
+        result = nodes.tuple_([nodes.load(value), result])
     fn = nodes.function_def(
         ctx.names.fresh(f"grad_{ctx.parsed.name}"),
         [],

@@ -111,6 +111,8 @@ def forward(body: list, plan: Plan) -> list:
             out.append(stmt)
             if counter is not None and counter[1]:
                 out.append(plan.push(counter[0], origin))
+            for name in plan.saves.get(id(stmt), ()):  # range bounds the reverse loop needs
+                out.append(plan.push(name, origin))
         else:
             out.append(stmt)
             for name in plan.saves.get(id(stmt), ()):

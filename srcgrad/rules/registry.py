@@ -90,18 +90,22 @@ class Facts:
 
     UNKNOWN = object()
 
-    def __init__(self, floating: bool, shapes: dict, constants: dict, donors=None):
+    def __init__(self, floating: bool, shapes: dict, constants: dict, donors=None, operands=None):
         self.floating = floating
         self._shapes = shapes
         self._constants = constants
         self._donors = donors or {}  # shape -> name of a computed float value of that shape
+        self._operands = operands or {}  # parameter -> the operand expression bound to it
 
     def like(self, param: str) -> gast.expr | None:
-        """A value already computed with the shape (and float dtype) of `param`'s operand:
-        a template for `np.full_like` that costs nothing to have."""
+        """A value with the shape (and float dtype) of `param`'s active operand, for
+        `np.full_like`: one computed anyway if there is one, else the operand itself."""
         shape = self.shape(param)
         name = self._donors.get(shape) if shape is not None else None
-        return None if name is None else nodes.load(name)
+        if name is not None:
+            return nodes.load(name)
+        operand = self._operands.get(param)
+        return operand if isinstance(operand, gast.Name) else None
 
     def shape(self, param: str) -> tuple | None:
         return self._shapes.get(param)

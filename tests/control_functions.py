@@ -1,0 +1,35 @@
+"""Functions with loops and branches whose generated code is checked in test_control.py."""
+
+import numpy as np
+
+
+def rnn(W, U, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t])
+    return np.sum(h * h)
+
+
+def piecewise(x: float):
+    if x < -1.0:
+        y = -x
+    elif x < 1.0:
+        y = x * x
+    else:
+        y = 2.0 * x - 1.0
+    return y
+
+
+def reads_only(x, w, n):
+    total = 0.0
+    for i in range(n):
+        total = total + np.sum(x * w) * i
+    return total
+
+
+def leaky_power(w, x, steps):
+    y = x
+    for _ in range(steps):
+        y = np.maximum(w @ y, 0.1 * (w @ y))
+        y = y / np.sqrt(np.sum(y * y))
+    return np.sum(y)
