@@ -16,7 +16,7 @@ import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
-from .core import CALL, COPY, INERT, Operation
+from .core import CALL, COPY, INERT, USER, Operation
 from .errors import NoRuleError, Origin
 from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
 
@@ -63,6 +63,9 @@ class StatementAdjoints:
             return
         if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
             return
+        if op.kind == USER and op.pullback is not None:
+            self.through_pullback(op, g)
+            return
         general = reverse_rule(op.key) if op.kind == CALL else None
         if general is None:
             raise NoRuleError(
@@ -73,6 +76,25 @@ class StatementAdjoints:
                 "inputs you differentiate with respect to",
             )
         self.apply(general, op, g)
+
+    def through_pullback(self, op: Operation, g: gast.expr) -> None:
+        """`da, db = h_back(dy)`: the callee's own generated reverse sweep."""
+        call = nodes.call(nodes.load(op.pullback), [g])
+        operands = [op.bindings[p] for p in op.active_params]
+        names = [o.id for o in operands]
+        if len(set(names)) == len(names) and not set(names) & self.defined:
+            targets = [nodes.store(self.ctx.names.adjoint(n)) for n in names]
+            target = targets[0] if len(targets) == 1 else nodes.tuple_(targets, gast.Store())
+            self.emit(nodes.assign(target, call))
+            self.defined |= set(names)
+            return
+        if len(names) == 1:
+            self.contribute(names[0], call)
+            return
+        result = self.ctx.names.temporary()
+        self.emit(nodes.assign(result, call))
+        for k, name in enumerate(names):
+            self.contribute(name, nodes.subscript(nodes.load(result), nodes.const(k)))
 
     def apply(self, general: Rule, op: Operation, g: gast.expr) -> None:
         try:

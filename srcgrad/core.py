@@ -9,6 +9,7 @@ operation, or something with no rule at all.
 from __future__ import annotations
 
 import operator
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -16,6 +17,7 @@ import gast
 from . import nodes
 from .emit import unparse
 from .reading import MISSING
+from .rules.registry import is_nondifferentiable, reverse_rule
 
 BINARY = {
     gast.Add: operator.add,
@@ -35,6 +37,7 @@ COPY = "copy"  # target = name or constant
 CALL = "call"  # target = a function of the operands, with a rule looked up by `key`
 INERT = "inert"  # comparisons, .shape and friends: no derivative, by nature
 UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
+USER = "user"  # a call to the user's own Python function: through its generated pullback
 
 
 @dataclass
@@ -45,6 +48,11 @@ class Operation:
     args: list[gast.expr] = field(default_factory=list)
     keywords: dict[str, gast.expr] = field(default_factory=dict)
     description: str = ""
+    # a USER call that has active arguments: its pullback's name, and the callee's parameters
+    # whose arguments are active, with the operands they are bound to
+    pullback: str | None = None
+    active_params: list[str] = field(default_factory=list)
+    bindings: dict[str, gast.expr] = field(default_factory=dict)
 
     def operands(self) -> list[gast.expr]:
         return [*self.args, *self.keywords.values()]
@@ -87,5 +95,20 @@ def operation(stmt: gast.Assign, ctx) -> Operation:
         spelled = unparse(value.func).strip()
         if key is MISSING:
             return Operation(target, UNKNOWN, None, list(value.args), keywords, spelled)
-        return Operation(target, CALL, key, list(value.args), keywords, spelled)
+        kind = USER if is_user_function(key) else CALL
+        return Operation(target, kind, key, list(value.args), keywords, spelled)
     return Operation(target, UNKNOWN, description=type(value).__name__)
+
+
+# library code is differentiated by its rules, never by reading its source
+_LIBRARIES = ("numpy", "scipy", "math", "builtins", "srcgrad", "operator")
+
+
+def is_user_function(obj: object) -> bool:
+    """A Python function of the user's, differentiated through its own generated code."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    if reverse_rule(obj) is not None or is_nondifferentiable(obj):
+        return False
+    module = (getattr(obj, "__module__", None) or "").split(".")[0]
+    return module not in _LIBRARIES

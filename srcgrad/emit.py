@@ -15,7 +15,7 @@ import gast
 
 from . import nodes
 
-_COMPOUND = (gast.If, gast.For, gast.While)
+_COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)
 
 
 def emit(fn: gast.FunctionDef) -> str:
@@ -36,7 +36,7 @@ def _block(stmts: list, indent: str, lines: list[str]) -> None:
         if isinstance(stmt, _COMPOUND):
             lines.append(indent + _header(stmt))
             _block(stmt.body, indent + "    ", lines)
-            if stmt.orelse:
+            if getattr(stmt, "orelse", None):
                 lines.append(indent + "else:")
                 _block(stmt.orelse, indent + "    ", lines)
         else:

@@ -28,11 +28,30 @@ def optimize(fn: gast.FunctionDef, generated: set[str], kept: set[str]) -> gast.
         changed |= _forward_copies(fn, generated)
         changed |= _algebra(fn, generated)
         changed |= _dead_code(fn)
+        changed |= _dead_stores(fn.body, set())
         changed |= _fold_temporaries(fn, temporaries)
+    _declare_nonlocals(fn)
     return fn
 
 
-_COMPOUND = (gast.If, gast.For, gast.While)
+def _declare_nonlocals(fn: gast.FunctionDef) -> None:
+    """A pullback that gives the forward sweep's names their earlier values says `nonlocal`."""
+    outer = nodes.names_stored(fn.args) | {
+        name
+        for stmt in fn.body
+        if not isinstance(stmt, gast.FunctionDef)
+        for name in nodes.names_stored(stmt)
+    }
+    for stmt in fn.body:
+        if isinstance(stmt, gast.FunctionDef):
+            shared = sorted(
+                nodes.names_stored(gast.Module(body=stmt.body, type_ignores=[])) & outer
+            )
+            if shared:
+                stmt.body.insert(0, gast.Nonlocal(names=shared))
+
+
+_COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)  # a pullback is one too
 
 
 def _blocks(fn: gast.FunctionDef):
@@ -43,7 +62,7 @@ def _blocks(fn: gast.FunctionDef):
         yield block
         for stmt in block:
             if isinstance(stmt, _COMPOUND):
-                stack.extend(b for b in (stmt.body, stmt.orelse) if b)
+                stack.extend(b for b in (stmt.body, getattr(stmt, "orelse", None)) if b)
 
 
 def _assignments(fn: gast.FunctionDef) -> Counter:
@@ -247,6 +266,64 @@ def _dead_code(fn: gast.FunctionDef) -> bool:
         if len(kept) != len(block):
             block[:] = kept or [gast.Pass()]
             changed = True
+    return changed
+
+
+def _dead_stores(block: list, live: set[str]) -> bool:
+    """Remove assignments whose value no later statement can read (flow-sensitive: a value
+    overwritten before any read is dead even where the name is read elsewhere). `live`: names
+    read after `block`. Updates `live` to the names read at the block's start."""
+    changed = False
+    was_empty = not block or all(isinstance(s, gast.Pass) for s in block)
+    for i in range(len(block) - 1, -1, -1):
+        stmt = block[i]
+        if isinstance(stmt, gast.If) and _empty(stmt.body) and _empty(stmt.orelse):
+            del block[i]  # nothing left to choose between
+            changed = True
+            continue
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            name = stmt.targets[0].id
+            if name not in live:
+                del block[i]
+                changed = True
+                continue
+            live.discard(name)
+            live |= nodes.names_read(stmt.value)
+        elif isinstance(stmt, gast.If):
+            then, other = set(live), set(live)
+            changed |= _dead_stores(stmt.body, then) | _dead_stores(stmt.orelse, other)
+            live.clear()
+            live |= then | other | nodes.names_read(stmt.test)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            changed |= _loop_stores(stmt, live)
+        else:  # returns, expressions, nested functions: everything they read is live
+            live -= nodes.names_stored(stmt) - nodes.names_read(stmt)
+            live |= nodes.names_read(stmt)
+    if not block and not was_empty:
+        block.append(gast.Pass())
+    return changed
+
+
+def _empty(block: list) -> bool:
+    return all(isinstance(s, gast.Pass) for s in block)
+
+
+def _loop_stores(loop, live: set[str]) -> bool:
+    """A loop body runs again after itself: what its start reads is live at its end."""
+    header = nodes.names_read(loop.iter if isinstance(loop, gast.For) else loop.test)
+    end = set(live) | header
+    while True:
+        trial = set(end)
+        _dead_stores([nodes.copy(s) for s in loop.body], trial)  # a dry run: what is read
+        grown = (end | trial) - end
+        if not grown:
+            break
+        end |= grown
+    start = set(end)
+    changed = _dead_stores(loop.body, start)
+    live |= start | header
+    if isinstance(loop, gast.For):
+        live -= nodes.names_stored(loop.target) - start
     return changed
 
 

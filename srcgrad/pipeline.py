@@ -35,7 +35,7 @@ def gradient(
     wrt: tuple[str, ...],
     wrt_is_tuple: bool,
     signature: dict[str, tuple | None],
-    with_value: bool = False,
+    mode: str = "grad",
 ) -> Generated:
     """`signature` maps each parameter to `(shape, is_float)` of its value, or None."""
     parsed = reading.read(fn)
@@ -49,7 +49,7 @@ def gradient(
         ctx.dtypes = {p: s[1] for p, s in signature.items() if s is not None}
         normalize(ctx)
         shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
-        tree = reverse(ctx, list(wrt), shapes, with_value)
+        tree = reverse(ctx, list(wrt), shapes, mode)
         optimize(tree, ctx.names.generated, ctx.names.adjoints_of_user_names())
         text = emit(tree)
     except SrcgradError:
@@ -60,7 +60,7 @@ def gradient(
             parsed.definition,
             "this is a bug in srcgrad; please report it with the function's source",
         ) from exc
-    what = "value and grad" if with_value else "grad"
+    what = mode.replace("_", " ")
     where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
     filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
     return Generated(load(text, filename, parsed.fn, ctx.support.injected), text)

@@ -10,14 +10,16 @@ zeros on the others; straight-line code never creates a zero-filled array.
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import operation
-from .errors import InternalError, NonScalarOutputError
+from .core import USER, operation
+from .errors import InternalError, NonScalarOutputError, NoRuleError
 from .tape import LOOPS, Plan, forward
 
 
@@ -144,24 +146,28 @@ class _Reverse(StatementAdjoints):
         if not isinstance(stmt, gast.For) or not isinstance(stmt.target, gast.Name):
             return None
         name = stmt.target.id
-        assigned_inside = set().union(
-            set(), *(nodes.names_stored(s) for s in stmt.body)
-        )
+        assigned_inside = set().union(set(), *(nodes.names_stored(s) for s in stmt.body))
         return None if name in assigned_inside or name in self.replayed else name
 
     def _replay_range(self, stmt: gast.For, body: list, out: list) -> gast.For:
         origin = nodes.origin_of(stmt)
         arguments = [a for a in stmt.iter.args if isinstance(a, gast.Name)]
-        saved = sorted({a.id for a in arguments
-                        if self.plan.overwritten_after(a.id, stmt, self.loops)})
+        saved = sorted(
+            {a.id for a in arguments if self.plan.overwritten_after(a.id, stmt, self.loops)}
+        )
         if saved:
             self.plan.saves[id(stmt)] = saved
             out.extend(nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(saved))
         else:
             self.plan.saves.pop(id(stmt), None)
         backwards = nodes.call(nodes.load("reversed"), [nodes.copy(stmt.iter)])
-        return gast.For(target=nodes.store(stmt.target.id), iter=backwards, body=body,
-                        orelse=[], type_comment=None)
+        return gast.For(
+            target=nodes.store(stmt.target.id),
+            iter=backwards,
+            body=body,
+            orelse=[],
+            type_comment=None,
+        )
 
     def _replay_count(self, stmt, body: list, out: list) -> gast.For:
         origin = nodes.origin_of(stmt)
@@ -171,9 +177,13 @@ class _Reverse(StatementAdjoints):
         if pushed:
             out.append(nodes.mark_adjoint(self.plan.pop(counter, origin)))
         index = self.ctx.names.fresh("_")
-        return gast.For(target=nodes.store(index),
-                        iter=nodes.call(nodes.load("range"), [nodes.load(counter)]),
-                        body=body, orelse=[], type_comment=None)
+        return gast.For(
+            target=nodes.store(index),
+            iter=nodes.call(nodes.load("range"), [nodes.load(counter)]),
+            body=body,
+            orelse=[],
+            type_comment=None,
+        )
 
     def _zeros(self, names: set[str], stmt, like_adjoint: bool = False) -> list[gast.stmt]:
         """`dx = np.zeros_like(x)`: the adjoint of a value no path after this point used."""
@@ -241,8 +251,12 @@ def _walk_statements(body: list):
             yield from _walk_statements(getattr(stmt, field_name, None) or [])
 
 
-def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.FunctionDef:
-    """The gradient function of the normalized `ctx.parsed.tree` with respect to `wrt`."""
+def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.FunctionDef:
+    """The generated function of the normalized `ctx.parsed.tree` with respect to `wrt`.
+
+    `mode` "grad" returns the gradient, "value_and_grad" the value too, "vjp" the value and a
+    pullback function (the form in which differentiated code calls the user's functions).
+    """
     tree = ctx.parsed.tree
     *body, last = tree.body
     if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
@@ -257,17 +271,51 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
     known.update(dict.fromkeys(integers, ()))
     shapes = shape_analysis.infer(list(ops.values()), known, integers)
     ctx.shapes = shapes
+    for stmt in assigns:
+        _through_pullback(ctx, stmt, ops[id(stmt)], active)
     plan = Plan.of(body, ctx.names.fresh("_tape"))
-    params = set(param_shapes)
-    always_bound = params | {
+    always_bound = set(param_shapes) | {
         s.targets[0].id
         for s in body
-        if isinstance(s, gast.Assign) and s.targets[0].id not in plan.reassigned
+        if isinstance(s, gast.Assign)
+        and isinstance(s.targets[0], gast.Name)
+        and s.targets[0].id not in plan.reassigned
     }
     sweep = _Reverse(ctx, active, shapes, always_bound, ops, plan)
     sweep.origin = ctx.origin(last)
-    seed: list = []
-    output_shape = shapes.get(output)
+    seed = _seed(ctx, sweep, output, mode, last) if output in active else []
+    backward = sweep.block(body)
+    forward_sweep = forward(body, plan)
+    if plan.used:
+        start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
+        forward_sweep.insert(0, start)
+    grads = [_final_gradient(ctx, name, sweep) for name in wrt]
+    result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
+    value = output
+    if mode != "grad" and output in plan.reassigned:
+        value = ctx.names.fresh("value")  # the reverse sweep gives `output` its earlier values
+        forward_sweep.append(nodes.assign(value, nodes.load(output), ctx.origin(last)))
+    if mode == "vjp":
+        body_out = [*forward_sweep, *_pullback(ctx, output, [*seed, *backward], result, last)]
+    else:
+        if mode == "value_and_grad":
+            result = nodes.tuple_([nodes.load(value), result])
+        body_out = [*forward_sweep, *seed, *backward, nodes.ret(result, ctx.origin(last))]
+    prefix = "vjp" if mode == "vjp" else "grad"
+    fn = nodes.function_def(ctx.names.fresh(f"{prefix}_{ctx.parsed.name}"), [], body_out)
+    fn.args = nodes.copy(tree.args)
+    for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
+        arg.annotation = None
+    return fn
+
+
+def _seed(ctx, sweep, output: str, mode: str, last) -> list:
+    """The output's adjoint: 1.0 for a gradient (of a scalar), the pullback's argument for a vjp."""
+    if mode == "vjp":
+        sweep.defined.add(output)  # the pullback's parameter is named as its adjoint
+        return []
+    out = []
+    output_shape = sweep.shapes.get(output)
     if output_shape not in (None, ()):
         raise NonScalarOutputError(
             f"grad needs a scalar output, but '{ctx.parsed.name}' returns an array of "
@@ -276,40 +324,58 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, with_value: bool) -> gast.F
             "reduce it to a scalar (np.sum, np.mean) or use srcgrad.vjp with a seed gradient "
             "of that shape (PyTorch's backward(gradient=...)).",
         )
-    if output_shape is None and output in active:
+    if output_shape is None:
         check = ctx.support.name_for(runtime.check_scalar, "check_scalar")
         where = ctx.origin(last)
         call = nodes.call(
             nodes.load(check),
             [nodes.load(output), nodes.const(where.where()), nodes.const(ctx.parsed.name)],
         )
-        seed.append(nodes.expr_stmt(call, where))
-    if output in active:
-        sweep.contribute(output, nodes.const(1.0))
-        seed.extend(sweep.out)
-        sweep.out = []
-    backward = sweep.block(body)
-    forward_sweep = forward(body, plan)
-    if plan.used:
-        start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
-        forward_sweep.insert(0, start)
-    grads = [_final_gradient(ctx, name, sweep) for name in wrt]
-    result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
-    if with_value:
-        value = output
-        if output in plan.reassigned:  # the reverse sweep gives it back its earlier values
-            value = ctx.names.fresh("value")
-            forward_sweep.append(nodes.assign(value, nodes.load(output), ctx.origin(last)))
-        result = nodes.tuple_([nodes.load(value), result])
-    fn = nodes.function_def(
-        ctx.names.fresh(f"grad_{ctx.parsed.name}"),
-        [],
-        [*forward_sweep, *seed, *backward, nodes.ret(result, ctx.origin(last))],
-    )
-    fn.args = nodes.copy(tree.args)
-    for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
-        arg.annotation = None
-    return fn
+        out.append(nodes.expr_stmt(call, where))
+    sweep.contribute(output, nodes.const(1.0))
+    out.extend(sweep.out)
+    sweep.out = []
+    return out
+
+
+def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list:
+    """`def f_back(dy): <reverse sweep>; return grads` and `return y, f_back`.
+
+    The reverse sweep restores primal values as it goes back (it pops them from the tape), so
+    those names are `nonlocal`: the pullback can be called once.
+    """
+    name = ctx.names.fresh(f"{ctx.parsed.name}_back")
+    adjoint = ctx.names.adjoint(output)
+    inner = nodes.function_def(name, [adjoint], [*backward, nodes.ret(result, ctx.origin(last))])
+    nodes.mark_adjoint(nodes.stamp(inner, ctx.origin(last)))
+    pair = nodes.tuple_([nodes.load(output), nodes.load(name)])
+    return [inner, nodes.ret(pair, ctx.origin(last))]
+
+
+def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
+    """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`."""
+    if op.kind != USER:
+        return
+    try:
+        bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
+    except TypeError as exc:
+        raise NoRuleError(
+            f"cannot call '{op.description}' with these arguments ({exc})", ctx.origin(stmt)
+        ) from None
+    op.bindings = dict(bound.arguments)
+    op.active_params = [
+        p for p, node in op.bindings.items() if isinstance(node, gast.Name) and node.id in active
+    ]
+    if not op.active_params or op.target not in active:
+        return
+    from .api import vjp_of  # the transform of the callee, made when it is first called
+
+    transform = vjp_of(op.key, tuple(op.active_params))
+    function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")
+    op.pullback = ctx.names.fresh(f"{op.key.__name__}_back")
+    ctx.names.generated.add(op.pullback)
+    stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
+    stmt.value.func = nodes.load(function)
 
 
 def _loop_integers(body: list, assigns: list) -> frozenset:
