@@ -17,16 +17,19 @@ from . import nodes
 from .emit import unparse
 
 
-def optimize(fn: gast.FunctionDef, generated: set[str], kept: set[str]) -> gast.FunctionDef:
+def optimize(
+    fn: gast.FunctionDef, generated: set[str], kept: set[str], scalars: frozenset = frozenset()
+) -> gast.FunctionDef:
     """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
-    of the user's own variables, which the reader follows through the reverse sweep)."""
+    of the user's own variables, which the reader follows through the reverse sweep);
+    `scalars`: names whose values are numbers, which no one can change in place."""
     temporaries = generated - kept
     changed = True
     while changed:
         changed = False
         changed |= _fold_constants(fn)
         changed |= _forward_copies(fn, generated)
-        changed |= _algebra(fn, generated)
+        changed |= _algebra(fn, generated | scalars)
         changed |= _dead_code(fn)
         changed |= _dead_stores(fn.body, set())
         changed |= _fold_temporaries(fn, temporaries)
@@ -281,6 +284,10 @@ def _dead_stores(block: list, live: set[str]) -> bool:
             del block[i]  # nothing left to choose between
             changed = True
             continue
+        if isinstance(stmt, gast.If) and _empty(stmt.body):  # `if c: pass else: s` is `if not c: s`
+            stmt.test = nodes.unary(gast.Not(), stmt.test)
+            stmt.body, stmt.orelse = stmt.orelse, []
+            changed = True
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             if name not in live:

@@ -50,7 +50,8 @@ def gradient(
         normalize(ctx)
         shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
         tree = reverse(ctx, list(wrt), shapes, mode)
-        optimize(tree, ctx.names.generated, ctx.names.adjoints_of_user_names())
+        scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
+        optimize(tree, ctx.names.generated, ctx.names.adjoints_of_user_names(), scalars)
         text = emit(tree)
     except SrcgradError:
         raise

@@ -33,3 +33,19 @@ def leaky_power(w, x, steps):
         y = np.maximum(w @ y, 0.1 * (w @ y))
         y = y / np.sqrt(np.sum(y * y))
     return np.sum(y)
+
+
+def layer(x, W, b):
+    return np.tanh(W @ x + b)
+
+
+def two_layers(W1, b1, W2, b2, x):
+    h = layer(x, W1, b1)
+    y = layer(h, W2, b2)
+    return np.sum(y * y)
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)

@@ -1,0 +1,190 @@
+"""Loops, branches and calls: generated code as text, the tape's size, and the gradients."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.api import vjp_of
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from control_functions import (
+    layer,
+    leaky_power,
+    piecewise,
+    power,
+    reads_only,
+    rnn,
+    two_layers,
+)
+from finite_differences import gradient
+
+RNN = """\
+def grad_rnn(W, U, xs, h0):
+    _tape = []
+    h = h0
+    _t2 = xs.shape[0]
+    for t in range(_t2):
+        _tape.append(h)
+        _t4 = xs[t]
+        _tape.append(_t4)
+        h = np.tanh(W @ h + U @ _t4)
+        _tape.append(h)
+    # control_functions.py:10  return np.sum(h * h)
+    d_t7 = np.full_like(h0, 1.0)
+    dh = d_t7 * h
+    dh = dh + d_t7 * h
+    # control_functions.py:8  for t in range(xs.shape[0]):
+    dU = np.zeros_like(U)
+    dW = np.zeros_like(W)
+    for t in reversed(range(_t2)):
+        # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
+        h = _tape.pop()
+        d_t6 = dh * (1.0 - h * h)
+        _t4 = _tape.pop()
+        dU = dU + np.outer(d_t6, _t4)
+        h = _tape.pop()
+        dW = dW + np.outer(d_t6, h)
+        dh = W.T @ d_t6
+    return (dW, dU, dh)
+"""
+
+PIECEWISE = """\
+def grad_piecewise(x):
+    _t1 = x < -1.0
+    if not _t1:
+        _t2 = x < 1.0
+    # control_functions.py:14  if x < -1.0:
+    if _t1:
+        # control_functions.py:15  y = -x
+        dx = -1.0
+    else:
+        # control_functions.py:16  elif x < 1.0:
+        if _t2:
+            # control_functions.py:17  y = x * x
+            dx = x
+            dx = dx + x
+        else:
+            # control_functions.py:19  y = 2.0 * x - 1.0
+            dx = 2.0
+    return dx
+"""
+
+TWO_LAYERS = """\
+def grad_two_layers(W1, b1, W2, b2, x):
+    h, layer_back = vjp_layer(x, W1, b1)
+    y, layer_back_1 = vjp_layer_1(h, W2, b2)
+    _t1 = y * y
+    check_scalar(np.sum(_t1), 'control_functions.py:45:5', 'two_layers')
+    # control_functions.py:45  return np.sum(y * y)
+    d_t1 = np.full_like(_t1, 1.0)
+    dy = unbroadcast(d_t1 * y, y)
+    dy = dy + unbroadcast(d_t1 * y, y)
+    # control_functions.py:44  y = layer(h, W2, b2)
+    dh, dW2, db2 = layer_back_1(dy)
+    # control_functions.py:43  h = layer(x, W1, b1)
+    dW1, db1 = layer_back(dh)
+    return (dW1, db1, dW2, db2)
+"""
+
+
+def _text(source: str) -> str:
+    """Generated code with this folder's path taken out of error locations."""
+    return source.replace(str(Path(__file__).parent) + "/", "")
+
+
+def test_rnn_loop_reads_like_handwritten_backprop():
+    shapes = [(4, 4), (4, 3), (5, 3), (4,)]
+    source = srcgrad.grad(rnn, wrt=(0, 1, 3)).source_for(*map(np.ones, shapes))
+    assert _text(source) == RNN
+
+
+def test_elif_chain_replays_the_branch_taken():
+    assert _text(srcgrad.grad(piecewise).source) == PIECEWISE
+
+
+def test_helper_calls_show_as_calls_and_pullbacks():
+    shapes = [(4, 3), (4,), (2, 4), (2,), (3,)]
+    source = srcgrad.grad(two_layers, wrt=(0, 1, 2, 3)).source_for(*map(np.ones, shapes))
+    assert _text(source) == TWO_LAYERS
+
+
+def test_callee_code_is_readable_on_its_own():
+    vjp = vjp_of(layer, ("W", "b"))
+    vjp(np.ones(3), np.ones((4, 3)), np.ones(4))
+    source = vjp.source
+    assert source.startswith("def vjp_layer(x, W, b):")
+    assert "def layer_back(d_out):" in source
+    assert source.rstrip().endswith("return (_out, layer_back)")
+
+
+# ---- the tape holds what is overwritten, nothing else -------------------------------------
+
+
+class CountingTape(list):
+    """A tape that counts what is pushed on it."""
+
+    pushed = 0
+
+    def append(self, value):
+        CountingTape.pushed += 1
+        super().append(value)
+
+
+def _pushes(transform, *args) -> int:
+    """Run the generated code with a counting tape; return how many values it saved."""
+    source = transform.source_for(*args)
+    function = transform._latest.function
+    namespace = dict(function.__globals__)
+    cells = function.__closure__ or ()
+    namespace.update(zip(function.__code__.co_freevars, (c.cell_contents for c in cells)))
+    namespace["CountingTape"] = CountingTape
+    exec(
+        compile(source.replace("_tape = []", "_tape = CountingTape()"), "<test>", "exec"), namespace
+    )
+    CountingTape.pushed = 0
+    namespace[function.__name__](*args)
+    return CountingTape.pushed
+
+
+def test_straight_line_code_saves_nothing():
+    assert "_tape" not in srcgrad.grad(piecewise).source_for(0.5)
+
+
+def test_a_loop_that_only_reads_arrays_saves_none_of_them():
+    transform = srcgrad.grad(reads_only, wrt=(0, 1))
+    assert _pushes(transform, np.ones(1000), np.ones(1000), 50) == 0
+
+
+def test_saved_entries_grow_with_what_the_loop_overwrites():
+    transform = srcgrad.grad(rnn, wrt=(0, 1, 3))
+    W, U, h0 = np.ones((4, 4)) * 0.1, np.ones((4, 3)), np.ones(4)
+    short = _pushes(transform, W, U, np.ones((5, 3)), h0)
+    long = _pushes(transform, W, U, np.ones((10, 3)), h0)
+    assert short == 5 * 3 and long == 10 * 3  # per step: h before, x_t, h after
+
+
+# ---- gradients --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("steps", [0, 1, 4])
+def test_loop_gradients_for_any_trip_count(steps):
+    rng = np.random.default_rng(steps)
+    args = (rng.normal(size=(3, 3)), rng.normal(size=3), steps)
+    assert np.allclose(srcgrad.grad(leaky_power)(*args), gradient(leaky_power, args, 0))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_recursion_with_a_data_dependent_base_case(n):
+    assert np.isclose(srcgrad.grad(power)(1.3, n), n * 1.3 ** (n - 1) if n else 0.0)
+
+
+def test_pullbacks_of_helpers_compose():
+    rng = np.random.default_rng(0)
+    args = tuple(rng.normal(size=s) for s in [(4, 3), (4,), (2, 4), (2,), (3,)])
+    got = srcgrad.grad(two_layers, wrt=(0, 1, 2, 3))(*args)
+    want = gradient(two_layers, args, (0, 1, 2, 3))
+    assert all(np.allclose(a, b) for a, b in zip(got, want))
