@@ -30,6 +30,7 @@ class StatementAdjoints:
         self.shapes = shapes
         self.out: list[gast.stmt] = []
         self.defined: set[str] = set()
+        self.owned: set[str] = set()  # adjoints holding an array no other name shares
         self.origin: Origin | None = None
         # shape -> an active value of that shape, the user's own names before temporaries
         self.donors: dict[tuple, str] = {}
@@ -45,11 +46,59 @@ class StatementAdjoints:
         adjoint = self.ctx.names.adjoint(name)
         if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
             self.defined.add(name)  # a rule already built it under its own name
+            self.owned.add(name)
             return
         if name in self.defined:
             value = nodes.add(nodes.load(adjoint), value)
+        if isinstance(value, gast.Name):
+            self.owned.discard(name)  # shares its array with another name
+        else:
+            self.owned.add(name)
         self.defined.add(name)
         self.emit(nodes.assign(adjoint, value))
+
+    def setitem(self, stmt: gast.Assign) -> None:
+        """`x[i] = v`: put back what it overwrote, give `v` the adjoint at `i`, and zero the
+        adjoint of the earlier `x` there (that value never reached the output)."""
+        self.origin = nodes.origin_of(stmt)
+        place = stmt.targets[0]
+        array = place.value.id
+        index = place.slice
+
+        def at_index(name: str, ctx=None) -> gast.Subscript:
+            return nodes.subscript(nodes.load(name), nodes.copy(index), store_ctx=ctx)
+
+        self.plan.undo[id(stmt)] = nodes.call(self.ctx.numpy_name("copy"), [at_index(array)])
+        self.emit(
+            nodes.assign(
+                at_index(array, True),
+                nodes.call(nodes.attribute(nodes.load(self.plan.tape), "pop")),
+            )
+        )
+        if array not in self.defined:
+            return
+        adjoint = self.ctx.names.adjoint(array)
+        value = stmt.value
+        in_place = array in self.owned
+        if self._is_active(value):
+            part: gast.expr = at_index(adjoint)
+            if in_place:  # a slice is a view: keep its values before they are zeroed
+                part = nodes.call(self.ctx.numpy_name("copy"), [part])
+            helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
+            self.contribute(value.id, nodes.call(nodes.load(helper), [part, value]))
+        if in_place:
+            self.emit(nodes.assign(at_index(adjoint, True), nodes.const(0.0)))
+        else:
+            zero_at = self.ctx.support.name_for(runtime.zero_at, "zero_at")
+            self.emit(
+                nodes.assign(
+                    adjoint,
+                    nodes.call(
+                        nodes.load(zero_at), [nodes.load(adjoint), nodes.index_value(index)]
+                    ),
+                )
+            )
+            self.owned.add(array)
 
     def statement(self, stmt: gast.Assign, op: Operation) -> None:
         if op.target not in self.defined:

@@ -38,6 +38,7 @@ CALL = "call"  # target = a function of the operands, with a rule looked up by `
 INERT = "inert"  # comparisons, .shape and friends: no derivative, by nature
 UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
 USER = "user"  # a call to the user's own Python function: through its generated pullback
+SETITEM = "setitem"  # x[index] = v: the array x changes in place
 
 
 @dataclass
@@ -65,6 +66,11 @@ class Operation:
 
 
 def operation(stmt: gast.Assign, ctx) -> Operation:
+    if isinstance(stmt.targets[0], gast.Subscript):
+        place = stmt.targets[0]
+        array = nodes.load(place.value.id)
+        index = nodes.index_value(place.slice)
+        return Operation(place.value.id, SETITEM, None, [array, index, stmt.value])
     target = stmt.targets[0].id
     value = stmt.value
     if isinstance(value, (gast.Name, gast.Constant)) or (

@@ -177,17 +177,21 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
             "unpack by indexing (a = t[0]; b = t[1]) — support for unpacking results "
             "comes with containers",
         )
-    if isinstance(target, (gast.Subscript, gast.Attribute)):
-        what = (
-            "assignment into an array element"
-            if isinstance(target, gast.Subscript)
-            else ("assignment to an attribute")
-        )
+    if isinstance(target, gast.Subscript):
+        if isinstance(target.value, gast.Name):
+            return  # x[index] = v: an in-place update of an array
         _reject(
             parsed,
             target,
-            what + " (in-place update)",
-            "build a new array instead (np.where, np.concatenate)",
+            "assignment into an element of an element (x[i][j] = v)",
+            "index once: x[i, j] = v",
+        )
+    if isinstance(target, gast.Attribute):
+        _reject(
+            parsed,
+            target,
+            "assignment to an attribute (in-place update)",
+            "compute a new value instead",
         )
     _reject(parsed, target, f"assignment to {type(target).__name__}", "")
 

@@ -335,9 +335,11 @@ def _loop_stores(loop, live: set[str]) -> bool:
 
 
 def _written_through(stmt: gast.stmt, name: str) -> bool:
-    """`name[...] = v`: the statement changes the object `name` holds."""
-    targets = stmt.targets if isinstance(stmt, gast.Assign) else []
-    return any(name in nodes.names_read(t) for t in targets)
+    """`name[...] = v`, here or in a block inside: the object `name` holds changes."""
+    return any(
+        isinstance(node, gast.Assign) and any(name in nodes.names_read(t) for t in node.targets)
+        for node in gast.walk(stmt)
+    )
 
 
 _LONGEST_FOLDED = 80  # characters

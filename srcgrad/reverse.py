@@ -11,15 +11,17 @@ zeros on the others; straight-line code never creates a zero-filled array.
 from __future__ import annotations
 
 import inspect
+import operator
 
 import gast
+import numpy as np
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import USER, operation
-from .errors import InternalError, NonScalarOutputError, NoRuleError
+from .core import CALL, COPY, SETITEM, UNKNOWN, USER, operation
+from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from .tape import LOOPS, Plan, forward
 
 
@@ -53,7 +55,11 @@ class _Reverse(StatementAdjoints):
     def assignment(self, stmt: gast.Assign) -> None:
         """The statement's adjoint, after popping the values it reads that were overwritten."""
         start = len(self.out)
-        self.statement(stmt, self.ops[id(stmt)])
+        op = self.ops[id(stmt)]
+        if op.kind == SETITEM:
+            self.setitem(stmt)
+        else:
+            self.statement(stmt, op)
         emitted = self.out[start:]
         adjoints = self.ctx.names.adjoints_all()
         reads = set().union(*(nodes.names_read(s) for s in emitted)) - adjoints
@@ -64,7 +70,7 @@ class _Reverse(StatementAdjoints):
         )
         # popped here, these hold the right values for the statements just before this one
         self.restored |= set(saved)
-        self.restored -= nodes.names_stored(stmt.targets[0])
+        self.restored -= nodes.names_stored(stmt.targets[0]) | {op.target}
         if saved:
             self.plan.saves[id(stmt)] = saved
             origin = nodes.origin_of(stmt)
@@ -74,12 +80,14 @@ class _Reverse(StatementAdjoints):
             self.plan.saves.pop(id(stmt), None)
 
     def branch(self, stmt: gast.If) -> list[gast.stmt]:
-        entry = set(self.defined)
+        entry, owned = set(self.defined), set(self.owned)
         then = self.block(stmt.body)
         after_then, self.defined = self.defined, set(entry)
+        owned_then, self.owned = self.owned, owned
         other = self.block(stmt.orelse)
         after_other = self.defined
         self.defined = after_then | after_other
+        self.owned &= owned_then
         then += self._zeros(self.defined - after_then, stmt)
         other += self._zeros(self.defined - after_other, stmt)
         if not then and not other:
@@ -114,22 +122,37 @@ class _Reverse(StatementAdjoints):
         replays = self._replayed_variable(stmt)
         before = set(self.defined)
         entry = set(before)
+        # adjoints zeroed in place inside the loop get an array of their own before it
+        mutated = {
+            self.ops[id(s)].target
+            for s in _assignments(stmt.body)
+            if self.ops[id(s)].kind == SETITEM
+        } & self.active
+        owned_before = set(self.owned)
+        owned_entry = self.owned | mutated
         self.loops.append(stmt)
         if replays:
             self.replayed.add(replays)
-        for _ in range(len(self.active) + 2):
-            self.defined = set(entry)
+        for _ in range(2 * len(self.active) + 4):
+            self.defined, self.owned = set(entry), set(owned_entry)
             body = self.block(stmt.body)
             grown = self.defined - entry
-            if not grown:
+            shared = owned_entry - self.owned  # the next iteration starts from these
+            if not grown and not shared:
                 break
             entry |= grown
+            owned_entry -= shared
         self.loops.pop()
         self.replayed.discard(replays)
         lost = entry - self.defined
         body += self._zeros(lost, stmt, like_adjoint=True)
         self.defined = entry | self.defined
         out = self._zeros(entry - before, stmt)
+        for name in sorted((owned_entry & before) - owned_before - (entry - before)):
+            adjoint = nodes.load(self.ctx.names.adjoint(name))
+            copy = nodes.call(self.ctx.numpy_name("copy"), [adjoint])
+            out.append(nodes.mark_adjoint(nodes.assign(adjoint.id, copy, origin)))
+        self.owned = self.owned & owned_entry
         if not body:
             self.plan.counters.pop(id(stmt), None)
             self.plan.saves.pop(id(stmt), None)
@@ -273,6 +296,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     ctx.shapes = shapes
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
+    copies = _updated_in_place(ctx, assigns, ops, set(param_shapes))
     plan = Plan.of(body, ctx.names.fresh("_tape"))
     always_bound = set(param_shapes) | {
         s.targets[0].id
@@ -285,7 +309,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
     backward = sweep.block(body)
-    forward_sweep = forward(body, plan)
+    forward_sweep = [*copies, *forward(body, plan)]
     if plan.used:
         start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
         forward_sweep.insert(0, start)
@@ -376,6 +400,47 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     ctx.names.generated.add(op.pullback)
     stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
     stmt.value.func = nodes.load(function)
+
+
+# bindings after which `x[i] = v` could change another array too (views, aliases, unknowns)
+_SHARING = {
+    operator.getitem,
+    np.reshape,
+    np.transpose,
+    np.ravel,
+    np.squeeze,
+    np.expand_dims,
+    np.swapaxes,
+    np.moveaxis,
+    np.broadcast_to,
+    np.asarray,
+    np.atleast_1d,
+    np.atleast_2d,
+}
+
+
+def _updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
+    """Check the arrays updated in place (`x[i] = v`) own their memory; copy the parameters
+    among them first, so that the caller's arrays never change."""
+    updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind == SETITEM}
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        if op.target not in updated or op.kind == SETITEM:
+            continue
+        sharing = op.kind in (COPY, USER, UNKNOWN) or (op.kind == CALL and op.key in _SHARING)
+        if sharing:
+            where = ctx.origin(stmt)
+            raise UnsupportedSyntaxError(
+                f"in-place update of '{op.target}', which may share its memory with another "
+                f"array (from line {where.lineno}: {where.text})",
+                ctx.origin(updated[op.target]),
+                f"copy it first: {op.target} = np.copy(...)",
+            )
+    copies = []
+    for name in sorted(set(updated) & params):
+        copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(name)])
+        copies.append(nodes.assign(name, copy, ctx.origin(updated[name])))
+    return copies
 
 
 def _loop_integers(body: list, assigns: list) -> frozenset:

@@ -101,6 +101,13 @@ def scatter_add(out, index, values):
     return out
 
 
+def zero_at(g, index):
+    """A copy of `g` with zeros at `index`: the adjoint of an array before `x[index] = v`."""
+    out = np.copy(g)
+    out[index] = 0.0
+    return out
+
+
 def index_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
     out = np.zeros_like(x, dtype=_gradient_dtype(x, g))

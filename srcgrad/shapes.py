@@ -12,7 +12,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from .core import CALL, COPY, Operation
+from .core import CALL, COPY, SETITEM, Operation
 from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
 
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
@@ -110,7 +110,7 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
 
 
 def _shape(op: Operation, shapes: dict, integers: frozenset) -> tuple | None:
-    if op.kind == COPY:
+    if op.kind in (COPY, SETITEM):  # x[i] = v leaves x its shape
         return operand_shape(op.args[0], shapes)
     if op.description == "comparison":
         operands = [operand_shape(node, shapes) for node in op.args]

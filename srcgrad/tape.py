@@ -33,6 +33,7 @@ class Plan:
     saves: dict[int, list[str]] = field(default_factory=dict)  # after statement id: push these
     conditions: set[int] = field(default_factory=set)  # ifs whose test is pushed
     counters: dict[int, tuple[str, bool]] = field(default_factory=dict)  # loop -> (name, push)
+    undo: dict[int, gast.expr] = field(default_factory=dict)  # x[i] = v -> what it overwrites
 
     @classmethod
     def of(cls, body: list, tape: str) -> Plan:
@@ -61,7 +62,12 @@ class Plan:
 
     @property
     def used(self) -> bool:
-        return bool(self.saves or self.conditions or any(p for _, p in self.counters.values()))
+        pushes_counter = any(p for _, p in self.counters.values())
+        return bool(self.saves or self.conditions or self.undo or pushes_counter)
+
+    def push_value(self, value: gast.expr, origin) -> gast.stmt:
+        call = nodes.call(nodes.attribute(nodes.load(self.tape), "append"), [value])
+        return nodes.expr_stmt(call, origin)
 
     def push(self, name: str, origin) -> gast.stmt:
         call = nodes.call(nodes.attribute(nodes.load(self.tape), "append"), [nodes.load(name)])
@@ -114,6 +120,8 @@ def forward(body: list, plan: Plan) -> list:
             for name in plan.saves.get(id(stmt), ()):  # range bounds the reverse loop needs
                 out.append(plan.push(name, origin))
         else:
+            if id(stmt) in plan.undo:  # x[i] = v: keep what it overwrites, to put it back
+                out.append(plan.push_value(nodes.copy(plan.undo[id(stmt)]), origin))
             out.append(stmt)
             for name in plan.saves.get(id(stmt), ()):
                 out.append(plan.push(name, origin))

@@ -108,9 +108,9 @@ def chained_assignment(x):
     return a + b
 
 
-def item_assignment(x):
+def nested_item_assignment(x):
     y = x * 1
-    y[0] = 1.0  # at: y[0]
+    y[0][1] = 1.0  # at: y[0][1]
     return np.sum(y)
 
 

@@ -87,6 +87,11 @@ class _Flatten:
         if isinstance(target, gast.Name):
             self.emit(target.id, self.operation(value))
             return
+        if isinstance(target, gast.Subscript):  # x[index] = v, with the index and v atomic
+            value = self.atom(value)
+            target.slice = self.index(target.slice)
+            self.out.append(nodes.assign(target, value, self.origin))
+            return
         # tuple target with a tuple display of the same length (the fence checked that)
         targets = [t.id for t in target.elts]
         values = value.elts

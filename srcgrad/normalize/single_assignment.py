@@ -33,22 +33,22 @@ def run(tree: gast.FunctionDef, ctx) -> None:
         *(nodes.names_stored(s) for s in tree.body if not isinstance(s, gast.Assign))
     )
     _split_self_updates(tree.body, in_blocks, ctx)
-    for stmt in tree.body:
+    for i, stmt in enumerate(tree.body):
         renamed = {k: nodes.load(v) for k, v in current.items() if k != v}
         if isinstance(stmt, gast.Assign):
             stmt.value = nodes.substitute(stmt.value, renamed)
             target = stmt.targets[0]
-            if isinstance(target, gast.Name) and target.id not in in_blocks:
+            if isinstance(target, gast.Subscript):  # x[i] = v changes x; it binds no name
+                stmt.targets[0] = nodes.substitute(target, renamed)
+            elif isinstance(target, gast.Name) and target.id not in in_blocks:
                 if target.id in current:
                     new = ctx.names.fresh(target.id)
                     current[target.id] = new
                     target.id = new
                 else:
                     current[target.id] = target.id
-        else:
-            for field, value in gast.iter_fields(stmt):
-                if isinstance(value, gast.expr):
-                    setattr(stmt, field, nodes.substitute(value, renamed))
+        else:  # an if, a loop, a return: every read inside it follows the renaming
+            tree.body[i] = nodes.substitute(stmt, renamed)
 
 
 def _split_self_updates(block: list, multi: set[str], ctx) -> None:
