@@ -16,7 +16,7 @@ import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
-from .core import CALL, COPY, INERT, USER, Operation
+from .core import CALL, COPY, INERT, TUPLE, UNPACK, USER, Operation
 from .errors import NoRuleError, Origin
 from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
 
@@ -31,6 +31,7 @@ class StatementAdjoints:
         self.out: list[gast.stmt] = []
         self.defined: set[str] = set()
         self.owned: set[str] = set()  # adjoints holding an array no other name shares
+        self.components: dict[str, list[str]] = {}  # t of `a, b = t` -> [a, b]
         self.origin: Origin | None = None
         # shape -> an active value of that shape, the user's own names before temporaries
         self.donors: dict[tuple, str] = {}
@@ -101,11 +102,25 @@ class StatementAdjoints:
             self.owned.add(array)
 
     def statement(self, stmt: gast.Assign, op: Operation) -> None:
-        if op.target not in self.defined:
+        if op.kind == UNPACK:
+            return  # `a = t[k]`: a's adjoint waits for the statement that makes t
+        parts = self.components.get(op.target)
+        if parts is not None:
+            g = self._tuple_adjoint(parts)
+            if g is None:
+                return
+            self.origin = nodes.origin_of(stmt)
+        elif op.target not in self.defined:
             return
-        self.origin = nodes.origin_of(stmt)
-        g = nodes.load(self.ctx.names.adjoint(op.target))
-        self.defined.discard(op.target)
+        else:
+            self.origin = nodes.origin_of(stmt)
+            g = nodes.load(self.ctx.names.adjoint(op.target))
+            self.defined.discard(op.target)
+        if op.kind == TUPLE:
+            for k, element in enumerate(op.args):
+                if self._is_active(element):
+                    self.contribute(element.id, nodes.subscript(g, nodes.const(k)))
+            return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
                 self.contribute(op.args[0].id, g)
@@ -125,6 +140,20 @@ class StatementAdjoints:
                 "inputs you differentiate with respect to",
             )
         self.apply(general, op, g)
+
+    def _tuple_adjoint(self, parts: list[str]) -> gast.expr | None:
+        """`(da, db)` for `a, b = t`, zeros for a part no path used; None if none was used."""
+        if not any(p in self.defined for p in parts):
+            return None
+        elements = []
+        for part in parts:
+            if part in self.defined:
+                elements.append(nodes.load(self.ctx.names.adjoint(part)))
+            else:
+                zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [nodes.load(part)])
+                elements.append(zeros)
+        self.defined -= set(parts)
+        return nodes.tuple_(elements)
 
     def through_pullback(self, op: Operation, g: gast.expr) -> None:
         """`da, db = h_back(dy)`: the callee's own generated reverse sweep."""

@@ -39,6 +39,8 @@ INERT = "inert"  # comparisons, .shape and friends: no derivative, by nature
 UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
 USER = "user"  # a call to the user's own Python function: through its generated pullback
 SETITEM = "setitem"  # x[index] = v: the array x changes in place
+TUPLE = "tuple"  # t = (a, b): its adjoint is the tuple of theirs
+UNPACK = "unpack"  # a = t[k] of `a, b = t`: t's adjoint is built from theirs, where t is made
 
 
 @dataclass
@@ -93,8 +95,10 @@ def operation(stmt: gast.Assign, ctx) -> Operation:
     if isinstance(value, gast.Attribute):
         kind = INERT if value.attr in INERT_ATTRIBUTES else UNKNOWN
         return Operation(target, kind, args=[value.value], description=f".{value.attr}")
-    if isinstance(value, (gast.Tuple, gast.List)):
-        return Operation(target, UNKNOWN, args=list(value.elts), description="a container")
+    if isinstance(value, gast.Tuple):
+        return Operation(target, TUPLE, args=list(value.elts), description="a tuple")
+    if isinstance(value, gast.List):
+        return Operation(target, UNKNOWN, args=list(value.elts), description="a list")
     if isinstance(value, gast.Call):
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}

@@ -164,19 +164,12 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
     if isinstance(target, gast.Name):
         return
     if isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts):
-        if (
-            isinstance(value, gast.Tuple)
-            and len(value.elts) == len(target.elts)
-            and not any(isinstance(e, gast.Starred) for e in value.elts)
+        if isinstance(value, gast.Tuple) and (
+            len(value.elts) != len(target.elts)
+            or any(isinstance(e, gast.Starred) for e in value.elts)
         ):
-            return
-        _reject(
-            parsed,
-            target,
-            "tuple unpacking of a value that is not a tuple display",
-            "unpack by indexing (a = t[0]; b = t[1]) — support for unpacking results "
-            "comes with containers",
-        )
+            _reject(parsed, target, "unpacking a tuple display of another length", "")
+        return
     if isinstance(target, gast.Subscript):
         if isinstance(target.value, gast.Name):
             return  # x[index] = v: an in-place update of an array

@@ -20,7 +20,7 @@ from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import CALL, COPY, SETITEM, UNKNOWN, USER, operation
+from .core import CALL, COPY, SETITEM, UNKNOWN, UNPACK, USER, operation
 from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from .tape import LOOPS, Plan, forward
 
@@ -294,6 +294,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     known.update(dict.fromkeys(integers, ()))
     shapes = shape_analysis.infer(list(ops.values()), known, integers)
     ctx.shapes = shapes
+    components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
     copies = _updated_in_place(ctx, assigns, ops, set(param_shapes))
@@ -306,6 +307,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         and s.targets[0].id not in plan.reassigned
     }
     sweep = _Reverse(ctx, active, shapes, always_bound, ops, plan)
+    sweep.components = components
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
     backward = sweep.block(body)
@@ -374,6 +376,23 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     nodes.mark_adjoint(nodes.stamp(inner, ctx.origin(last)))
     pair = nodes.tuple_([nodes.load(output), nodes.load(name)])
     return [inner, nodes.ret(pair, ctx.origin(last))]
+
+
+def _unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
+    """`_t = f(x); a = _t[0]; b = _t[1]` (from `a, b = f(x)`): `{"_t": ["a", "b"]}`, and
+    the reads of `_t` become UNPACK operations."""
+    found: dict[str, list] = {}
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        if op.kind != CALL or op.key is not operator.getitem:
+            continue
+        whole, index = op.args
+        size = ctx.unpacked.get(getattr(whole, "id", None))
+        if size is None or not isinstance(index, gast.Constant):
+            continue
+        found.setdefault(whole.id, [None] * size)[index.value] = op.target
+        op.kind = UNPACK
+    return {name: parts for name, parts in found.items() if None not in parts}
 
 
 def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:

@@ -119,8 +119,8 @@ def attribute_assignment(x):
     return x
 
 
-def unpack_call_result(x):
-    a, b = np.split(x, 2)  # at: a, b
+def unpack_display_of_another_length(x):
+    a, b = x, x, x  # at: a, b
     return np.sum(a * b)
 
 

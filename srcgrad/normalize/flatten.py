@@ -92,8 +92,14 @@ class _Flatten:
             target.slice = self.index(target.slice)
             self.out.append(nodes.assign(target, value, self.origin))
             return
-        # tuple target with a tuple display of the same length (the fence checked that)
         targets = [t.id for t in target.elts]
+        if not isinstance(value, gast.Tuple):  # a, b = f(x): unpack the value by indexing
+            whole = self.atom(value, force=True)
+            self.ctx.unpacked[whole.id] = len(targets)
+            for k, name in enumerate(targets):
+                self.emit(name, nodes.subscript(nodes.load(whole.id), nodes.const(k)))
+            return
+        # a tuple display of the same length (the fence checked that)
         values = value.elts
         reads = set().union(*(nodes.names_read(v) for v in values))
         if reads & set(targets):
