@@ -133,6 +133,9 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         if len(stmt.targets) != 1:
             _reject(parsed, stmt, "chained assignment (a = b = ...)", "assign one name at a time")
         _check_target(parsed, stmt.targets[0], stmt.value)
+        if isinstance(stmt.value, gast.Lambda) and isinstance(stmt.targets[0], gast.Name):
+            _check_lambda(parsed, stmt.value)  # f = lambda x: ...: inlined where it is called
+            return
     if isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
         _check_target(parsed, stmt.target, None)
         if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
@@ -148,6 +151,18 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         if isinstance(stmt, gast.AnnAssign) and child is stmt.annotation:
             continue
         _check_expression(parsed, child)
+
+
+def _check_lambda(parsed: Parsed, node: gast.Lambda) -> None:
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+        _reject(
+            parsed,
+            node,
+            "a lambda with default, keyword-only or star parameters",
+            "define a function at module level",
+        )
+    _check_expression(parsed, node.body)
 
 
 def _check_loop_target(parsed: Parsed, target: gast.expr) -> None:

@@ -60,8 +60,7 @@ def nested_function(x):
 
 
 def lambda_expression(x):
-    f = lambda y: y * 2  # noqa: E731  # at: lambda
-    return f(x)
+    return np.sum((lambda y: y * 2)(x))  # at: lambda
 
 
 def list_comprehension(x):

@@ -16,13 +16,24 @@ from . import (
     docstrings,
     flatten,
     jumps,
+    lambdas,
     loops,
     methods,
     returns,
     single_assignment,
 )
 
-PASSES = (docstrings, augmented, methods, returns, loops, jumps, flatten, single_assignment)
+PASSES = (
+    docstrings,
+    augmented,
+    methods,
+    lambdas,
+    returns,
+    loops,
+    jumps,
+    flatten,
+    single_assignment,
+)
 
 
 def normalize(ctx: Context) -> None:
