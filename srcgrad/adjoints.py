@@ -205,7 +205,7 @@ class StatementAdjoints:
         wanted = [
             (param, out)
             for param, out in zip(rule.differentiable, outputs)
-            if out is not None and self._is_active(bound.arguments.get(param))
+            if out is not None and self._has_active(bound.arguments.get(param))
         ]
         if not wanted:
             return
@@ -213,9 +213,25 @@ class StatementAdjoints:
             self.emit(stmt)
         for param, value in wanted:
             operand = bound.arguments[param]
+            if isinstance(operand, (gast.List, gast.Tuple)):
+                self._contribute_elements(operand, value)
+                continue
             if rule.broadcasting:
                 value = self.sum_to_shape(value, operand, op.target)
             self.contribute(operand.id, value)
+
+    def _has_active(self, node: gast.expr | None) -> bool:
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return any(self._is_active(e) for e in node.elts)
+        return self._is_active(node)
+
+    def _contribute_elements(self, display: gast.expr, value: gast.expr) -> None:
+        """`np.stack([a, b])`: the rule gives one adjoint per element of the list."""
+        parts = self.ctx.names.temporary()
+        self.emit(nodes.assign(parts, value))
+        for k, element in enumerate(display.elts):
+            if self._is_active(element):
+                self.contribute(element.id, nodes.subscript(nodes.load(parts), nodes.const(k)))
 
     def facts(self, arguments: dict[str, gast.expr]) -> Facts:
         shapes, constants = {}, {}

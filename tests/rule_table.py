@@ -399,3 +399,14 @@ row(np.outer, "np.outer(x, y)", x=normal(3), y=normal(4))
 row(np.outer, "np.outer(x, y)", x=normal(2, 3), y=normal(4))
 row(np.vdot, "np.vdot(x, y)", x=normal(3, 4), y=normal(3, 4))
 row(np.vdot, "np.vdot(x, y)", x=normal(5), y=normal(5))
+
+
+# ---- rows kept in their own files, one per family of rules ------------------------------------
+# (imported last: they use `row` and the input factories above)
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import rows_elementwise  # noqa: E402, F401
+import rows_linalg  # noqa: E402, F401
+import rows_shaping  # noqa: E402, F401

@@ -1,6 +1,17 @@
 """Derivative rules, one file per mathematical kind; importing this package registers them all."""
 
-from . import arithmetic, elementwise, indexing, linalg, math_module, nondifferentiable, reductions
+from . import (
+    arithmetic,
+    elementwise,
+    indexing,
+    linalg,
+    math_module,
+    nondifferentiable,
+    reductions,
+    shaping,
+    special,
+    statistics,
+)
 
 __all__ = [
     "arithmetic",
@@ -10,4 +21,7 @@ __all__ = [
     "math_module",
     "nondifferentiable",
     "reductions",
+    "shaping",
+    "special",
+    "statistics",
 ]
