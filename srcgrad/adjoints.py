@@ -11,12 +11,13 @@ starts from nothing.
 from __future__ import annotations
 
 import contextlib
+import operator
 
 import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
-from .core import CALL, COPY, INERT, TUPLE, UNPACK, USER, Operation
+from .core import APPEND, CALL, COPY, INERT, LIST, TUPLE, UNPACK, USER, Operation
 from .errors import NoRuleError, Origin
 from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
 
@@ -32,6 +33,7 @@ class StatementAdjoints:
         self.defined: set[str] = set()
         self.owned: set[str] = set()  # adjoints holding an array no other name shares
         self.components: dict[str, list[str]] = {}  # t of `a, b = t` -> [a, b]
+        self.lists: set[str] = set()  # names that hold Python lists
         self.origin: Origin | None = None
         # shape -> an active value of that shape, the user's own names before temporaries
         self.donors: dict[tuple, str] = {}
@@ -101,9 +103,12 @@ class StatementAdjoints:
             )
             self.owned.add(array)
 
-    def statement(self, stmt: gast.Assign, op: Operation) -> None:
+    def statement(self, stmt: gast.stmt, op: Operation) -> None:
         if op.kind == UNPACK:
             return  # `a = t[k]`: a's adjoint waits for the statement that makes t
+        if op.kind == APPEND:
+            self.append(stmt, op)
+            return
         parts = self.components.get(op.target)
         if parts is not None:
             g = self._tuple_adjoint(parts)
@@ -120,6 +125,16 @@ class StatementAdjoints:
             for k, element in enumerate(op.args):
                 if self._is_active(element):
                     self.contribute(element.id, nodes.subscript(g, nodes.const(k)))
+            return
+        if op.kind == LIST:
+            for k, element in enumerate(op.args):
+                if self._is_active(element):
+                    helper = self._helper(runtime.element_adjoint)
+                    part = nodes.call(helper, [g, nodes.const(k), element])
+                    self.contribute(element.id, part)
+            return
+        if op.kind == CALL and op.key is operator.getitem and self._is_list(op.args[0]):
+            self.list_element(op.args[0].id, op.args[1], g)
             return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
@@ -140,6 +155,47 @@ class StatementAdjoints:
                 "inputs you differentiate with respect to",
             )
         self.apply(general, op, g)
+
+    def _helper(self, function) -> gast.Name:
+        return nodes.load(self.ctx.support.name_for(function, function.__name__))
+
+    def _is_list(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.lists
+
+    def list_element(self, name: str, index: gast.expr, g: gast.expr) -> None:
+        """`y = xs[k]`: add `dy` to element k of the list of adjoints of `xs`."""
+        if not self._is_active(nodes.load(name)):
+            return
+        adjoint = self.ctx.names.adjoint(name)
+        if name not in self.defined:
+            start = nodes.call(self._helper(runtime.list_adjoint), [nodes.load(name)])
+            self.emit(nodes.assign(adjoint, start))
+            self.defined.add(name)
+        self.emit(
+            nodes.expr_stmt(
+                nodes.call(self._helper(runtime.add_at), [nodes.load(adjoint), index, g])
+            )
+        )
+
+    def append(self, stmt: gast.Expr, op: Operation) -> None:
+        """`xs.append(v)`: shorten `xs` again; `v`'s adjoint is the last of `xs`'s adjoints."""
+        self.origin = nodes.origin_of(stmt)
+        name, value = op.target, op.args[1]
+        pop = nodes.call(nodes.attribute(nodes.load(name), "pop"))
+        self.emit(nodes.expr_stmt(pop))
+        if name not in self.defined or not self._is_active(value):
+            if name in self.defined:  # keep the list of adjoints as long as the list
+                self.emit(
+                    nodes.expr_stmt(
+                        nodes.call(nodes.attribute(nodes.load(self.ctx.names.adjoint(name)), "pop"))
+                    )
+                )
+            return
+        part = self.ctx.names.temporary()
+        helper = self._helper(runtime.pop_adjoint)
+        adjoints = nodes.load(self.ctx.names.adjoint(name))
+        self.emit(nodes.assign(part, nodes.call(helper, [adjoints, value])))
+        self.contribute(value.id, nodes.load(part))
 
     def _tuple_adjoint(self, parts: list[str]) -> gast.expr | None:
         """`(da, db)` for `a, b = t`, zeros for a part no path used; None if none was used."""
@@ -215,6 +271,15 @@ class StatementAdjoints:
             operand = bound.arguments[param]
             if isinstance(operand, (gast.List, gast.Tuple)):
                 self._contribute_elements(operand, value)
+                continue
+            if self._is_list(operand):  # np.stack(xs): one adjoint per element of the list
+                adjoint = nodes.load(self.ctx.names.adjoint(operand.id))
+                if operand.id in self.defined:
+                    value = nodes.call(self._helper(runtime.add_all), [adjoint, value])
+                else:
+                    value = nodes.call(nodes.load("list"), [value])
+                self.defined.add(operand.id)
+                self.emit(nodes.assign(adjoint.id, value))
                 continue
             if rule.broadcasting:
                 value = self.sum_to_shape(value, operand, op.target)

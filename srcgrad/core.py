@@ -40,6 +40,8 @@ UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
 USER = "user"  # a call to the user's own Python function: through its generated pullback
 SETITEM = "setitem"  # x[index] = v: the array x changes in place
 TUPLE = "tuple"  # t = (a, b): its adjoint is the tuple of theirs
+LIST = "list"  # xs = [a, b] (often []): a Python list; its adjoint is a list of adjoints
+APPEND = "append"  # xs.append(v): the list grows
 UNPACK = "unpack"  # a = t[k] of `a, b = t`: t's adjoint is built from theirs, where t is made
 
 
@@ -67,7 +69,12 @@ class Operation:
         return found
 
 
-def operation(stmt: gast.Assign, ctx) -> Operation:
+def operation(stmt: gast.stmt, ctx) -> Operation:
+    if isinstance(stmt, gast.Expr):  # xs.append(v) (the fence let no other through)
+        method = stmt.value.func
+        return Operation(
+            method.value.id, APPEND, None, [nodes.load(method.value.id), stmt.value.args[0]]
+        )
     if isinstance(stmt.targets[0], gast.Subscript):
         place = stmt.targets[0]
         array = nodes.load(place.value.id)
@@ -98,7 +105,7 @@ def operation(stmt: gast.Assign, ctx) -> Operation:
     if isinstance(value, gast.Tuple):
         return Operation(target, TUPLE, args=list(value.elts), description="a tuple")
     if isinstance(value, gast.List):
-        return Operation(target, UNKNOWN, args=list(value.elts), description="a list")
+        return Operation(target, LIST, args=list(value.elts), description="a list")
     if isinstance(value, gast.Call):
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}

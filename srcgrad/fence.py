@@ -40,6 +40,9 @@ EXPRESSIONS = (
     gast.keyword,
     gast.IfExp,
     gast.BoolOp,
+    gast.ListComp,
+    gast.GeneratorExp,
+    gast.comprehension,
 )
 CONTEXTS = (gast.Load, gast.Store, gast.Param, gast.Del)
 OPERATORS = (
@@ -82,10 +85,8 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.FunctionDef: ("a function definition inside the function", "define it at module level"),
     gast.AsyncFunctionDef: ("an async function", ""),
     gast.Lambda: ("a lambda inside the function", "define a function at module level"),
-    gast.ListComp: ("a list comprehension", "use a NumPy expression on whole arrays"),
     gast.SetComp: ("a set comprehension", ""),
     gast.DictComp: ("a dict comprehension", ""),
-    gast.GeneratorExp: ("a generator expression", "use a NumPy expression on whole arrays"),
     gast.Dict: ("a dict display", ""),
     gast.Set: ("a set display", ""),
     gast.Yield: ("'yield'", "a generator cannot be differentiated; return a value"),
@@ -124,9 +125,25 @@ def _check_block(parsed: Parsed, stmts: list) -> None:
         _check_statement(parsed, stmt)
 
 
+def is_append(stmt: gast.stmt) -> bool:
+    """`name.append(value)`: the one expression statement with an effect srcgrad follows."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    return (
+        isinstance(call, gast.Call)
+        and isinstance(call.func, gast.Attribute)
+        and call.func.attr == "append"
+        and isinstance(call.func.value, gast.Name)
+        and len(call.args) == 1
+        and not call.keywords
+    )
+
+
 def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare constant
+    if is_append(stmt):
+        _check_expression(parsed, stmt.value.args[0])
+        return
     if not isinstance(stmt, STATEMENTS):
         _reject_node(parsed, stmt)
     if isinstance(stmt, gast.Assign):

@@ -20,8 +20,9 @@ from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import CALL, COPY, SETITEM, UNKNOWN, UNPACK, USER, operation
+from .core import CALL, COPY, LIST, SETITEM, UNKNOWN, UNPACK, USER, operation
 from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
+from .fence import is_append
 from .tape import LOOPS, Plan, forward
 
 
@@ -40,7 +41,7 @@ class _Reverse(StatementAdjoints):
         outer_restored, self.restored = self.restored, set()
         order = _reverse_order(stmts, self.ops, self.plan.reassigned)
         for stmt in order:
-            if isinstance(stmt, gast.Assign):
+            if isinstance(stmt, gast.Assign) or is_append(stmt):
                 self.assignment(stmt)
             elif isinstance(stmt, gast.If):
                 self.out.extend(self.branch(stmt))
@@ -70,7 +71,8 @@ class _Reverse(StatementAdjoints):
         )
         # popped here, these hold the right values for the statements just before this one
         self.restored |= set(saved)
-        self.restored -= nodes.names_stored(stmt.targets[0]) | {op.target}
+        targets = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt
+        self.restored -= nodes.names_stored(targets) | {op.target}
         if saved:
             self.plan.saves[id(stmt)] = saved
             origin = nodes.origin_of(stmt)
@@ -215,6 +217,9 @@ class _Reverse(StatementAdjoints):
             adjoint = self.ctx.names.adjoint(name)
             like = nodes.load(adjoint if like_adjoint else name)
             zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [like])
+            if name in self.lists:
+                helper = self.ctx.support.name_for(runtime.list_adjoint, "list_adjoint")
+                zeros = nodes.call(nodes.load(helper), [nodes.load(name)])
             out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
         return out
 
@@ -263,8 +268,9 @@ def _reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
     return order
 
 
-def _assignments(body: list) -> list[gast.Assign]:
-    return [n for n in _walk_statements(body) if isinstance(n, gast.Assign)]
+def _assignments(body: list) -> list[gast.stmt]:
+    """The statements that compute: assignments, and `xs.append(v)`."""
+    return [n for n in _walk_statements(body) if isinstance(n, gast.Assign) or is_append(n)]
 
 
 def _walk_statements(body: list):
@@ -308,6 +314,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     }
     sweep = _Reverse(ctx, active, shapes, always_bound, ops, plan)
     sweep.components = components
+    sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
     backward = sweep.block(body)
@@ -468,7 +475,11 @@ def _loop_integers(body: list, assigns: list) -> frozenset:
     for stmt in _walk_statements(body):
         if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
             targets.add(stmt.target.id)
-    assigned = {s.targets[0].id for s in assigns if isinstance(s.targets[0], gast.Name)}
+    assigned = {
+        s.targets[0].id
+        for s in assigns
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+    }
     return frozenset(targets - assigned)
 
 

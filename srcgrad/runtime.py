@@ -195,3 +195,38 @@ def zero_gradient(x):
     if isinstance(x, (int, float)):
         return 0.0
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+
+
+# ---- Python lists: the adjoint of a list is a list of adjoints, None where nothing flowed ----
+
+
+def list_adjoint(values: list) -> list:
+    """The adjoint of `values` before anything flowed into it."""
+    return [None] * len(values)
+
+
+def add_at(adjoints: list, index, g) -> None:
+    """Add `g` to the adjoint of element `index` (in place: the list is the adjoint's own)."""
+    current = adjoints[index]
+    adjoints[index] = g if current is None else current + g
+
+
+def add_all(adjoints: list, gs) -> list:
+    """Elementwise sum of two lists of adjoints."""
+    return [g if a is None else a + g for a, g in zip(adjoints, gs)]
+
+
+def pop_adjoint(adjoints: list, like):
+    """The adjoint of the element appended last (zeros if nothing flowed into it)."""
+    g = adjoints.pop()
+    return np.zeros_like(like) if g is None else g
+
+
+def element_adjoint(adjoints: list, index: int, like):
+    g = adjoints[index]
+    return np.zeros_like(like) if g is None else g
+
+
+def list_of(g, values: list) -> list:
+    """`g` as the adjoint of every element (the adjoint of `sum(values)`)."""
+    return [g] * len(values)

@@ -63,12 +63,14 @@ def lambda_expression(x):
     return np.sum((lambda y: y * 2)(x))  # at: lambda
 
 
-def list_comprehension(x):
-    return np.sum([v * 2 for v in x])  # at: [v
+def set_comprehension(x):
+    return sum({v for v in x})  # at: {v
 
 
-def generator_expression(x):
-    return sum(v * 2 for v in x)  # at: (v * 2 for
+def comprehension_in_while_test(x):
+    while sum(v for v in x) < 10:  # at: while
+        x = x * 2
+    return x
 
 
 def dict_display(x):

@@ -400,6 +400,10 @@ row(np.outer, "np.outer(x, y)", x=normal(2, 3), y=normal(4))
 row(np.vdot, "np.vdot(x, y)", x=normal(3, 4), y=normal(3, 4))
 row(np.vdot, "np.vdot(x, y)", x=normal(5), y=normal(5))
 
+# builtins.sum over a Python list of active values (and a start value)
+row(builtins.sum, "sum([x, y * 2.0])", x=normal(3), y=normal(3))
+row(builtins.sum, "sum([x * x, x], y)", x=normal(2, 3), y=normal(2, 3))
+
 
 # ---- rows kept in their own files, one per family of rules ------------------------------------
 # (imported last: they use `row` and the input factories above)

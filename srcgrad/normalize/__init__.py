@@ -13,6 +13,7 @@ from .. import nodes
 from ..context import Context
 from . import (
     augmented,
+    comprehensions,
     docstrings,
     flatten,
     jumps,
@@ -28,6 +29,7 @@ PASSES = (
     augmented,
     methods,
     lambdas,
+    comprehensions,
     returns,
     loops,
     jumps,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import gast
 
 from .. import nodes
+from ..fence import is_append
 
 
 class _Flatten:
@@ -68,6 +69,9 @@ class _Flatten:
                 else []
             )
             stmt.body = self.block(stmt.body) + again
+            self.out.append(stmt)
+        elif is_append(stmt):
+            stmt.value.args[0] = self.atom(stmt.value.args[0])
             self.out.append(stmt)
         elif isinstance(stmt, gast.Assert):
             stmt.test = self.atom(stmt.test)

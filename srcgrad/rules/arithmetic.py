@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import clip_weights
+from ..runtime import clip_weights, list_of
 from .registry import BROADCAST, SAME, adjoint, broadcasting, elementwise, nondifferentiable
 
 
@@ -68,6 +68,11 @@ def where(g, ans, condition, x, y):
 def clip(g, ans, a, a_min, a_max):
     w = clip_weights(a, a_min, a_max)
     return g * w[0], g * w[1], g * w[2]
+
+
+@adjoint(builtins.sum, differentiable=["iterable", "start"])
+def sum_of_list(g, ans, iterable, start=0):
+    return list_of(g, iterable), g
 
 
 @adjoint(operator.neg, np.negative, shape=SAME)

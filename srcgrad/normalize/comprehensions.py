@@ -1,0 +1,99 @@
+"""List comprehensions and generator expressions are loops that append to a new list.
+
+`[f(v) for v in xs if c(v)]` is `_l = []`, then `for v in xs: if c(v): _l.append(f(v))`,
+and the comprehension's place holds `_l`. Its variables get new names, as a comprehension's
+variables are its own in Python.
+
+>>> from srcgrad.normalize.example import show
+>>> show(run, '''
+... def f(x, n):
+...     return np.sum(np.stack([x * i for i in range(n)]))
+... ''')
+def f(x, n):
+    _l = []
+    for i_1 in range(n):
+        _l.append(x * i_1)
+    return np.sum(np.stack(_l))
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+
+
+class _Hoist(gast.NodeTransformer):
+    """Replace comprehensions in one statement by names; collect the loops that fill them."""
+
+    def __init__(self, ctx, origin):
+        self.ctx = ctx
+        self.origin = origin
+        self.before: list[gast.stmt] = []
+
+    def visit_ListComp(self, node):
+        return self._hoist(node)
+
+    def visit_GeneratorExp(self, node):
+        return self._hoist(node)
+
+    def _hoist(self, node) -> gast.Name:
+        self.generic_visit(node)  # inner comprehensions first
+        names = self.ctx.names
+        result = names.fresh("_l")
+        names.generated.add(result)
+        renamed = {}
+        for generator in node.generators:
+            if generator.is_async:
+                raise UnsupportedSyntaxError("an async comprehension is not supported", self.origin)
+            for old in sorted(nodes.names_stored(generator.target)):
+                renamed[old] = nodes.load(names.fresh(old))
+        append = nodes.call(nodes.attribute(nodes.load(result), "append"), [node.elt])
+        body: list = [nodes.expr_stmt(nodes.substitute(append, renamed), self.origin)]
+        for generator in reversed(node.generators):
+            for condition in reversed(generator.ifs):
+                test = nodes.substitute(condition, renamed)
+                body = [nodes.stamp(gast.If(test=test, body=body, orelse=[]), self.origin)]
+            loop = gast.For(
+                target=nodes.substitute(generator.target, renamed),
+                iter=nodes.substitute(generator.iter, renamed),
+                body=body,
+                orelse=[],
+                type_comment=None,
+            )
+            body = [nodes.stamp(loop, self.origin)]
+        empty = gast.List(elts=[], ctx=gast.Load())
+        self.before.extend([nodes.assign(result, empty, self.origin), *body])
+        return nodes.load(result)
+
+
+def _block(stmts: list, ctx) -> list:
+    out: list = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(stmt, (gast.If, gast.For, gast.While)) and inner:
+                setattr(stmt, field, _block(inner, ctx))
+        if isinstance(stmt, gast.While) and _has_comprehension(stmt.test):
+            raise UnsupportedSyntaxError(
+                "a comprehension in a while loop's test is not supported",
+                nodes.origin_of(stmt),
+                "compute it in the loop body, into a variable",
+            )
+        hoist = _Hoist(ctx, nodes.origin_of(stmt))
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            field = "iter" if isinstance(stmt, gast.For) else "test"
+            setattr(stmt, field, hoist.visit(getattr(stmt, field)))
+        else:
+            stmt = hoist.visit(stmt)
+        out.extend([*hoist.before, stmt])
+    return out
+
+
+def _has_comprehension(node) -> bool:
+    return any(isinstance(n, (gast.ListComp, gast.GeneratorExp)) for n in gast.walk(node))
+
+
+def run(tree: gast.FunctionDef, ctx) -> None:
+    tree.body = _block(tree.body, ctx)
