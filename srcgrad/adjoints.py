@@ -34,6 +34,7 @@ class StatementAdjoints:
         self.owned: set[str] = set()  # adjoints holding an array no other name shares
         self.components: dict[str, list[str]] = {}  # t of `a, b = t` -> [a, b]
         self.lists: set[str] = set()  # names that hold Python lists
+        self.trees: set[str] = set()  # names that may hold containers of arrays (arguments)
         self.origin: Origin | None = None
         # shape -> an active value of that shape, the user's own names before temporaries
         self.donors: dict[tuple, str] = {}
@@ -51,7 +52,9 @@ class StatementAdjoints:
             self.defined.add(name)  # a rule already built it under its own name
             self.owned.add(name)
             return
-        if name in self.defined:
+        if name in self.defined and name in self.trees:  # containers add element by element
+            value = nodes.call(self._helper(runtime.add_adjoints), [nodes.load(adjoint), value])
+        elif name in self.defined:
             value = nodes.add(nodes.load(adjoint), value)
         if isinstance(value, gast.Name):
             self.owned.discard(name)  # shares its array with another name
@@ -136,6 +139,14 @@ class StatementAdjoints:
         if op.kind == CALL and op.key is operator.getitem and self._is_list(op.args[0]):
             self.list_element(op.args[0].id, op.args[1], g)
             return
+        source = op.args[0] if op.args else None
+        if isinstance(source, gast.Name) and source.id in self.trees and self._is_active(source):
+            if op.kind == COPY:
+                self.contribute(source.id, g)
+                return
+            if op.key is operator.getitem:
+                self.tree_item(source.id, op.args[1], g)
+                return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
                 self.contribute(op.args[0].id, g)
@@ -176,6 +187,15 @@ class StatementAdjoints:
                 nodes.call(self._helper(runtime.add_at), [nodes.load(adjoint), index, g])
             )
         )
+
+    def tree_item(self, name: str, index: gast.expr, g: gast.expr) -> None:
+        """`y = params[k]` for a container argument: `dparams = add_item(dparams, ...)`."""
+        adjoint = self.ctx.names.adjoint(name)
+        current = nodes.load(adjoint) if name in self.defined else nodes.const(None)
+        call = nodes.call(self._helper(runtime.add_item), [current, nodes.load(name), index, g])
+        self.emit(nodes.assign(adjoint, call))
+        self.defined.add(name)
+        self.owned.discard(name)
 
     def append(self, stmt: gast.Expr, op: Operation) -> None:
         """`xs.append(v)`: shorten `xs` again; `v`'s adjoint is the last of `xs`'s adjoints."""

@@ -186,6 +186,14 @@ def _resolve_wrt(fn: types.FunctionType, params: list[str], wrt) -> tuple[tuple[
 
 
 def _check_differentiable_value(fn, name: str, value) -> None:
+    if isinstance(value, (list, tuple)):
+        for leaf in value:
+            _check_differentiable_value(fn, name, leaf)
+        return
+    if isinstance(value, dict):
+        for leaf in value.values():
+            _check_differentiable_value(fn, name, leaf)
+        return
     ok = isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
     if isinstance(value, np.ndarray):
         ok = value.dtype.kind in "fiu"
@@ -196,7 +204,8 @@ def _check_differentiable_value(fn, name: str, value) -> None:
         raise SrcgradError(
             f"argument '{name}' is differentiated but its value is a {kind}",
             reading.definition_origin(fn),
-            "srcgrad differentiates with respect to real numbers and float or integer arrays",
+            "srcgrad differentiates with respect to real numbers, float or integer arrays, "
+            "and lists, tuples and dicts of them",
         )
 
 

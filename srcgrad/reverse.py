@@ -220,6 +220,8 @@ class _Reverse(StatementAdjoints):
             if name in self.lists:
                 helper = self.ctx.support.name_for(runtime.list_adjoint, "list_adjoint")
                 zeros = nodes.call(nodes.load(helper), [nodes.load(name)])
+            if name in self.trees:
+                zeros = nodes.const(None)  # add_item starts a container's adjoint from None
             out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
         return out
 
@@ -315,6 +317,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     sweep = _Reverse(ctx, active, shapes, always_bound, ops, plan)
     sweep.components = components
     sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
+    sweep.trees = _trees(ctx, ops)
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
     backward = sweep.block(body)
@@ -383,6 +386,25 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     nodes.mark_adjoint(nodes.stamp(inner, ctx.origin(last)))
     pair = nodes.tuple_([nodes.load(output), nodes.load(name)])
     return [inner, nodes.ret(pair, ctx.origin(last))]
+
+
+def _trees(ctx, ops: dict) -> set[str]:
+    """Names that may hold a container of arrays: tree arguments and what is read from them."""
+    trees = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
+    changed = bool(trees)
+    while changed:
+        changed = False
+        for op in ops.values():
+            source = op.args[0] if op.args else None
+            reads_tree = isinstance(source, gast.Name) and source.id in trees
+            if (
+                reads_tree
+                and op.target not in trees
+                and (op.kind in (COPY, UNPACK) or op.key is operator.getitem)
+            ):
+                trees.add(op.target)
+                changed = True
+    return trees
 
 
 def _unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
@@ -484,6 +506,12 @@ def _loop_integers(body: list, assigns: list) -> frozenset:
 
 
 def _final_gradient(ctx, name: str, sweep) -> gast.expr:
+    if ctx.dtypes.get(name) == "tree":  # same structure as the argument, zeros where unused
+        helper = ctx.support.name_for(runtime.as_gradient, "as_gradient")
+        adjoint = (
+            nodes.load(ctx.names.adjoint(name)) if name in sweep.defined else nodes.const(None)
+        )
+        return nodes.call(nodes.load(helper), [adjoint, nodes.load(name)])
     if name not in sweep.defined:
         helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
         return nodes.call(nodes.load(helper), [nodes.load(name)])

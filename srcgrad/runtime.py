@@ -230,3 +230,51 @@ def element_adjoint(adjoints: list, index: int, like):
 def list_of(g, values: list) -> list:
     """`g` as the adjoint of every element (the adjoint of `sum(values)`)."""
     return [g] * len(values)
+
+
+# ---- containers of arrays as arguments: adjoints of the same structure, None where nothing ----
+
+
+def add_item(adjoint, container, index, g):
+    """The adjoint of `container` after adding `g` to the adjoint of `container[index]`.
+
+    A list's or tuple's adjoint is a list, a dict's a dict (made on first use, from None);
+    an array's is an array.
+    """
+    if isinstance(container, dict):
+        adjoint = {} if adjoint is None else adjoint
+        adjoint[index] = add_adjoints(adjoint.get(index), g)
+        return adjoint
+    if isinstance(container, (list, tuple)):
+        adjoint = [None] * len(container) if adjoint is None else adjoint
+        adjoint[index] = add_adjoints(adjoint[index], g)
+        return adjoint
+    part = index_adjoint(g, container, index)
+    return part if adjoint is None else adjoint + part
+
+
+def add_adjoints(a, b):
+    """`a + b` for adjoints that may be None (zero), lists, tuples or dicts of adjoints."""
+    if a is None:
+        return list(b) if isinstance(b, tuple) else b
+    if b is None:
+        return a
+    if isinstance(a, dict):
+        return {k: add_adjoints(a.get(k), b.get(k)) for k in {**a, **b}}
+    if isinstance(a, (list, tuple)):
+        return [add_adjoints(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+def as_gradient(adjoint, like):
+    """The gradient with the structure of `like`: tuples where it has tuples, zeros for None."""
+    if isinstance(like, dict):
+        adjoint = adjoint or {}
+        return {k: as_gradient(adjoint.get(k), v) for k, v in like.items()}
+    if isinstance(like, (list, tuple)):
+        adjoint = adjoint or [None] * len(like)
+        parts = [as_gradient(a, v) for a, v in zip(adjoint, like)]
+        return tuple(parts) if isinstance(like, tuple) else parts
+    if adjoint is None:
+        return zero_gradient(like)
+    return adjoint

@@ -34,6 +34,8 @@ def of_value(value: object) -> tuple | None:
         return (), "float"
     if isinstance(value, int):
         return (), "int"
+    if isinstance(value, (list, tuple, dict)):
+        return None, "tree"  # a container of arrays: its gradient has the same structure
     return None
 
 

@@ -33,6 +33,33 @@ def wrt_indices(fn: Callable, wrt) -> tuple[list[int], bool]:
     return indices, is_tuple
 
 
+def _at(value, path: tuple):
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _replaced(container, path: tuple, leaf):
+    """A copy of `container` with the leaf at `path` replaced."""
+    if not path:
+        return leaf
+    key, rest = path[0], path[1:]
+    if isinstance(container, dict):
+        return {**container, key: _replaced(container[key], rest, leaf)}
+    parts = list(container)
+    parts[key] = _replaced(parts[key], rest, leaf)
+    return tuple(parts) if isinstance(container, tuple) else parts
+
+
+def _leaf_function(fn: Callable, args: list, index: int, path: tuple) -> Callable:
+    def with_leaf(leaf):
+        changed = list(args)
+        changed[index] = _replaced(args[index], path, leaf)
+        return fn(*changed)
+
+    return with_leaf
+
+
 def as_float64(value):
     """Float (and, when differentiated, integer) values in float64; other values untouched."""
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f":
@@ -48,8 +75,17 @@ def gradient(fn: Callable, args: tuple, wrt=0):
     return gradients if is_tuple else gradients[0]
 
 
-def _partial(fn: Callable, args: list, index: int):
-    value = args[index]
+def _partial(fn: Callable, args: list, index: int, path: tuple = ()):
+    """d fn / d args[index], or of the leaf at `path` inside a list, tuple or dict argument;
+    for a container, a gradient of the same structure."""
+    value = _at(args[index], path)
+    if isinstance(value, dict):
+        return {k: _partial(fn, args, index, (*path, k)) for k in value}
+    if isinstance(value, (list, tuple)):
+        parts = [_partial(fn, args, index, (*path, k)) for k in range(len(value))]
+        return tuple(parts) if isinstance(value, tuple) else parts
+    if path:  # a leaf inside a container: perturb it in a copy of the container
+        return _partial(_leaf_function(fn, args, index, path), [as_float64(value)], 0)
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"argument {index} is a bool; it has no derivative")
     if isinstance(value, (int, float)) and not isinstance(value, np.generic):

@@ -9,6 +9,8 @@ Known gaps in srcgrad are strict xfails listed in KNOWN_GAPS, with the symptom a
 
 from __future__ import annotations
 
+import copy
+
 import sys
 import zlib
 from pathlib import Path
@@ -32,18 +34,6 @@ KNOWN_GAPS: dict[str, str] = {
     "list_append_np_stack": "not supported yet: a list built with append and joined with np.stack",
     "list_comprehension_over_range": "not supported yet: a list comprehension over a range",
     "list_comprehension_over_rows": "not supported yet: a list comprehension over an array's rows",
-    "params_tuple": (
-        "not supported yet: a tuple of arrays as the differentiated argument (params pytree); "
-        "the dtype check in this test also needs pytree support"
-    ),
-    "params_list_of_layers": (
-        "not supported yet: a list of arrays as the differentiated argument (params pytree); "
-        "the dtype check in this test also needs pytree support"
-    ),
-    "params_dict": (
-        "not supported yet: a dict of arrays as the differentiated argument (params pytree); "
-        "finite_differences.gradient also needs dict support"
-    ),
 }
 
 
@@ -61,7 +51,7 @@ def _arguments(item: corpus.Case) -> tuple:
 
 
 def _snapshot(args: tuple) -> list:
-    return [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    return [copy.deepcopy(a) for a in args]
 
 
 def _as_tuple(gradients, is_tuple: bool) -> tuple:
@@ -72,6 +62,24 @@ def _is_float32(value) -> bool:
     return isinstance(value, (np.ndarray, np.generic)) and value.dtype == np.float32
 
 
+def _leaves(value) -> list:
+    """The arrays and numbers of a value that may be a list, tuple or dict of them."""
+    if isinstance(value, dict):
+        return [leaf for key in sorted(value) for leaf in _leaves(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [leaf for part in value for leaf in _leaves(part)]
+    return [value]
+
+
+def _assert_same_structure(value, gradient) -> None:
+    """A container argument's gradient is a container of the same kind, keys and length."""
+    assert type(gradient) is type(value) or not isinstance(value, (list, tuple, dict))
+    if isinstance(value, dict):
+        assert sorted(gradient) == sorted(value)
+    elif isinstance(value, (list, tuple)):
+        assert len(gradient) == len(value)
+
+
 def _expected_dtype(value) -> np.dtype:
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f":
         return value.dtype
@@ -80,7 +88,8 @@ def _expected_dtype(value) -> np.dtype:
 
 def _assert_same(a, b, what: str) -> None:
     for x, y in zip(a, b, strict=True):
-        np.testing.assert_array_equal(x, y, err_msg=what)
+        for p, q in zip(_leaves(x), _leaves(y), strict=True):
+            np.testing.assert_array_equal(p, q, err_msg=what)
 
 
 def test_corpus_names_are_unique_and_gaps_exist():
@@ -105,9 +114,13 @@ def test_corpus_function(item: corpus.Case):
     expected = _as_tuple(finite_differences.gradient(item.fn, args, item.wrt), is_tuple)
     assert len(gradients) == len(expected)
     for value, got, want in zip(differentiated, gradients, expected):
-        assert np.shape(got) == np.shape(value), "gradient shape differs from the input's"
-        assert np.result_type(got) == _expected_dtype(value), "gradient dtype"
-        np.testing.assert_allclose(got, want, **tolerance, err_msg="gradient vs finite differences")
+        _assert_same_structure(value, got)
+        for leaf, got_leaf, want_leaf in zip(_leaves(value), _leaves(got), _leaves(want)):
+            assert np.shape(got_leaf) == np.shape(leaf), "gradient shape differs from the input's"
+            assert np.result_type(got_leaf) == _expected_dtype(leaf), "gradient dtype"
+            np.testing.assert_allclose(
+                got_leaf, want_leaf, **tolerance, err_msg="gradient vs finite differences"
+            )
 
     _assert_same(_as_tuple(transformed(*args), is_tuple), gradients, "second call differs")
     fresh = srcgrad.grad(item.fn, wrt=item.wrt)
@@ -119,7 +132,10 @@ def test_corpus_function(item: corpus.Case):
     assert np.shape(value) == ()
     np.testing.assert_allclose(value, exact, rtol=tolerance["rtol"] * 1e-2, atol=0)
     for got, want in zip(_as_tuple(with_value, is_tuple), gradients, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0, err_msg="value_and_grad")
+        for got_leaf, want_leaf in zip(_leaves(got), _leaves(want), strict=True):
+            np.testing.assert_allclose(
+                got_leaf, want_leaf, rtol=1e-12, atol=0, err_msg="value_and_grad"
+            )
 
     source = transformed.source
     assert isinstance(source, str) and "def " in source
