@@ -10,7 +10,6 @@ Known gaps in srcgrad are strict xfails listed in KNOWN_GAPS, with the symptom a
 from __future__ import annotations
 
 import copy
-
 import sys
 import zlib
 from pathlib import Path
