@@ -335,11 +335,20 @@ def _loop_stores(loop, live: set[str]) -> bool:
 
 
 def _written_through(stmt: gast.stmt, name: str) -> bool:
-    """`name[...] = v`, here or in a block inside: the object `name` holds changes."""
-    return any(
-        isinstance(node, gast.Assign) and any(name in nodes.names_read(t) for t in node.targets)
-        for node in gast.walk(stmt)
-    )
+    """`name[...] = v` or `name.append(v)`, here or in a block inside: the object `name`
+    holds changes."""
+    for node in gast.walk(stmt):
+        if isinstance(node, gast.Assign) and any(name in nodes.names_read(t) for t in node.targets):
+            return True
+        if (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Attribute)
+            and node.func.attr in ("append", "pop")
+            and isinstance(node.func.value, gast.Name)
+            and node.func.value.id == name
+        ):
+            return True
+    return False
 
 
 _LONGEST_FOLDED = 80  # characters
