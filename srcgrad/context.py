@@ -37,6 +37,8 @@ class Context:
 
     def resolve(self, node: gast.expr) -> object:
         """The object a name or attribute chain denotes, or MISSING for the function's values."""
+        if isinstance(node, gast.Name) and node.id in self.support.injected:
+            return self.support.injected[node.id]  # put in by a pass (runtime.astype)
         return self.parsed.namespace.resolve(node, self.local_names)
 
     def is_global_reference(self, node: gast.expr) -> bool:

@@ -24,6 +24,7 @@ STATEMENTS = (
     gast.While,
     gast.Break,
     gast.Continue,
+    gast.Raise,
 )
 EXPRESSIONS = (
     gast.BinOp,
@@ -43,6 +44,8 @@ EXPRESSIONS = (
     gast.ListComp,
     gast.GeneratorExp,
     gast.comprehension,
+    gast.JoinedStr,
+    gast.FormattedValue,
 )
 CONTEXTS = (gast.Load, gast.Store, gast.Param, gast.Del)
 OPERATORS = (
@@ -75,7 +78,6 @@ OPERATORS = (
 DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.Try: ("a 'try' statement", "move the error handling outside the differentiated function"),
     gast.With: ("a 'with' statement", ""),
-    gast.Raise: ("a 'raise' statement", "check the inputs before calling the gradient"),
     gast.Global: ("a 'global' declaration", "pass the value as an argument and return it"),
     gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return it"),
     gast.Delete: ("a 'del' statement", ""),
@@ -93,7 +95,6 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.YieldFrom: ("'yield from'", "a generator cannot be differentiated; return a value"),
     gast.Await: ("'await'", ""),
     gast.NamedExpr: ("an assignment expression (:=)", "assign in a separate statement"),
-    gast.JoinedStr: ("an f-string", ""),
     gast.Starred: ("a starred expression (*args)", "pass the arguments one by one"),
     gast.Expr: (
         "an expression statement",
@@ -138,11 +139,24 @@ def is_append(stmt: gast.stmt) -> bool:
     )
 
 
+def is_print(parsed: Parsed, stmt: gast.stmt) -> bool:
+    """`print(...)`: kept in the forward sweep, where it prints as the user's code did."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    return (
+        isinstance(call, gast.Call)
+        and isinstance(call.func, gast.Name)
+        and parsed.namespace.lookup(call.func.id) is print
+    )
+
+
 def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare constant
     if is_append(stmt):
         _check_expression(parsed, stmt.value.args[0])
+        return
+    if is_print(parsed, stmt):
+        _check_expression(parsed, stmt.value)
         return
     if not isinstance(stmt, STATEMENTS):
         _reject_node(parsed, stmt)

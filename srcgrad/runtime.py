@@ -12,6 +12,11 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 
+def astype(x, dtype):
+    """`x.astype(dtype)` (in generated code, so that it has a derivative rule)."""
+    return x.astype(dtype)
+
+
 def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast, so that it has `like`'s shape."""
     shape = np.shape(like)

@@ -23,10 +23,6 @@ def with_statement(x):
     return y
 
 
-def raise_statement(x):
-    raise ValueError("no")  # at: raise
-
-
 def global_statement(x):
     global G  # at: global
     G = x
@@ -80,11 +76,6 @@ def dict_display(x):
 
 def walrus(x):
     return (y := x * 2) + y  # at: y :=
-
-
-def f_string(x):
-    s = f"{x}"  # at: f"
-    return x
 
 
 def starred_argument(x):

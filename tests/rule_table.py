@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from srcgrad import runtime as srcgrad_runtime
+
 # ---- input factories ---------------------------------------------------------------------------
 
 
@@ -399,6 +401,13 @@ row(np.outer, "np.outer(x, y)", x=normal(3), y=normal(4))
 row(np.outer, "np.outer(x, y)", x=normal(2, 3), y=normal(4))
 row(np.vdot, "np.vdot(x, y)", x=normal(3, 4), y=normal(3, 4))
 row(np.vdot, "np.vdot(x, y)", x=normal(5), y=normal(5))
+
+# conversions that keep the value
+row(builtins.float, "float(np.sum(x))", x=normal(3))
+row(np.float64, "np.float64(x) * x", x=normal())
+row(np.float32, "np.float32(x) * 1.0", x=normal())
+row(np.asarray, "np.asarray(x) * x", x=normal(2, 3))
+row(srcgrad_runtime.astype, "(x * 2).astype(np.float64)", x=normal(3))
 
 # builtins.sum over a Python list of active values (and a start value)
 row(builtins.sum, "sum([x, y * 2.0])", x=normal(3), y=normal(3))

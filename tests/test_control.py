@@ -188,3 +188,14 @@ def test_pullbacks_of_helpers_compose():
     got = srcgrad.grad(two_layers, wrt=(0, 1, 2, 3))(*args)
     want = gradient(two_layers, args, (0, 1, 2, 3))
     assert all(np.allclose(a, b) for a, b in zip(got, want))
+
+
+def test_input_checks_and_prints_stay_in_the_forward_sweep(capsys):
+    from control_functions import checked
+
+    g = srcgrad.grad(checked, wrt=1)
+    x, w = np.linspace(-1, 1, 4), 0.7
+    assert np.isclose(g(x, w), np.sum(x * (1 - np.tanh(x * w) ** 2)))
+    assert "loss for (4,)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="expected a vector"):
+        g(np.ones((2, 2)), w)

@@ -67,8 +67,11 @@ def test_fence_runs_before_any_other_stage():
 # ---- no derivative rule ---------------------------------------------------------------------
 
 
+OPAQUE = np.frompyfunc(lambda v: v * 2.0, 1, 1)  # a ufunc no rule will ever know
+
+
 def uses_unknown_function(x):
-    return np.sum(np.sinc(x))
+    return np.sum(OPAQUE(x))
 
 
 def uses_unknown_method(x):
@@ -85,7 +88,7 @@ def test_no_rule_names_function_and_line():
         srcgrad.grad(uses_unknown_function)(np.ones(3))
     line = inspect.getsourcelines(uses_unknown_function)[1] + 1
     message = str(info.value)
-    assert message.startswith(f"{__file__}:{line}:5: no derivative rule for 'np.sinc'"), message
+    assert message.startswith(f"{__file__}:{line}:5: no derivative rule for 'OPAQUE'"), message
 
 
 def test_inactive_call_needs_no_rule():

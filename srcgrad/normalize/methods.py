@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
+from .. import nodes, runtime
 
 # method name -> numpy function name, for `x.method(*args, **kwargs) == np.function(x, ...)`
 METHODS = {
@@ -73,6 +73,10 @@ class _Methods(gast.NodeTransformer):
         if not isinstance(func, gast.Attribute) or not self._is_value(func.value):
             return node
         receiver, method, args = func.value, func.attr, node.args
+        if method == "astype":
+            helper = self.ctx.support.name_for(runtime.astype, "astype")
+            return nodes.call(nodes.load(helper), [receiver, *args], {
+                kw.arg: kw.value for kw in node.keywords})
         if method in SHAPE_METHODS:
             if len(args) > 1 or (len(args) == 1 and _is_int_constant(args[0])):
                 args = [nodes.tuple_(args)]

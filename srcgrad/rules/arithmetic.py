@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import clip_weights, list_of
+from ..runtime import astype, clip_weights, list_of
 from .registry import BROADCAST, SAME, adjoint, broadcasting, elementwise, nondifferentiable
 
 
@@ -73,6 +73,13 @@ def clip(g, ans, a, a_min, a_max):
 @adjoint(builtins.sum, differentiable=["iterable", "start"])
 def sum_of_list(g, ans, iterable, start=0):
     return list_of(g, iterable), g
+
+
+# conversions that keep the value: the adjoint passes through
+@adjoint(builtins.float, np.float64, np.float32, np.asarray, astype, differentiable=["x"],
+         shape=SAME)
+def keep_value(g, ans, x, dtype=None):
+    return g
 
 
 @adjoint(operator.neg, np.negative, shape=SAME)
