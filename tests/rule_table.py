@@ -405,7 +405,6 @@ row(np.vdot, "np.vdot(x, y)", x=normal(5), y=normal(5))
 # conversions that keep the value
 row(builtins.float, "float(np.sum(x))", x=normal(3))
 row(np.float64, "np.float64(x) * x", x=normal())
-row(np.float32, "np.float32(x) * 1.0", x=normal())
 row(np.asarray, "np.asarray(x) * x", x=normal(2, 3))
 row(srcgrad_runtime.astype, "(x * 2).astype(np.float64)", x=normal(3))
 
