@@ -402,6 +402,11 @@ row(np.outer, "np.outer(x, y)", x=normal(2, 3), y=normal(4))
 row(np.vdot, "np.vdot(x, y)", x=normal(3, 4), y=normal(3, 4))
 row(np.vdot, "np.vdot(x, y)", x=normal(5), y=normal(5))
 
+# Python's own max, min and pow of two numbers
+row(builtins.max, "max(x, y)", x=Fixed(0.3), y=Fixed(-0.2))
+row(builtins.min, "min(x, y) * x", x=Fixed(0.3), y=Fixed(-0.2))
+row(builtins.pow, "pow(x, y)", x=positive(), y=normal())
+
 # conversions that keep the value
 row(builtins.float, "float(np.sum(x))", x=normal(3))
 row(np.float64, "np.float64(x) * x", x=normal())

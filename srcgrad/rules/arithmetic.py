@@ -33,7 +33,7 @@ def divide(g, ans, x, y):
     return g / y, -g * ans / y
 
 
-@broadcasting(operator.pow, np.power)
+@broadcasting(operator.pow, np.power, builtins.pow)
 def power(g, ans, x, y):
     return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
 
@@ -43,13 +43,13 @@ def mod(g, ans, x, y):
     return g, -g * np.floor_divide(x, y)
 
 
-# At a tie each side gets half, as in JAX.
-@broadcasting(np.maximum, np.fmax)
+# At a tie each side gets half, as in JAX. `max(a, b)` of two numbers is the same function.
+@broadcasting(np.maximum, np.fmax, builtins.max)
 def maximum(g, ans, x, y):
     return g * ((x > y) + 0.5 * (x == y)), g * ((x < y) + 0.5 * (x == y))
 
 
-@broadcasting(np.minimum, np.fmin)
+@broadcasting(np.minimum, np.fmin, builtins.min)
 def minimum(g, ans, x, y):
     return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
 
