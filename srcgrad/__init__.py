@@ -6,7 +6,7 @@ read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py
 """
 
 from . import rules  # noqa: F401  (importing it registers the derivative rules)
-from .api import Gradient, grad, show, value_and_grad
+from .api import Gradient, grad, show, value_and_grad, vjp
 from .errors import (
     InternalError,
     NonScalarOutputError,
@@ -31,4 +31,5 @@ __all__ = [
     "grad",
     "show",
     "value_and_grad",
+    "vjp",
 ]

@@ -47,11 +47,16 @@ class Gradient:
         self._signature = inspect.signature(self.fn)
         self._latest: Generated | None = None
 
-    def __call__(self, *args, **kwargs):
+    def _bind(self, args: tuple, kwargs: dict) -> tuple:
+        """The arguments in parameter order, defaults filled in."""
         if kwargs or len(args) != len(self.params):
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = tuple(bound.arguments[p] for p in self.params)
+        return args
+
+    def __call__(self, *args, **kwargs):
+        args = self._bind(args, kwargs)
         generated = self._generated(tuple(of_value(a) for a in args), args)
         return generated.function(*args)
 
@@ -93,9 +98,7 @@ class Gradient:
 
     def source_for(self, *args, **kwargs) -> str:
         """The generated code for the signature of these arguments."""
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = tuple(bound.arguments[p] for p in self.params)
+        values = self._bind(args, kwargs)
         return self._generated(tuple(of_value(a) for a in values), values).source
 
     def __repr__(self) -> str:
@@ -213,3 +216,25 @@ def _annotated_signature(fn, params: list[str]) -> tuple:
     annotations = getattr(fn, "__annotations__", {})
     known = {float: ((), "float"), "float": ((), "float"), int: ((), "int"), "int": ((), "int")}
     return tuple(known.get(annotations.get(p)) for p in params)
+
+
+def vjp(fn: Callable, *args, wrt=0, **kwargs):
+    """`(value, pullback)`: `pullback(dy)` is the gradient of `sum(value * dy)` with respect to
+    `wrt` (a tuple exactly when `wrt` is one). PyTorch's `backward(gradient=dy)` for an output
+    that is not a scalar.
+
+    The pullback may be called any number of times; each call after the first runs the forward
+    sweep again (the generated pullback gives the forward values back as it goes).
+    """
+    transform = Gradient(fn, wrt, mode="vjp")
+    values = transform._bind(args, kwargs)
+    transform._check_wrt_values(values)
+    value, first = transform(*values)
+    calls = iter([first])
+
+    def pullback(dy):
+        back = next(calls, None) or transform(*values)[1]
+        return back(dy)
+
+    pullback.__doc__ = f"Pullback of {transform.fn.__qualname__} at the given arguments."
+    return value, pullback
