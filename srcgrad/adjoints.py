@@ -54,12 +54,12 @@ class StatementAdjoints:
             return
         if name in self.defined and name in self.trees:  # containers add element by element
             value = nodes.call(self._helper(runtime.add_adjoints), [nodes.load(adjoint), value])
+            self.owned.discard(name)
         elif name in self.defined:
             value = nodes.add(nodes.load(adjoint), value)
-        if isinstance(value, gast.Name):
-            self.owned.discard(name)  # shares its array with another name
+            self.owned.add(name)  # `dx + c` is a new array, no one else's
         else:
-            self.owned.add(name)
+            self.owned.discard(name)  # a rule's result may be a view of another adjoint
         self.defined.add(name)
         self.emit(nodes.assign(adjoint, value))
 
@@ -307,7 +307,7 @@ class StatementAdjoints:
 
     def _has_active(self, node: gast.expr | None) -> bool:
         if isinstance(node, (gast.List, gast.Tuple)):
-            return any(self._is_active(e) for e in node.elts)
+            return any(self._has_active(e) for e in node.elts)
         return self._is_active(node)
 
     def _contribute_elements(self, display: gast.expr, value: gast.expr) -> None:
@@ -315,8 +315,11 @@ class StatementAdjoints:
         parts = self.ctx.names.temporary()
         self.emit(nodes.assign(parts, value))
         for k, element in enumerate(display.elts):
-            if self._is_active(element):
-                self.contribute(element.id, nodes.subscript(nodes.load(parts), nodes.const(k)))
+            part = nodes.subscript(nodes.load(parts), nodes.const(k))
+            if isinstance(element, (gast.List, gast.Tuple)) and self._has_active(element):
+                self._contribute_elements(element, part)  # [[x, y], [z, 1.0]]
+            elif self._is_active(element):
+                self.contribute(element.id, part)
 
     def facts(self, arguments: dict[str, gast.expr]) -> Facts:
         shapes, constants = {}, {}
@@ -357,16 +360,6 @@ class StatementAdjoints:
         if keepdims:
             keywords["keepdims"] = nodes.const(True)
         return nodes.call(self.ctx.numpy_name("sum"), [value], keywords)
-
-
-def _describe(op: Operation) -> str:
-    if op.kind == CALL:
-        name = getattr(op.key, "__name__", None) or repr(op.key)
-        module = getattr(op.key, "__module__", None)
-        if op.description:
-            return f"'{op.description}' ({module + '.' if module else ''}{name})"
-        return f"'{name}'"
-    return f"'{op.description}'" if op.description else "this operation"
 
 
 def _describe(op: Operation) -> str:

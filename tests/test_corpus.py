@@ -30,9 +30,6 @@ FLOAT32_TOLERANCE = {"rtol": 2e-3, "atol": 2e-4}  # reference computed in float6
 # name -> why srcgrad fails on it today (symptom; suspected cause)
 KNOWN_GAPS: dict[str, str] = {
     # control-flow corpus (corpus_control.py): the next work
-    "list_append_np_stack": "not supported yet: a list built with append and joined with np.stack",
-    "list_comprehension_over_range": "not supported yet: a list comprehension over a range",
-    "list_comprehension_over_rows": "not supported yet: a list comprehension over an array's rows",
 }
 
 
