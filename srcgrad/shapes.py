@@ -135,9 +135,12 @@ def _shape(op: Operation, shapes: dict, integers: frozenset) -> tuple | None:
 def _apply(
     rule: Rule, op: Operation, arguments: dict, shapes: dict, integers: frozenset
 ) -> tuple | None:
-    arrays = [operand_shape(arguments[p], shapes) for p in rule.differentiable if p in arguments]
+    arrays = [_operand_shapes(arguments[p], shapes) for p in rule.differentiable if p in arguments]
     if any(s is None for s in arrays):
         return None
+    if any(isinstance(s, list) for s in arrays):  # a list display: only stand-ins know
+        if rule.shape != STANDIN:
+            return None
     if rule.shape == SAME:
         return arrays[0]
     if rule.shape == BROADCAST:  # every operand that is an array or a number broadcasts
@@ -155,9 +158,9 @@ def _apply(
     if callable(rule.shape):
         return rule.shape(*arrays, **constants)
     if rule.shape == STANDIN:
-        if any(int(np.prod(s)) > _STANDIN_LIMIT for s in arrays):
+        if sum(_size(s) for s in arrays) > _STANDIN_LIMIT:
             return None
-        values = dict(zip(rule.differentiable, (standin(s) for s in arrays)))
+        values = dict(zip(rule.differentiable, (_standins(s) for s in arrays)))
         positional, keywords, gap = [], {}, False
         for name in rule.params:
             if name not in values and name not in constants:
@@ -168,6 +171,26 @@ def _apply(
                 positional.append(values[name] if name in values else constants[name])
         return tuple(np.shape(op.key(*positional, **keywords)))
     return None
+
+
+def _operand_shapes(node: gast.expr, shapes: dict):
+    """An operand's shape; for a list or tuple display, the list of its elements' shapes."""
+    if isinstance(node, (gast.List, gast.Tuple)):
+        parts = [_operand_shapes(e, shapes) for e in node.elts]
+        return None if any(p is None for p in parts) else parts
+    return operand_shape(node, shapes)
+
+
+def _size(shape) -> int:
+    if isinstance(shape, list):
+        return sum(_size(s) for s in shape)
+    return int(np.prod(shape))
+
+
+def _standins(shape):
+    if isinstance(shape, list):
+        return [_standins(s) for s in shape]
+    return standin(shape)
 
 
 class NotConstant(Exception):
