@@ -132,6 +132,15 @@ class _Constants(gast.NodeTransformer):
     def visit_Subscript(self, node: gast.Subscript) -> gast.expr:
         self.generic_visit(node)
         index = node.slice
+        if (  # (a, b)[1] is b
+            isinstance(node.value, gast.Tuple)
+            and isinstance(index, gast.Constant)
+            and type(index.value) is int
+            and -len(node.value.elts) <= index.value < len(node.value.elts)
+        ):
+            self.changed = True
+            return node.value.elts[index.value]
+        index = node.slice
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         parts = [_as_slice(p) for p in parts]
         node.slice = nodes.tuple_(parts) if isinstance(index, gast.Tuple) else parts[0]

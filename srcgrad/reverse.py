@@ -326,6 +326,13 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
         forward_sweep.insert(0, start)
     grads = [_final_gradient(ctx, name, sweep) for name in wrt]
+    if any(str(getattr(op.key, "__module__", "")).startswith("numpy.fft") for op in ops.values()):
+        # complex values in between: a real input's gradient is the real part
+        grads = [
+            g if ctx.dtypes.get(w) in ("tree", "complex128")
+            else nodes.call(ctx.numpy_name("real"), [g])
+            for g, w in zip(grads, wrt)
+        ]
     result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
     value = output
     if mode != "grad" and output in plan.reassigned:

@@ -17,6 +17,13 @@ def astype(x, dtype):
     return x.astype(dtype)
 
 
+def abs_slope(x):
+    """d|x|/dx: the sign of x (0 at 0); for complex x, conj(x)/|x| (JAX's convention)."""
+    if np.iscomplexobj(x):
+        return np.conj(np.sign(x))
+    return np.sign(x)
+
+
 def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast, so that it has `like`'s shape."""
     shape = np.shape(like)

@@ -3,6 +3,7 @@
 from . import (
     arithmetic,
     elementwise,
+    fft,
     indexing,
     linalg,
     math_module,
@@ -16,6 +17,7 @@ from . import (
 __all__ = [
     "arithmetic",
     "elementwise",
+    "fft",
     "indexing",
     "linalg",
     "math_module",

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import astype, clip_weights, list_of
+from ..runtime import abs_slope, astype, clip_weights, list_of
 from .registry import BROADCAST, SAME, adjoint, broadcasting, elementwise, nondifferentiable
 
 
@@ -94,7 +94,7 @@ def positive(g, ans, x):
 
 @elementwise(builtins.abs, np.abs, np.absolute)
 def absolute(x, ans):
-    return np.sign(x)
+    return abs_slope(x)
 
 
 @elementwise(np.reciprocal)
