@@ -329,7 +329,8 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     if any(str(getattr(op.key, "__module__", "")).startswith("numpy.fft") for op in ops.values()):
         # complex values in between: a real input's gradient is the real part
         grads = [
-            g if ctx.dtypes.get(w) in ("tree", "complex128")
+            g
+            if ctx.dtypes.get(w) in ("tree", "complex128")
             else nodes.call(ctx.numpy_name("real"), [g])
             for g, w in zip(grads, wrt)
         ]

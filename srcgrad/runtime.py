@@ -7,6 +7,8 @@ the shapes already agree.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .errors import NonScalarOutputError
@@ -58,7 +60,7 @@ def mean_count(like, axis=None):
     shape = np.shape(like)
     if axis is None:
         return max(int(np.prod(shape)), 1) if shape else 1
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (operator.index(axis),)
     count = 1
     for a in axes:
         count *= shape[a]

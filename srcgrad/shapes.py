@@ -135,7 +135,8 @@ def _shape(op: Operation, shapes: dict, integers: frozenset) -> tuple | None:
 def _apply(
     rule: Rule, op: Operation, arguments: dict, shapes: dict, integers: frozenset
 ) -> tuple | None:
-    arrays = [_operand_shapes(arguments[p], shapes) for p in rule.differentiable if p in arguments]
+    given = [p for p in rule.differentiable if p in arguments]
+    arrays = [_operand_shapes(arguments[p], shapes) for p in given]
     if any(s is None for s in arrays):
         return None
     if any(isinstance(s, list) for s in arrays):  # a list display: only stand-ins know
@@ -160,7 +161,7 @@ def _apply(
     if rule.shape == STANDIN:
         if sum(_size(s) for s in arrays) > _STANDIN_LIMIT:
             return None
-        values = dict(zip(rule.differentiable, (_standins(s) for s in arrays)))
+        values = dict(zip(given, (_standins(s) for s in arrays)))
         positional, keywords, gap = [], {}, False
         for name in rule.params:
             if name not in values and name not in constants:

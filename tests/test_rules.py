@@ -14,6 +14,7 @@ the row's object, so a row cannot claim a rule it does not exercise.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import importlib.util
 import math
@@ -22,9 +23,15 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import scipy.special
+except ImportError:
+    scipy = None
 import pytest
 
 import srcgrad
+from srcgrad import runtime as srcgrad_runtime
 from srcgrad.rules import registry
 from srcgrad.rules.registry import REVERSE, Rule
 
@@ -66,6 +73,11 @@ import math
 import operator
 
 import numpy as np
+
+try:
+    import scipy.special
+except ImportError:  # the scipy.special rows are not in the table then
+    pass
 
 
 def f({params}):
@@ -132,7 +144,10 @@ def _prepare(row, directory: Path):
     rng = np.random.default_rng(zlib.crc32(row.id.encode()))
     args = [factory(rng) for factory in row.wrt.values()]
     args += [factory(rng) for factory in row.const.values()]
-    value = eval(row.expr, {"np": np, "math": math}, dict(zip([*row.wrt, *row.const], args)))
+    names = {"np": np, "math": math, "builtins": builtins, "srcgrad_runtime": srcgrad_runtime}
+    if scipy is not None:
+        names["scipy"] = scipy
+    value = eval(row.expr, names, dict(zip([*row.wrt, *row.const], args)))
     projected = np.ndim(value) > 0
     if projected:
         args.append(rng.standard_normal(np.shape(value)))

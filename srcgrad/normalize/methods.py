@@ -57,7 +57,7 @@ METHODS = {
 }
 METHODS["flatten"] = "ravel"
 SHAPE_METHODS = {"reshape": "reshape", "transpose": "transpose"}  # also take *shape
-ATTRIBUTES = {"T": "transpose"}
+ATTRIBUTES = {"T": "transpose", "real": "real", "imag": "imag"}
 
 
 class _Methods(gast.NodeTransformer):
@@ -75,8 +75,9 @@ class _Methods(gast.NodeTransformer):
         receiver, method, args = func.value, func.attr, node.args
         if method == "astype":
             helper = self.ctx.support.name_for(runtime.astype, "astype")
-            return nodes.call(nodes.load(helper), [receiver, *args], {
-                kw.arg: kw.value for kw in node.keywords})
+            return nodes.call(
+                nodes.load(helper), [receiver, *args], {kw.arg: kw.value for kw in node.keywords}
+            )
         if method in SHAPE_METHODS:
             if len(args) > 1 or (len(args) == 1 and _is_int_constant(args[0])):
                 args = [nodes.tuple_(args)]

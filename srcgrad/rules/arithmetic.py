@@ -76,8 +76,7 @@ def sum_of_list(g, ans, iterable, start=0):
 
 
 # conversions that keep the value: the adjoint passes through
-@adjoint(builtins.float, np.float64, np.asarray, astype, differentiable=["x"],
-         shape=SAME)
+@adjoint(builtins.float, np.float64, np.asarray, astype, differentiable=["x"], shape=SAME)
 def keep_value(g, ans, x, dtype=None):
     return g
 

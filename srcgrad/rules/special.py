@@ -1,1 +1,271 @@
-"""Rules for NumPy's special functions (filled in by the NumPy coverage work)."""
+"""Rules for NumPy's remaining elementwise functions and for `scipy.special`.
+
+Unary functions are declared by their derivative d(ans)/d(x) (`elementwise`); binary ones by
+their two adjoints (`broadcasting`). Constants are Python floats (`math.sqrt(math.pi)`, not
+`np.sqrt(np.pi)`), which do not promote a float32 array to float64. The SciPy rules are
+registered only when SciPy imports.
+"""
+
+import math
+
+import numpy as np
+
+from ..runtime import unbroadcast
+from .registry import (
+    BROADCAST,
+    SAME,
+    adjoint,
+    broadcasting,
+    elementwise,
+    nondifferentiable,
+    variant,
+)
+
+# ---- angles, sinc ---------------------------------------------------------------------------
+
+
+@elementwise(np.deg2rad, np.radians)
+def deg2rad(x, ans):
+    return np.pi / 180.0
+
+
+@elementwise(np.rad2deg, np.degrees)
+def rad2deg(x, ans):
+    return 180.0 / np.pi
+
+
+# sinc(x) = sin(pi x) / (pi x); its derivative (cos(pi x) - sinc(x)) / x tends to 0 at 0.
+@elementwise(np.sinc)
+def sinc(x, ans):
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))
+
+
+# ---- signs and magnitudes -------------------------------------------------------------------
+
+
+@elementwise(np.fabs)
+def fabs(x, ans):
+    return np.sign(x)
+
+
+# copysign(x, y) = |x| with the sign bit of y; y only chooses a sign, so it gets no gradient.
+@adjoint(np.copysign, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+def copysign(g, ans, x, y):
+    return g * np.sign(x) * np.copysign(1.0, y)
+
+
+# ldexp(x, i) = x * 2**i for integer i.
+@adjoint(np.ldexp, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+def ldexp(g, ans, x, i):
+    return np.ldexp(g, i)
+
+
+# At the origin hypot has no derivative: 0 there, its smallest subgradient (as abs has at 0).
+@broadcasting(np.hypot)
+def hypot(g, ans, x, y):
+    r = np.where(ans == 0, 1.0, ans)
+    return g * x / r, g * y / r
+
+
+# heaviside(x, h) is 0 below 0, 1 above, and h at 0: only h, and only there, moves it.
+@adjoint(np.heaviside, broadcasting=True, shape=BROADCAST, differentiable=["x", "h"])
+def heaviside(g, ans, x, h):
+    return None, np.where(x == 0, g, 0.0)
+
+
+nondifferentiable(np.signbit, np.spacing)
+
+# ---- powers, logarithms of sums, remainders -------------------------------------------------
+
+
+@broadcasting(np.float_power)
+def float_power(g, ans, x, y):
+    return g * y * np.float_power(x, y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@broadcasting(np.logaddexp)
+def logaddexp(g, ans, x, y):
+    return g * np.exp(x - ans), g * np.exp(y - ans)
+
+
+@broadcasting(np.logaddexp2)
+def logaddexp2(g, ans, x, y):
+    return g * np.exp2(x - ans), g * np.exp2(y - ans)
+
+
+# fmod(x, y) = x - trunc(x / y) * y, the remainder with the sign of x.
+@broadcasting(np.fmod)
+def fmod(g, ans, x, y):
+    return g, -g * np.trunc(x / y)
+
+
+# ---- functions that return two arrays: `g` is the pair of their adjoints -------------------
+
+
+# modf(x) = (fractional part, integral part); only the fractional part moves with x.
+@adjoint(np.modf)
+def modf(g, ans, x):
+    return g[0]
+
+
+# divmod(x, y) = (floor_divide(x, y), mod(x, y)); only the remainder moves.
+@adjoint(np.divmod, broadcasting=True)
+def divmod_(g, ans, x, y):
+    return g[1], -g[1] * ans[0]
+
+
+# frexp(x) = (m, e) with x = m * 2**e: m moves as x / 2**e, the integer e does not.
+@adjoint(np.frexp)
+def frexp(g, ans, x):
+    return np.ldexp(g[0], -ans[1])
+
+
+# ---- cleaning and complex parts -------------------------------------------------------------
+
+
+# The replacement values `nan`, `posinf`, `neginf` are scalars: each gathers the adjoint of
+# the elements it replaced.
+@adjoint(np.nan_to_num, shape=SAME, differentiable=["x", "nan", "posinf", "neginf"])
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return (
+        np.where(np.isfinite(x), g, 0.0),
+        np.sum(np.where(np.isnan(x), g, 0.0)),
+        np.sum(np.where(np.isposinf(x), g, 0.0)),
+        np.sum(np.where(np.isneginf(x), g, 0.0)),
+    )
+
+
+def imag_adjoint(g, val):
+    """Adjoint of `np.imag(val)`: zero for a real `val`, `-1j * g` for a complex one (JAX's)."""
+    if np.iscomplexobj(val):
+        return -1j * g
+    return np.zeros_like(g)
+
+
+@adjoint(np.real, shape=SAME)
+def real(g, ans, val):
+    return g
+
+
+@adjoint(np.imag, shape=SAME)
+def imag(g, ans, val):
+    return imag_adjoint(g, val)
+
+
+@adjoint(np.conjugate, shape=SAME)  # np.conj is the same ufunc
+def conjugate(g, ans, x):
+    return np.conj(g)
+
+
+# ---- scipy.special --------------------------------------------------------------------------
+
+try:
+    import scipy.special
+except ImportError:  # pragma: no cover - SciPy is optional
+    scipy = None
+
+
+if scipy is not None:
+
+    @elementwise(scipy.special.expit)
+    def expit(x, ans):
+        return ans * (1.0 - ans)
+
+    @elementwise(scipy.special.logit)
+    def logit(x, ans):
+        return 1.0 / (x * (1.0 - x))
+
+    @elementwise(scipy.special.erf)
+    def erf(x, ans):
+        return 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+
+    @elementwise(scipy.special.erfc)
+    def erfc(x, ans):
+        return -2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+
+    @elementwise(scipy.special.erfinv)
+    def erfinv(x, ans):
+        return math.sqrt(math.pi) / 2.0 * np.exp(ans * ans)
+
+    @elementwise(scipy.special.erfcinv)
+    def erfcinv(x, ans):
+        return -math.sqrt(math.pi) / 2.0 * np.exp(ans * ans)
+
+    @elementwise(scipy.special.gamma)
+    def gamma(x, ans):
+        return ans * scipy.special.digamma(x)
+
+    @elementwise(scipy.special.gammaln)
+    def gammaln(x, ans):
+        return scipy.special.digamma(x)
+
+    @elementwise(scipy.special.digamma)  # also scipy.special.psi, the same ufunc
+    def digamma(x, ans):
+        return scipy.special.polygamma(1, x)
+
+    # The modified Bessel functions: I0' = I1, I1' = I0 - I1 / x (-> 1/2 at 0).
+    @elementwise(np.i0, scipy.special.i0)
+    def i0(x, ans):
+        return scipy.special.i1(x)
+
+    @elementwise(scipy.special.i1)
+    def i1(x, ans):
+        return np.where(x == 0, 0.5, scipy.special.i0(x) - ans / np.where(x == 0, 1.0, x))
+
+    # As JAX: d/dx x log(y) = log(y) and d/dy = x / y, also where x is 0.
+    @broadcasting(scipy.special.xlogy)
+    def xlogy(g, ans, x, y):
+        return g * np.log(y), g * x / y
+
+    @broadcasting(scipy.special.xlog1py)
+    def xlog1py(g, ans, x, y):
+        return g * np.log1p(y), g * x / (1.0 + y)
+
+    @adjoint(scipy.special.softmax, shape=SAME)
+    def softmax(g, ans, x, axis=None):
+        return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+    @adjoint(scipy.special.log_softmax, shape=SAME)
+    def log_softmax(g, ans, x, axis=None):
+        return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+    def logsumexp_shape(a, b=None, axis=None, keepdims=False, return_sign=False):
+        """The shape of `logsumexp` of an array shaped `a` (for the shape analysis)."""
+        if return_sign:
+            return None
+        shape = a if b is None else tuple(np.broadcast_shapes(a, b))
+        if axis is None:
+            return tuple(1 for _ in shape) if keepdims else ()
+        axes = {ax % len(shape) for ax in ((axis,) if isinstance(axis, int) else axis)}
+        if keepdims:
+            return tuple(1 if i in axes else n for i, n in enumerate(shape))
+        return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+    def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False):
+        """Adjoints of `scipy.special.logsumexp(a, axis, b, keepdims)` with respect to `a` and
+        `b`: `g * b * exp(a - ans)` (a softmax weighted by b) and `g * exp(a - ans)`."""
+        if axis is not None and not keepdims:
+            g = np.expand_dims(g, axis)
+            ans = np.expand_dims(ans, axis)
+        share = g * np.exp(a - ans)
+        if b is None:
+            return share, None
+        return unbroadcast(share * b, a), unbroadcast(share, b)
+
+    @adjoint(scipy.special.logsumexp, shape=logsumexp_shape, differentiable=["a", "b"])
+    def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+        parts = logsumexp_adjoints(g, ans, a, axis, b, keepdims)
+        return parts[0], parts[1]
+
+    def _unweighted_over_all(facts) -> bool:
+        return (
+            facts.constant("b") is None
+            and facts.constant("return_sign") is False
+            and (facts.constant("axis") is None or facts.constant("keepdims") is True)
+        )
+
+    # Without weights, and with the reduced axes kept (or all of them reduced), the adjoint is
+    # the textbook g * softmax(a).
+    @variant(scipy.special.logsumexp, when=_unweighted_over_all, differentiable=["a", "b"])
+    def logsumexp_kept(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+        return g * np.exp(a - ans), None

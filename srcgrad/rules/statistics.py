@@ -1,1 +1,417 @@
-"""Rules for NumPy's statistics functions (filled in by the NumPy coverage work)."""
+"""Rules for statistics: spread, weighted and NaN-ignoring reductions, cumulative functions,
+differences, interpolation and 1-D convolution.
+
+Adjoints of reductions are spread back over the reduced axes with `expand_to`; where a rule
+needs more than one NumPy call, the helper that computes it lives below, next to its rule, and
+generated code calls it by name.
+"""
+
+import numpy as np
+
+from ..runtime import (
+    choose_adjoint,
+    expand_to,
+    mean_count,
+    product_of_others,
+    scatter_add,
+    unbroadcast,
+)
+from .reductions import reduced_shape
+from .registry import SAME, STANDIN, adjoint, variant
+
+# ---- spread ---------------------------------------------------------------------------------
+
+
+@adjoint(np.var, shape=reduced_shape)
+def var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    return expand_to(g, a, axis, keepdims) * centred * (2.0 / (mean_count(a, axis) - ddof))
+
+
+# Where every element of a slice is equal, std has no derivative (0/0, as in JAX).
+@adjoint(np.std, shape=reduced_shape)
+def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    return expand_to(g / ans, a, axis, keepdims) * centred / (mean_count(a, axis) - ddof)
+
+
+# max - min: ties share as they do for max and min.
+@adjoint(np.ptp, shape=reduced_shape)
+def ptp(g, ans, a, axis=None, out=None, keepdims=False):
+    high = np.max(a, axis=axis, keepdims=keepdims)
+    low = np.min(a, axis=axis, keepdims=keepdims)
+    return choose_adjoint(g, high, a, axis, keepdims) - choose_adjoint(g, low, a, axis, keepdims)
+
+
+# ---- variants: what a hand-written gradient says, where the transform knows enough ----------
+# `count` is the number of elements each slice averages, less `ddof`, worked out at transform
+# time; with the reduced dimensions kept (or all reduced) `g` broadcasts without help.
+
+
+def _spread_count(facts):
+    shape, axis, ddof = facts.shape("a"), facts.constant("axis"), facts.constant("ddof")
+    if shape is None or axis is facts.UNKNOWN or type(ddof) is not int:
+        return None
+    axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[ax] for ax in axes])) - ddof
+
+
+def _spread_kept(facts) -> bool:
+    return facts.constant("axis") is None or facts.constant("keepdims") is True
+
+
+def _spread_dropped(facts) -> bool:
+    axis = facts.constant("axis")
+    return axis is not None and axis is not facts.UNKNOWN and facts.constant("keepdims") is False
+
+
+@variant(np.var, when=_spread_kept, count=_spread_count)
+def var_kept(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, count):
+    return g * (a - np.mean(a, axis=axis, keepdims=True)) * (2.0 / count)
+
+
+@variant(np.var, when=_spread_dropped, count=_spread_count)
+def var_dropped(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, count):
+    return np.expand_dims(g, axis) * (a - np.mean(a, axis=axis, keepdims=True)) * (2.0 / count)
+
+
+@variant(np.std, when=_spread_kept, count=_spread_count)
+def std_kept(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, count):
+    return g / ans * (a - np.mean(a, axis=axis, keepdims=True)) / count
+
+
+@variant(np.std, when=_spread_dropped, count=_spread_count)
+def std_dropped(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, count):
+    return np.expand_dims(g / ans, axis) * (a - np.mean(a, axis=axis, keepdims=True)) / count
+
+
+# ---- weighted average and median ------------------------------------------------------------
+
+
+def average_shape(a, weights=None, axis=None, returned=False, keepdims=False):
+    """The shape of `np.average` of an array shaped `a` (None: a tuple, with `returned`)."""
+    return None if returned else reduced_shape(a, axis, keepdims=keepdims)
+
+
+def average_adjoints(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    """Adjoints of `np.average(a, axis, weights, returned, keepdims)` for `a` and `weights`.
+
+    With `w` the weights spread to `a`'s shape and `s` their sum over `axis`, the average is
+    sum(w a) / s: its adjoint is g w / s for `a` and g (a - average) / s for the weights (plus
+    the adjoint of `s` itself when `returned` gives it to the caller).
+    """
+    g_sum = None
+    if returned:
+        g, g_sum = g[0], g[1]
+        ans = ans[0]
+    if weights is None:
+        return expand_to(g / mean_count(a, axis), a, axis, keepdims), None
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        ans = np.expand_dims(ans, axis)
+        if g_sum is not None:
+            g_sum = np.expand_dims(g_sum, axis)
+    w = weights
+    if np.ndim(weights) != np.ndim(a):  # 1-D weights along `axis`
+        w = np.moveaxis(np.reshape(weights, (*(1,) * (np.ndim(a) - 1), -1)), -1, axis)
+    total = np.sum(w * np.ones_like(a), axis=axis, keepdims=True)
+    d_a = unbroadcast(g * w / total, a)
+    d_w = g * (a - ans) / total
+    if g_sum is not None:
+        d_w = d_w + g_sum
+    d_w = unbroadcast(d_w, w)
+    return d_a, np.reshape(d_w, np.shape(weights))
+
+
+@adjoint(np.average, shape=average_shape, differentiable=["a", "weights"])
+def average(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    parts = average_adjoints(g, ans, a, axis, weights, returned, keepdims)
+    return parts[0], parts[1]
+
+
+def _unweighted(facts) -> bool:
+    return facts.constant("weights") is None and facts.constant("returned") is False
+
+
+# Without weights an average is a mean.
+@variant(np.average, when=_unweighted, differentiable=["a", "weights"])
+def average_unweighted(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    return expand_to(g / mean_count(a, axis), a, axis, keepdims), None
+
+
+def median_adjoint(g, a, axis=None, keepdims=False):
+    """Adjoint of `np.median(a, axis, keepdims=keepdims)`.
+
+    Each slice's `g` goes to its middle element, or half to each of its two middle elements.
+    Among equal values, the ones a stable sort puts in the middle take it (as in JAX, whose
+    median differentiates through a sort).
+    """
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    ndim = np.ndim(a)
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(ax % ndim for ax in (axis if isinstance(axis, tuple) else (axis,)))
+    ends = tuple(range(ndim - len(axes), ndim))
+    moved = np.moveaxis(a, axes, ends)
+    flat = np.reshape(moved, (*np.shape(moved)[: ndim - len(axes)], -1))
+    count = np.shape(flat)[-1]
+    ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
+    ranks = np.moveaxis(np.reshape(ranks, np.shape(moved)), ends, axes)
+    half = 0.5 * g
+    return np.where(ranks == (count - 1) // 2, half, 0.0) + np.where(ranks == count // 2, half, 0.0)
+
+
+@adjoint(np.median, shape=reduced_shape)
+def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return median_adjoint(g, a, axis, keepdims)
+
+
+# ---- reductions that skip NaN ---------------------------------------------------------------
+
+
+def present_count(a, axis=None):
+    """How many elements of each slice along `axis` are not NaN (dims kept, `a`'s float type)."""
+    return np.sum(~np.isnan(a), axis=axis, keepdims=True, dtype=np.result_type(a, 1.0))
+
+
+@adjoint(np.nansum, shape=reduced_shape)
+def nansum(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.where(np.isnan(a), 0.0, expand_to(g, a, axis, keepdims))
+
+
+@adjoint(np.nanmean, shape=reduced_shape)
+def nanmean(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.where(np.isnan(a), 0.0, expand_to(g, a, axis, keepdims) / present_count(a, axis))
+
+
+@adjoint(np.nanprod, shape=reduced_shape)
+def nanprod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    others = product_of_others(np.where(np.isnan(a), 1.0, a), axis)
+    return np.where(np.isnan(a), 0.0, expand_to(g, a, axis, keepdims) * others)
+
+
+# NaN equals nothing, so the max/min adjoint already skips it.
+@adjoint(np.nanmax, shape=reduced_shape)
+def nanmax(g, ans, a, axis=None, out=None, keepdims=False):
+    return choose_adjoint(g, ans, a, axis, keepdims)
+
+
+@adjoint(np.nanmin, shape=reduced_shape)
+def nanmin(g, ans, a, axis=None, out=None, keepdims=False):
+    return choose_adjoint(g, ans, a, axis, keepdims)
+
+
+# ---- cumulative -----------------------------------------------------------------------------
+
+
+def cumulative_shape(a, axis=None, dtype=None, out=None):
+    """The shape of a cumulative sum or product of an array shaped `a`."""
+    return (int(np.prod(a)),) if axis is None else tuple(a)
+
+
+# The adjoint of a running sum is the running sum of g taken from the other end. Without an
+# axis the input was flattened, so the adjoint is reshaped back.
+@adjoint(np.cumsum, shape=cumulative_shape)
+def cumsum(g, ans, a, axis=None, dtype=None, out=None):
+    return np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), np.shape(a))
+
+
+def _along_an_axis(facts) -> bool:
+    return isinstance(facts.constant("axis"), int)
+
+
+@variant(np.cumsum, when=_along_an_axis)
+def cumsum_along(g, ans, a, axis=None, dtype=None, out=None):
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def _flattened(facts) -> bool:
+    return facts.constant("axis") is None
+
+
+@variant(np.cumsum, when=_flattened)
+def cumsum_flattened(g, ans, a, axis=None, dtype=None, out=None):
+    return np.reshape(np.flip(np.cumsum(np.flip(g))), np.shape(a))
+
+
+@adjoint(np.nancumsum, shape=cumulative_shape)
+def nancumsum(g, ans, a, axis=None, dtype=None, out=None):
+    running = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), np.shape(a))
+    return np.where(np.isnan(a), 0.0, running)
+
+
+def cumprod_adjoint(g, ans, a, axis=None):
+    """Adjoint of `np.cumprod(a, axis)`, exact where `a` holds zeros.
+
+    Along the axis ans[j] = a[0] ... a[j], so the adjoint of a[i] is before[i] * h[i], with
+    before[i] = a[0] ... a[i - 1] and h[i] = g[i] + a[i + 1] h[i + 1] summed from the end.
+    Without zeros that is the running sum of g * ans from the end, divided by a[i].
+    """
+    if axis is None:
+        return np.reshape(cumprod_adjoint(g, ans, np.ravel(a), 0), np.shape(a))
+    if np.all(a != 0):
+        return np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis) / a
+    x = np.moveaxis(a, axis, -1)
+    h = np.copy(np.moveaxis(g, axis, -1))
+    for i in range(np.shape(x)[-1] - 2, -1, -1):
+        h[..., i] = h[..., i] + x[..., i + 1] * h[..., i + 1]
+    before = np.cumprod(np.concatenate([np.ones_like(x[..., :1]), x[..., :-1]], axis=-1), -1)
+    return np.moveaxis(before * h, -1, axis)
+
+
+@adjoint(np.cumprod, shape=cumulative_shape)
+def cumprod(g, ans, a, axis=None, dtype=None, out=None):
+    return cumprod_adjoint(g, ans, a, axis)
+
+
+# ---- differences ----------------------------------------------------------------------------
+
+
+def diff_adjoints(g, a, n=1, axis=-1, prepend=None, append=None):
+    """Adjoints of `np.diff(a, n, axis, prepend, append)` for `a`, `prepend` and `append`.
+
+    For one difference y[i] = x[i + 1] - x[i], x[i] gets g[i - 1] - g[i], with g zero beyond
+    its ends; n differences apply that n times. The adjoint of the joined input is then
+    cut back into prepend, a and append (a scalar prepend or append gathers its whole slab).
+    """
+    for _ in range(n):
+        zero = np.zeros_like(g, shape=())  # a float 0.0 would promote float32 to float64
+        g = -np.diff(g, axis=axis, prepend=zero, append=zero)
+    if prepend is None and append is None:
+        return g, None, None
+    axis = axis % np.ndim(a)
+    start = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) else 1)
+    stop = start + np.shape(a)[axis]
+    d_prepend, d_a, d_append = np.split(g, [start, stop], axis=axis)
+    if prepend is not None and np.ndim(prepend) == 0:
+        d_prepend = np.sum(d_prepend)
+    if append is not None and np.ndim(append) == 0:
+        d_append = np.sum(d_append)
+    return d_a, d_prepend, d_append
+
+
+@adjoint(np.diff, shape=STANDIN, differentiable=["a", "prepend", "append"])
+def diff(g, ans, a, n=1, axis=-1, prepend=None, append=None):
+    parts = diff_adjoints(g, a, n, axis, prepend, append)
+    return parts[0], parts[1], parts[2]
+
+
+def _one_difference(facts) -> bool:
+    return (
+        facts.constant("n") == 1
+        and facts.constant("prepend") is None
+        and facts.constant("append") is None
+    )
+
+
+# y[i] = a[i + 1] - a[i]: each a[i] gets g[i - 1] - g[i], with g zero beyond its ends.
+@variant(np.diff, when=_one_difference, differentiable=["a", "prepend", "append"])
+def diff_once(g, ans, a, n=1, axis=-1, prepend=None, append=None):
+    zero = np.zeros_like(g, shape=())
+    return -np.diff(g, axis=axis, prepend=zero, append=zero), None, None
+
+
+def ediff1d_adjoints(g, ary, to_end=None, to_begin=None):
+    """Adjoints of `np.ediff1d(ary, to_end, to_begin)` for `ary`, `to_end` and `to_begin`:
+    the result is to_begin, the differences of the flattened ary, then to_end."""
+    start = 0 if to_begin is None else np.size(to_begin)
+    stop = np.shape(g)[0] - (0 if to_end is None else np.size(to_end))
+    zero = np.zeros_like(g, shape=())
+    d_ary = np.reshape(-np.diff(g[start:stop], prepend=zero, append=zero), np.shape(ary))
+    d_end = None if to_end is None else np.reshape(g[stop:], np.shape(to_end))
+    d_begin = None if to_begin is None else np.reshape(g[:start], np.shape(to_begin))
+    return d_ary, d_end, d_begin
+
+
+@adjoint(np.ediff1d, shape=STANDIN, differentiable=["ary", "to_end", "to_begin"])
+def ediff1d(g, ans, ary, to_end=None, to_begin=None):
+    parts = ediff1d_adjoints(g, ary, to_end, to_begin)
+    return parts[0], parts[1], parts[2]
+
+
+# ---- interpolation --------------------------------------------------------------------------
+
+
+def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
+    """Adjoints of `np.interp(x, xp, fp, left, right, period)` for `x`, `fp`, `left`, `right`.
+
+    A point between xp[k] and xp[k + 1] is (1 - t) fp[k] + t fp[k + 1]: it sends (1 - t) g to
+    fp[k], t g to fp[k + 1], and the slope times g to x. At a knot the slope is the one on its
+    right (as in JAX). Points left of xp[0] take `left` (fp[0] when None), right of xp[-1]
+    `right` (fp[-1]); a period wraps x and xp first, so fp gathers from both ends.
+    """
+    if period is not None:
+        order = np.argsort(xp % period)
+        wrapped = (xp % period)[order]
+        knots = np.concatenate([wrapped[-1:] - period, wrapped, wrapped[:1] + period])
+        index = np.concatenate([order[-1:], order, order[:1]])
+        parts = interp_adjoints(g, x % period, knots, fp[index])
+        d_fp = np.zeros_like(fp, dtype=np.result_type(fp, g, 1.0))
+        return parts[0], scatter_add(d_fp, index, parts[1]), None, None
+    k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, np.shape(xp)[0] - 2)
+    width = xp[k + 1] - xp[k]
+    t = (x - xp[k]) / width
+    below = x < xp[0]
+    above = x > xp[-1]
+    inside = ~(below | above)
+    d_x = np.where(inside, g * (fp[k + 1] - fp[k]) / width, 0.0)
+    d_fp = np.zeros_like(fp, dtype=np.result_type(fp, g, 1.0))
+    scatter_add(d_fp, k, np.where(inside, g * (1.0 - t), 0.0))
+    scatter_add(d_fp, k + 1, np.where(inside, g * t, 0.0))
+    d_left = np.sum(np.where(below, g, 0.0))
+    d_right = np.sum(np.where(above, g, 0.0))
+    if left is None:
+        scatter_add(d_fp, 0, d_left)
+    if right is None:
+        scatter_add(d_fp, -1, d_right)
+    return d_x, d_fp, d_left, d_right
+
+
+# The knots xp get no gradient.
+@adjoint(np.interp, shape=SAME, differentiable=["x", "fp", "left", "right"])
+def interp(g, ans, x, xp, fp, left=None, right=None, period=None):
+    parts = interp_adjoints(g, x, xp, fp, left, right, period)
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+# ---- 1-D convolution and correlation --------------------------------------------------------
+
+
+def _full_convolution_adjoints(g, a, u, offset):
+    """Adjoints for `a` and `u` of np.convolve(a, u, 'full')[offset:offset + len(g)]: with
+    `g` padded to full length G, a[i] gets sum_j G[i + j] u[j] and u[j] sum_i G[i + j] a[i]."""
+    full = np.size(a) + np.size(u) - 1
+    g = np.pad(g, (offset, full - np.shape(g)[0] - offset))
+    return np.correlate(g, u, "valid"), np.correlate(g, a, "valid")
+
+
+def convolve_adjoints(g, a, v, mode="full"):
+    """Adjoints of `np.convolve(a, v, mode)` for `a` and `v` (real values): `g` is placed where
+    its part sits in the full convolution, then correlated with the other input."""
+    shorter = min(np.size(a), np.size(v))
+    offset = {"f": 0, "s": (shorter - 1) // 2, "v": shorter - 1}[mode[0].lower()]
+    return _full_convolution_adjoints(g, a, v, offset)
+
+
+def correlate_adjoints(g, a, v, mode="valid"):
+    """Adjoints of `np.correlate(a, v, mode)` for `a` and `v` (real values): a correlation is
+    a convolution with `v` reversed, whose 'same' part sits one place later when v is longer."""
+    n, m = np.size(a), np.size(v)
+    same = (m - 1) // 2 if n >= m else n - 1 - (n - 1) // 2
+    offset = {"f": 0, "s": same, "v": min(n, m) - 1}[mode[0].lower()]
+    d_a, d_flipped = _full_convolution_adjoints(g, a, np.flip(v), offset)
+    return d_a, np.flip(d_flipped)
+
+
+@adjoint(np.convolve, shape=STANDIN, differentiable=["a", "v"])
+def convolve(g, ans, a, v, mode="full"):
+    parts = convolve_adjoints(g, a, v, mode)
+    return parts[0], parts[1]
+
+
+@adjoint(np.correlate, shape=STANDIN, differentiable=["a", "v"])
+def correlate(g, ans, a, v, mode="valid"):
+    parts = correlate_adjoints(g, a, v, mode)
+    return parts[0], parts[1]
