@@ -139,9 +139,9 @@ def _apply(
     arrays = [_operand_shapes(arguments[p], shapes) for p in given]
     if any(s is None for s in arrays):
         return None
-    if any(isinstance(s, list) for s in arrays):  # a list display: only stand-ins know
-        if rule.shape != STANDIN:
-            return None
+    displays = any(isinstance(s, list) for s in arrays)
+    if displays and rule.shape != STANDIN:  # a list display: only stand-ins know its shape
+        return None
     if rule.shape == SAME:
         return arrays[0]
     if rule.shape == BROADCAST:  # every operand that is an array or a number broadcasts
