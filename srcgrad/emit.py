@@ -40,7 +40,15 @@ def _block(stmts: list, indent: str, lines: list[str]) -> None:
                 lines.append(indent + "else:")
                 _block(stmt.orelse, indent + "    ", lines)
         else:
-            lines.extend(indent + line for line in unparse(stmt).splitlines())
+            lines.extend(indent + line for line in _statement(stmt).splitlines())
+
+
+def _statement(stmt: gast.stmt) -> str:
+    """One simple statement; `a, b = ...` without parentheses on every Python version."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
+        names = ", ".join(unparse(e) for e in stmt.targets[0].elts)
+        return f"{names} = {unparse(stmt.value)}"
+    return unparse(stmt)
 
 
 def _header(stmt: gast.stmt) -> str:
