@@ -14,12 +14,21 @@ import contextlib
 import operator
 
 import gast
+import numpy as np
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
 from .core import APPEND, CALL, COPY, INERT, LIST, TUPLE, UNPACK, USER, Operation
 from .errors import NoRuleError, Origin
-from .rules.registry import Facts, Rule, choose_rule, is_nondifferentiable, reverse_rule
+from .rules.registry import (
+    BROADCAST,
+    SAME,
+    Facts,
+    Rule,
+    choose_rule,
+    is_nondifferentiable,
+    reverse_rule,
+)
 
 
 class StatementAdjoints:
@@ -35,6 +44,9 @@ class StatementAdjoints:
         self.components: dict[str, list[str]] = {}  # t of `a, b = t` -> [a, b]
         self.lists: set[str] = set()  # names that hold Python lists
         self.trees: set[str] = set()  # names that may hold containers of arrays (arguments)
+        # adjoints that are exactly zero outside np.where's chosen positions: name -> (the
+        # condition, whether the name was chosen where it holds); see `masked`
+        self.masks: dict[str, tuple[gast.expr, bool]] = {}
         self.origin: Origin | None = None
         # shape -> an active value of that shape, the user's own names before temporaries
         self.donors: dict[tuple, str] = {}
@@ -47,6 +59,7 @@ class StatementAdjoints:
         self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
 
     def contribute(self, name: str, value: gast.expr) -> None:
+        self.masks.pop(name, None)  # a new or a second contribution: no longer known zero
         adjoint = self.ctx.names.adjoint(name)
         if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
             self.defined.add(name)  # a rule already built it under its own name
@@ -287,8 +300,11 @@ class StatementAdjoints:
             return
         for stmt in body:
             self.emit(stmt)
+        mask = self.masks.get(op.target) if rule.shape in (SAME, BROADCAST) else None
         for param, value in wanted:
             operand = bound.arguments[param]
+            if mask is not None and isinstance(operand, gast.Name):
+                value = self.masked(value, mask)
             if isinstance(operand, (gast.List, gast.Tuple)):
                 self._contribute_elements(operand, value)
                 continue
@@ -303,7 +319,24 @@ class StatementAdjoints:
                 continue
             if rule.broadcasting:
                 value = self.sum_to_shape(value, operand, op.target)
+            fresh = operand.id not in self.defined
             self.contribute(operand.id, value)
+            if fresh and mask is not None:
+                self.masks[operand.id] = mask
+            if fresh and op.key is np.where and param in ("x", "y"):
+                self.masks[operand.id] = (bound.arguments["condition"], param == "x")
+
+    def masked(self, value: gast.expr, mask: tuple[gast.expr, bool]) -> gast.expr:
+        """`value` where np.where chose this branch, exactly 0.0 elsewhere.
+
+        `np.where(x > 0, np.sqrt(x), 0.0)` reads sqrt at negative x too; its derivative there is
+        nan, and nan * 0 is nan. Keeping the zeros of the branch not taken through the elementwise
+        steps before it gives the finite gradient the user means (the classic NaN trap).
+        """
+        condition, chosen = mask
+        zero = nodes.const(0.0)
+        parts = [value, zero] if chosen else [zero, value]
+        return nodes.call(self.ctx.numpy_name("where"), [nodes.copy(condition), *parts])
 
     def _has_active(self, node: gast.expr | None) -> bool:
         if isinstance(node, (gast.List, gast.Tuple)):
