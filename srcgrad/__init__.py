@@ -7,8 +7,10 @@ read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py
 
 from . import rules  # noqa: F401  (importing it registers the derivative rules)
 from .api import Gradient, grad, show, value_and_grad, vjp
+from .checking import GradientCheck, check_grad
 from .errors import (
     InternalError,
+    NonFiniteError,
     NonScalarOutputError,
     NoRuleError,
     SourceUnavailableError,
@@ -21,8 +23,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Gradient",
+    "GradientCheck",
+    "check_grad",
     "InternalError",
     "NoRuleError",
+    "NonFiniteError",
     "NonScalarOutputError",
     "SourceUnavailableError",
     "SrcgradError",

@@ -33,7 +33,14 @@ class Gradient:
     inside differentiated code: returns the value and a pullback for the `wrt` arguments).
     """
 
-    def __init__(self, fn: Callable, wrt, with_value: bool = False, mode: str | None = None):
+    def __init__(
+        self,
+        fn: Callable,
+        wrt,
+        with_value: bool = False,
+        mode: str | None = None,
+        check_finite: bool = False,
+    ):
         self.fn = reading.plain_function(fn)
         self.mode = mode or ("value_and_grad" if with_value else "grad")
         prefix = "vjp" if self.mode == "vjp" else "grad"
@@ -44,6 +51,7 @@ class Gradient:
         self.params = [p.name for p in self._parameters]
         self.wrt, self.wrt_is_tuple = _resolve_wrt(self.fn, self.params, wrt)
         self.with_value = self.mode == "value_and_grad"
+        self.check_finite = check_finite
         self._signature = inspect.signature(self.fn)
         self._latest: Generated | None = None
 
@@ -63,12 +71,12 @@ class Gradient:
     def _generated(self, signature: tuple, args: tuple | None) -> Generated:
         with _LOCK:
             table = _CACHE.setdefault(self.fn, {})
-            key = (self.wrt, self.wrt_is_tuple, self.mode, signature)
+            key = (self.wrt, self.wrt_is_tuple, self.mode, self.check_finite, signature)
             found = table.get(key)
             if found is None:
                 if len(table) >= _MAX_SIGNATURES:
-                    key = key[:3] + ((None,) * len(signature),)
-                    signature = key[3]
+                    key = key[:4] + ((None,) * len(signature),)
+                    signature = key[4]
                     found = table.get(key)
                 if found is None:
                     if args is not None and self.mode != "vjp":
@@ -79,6 +87,7 @@ class Gradient:
                         self.wrt_is_tuple,
                         dict(zip(self.params, signature)),
                         self.mode,
+                        self.check_finite,
                     )
                     table[key] = found
             self._latest = found
@@ -109,37 +118,38 @@ class Gradient:
 _PULLBACKS: dict = {}
 
 
-def vjp_of(fn: Callable, active: tuple[str, ...]) -> Gradient:
+def vjp_of(fn: Callable, active: tuple[str, ...], check_finite: bool = False) -> Gradient:
     """The one vjp-mode transform of `fn` for these active parameters (so that generated code
     that calls it, recursive calls included, always names the same object)."""
-    key = (fn, active)
+    key = (fn, active, check_finite)
     with _LOCK:
         found = _PULLBACKS.get(key)
         if found is None:
             wrt = active[0] if len(active) == 1 else active  # one adjoint: not in a tuple
-            found = _PULLBACKS[key] = Gradient(fn, wrt, mode="vjp")
+            found = _PULLBACKS[key] = Gradient(fn, wrt, mode="vjp", check_finite=check_finite)
         return found
 
 
-def grad(fn: Callable | None = None, wrt=0, *, argnums=None):
+def grad(fn: Callable | None = None, wrt=0, *, argnums=None, check_finite: bool = False):
     """The gradient of scalar-valued `fn` with respect to argument(s) `wrt`.
 
     `wrt` is an index or a parameter name, or a tuple of them (then a tuple of gradients is
     returned). `argnums` is accepted as another spelling of `wrt`. Usable as `@grad` or
-    `@grad(wrt=...)`.
+    `@grad(wrt=...)`. With `check_finite=True`, the first adjoint that becomes nan or infinite
+    raises `NonFiniteError` naming the line of `fn` whose derivative produced it.
     """
     wrt = _wrt_or_argnums(wrt, argnums)
     if fn is None:
-        return lambda f: Gradient(f, wrt, with_value=False)
-    return Gradient(fn, wrt, with_value=False)
+        return lambda f: Gradient(f, wrt, check_finite=check_finite)
+    return Gradient(fn, wrt, check_finite=check_finite)
 
 
-def value_and_grad(fn: Callable | None = None, wrt=0, *, argnums=None):
+def value_and_grad(fn: Callable | None = None, wrt=0, *, argnums=None, check_finite=False):
     """Like `grad`, but the generated function returns `(value, gradient)`."""
     wrt = _wrt_or_argnums(wrt, argnums)
     if fn is None:
-        return lambda f: Gradient(f, wrt, with_value=True)
-    return Gradient(fn, wrt, with_value=True)
+        return lambda f: Gradient(f, wrt, with_value=True, check_finite=check_finite)
+    return Gradient(fn, wrt, with_value=True, check_finite=check_finite)
 
 
 def show(fn: Callable, *args, wrt=0, file=None, **kwargs) -> None:
@@ -218,7 +228,7 @@ def _annotated_signature(fn, params: list[str]) -> tuple:
     return tuple(known.get(annotations.get(p)) for p in params)
 
 
-def vjp(fn: Callable, *args, wrt=0, **kwargs):
+def vjp(fn: Callable, *args, wrt=0, check_finite: bool = False, **kwargs):
     """`(value, pullback)`: `pullback(dy)` is the gradient of `sum(value * dy)` with respect to
     `wrt` (a tuple exactly when `wrt` is one). PyTorch's `backward(gradient=dy)` for an output
     that is not a scalar.
@@ -226,7 +236,7 @@ def vjp(fn: Callable, *args, wrt=0, **kwargs):
     The pullback may be called any number of times; each call after the first runs the forward
     sweep again (the generated pullback gives the forward values back as it goes).
     """
-    transform = Gradient(fn, wrt, mode="vjp")
+    transform = Gradient(fn, wrt, mode="vjp", check_finite=check_finite)
     values = transform._bind(args, kwargs)
     transform._check_wrt_values(values)
     value, first = transform(*values)

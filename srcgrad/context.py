@@ -24,6 +24,7 @@ class Context:
     floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
     dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value
     integers: frozenset = frozenset()  # names that only ever hold a range loop's integers
+    check_finite: bool = False  # checks after every adjoint (finite.py), in callees too
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length
 
     @classmethod

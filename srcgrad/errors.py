@@ -52,6 +52,10 @@ class NonScalarOutputError(SrcgradError):
     """`grad` of a function whose output is not a scalar."""
 
 
+class NonFiniteError(SrcgradError, FloatingPointError):
+    """With `check_finite=True`: an adjoint became nan or infinite; the message names the line."""
+
+
 class WrtError(SrcgradError):
     """A bad `wrt` (or `argnums`): out of range, unknown name, duplicated, not differentiable."""
 

@@ -1,6 +1,6 @@
 """The whole tool in one place: the stages a function goes through to become its gradient.
 
-    read ─► fence ─► normalize ─► analyse + reverse ─► optimize ─► emit ─► load
+    read ─► fence ─► normalize ─► analyse + reverse ─► optimize ─► (checks) ─► emit ─► load
 
 Each stage is one module (normalize is a folder of one-pass modules) with one entry point.
 """
@@ -15,6 +15,7 @@ from . import fence, reading
 from .context import Context
 from .emit import emit
 from .errors import InternalError, SrcgradError
+from .finite import add_checks
 from .loading import load
 from .normalize import normalize
 from .optimize import optimize
@@ -36,13 +37,16 @@ def gradient(
     wrt_is_tuple: bool,
     signature: dict[str, tuple | None],
     mode: str = "grad",
+    check_finite: bool = False,
 ) -> Generated:
-    """`signature` maps each parameter to `(shape, is_float)` of its value, or None."""
+    """`signature` maps each parameter to `(shape, dtype)` of its value, or None.
+    `check_finite`: check every adjoint for nan and infinity (finite.py)."""
     parsed = reading.read(fn)
     try:
         fence.check(parsed)
         ctx = Context.of(parsed)
         ctx.wrt_is_tuple = wrt_is_tuple
+        ctx.check_finite = check_finite
         ctx.floating = all(
             signature.get(w) is not None and is_floating(signature[w][1]) for w in wrt
         )
@@ -52,6 +56,8 @@ def gradient(
         tree = reverse(ctx, list(wrt), shapes, mode)
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
         optimize(tree, ctx.names.generated, ctx.names.adjoints_of_user_names(), scalars)
+        if check_finite:
+            add_checks(tree, ctx)
         text = emit(tree)
     except SrcgradError:
         raise

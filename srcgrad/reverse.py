@@ -450,7 +450,7 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
         return
     from .api import vjp_of  # the transform of the callee, made when it is first called
 
-    transform = vjp_of(op.key, tuple(op.active_params))
+    transform = vjp_of(op.key, tuple(op.active_params), ctx.check_finite)
     function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")
     op.pullback = ctx.names.fresh(f"{op.key.__name__}_back")
     ctx.names.generated.add(op.pullback)

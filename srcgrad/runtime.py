@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from .errors import NonScalarOutputError
+from .errors import NonFiniteError, NonScalarOutputError
 
 
 def astype(x, dtype):
@@ -292,3 +292,35 @@ def as_gradient(adjoint, like):
     if adjoint is None:
         return zero_gradient(like)
     return adjoint
+
+
+def check_finite(value, name: str, where: str, text: str, involved: dict):
+    """Raise NonFiniteError if the adjoint `name` holds a nan or an infinity."""
+    if value is None or isinstance(value, (list, tuple, dict)):
+        return value
+    finite = np.isfinite(value)
+    if np.all(finite):
+        return value
+    bad = "nan" if np.any(np.isnan(value)) else "an infinity"
+    described = "\n".join(f"      {k} = {_summary(v)}" for k, v in involved.items())
+    raise NonFiniteError(
+        f"{where}: {bad} in the adjoint {name}, computed for this line\n    {text}\n"
+        f"  values involved:\n{described}",
+        hint="look for a log, a division or a sqrt at zero or below in this line; guard it with "
+        "np.where(condition, safe, other), whose untaken branch gets a zero adjoint",
+    )
+
+
+def _summary(value) -> str:
+    if np.ndim(value) == 0:
+        return repr(value)
+    array = np.asarray(value)
+    flags = []
+    if np.any(np.isnan(array)):
+        flags.append(f"{int(np.sum(np.isnan(array)))} nan")
+    if np.any(np.isinf(array)):
+        flags.append(f"{int(np.sum(np.isinf(array)))} inf")
+    if np.any(array == 0):
+        flags.append(f"{int(np.sum(array == 0))} zero")
+    extra = f" ({', '.join(flags)})" if flags else ""
+    return f"array of shape {array.shape}, min {np.nanmin(array):.4g}, max {np.nanmax(array):.4g}{extra}"

@@ -249,3 +249,29 @@ def test_vjp_of_a_scalar_function_with_seed_one_is_grad():
     x = np.linspace(0.1, 1, 5)
     _, pullback = srcgrad.vjp(weighted, x, np.ones(5))
     assert np.allclose(pullback(1.0), srcgrad.grad(weighted)(x, np.ones(5)))
+
+
+def nan_in_the_middle(x, y):
+    a = x * y
+    b = np.sqrt(a)
+    return np.sum(b + x)
+
+
+def test_check_finite_names_the_line_whose_derivative_went_wrong():
+    g = srcgrad.grad(nan_in_the_middle, check_finite=True)
+    with pytest.raises(srcgrad.NonFiniteError) as info, np.errstate(divide="ignore"):
+        g(np.array([2.0, 0.0]), np.array([1.0, 3.0]))
+    line = inspect.getsourcelines(nan_in_the_middle)[1] + 2
+    message = str(info.value)
+    assert message.startswith(f"{__file__}:{line}:5: an infinity in the adjoint da"), message
+    assert "b = np.sqrt(a)" in message and "1 zero" in message
+    assert np.allclose(
+        g(np.array([2.0, 1.0]), np.array([1.0, 4.0])),
+        srcgrad.grad(nan_in_the_middle)(np.array([2.0, 1.0]), np.array([1.0, 4.0])),
+    )
+
+
+def test_check_grad_reports_the_worst_element():
+    result = srcgrad.check_grad(weighted, np.linspace(0.1, 1.0, 4), np.ones(4), wrt=(0, 1))
+    assert result.ok and result.error < 1e-6
+    assert "agrees with" in str(result)

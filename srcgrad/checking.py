@@ -1,0 +1,85 @@
+"""`check_grad`: srcgrad's gradient next to central finite differences, worst element first.
+
+For users checking a function (or a rule they registered): it reports where the two disagree
+most, with both values, instead of a bare True or False.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .api import Gradient
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The result of `check_grad`: `ok`, and the worst element of the worst argument."""
+
+    ok: bool
+    argument: str
+    index: tuple
+    srcgrad: float
+    finite_differences: float
+    error: float
+
+    def __str__(self) -> str:
+        verdict = "agrees with" if self.ok else "DIFFERS from"
+        return (
+            f"srcgrad's gradient {verdict} central finite differences; worst element: "
+            f"d/d{self.argument}{list(self.index) if self.index else ''} = {self.srcgrad!r} "
+            f"(finite differences: {self.finite_differences!r}, error {self.error:.3g})"
+        )
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def check_grad(
+    fn: Callable, *args, wrt=0, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7
+) -> GradientCheck:
+    """Compare `srcgrad.grad(fn, wrt)(*args)` with central differences of step `eps`."""
+    transform = Gradient(fn, wrt)
+    values = list(transform._bind(args, {}))
+    gradients = transform(*values)
+    gradients = gradients if transform.wrt_is_tuple else (gradients,)
+    worst = None
+    for name, gradient in zip(transform.wrt, gradients):
+        position = transform.params.index(name)
+        numeric = _central_differences(fn, values, position, eps)
+        got = np.asarray(gradient, dtype=float)
+        error = np.abs(got - numeric) - rtol * np.abs(numeric)
+        index = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+        candidate = GradientCheck(
+            ok=bool(np.all(error <= atol)),
+            argument=name,
+            index=tuple(int(i) for i in index),
+            srcgrad=float(got[index]),
+            finite_differences=float(numeric[index]),
+            error=float(abs(got[index] - numeric[index])),
+        )
+        if (
+            worst is None
+            or (worst.ok and not candidate.ok)
+            or (worst.ok == candidate.ok and candidate.error > worst.error)
+        ):
+            worst = candidate
+    return worst
+
+
+def _central_differences(fn: Callable, values: list, position: int, eps: float) -> np.ndarray:
+    value = values[position]
+    base = np.array(value, dtype=float)
+    out = np.empty(base.shape)
+    for index in np.ndindex(base.shape):
+        shifted = []
+        for step in (eps, -eps):
+            moved = base.copy()
+            moved[index] += step
+            arguments = list(values)
+            arguments[position] = moved if np.ndim(value) else float(moved)
+            shifted.append(float(fn(*arguments)))
+        out[index] = (shifted[0] - shifted[1]) / (2 * eps)
+    return out

@@ -1,0 +1,60 @@
+"""NaN tracing (`check_finite=True`): a check after every adjoint the generated code computes.
+
+The first adjoint that holds a nan or an infinity raises `NonFiniteError` naming the user's
+line whose derivative produced it, with the values that went into it. Source transformation
+knows exactly which line that is; a tracing tool only knows which operation.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import nodes, runtime
+
+_COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)
+
+
+def add_checks(fn: gast.FunctionDef, ctx) -> None:
+    _block(fn.body, ctx, adjoints=ctx.names.adjoints_all())
+
+
+def _block(stmts: list, ctx, adjoints: set[str]) -> None:
+    i = 0
+    while i < len(stmts):
+        stmt = stmts[i]
+        if isinstance(stmt, _COMPOUND):
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    _block(inner, ctx, adjoints)
+        elif _is_adjoint_assignment(stmt, adjoints):
+            stmts.insert(i + 1, _check(stmt, ctx, adjoints))
+            i += 1
+        i += 1
+
+
+def _is_adjoint_assignment(stmt: gast.stmt, adjoints: set[str]) -> bool:
+    return (
+        nodes.is_adjoint(stmt)
+        and isinstance(stmt, gast.Assign)
+        and isinstance(stmt.targets[0], gast.Name)
+        and stmt.targets[0].id in adjoints
+    )
+
+
+def _check(stmt: gast.Assign, ctx, adjoints: set[str]) -> gast.stmt:
+    name = stmt.targets[0].id
+    origin = nodes.origin_of(stmt)
+    local = (ctx.local_names | adjoints) - set(ctx.support.injected)
+    involved = sorted(nodes.names_read(stmt.value) & local)
+    values = gast.Dict(
+        keys=[nodes.const(n) for n in involved], values=[nodes.load(n) for n in involved]
+    )
+    helper = ctx.support.name_for(runtime.check_finite, "check_finite")
+    where = origin.where() if origin else ""
+    text = origin.text if origin else ""
+    call = nodes.call(
+        nodes.load(helper),
+        [nodes.load(name), nodes.const(name), nodes.const(where), nodes.const(text), values],
+    )
+    return nodes.mark_adjoint(nodes.expr_stmt(call, origin))
