@@ -18,6 +18,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .export import export
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,7 @@ __all__ = [
     "Gradient",
     "GradientCheck",
     "check_grad",
+    "export",
     "InternalError",
     "NoRuleError",
     "NonFiniteError",

@@ -275,3 +275,29 @@ def test_check_grad_reports_the_worst_element():
     result = srcgrad.check_grad(weighted, np.linspace(0.1, 1.0, 4), np.ones(4), wrt=(0, 1))
     assert result.ok and result.error < 1e-6
     assert "agrees with" in str(result)
+
+
+def test_exported_gradient_runs_without_srcgrad(tmp_path):
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from golden_functions import mlp_loss
+
+    shapes = [(4, 5), (5,), (5, 3), (3,), (6, 4), (6, 3)]
+    args = [np.random.default_rng(0).normal(size=s) for s in shapes]
+    srcgrad.export(mlp_loss, str(tmp_path / "mlp_gradient.py"), *args, wrt=(0, 1, 2, 3))
+    np.save(tmp_path / "args.npy", np.array(args, dtype=object), allow_pickle=True)
+    script = (
+        "import sys\n"
+        "sys.modules['srcgrad'] = None  # importing srcgrad now fails: it is hidden\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import numpy as np\nimport mlp_gradient\n"
+        f"args = np.load({str(tmp_path / 'args.npy')!r}, allow_pickle=True)\n"
+        "grads = mlp_gradient.grad_mlp_loss(*args)\n"
+        f"np.save({str(tmp_path / 'out.npy')!r}, np.array(grads, dtype=object), allow_pickle=True)\n"
+    )
+    hidden = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path, env=hidden)
+    exported = np.load(tmp_path / "out.npy", allow_pickle=True)
+    expected = srcgrad.grad(mlp_loss, wrt=(0, 1, 2, 3))(*args)
+    assert all(np.allclose(a, b) for a, b in zip(exported, expected))
