@@ -15,6 +15,7 @@ import numpy as np
 
 from .api import Gradient
 from .errors import SrcgradError
+from .export import export
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VALUES",
         help="argument values, comma-separated Python literals (lists become arrays): show the "
         "code for their shapes and print the value and gradient there",
+    )
+    parser.add_argument(
+        "--export", metavar="OUT.py",
+        help="write the gradient as a standalone module that needs only NumPy",
     )
     return parser
 
@@ -74,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     fn = _load(args.target)
     try:
+        if args.export:
+            values = _values(args.at) if args.at else ()
+            export(fn, args.export, *values, wrt=_wrt(args.wrt))
+            print(f"wrote {args.export}")
+            return 0
         gradient = Gradient(fn, _wrt(args.wrt), with_value=True)
         if args.at is None:
             print(

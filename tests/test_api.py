@@ -301,3 +301,12 @@ def test_exported_gradient_runs_without_srcgrad(tmp_path):
     exported = np.load(tmp_path / "out.npy", allow_pickle=True)
     expected = srcgrad.grad(mlp_loss, wrt=(0, 1, 2, 3))(*args)
     assert all(np.allclose(a, b) for a, b in zip(exported, expected))
+
+
+def test_cli_exports_a_module(tmp_path, capsys):
+    out = tmp_path / "neuron_gradient.py"
+    argv = [f"{EXAMPLES / 'neuron.py'}:loss", "--wrt", "w1,w2,w3,w4", "--export", str(out)]
+    assert cli_main(argv) == 0
+    namespace: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)
+    assert namespace["grad_loss"](2.0, 1.0, 2.0, 3.0, 4.0) == (-6.0, -8.0, -2.0, -4.0)
