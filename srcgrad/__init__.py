@@ -19,6 +19,7 @@ from .errors import (
     WrtError,
 )
 from .export import export
+from .graph import graph, render
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,8 @@ __all__ = [
     "GradientCheck",
     "check_grad",
     "export",
+    "graph",
+    "render",
     "InternalError",
     "NoRuleError",
     "NonFiniteError",

@@ -16,6 +16,7 @@ import numpy as np
 from .api import Gradient
 from .errors import SrcgradError
 from .export import export
+from .graph import graph, render
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +38,18 @@ def _parser() -> argparse.ArgumentParser:
         "code for their shapes and print the value and gradient there",
     )
     parser.add_argument(
-        "--export", metavar="OUT.py",
+        "--graph",
+        action="store_true",
+        help="print the computation graph in Graphviz DOT, edges labelled with local derivatives",
+    )
+    parser.add_argument(
+        "--render",
+        metavar="OUT.svg",
+        help="with --graph: draw it to OUT.svg or OUT.png (needs Graphviz's dot program)",
+    )
+    parser.add_argument(
+        "--export",
+        metavar="OUT.py",
         help="write the gradient as a standalone module that needs only NumPy",
     )
     return parser
@@ -79,6 +91,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     fn = _load(args.target)
     try:
+        if args.graph:
+            text = graph(fn, wrt=_wrt(args.wrt))
+            if not args.render:
+                print(text, end="")
+                return 0
+            try:
+                render(text, args.render)
+            except FileNotFoundError as exc:
+                print(f"srcgrad: {exc}", file=sys.stderr)
+                return 1
+            print(f"wrote {args.render}")
+            return 0
         if args.export:
             values = _values(args.at) if args.at else ()
             export(fn, args.export, *values, wrt=_wrt(args.wrt))

@@ -399,3 +399,22 @@ def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
             del block[i]
             return True
     return False
+
+
+class _Everything:
+    """Every name: in a formula shown to the reader, `1.0 * x` is `x` whatever `x` is."""
+
+    def __contains__(self, name: str) -> bool:
+        return True
+
+
+def simplified(expression: gast.expr) -> gast.expr:
+    """An expression with constants folded and trivial algebra done (for formulas shown)."""
+    holder = gast.Expr(value=nodes.copy(expression))
+    for _ in range(8):
+        constants, algebra = _Constants(), _Algebra(_Everything())
+        constants.visit(holder)
+        algebra.visit(holder)
+        if not (constants.changed or algebra.changed):
+            break
+    return holder.value

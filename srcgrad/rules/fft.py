@@ -52,6 +52,40 @@ def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     return fit_adjoint(np.moveaxis(spectrum * weights, -1, axis), a)
 
 
+def _lengths(a, s, axes):
+    """The transform's lengths along `axes` (the input's own where `s` is None)."""
+    return list(s) if s is not None else [np.shape(a)[axis] for axis in axes]
+
+
+def _all_axes(a, s, axes):
+    """The axes `np.fft.rfftn(a, s, axes)` transforms, as a list."""
+    axes = transformed_axes(s, axes)
+    return list(range(np.ndim(a))) if axes is None else list(axes)
+
+
+def rfftn_adjoint(g, a, s=None, axes=None, norm=None):
+    """d(np.fft.rfftn(a, s, axes, norm))/da applied to g: the half spectrum along the last axis
+    is padded with zeros to the full length, then transformed back as `rfft_adjoint` does."""
+    axes = _all_axes(a, s, axes)
+    full = np.fft.fftn(g, s=_lengths(a, s, axes), axes=axes, norm=norm)
+    return fit_adjoint(full, a)
+
+
+def irfftn_adjoint(g, a, s=None, axes=None, norm=None):
+    """d(np.fft.irfftn(a, s, axes, norm))/da applied to g: the inverse transforms along the
+    other axes are their own adjoints, and along the last axis as in `irfft_adjoint`."""
+    axes = _all_axes(a, s, axes)
+    last = axes[-1]
+    length = 2 * (np.shape(a)[last] - 1) if s is None else s[-1]
+    spectrum = np.fft.ifftn(g, axes=axes, norm=norm)
+    spectrum = np.moveaxis(spectrum, last, -1)[..., : length // 2 + 1]
+    weights = np.full_like(spectrum, 2.0)
+    weights[..., 0] = 1.0
+    if length % 2 == 0:
+        weights[..., length // 2] = 1.0
+    return fit_adjoint(np.moveaxis(spectrum * weights, -1, last), a)
+
+
 @adjoint(np.fft.fft, shape=STANDIN)
 def fft(g, ans, a, n=None, axis=-1, norm=None, out=None):
     return fit_adjoint(np.fft.fft(g, axis=axis, norm=norm), a)
@@ -90,3 +124,34 @@ def rfft(g, ans, a, n=None, axis=-1, norm=None, out=None):
 @adjoint(np.fft.irfft, shape=STANDIN)
 def irfft(g, ans, a, n=None, axis=-1, norm=None, out=None):
     return irfft_adjoint(g, a, n, axis, norm)
+
+
+@adjoint(np.fft.rfft2, shape=STANDIN)
+def rfft2(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
+    return rfftn_adjoint(g, a, s, axes, norm)
+
+
+@adjoint(np.fft.irfft2, shape=STANDIN)
+def irfft2(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
+    return irfftn_adjoint(g, a, s, axes, norm)
+
+
+@adjoint(np.fft.rfftn, shape=STANDIN)
+def rfftn(g, ans, a, s=None, axes=None, norm=None, out=None):
+    return rfftn_adjoint(g, a, s, axes, norm)
+
+
+@adjoint(np.fft.irfftn, shape=STANDIN)
+def irfftn(g, ans, a, s=None, axes=None, norm=None, out=None):
+    return irfftn_adjoint(g, a, s, axes, norm)
+
+
+# A shift is a permutation: its adjoint is the opposite shift.
+@adjoint(np.fft.fftshift, shape=STANDIN)
+def fftshift(g, ans, x, axes=None):
+    return fit_adjoint(np.fft.ifftshift(g, axes), x)
+
+
+@adjoint(np.fft.ifftshift, shape=STANDIN)
+def ifftshift(g, ans, x, axes=None):
+    return fit_adjoint(np.fft.fftshift(g, axes), x)

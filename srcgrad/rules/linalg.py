@@ -1,10 +1,10 @@
 """Rules for `np.linalg`: matrix functions (`inv`, `solve`, `det`, `slogdet`, `matrix_power`,
-`pinv`), decompositions (`cholesky`, `eigh`, `svd`, `qr`) and norms.
+`pinv`), decompositions (`cholesky`, `eigh`, `eig`, `svd`, `qr`) and norms.
 
 Decompositions of a symmetric matrix read one triangle of it (`eigh`'s `UPLO`, `cholesky`'s
 `upper`); their adjoints are the true derivatives of what NumPy computes, so an entry of the
 triangle that is read stands for itself and its mirror image, and the other triangle gets zero.
-Functions that return a tuple (`slogdet`, `eigh`, `svd`, `qr`) receive `g` as the tuple of the
+Functions that return a tuple (`slogdet`, `eigh`, `eig`, `svd`, `qr`) receive `g` as the tuple of the
 components' adjoints (zeros for a component the user did not use). Helpers that no single NumPy
 call expresses are defined here, above the rules that call them: they never mutate their inputs
 and create arrays only with `*_like`.
@@ -208,6 +208,31 @@ def eigh_adjoint(g, ans, a, UPLO="L"):
 @adjoint(np.linalg.eigh, np.linalg.eigvalsh)
 def eigh(g, ans, a, UPLO="L"):
     return eigh_adjoint(g, ans, a, UPLO)
+
+
+def eig_adjoint(g, ans, a):
+    """d(np.linalg.eig(a))/da applied to g = (gw, gv), with ans = (w, v), or
+    d(np.linalg.eigvals(a))/da applied to g = gw: v^-T (diag(gw) + f ∘ (v^T gu)) v^T, with
+    f[j, k] = 1 / (w[k] - w[j]) off the diagonal, in JAX's complex convention (real for a real
+    `a`). NumPy scales each eigenvector to length 1, so gu is gv less its part along that
+    scale; the eigenvectors' phase is arbitrary, and only functions that do not depend on it
+    have a derivative. Where only the eigenvalues are used, equal eigenvalues do no harm."""
+    if isinstance(ans, tuple):
+        (gw, gv), (w, v) = g, ans
+    else:
+        (gw, gv), (w, v) = (g, None), np.linalg.eig(a)
+    inside = identity_like(v) * gw[..., None, :]
+    if gv is not None and np.any(gv):
+        gu = gv - np.conj(v) * np.real(np.sum(v * gv, axis=-2, keepdims=True))
+        inside = inside + _reciprocal_gaps(w) * (_transposed(v) @ gu)
+    result = np.linalg.solve(_transposed(v), inside @ _transposed(v))
+    return result if np.iscomplexobj(a) else np.real(result)
+
+
+# One rule for both: `w, v = np.linalg.eig(a)` gives the tuple (gw, gv), `eigvals` gw alone.
+@adjoint(np.linalg.eig, np.linalg.eigvals)
+def eig(g, ans, a):
+    return eig_adjoint(g, ans, a)
 
 
 def singular_values_adjoint(g, a, hermitian=False):

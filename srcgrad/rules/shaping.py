@@ -116,6 +116,27 @@ def repeat_adjoint(g, a, repeats, axis=None):
     return np.reshape(np.sum(np.reshape(g, split), axis=axis + 1), np.shape(a))
 
 
+def linspace_adjoints(g, start, stop, num=50, endpoint=True, retstep=False, axis=0):
+    """Adjoints of `np.linspace(start, stop, num, endpoint, retstep, axis=axis)` for `start` and
+    `stop`: sample k is start + t[k] (stop - start), with t[k] = k / (num - 1) (k / num without
+    the endpoint), so `stop` gathers g t and `start` g (1 - t) over the samples. With `retstep`,
+    `g` is the pair of adjoints of the samples and of the step (stop - start) / (num - 1 or num).
+    """
+    g_step = None
+    if retstep:
+        g, g_step = g[0], g[1]
+    zero = np.zeros_like(g, shape=())  # a float 0.0 would promote float32 to float64
+    t = np.linspace(zero, zero + 1.0, num, endpoint=endpoint)
+    samples = np.moveaxis(g, axis, -1)
+    d_stop = samples @ t
+    d_start = np.sum(samples, axis=-1) - d_stop
+    count = num - 1 if endpoint else num
+    if g_step is not None and count > 0:
+        d_start = d_start - g_step / count
+        d_stop = d_stop + g_step / count
+    return unbroadcast(d_start, start), unbroadcast(d_stop, stop)
+
+
 def pad_adjoint(g, array, pad_width, mode="constant"):
     """Adjoint of `np.pad(array, pad_width, mode)` with respect to `array`."""
     if mode in ("constant", "empty"):
@@ -279,7 +300,7 @@ def hstack(g, ans, tup, dtype=None, casting="same_kind"):
     return hstack_adjoint(g, tup)
 
 
-@adjoint(np.vstack, differentiable=["tup"], shape=STANDIN)
+@adjoint(np.vstack, np.row_stack, differentiable=["tup"], shape=STANDIN)
 def vstack(g, ans, tup, dtype=None, casting="same_kind"):
     return vstack_adjoint(g, tup)
 
@@ -355,6 +376,18 @@ def repeat(g, ans, a, repeats, axis=None):
 @adjoint(np.broadcast_to, differentiable=["array"], broadcasting=True, shape=STANDIN)
 def broadcast_to(g, ans, array, shape, subok=False):
     return g
+
+
+# np.full(shape, v) is v broadcast to `shape`: the adjoint of v is g summed back to v's shape.
+@adjoint(np.full, differentiable=["fill_value"], broadcasting=True, shape=STANDIN)
+def full(g, ans, shape, fill_value, dtype=None, order="C"):
+    return g
+
+
+@adjoint(np.linspace, differentiable=["start", "stop"], shape=STANDIN)
+def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    parts = linspace_adjoints(g, start, stop, num, endpoint, retstep, axis)
+    return parts[0], parts[1]
 
 
 @adjoint(np.pad, differentiable=["array", "constant_values"], shape=pad_shape)

@@ -157,6 +157,28 @@ def conjugate(g, ans, x):
     return np.conj(g)
 
 
+# real_if_close drops an imaginary part that is all but zero, which is np.real, or keeps `a`.
+@adjoint(np.real_if_close, shape=SAME)
+def real_if_close(g, ans, a, tol=100):
+    return g
+
+
+def angle_adjoint(g, z, deg=False):
+    """Adjoint of `np.angle(z, deg)`: atan2(y, x) of z = x + iy moves by (x dy - y dx) / |z|^2,
+    which in JAX's convention is `-1j * g * conj(z) / |z|^2` (zero at z = 0). A real z's angle
+    is 0 or pi: piecewise constant."""
+    if not np.iscomplexobj(z):
+        return np.zeros_like(g)
+    size = np.real(z * np.conj(z))
+    scale = 180.0 / np.pi if deg else 1.0
+    return -1j * scale * g * np.conj(z) / np.where(size == 0, 1.0, size)
+
+
+@adjoint(np.angle, shape=SAME)
+def angle(g, ans, z, deg=False):
+    return angle_adjoint(g, z, deg)
+
+
 # ---- scipy.special --------------------------------------------------------------------------
 
 try:
@@ -211,6 +233,109 @@ if scipy is not None:
     @elementwise(scipy.special.i1)
     def i1(x, ans):
         return np.where(x == 0, 0.5, scipy.special.i0(x) - ans / np.where(x == 0, 1.0, x))
+
+    # ---- beta and gamma functions, and the Bessel functions of the first and second kind ----
+
+    def underivable(function, parameter):
+        """Raise for a parameter whose derivative has no closed form here (the order of a Bessel
+        function, the shape parameters of an incomplete gamma or beta function)."""
+        raise NotImplementedError(
+            f"srcgrad has no derivative of scipy.special.{function} with respect to "
+            f"{parameter}: pass it a value that is not differentiated"
+        )
+
+    @broadcasting(scipy.special.beta)
+    def beta(g, ans, a, b):
+        both = scipy.special.digamma(a + b)
+        return g * ans * (scipy.special.digamma(a) - both), g * ans * (
+            scipy.special.digamma(b) - both
+        )
+
+    @broadcasting(scipy.special.betaln)
+    def betaln(g, ans, a, b):
+        both = scipy.special.digamma(a + b)
+        return g * (scipy.special.digamma(a) - both), g * (scipy.special.digamma(b) - both)
+
+    # The regularized incomplete beta function I_x(a, b): its x-derivative is the beta density.
+    @adjoint(scipy.special.betainc, broadcasting=True, shape=BROADCAST)
+    def betainc(g, ans, a, b, x):
+        return (
+            underivable("betainc", "a"),
+            underivable("betainc", "b"),
+            g * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
+        )
+
+    # The regularized lower and upper incomplete gamma functions: the gamma density in x.
+    @adjoint(scipy.special.gammainc, broadcasting=True, shape=BROADCAST)
+    def gammainc(g, ans, a, x):
+        return (
+            underivable("gammainc", "a"),
+            g * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
+        )
+
+    @adjoint(scipy.special.gammaincc, broadcasting=True, shape=BROADCAST)
+    def gammaincc(g, ans, a, x):
+        return (
+            underivable("gammaincc", "a"),
+            -g * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
+        )
+
+    # polygamma(n, x) for an integer order n.
+    @adjoint(scipy.special.polygamma, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+    def polygamma(g, ans, n, x):
+        return g * scipy.special.polygamma(n + 1, x)
+
+    @elementwise(scipy.special.rgamma)  # 1 / gamma(x)
+    def rgamma(x, ans):
+        return -ans * scipy.special.digamma(x)
+
+    # The multivariate log-gamma: the sum of gammaln(a - j / 2) for j < d (an integer).
+    @adjoint(scipy.special.multigammaln, shape=SAME, differentiable=["a"])
+    def multigammaln(g, ans, a, d):
+        return g * np.sum(scipy.special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), -1)
+
+    nondifferentiable(scipy.special.gammasgn)
+
+    @elementwise(scipy.special.j0)
+    def j0(x, ans):
+        return -scipy.special.j1(x)
+
+    @elementwise(scipy.special.y0)
+    def y0(x, ans):
+        return -scipy.special.y1(x)
+
+    @elementwise(scipy.special.j1)
+    def j1(x, ans):
+        return 0.5 * (scipy.special.j0(x) - scipy.special.jv(2, x))
+
+    @elementwise(scipy.special.y1)
+    def y1(x, ans):
+        return 0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x))
+
+    # jv (also spelled jn) of real order v; yn of integer order n.
+    @adjoint(scipy.special.jv, broadcasting=True, shape=BROADCAST)
+    def jv(g, ans, v, x):
+        return underivable("jv", "v"), 0.5 * g * (
+            scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
+        )
+
+    @adjoint(scipy.special.yn, broadcasting=True, shape=BROADCAST, differentiable=["n", "x"])
+    def yn(g, ans, n, x):
+        return None, 0.5 * g * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
+
+    @adjoint(scipy.special.iv, broadcasting=True, shape=BROADCAST)
+    def iv(g, ans, v, x):
+        return underivable("iv", "v"), 0.5 * g * (
+            scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
+        )
+
+    # ive(v, x) = iv(v, x) exp(-|x|).
+    @adjoint(scipy.special.ive, broadcasting=True, shape=BROADCAST)
+    def ive(g, ans, v, x):
+        return underivable("ive", "v"), g * (
+            0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x))
+            - np.sign(x) * ans
+        )
 
     # As JAX: d/dx x log(y) = log(y) and d/dy = x / y, also where x is 0.
     @broadcasting(scipy.special.xlogy)

@@ -331,6 +331,83 @@ def ediff1d(g, ans, ary, to_end=None, to_begin=None):
     return parts[0], parts[1], parts[2]
 
 
+def _gradient_transposed(g, spacing, axis, edge_order):
+    """The adjoint of `np.gradient(f, spacing, axis=axis, edge_order=edge_order)` for `f`.
+
+    That gradient is linear in f: out[i] weighs the three consecutive f[j] of a window (j = i - 1,
+    i, i + 1 inside, the first or last three at the ends), whose numbers j differ mod 3. So
+    np.gradient of the comb that is 1 where j % 3 == k gives, at i, the weight of the f[j] of i's
+    window with j % 3 == k, for every spacing NumPy takes; each g[i] is then added back to the
+    window's f[j] with that weight.
+    """
+    moved = np.moveaxis(g, axis, 0)
+    n = np.shape(moved)[0]
+    position = np.cumsum(np.ones_like(moved, dtype=np.intp, shape=n)) - 1
+    combs = np.stack([1.0 * (position % 3 == k) for k in range(3)])
+    weights = np.gradient(combs, spacing, axis=1, edge_order=edge_order)
+    start = np.clip(position - 1, 0, max(n - 3, 0))
+    spread = (n, *(1,) * (np.ndim(moved) - 1))
+    out = np.zeros_like(moved, dtype=np.result_type(moved, 1.0))
+    for step in range(min(n, 3)):
+        j = start + step
+        scatter_add(out, j, moved * np.reshape(weights[j % 3, position], spread))
+    return np.moveaxis(out, 0, axis)
+
+
+def gradient_adjoints(g, ans, f, spacing, axis=None, edge_order=1):
+    """Adjoints of `np.gradient(f, *spacing, axis=axis, edge_order=edge_order)` for `f` and
+    for each spacing: `g` (and `ans`) hold one array per differentiated axis, or are one array
+    when there is one axis. A number h as spacing divides that axis's result, so its adjoint is
+    -sum(g ans) / h over the axes it spaces; coordinates along an axis have no rule."""
+    ndim = np.ndim(f)
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if len(axes) == 1:
+        g, ans = (g,), (ans,)
+    spacing = [h for h in spacing if h is not None]
+    shared = len(spacing) == 1 and np.ndim(spacing[0]) == 0
+    steps = spacing * len(axes) if shared else spacing or [1.0] * len(axes)
+    d_f = np.zeros_like(f, dtype=np.result_type(f, 1.0))
+    d_steps = []
+    for part, value, h, ax in zip(g, ans, steps, axes):
+        d_f = d_f + _gradient_transposed(part, h, ax, edge_order)
+        if spacing:
+            d_steps.append(-np.sum(part * value) / h if np.ndim(h) == 0 else None)
+    if shared:
+        d_steps = [sum(d_steps)]
+    return d_f, d_steps
+
+
+def spacing_adjoint(d_steps, k):
+    """The adjoint of np.gradient's k-th spacing argument, from `gradient_adjoints`."""
+    if d_steps[k] is None:
+        raise NotImplementedError(
+            "srcgrad differentiates np.gradient's spacing when it is a number, not coordinates"
+        )
+    return d_steps[k]
+
+
+def gradient_shape(f, *spacing, axis=None, edge_order=1):
+    """The shape of `np.gradient(x, ...)` for `x` shaped `f`: `f`, when there is one axis."""
+    one_axis = len(f) == 1 if axis is None else isinstance(axis, int) or len(axis) == 1
+    return tuple(f) if one_axis else None
+
+
+# NumPy's gradient takes its spacings as `*varargs`: the rule names four slots (h0 ... h3).
+@adjoint(np.gradient, shape=gradient_shape, differentiable=["f", "h0", "h1", "h2", "h3"])
+def gradient(g, ans, f, h0=None, h1=None, h2=None, h3=None, axis=None, edge_order=1):
+    parts = gradient_adjoints(g, ans, f, (h0, h1, h2, h3), axis, edge_order)
+    return (
+        parts[0],
+        spacing_adjoint(parts[1], 0),
+        spacing_adjoint(parts[1], 1),
+        spacing_adjoint(parts[1], 2),
+        spacing_adjoint(parts[1], 3),
+    )
+
+
 # ---- interpolation --------------------------------------------------------------------------
 
 
