@@ -20,6 +20,7 @@ from .errors import (
 )
 from .export import export
 from .graph import graph, render
+from .markers import no_grad, stop_gradient
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "check_grad",
     "export",
     "graph",
+    "no_grad",
     "render",
     "InternalError",
     "NoRuleError",
@@ -40,6 +42,7 @@ __all__ = [
     "WrtError",
     "grad",
     "show",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
 ]

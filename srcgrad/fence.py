@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gast
 
+from . import nodes
 from .errors import UnsupportedSyntaxError
 from .reading import Parsed
 
@@ -149,6 +150,18 @@ def is_print(parsed: Parsed, stmt: gast.stmt) -> bool:
     )
 
 
+def _is_no_grad_block(parsed: Parsed, stmt: gast.stmt) -> bool:
+    """`with srcgrad.no_grad():`, the one `with` srcgrad follows."""
+    from .markers import no_grad
+
+    if not isinstance(stmt, gast.With) or len(stmt.items) != 1 or stmt.items[0].optional_vars:
+        return False
+    manager = stmt.items[0].context_expr
+    if not isinstance(manager, gast.Call) or manager.args or manager.keywords:
+        return False
+    return parsed.namespace.resolve(manager.func, nodes.names_stored(parsed.tree)) is no_grad
+
+
 def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
         return  # a docstring or a bare constant
@@ -157,6 +170,9 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         return
     if is_print(parsed, stmt):
         _check_expression(parsed, stmt.value)
+        return
+    if _is_no_grad_block(parsed, stmt):
+        _check_block(parsed, stmt.body)
         return
     if not isinstance(stmt, STATEMENTS):
         _reject_node(parsed, stmt)

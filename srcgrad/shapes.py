@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from .core import CALL, COPY, SETITEM, Operation
+from .markers import stop_gradient
 from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
 
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
@@ -119,6 +120,8 @@ def _shape(op: Operation, shapes: dict, integers: frozenset) -> tuple | None:
         return None if None in operands else tuple(np.broadcast_shapes(*operands))
     if op.kind != CALL:
         return None
+    if op.key is stop_gradient:
+        return operand_shape(op.args[0], shapes)
     rule = reverse_rule(op.key)
     if rule is None or rule.shape is None:
         return None

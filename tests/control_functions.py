@@ -56,3 +56,14 @@ def checked(x, w):
         raise ValueError(f"expected a vector, got shape {x.shape}")
     print("loss for", x.shape)
     return np.sum(np.tanh(x * w))
+
+
+import srcgrad  # noqa: E402  (here, so that the golden texts' line numbers stay put)
+
+
+def frozen_scale(x, w):
+    with srcgrad.no_grad():
+        scale = np.max(np.abs(w))
+        scale += 1.0
+    y = srcgrad.stop_gradient(x * 2.0)
+    return np.sum(x * w / scale + y * w)

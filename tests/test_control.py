@@ -199,3 +199,33 @@ def test_input_checks_and_prints_stay_in_the_forward_sweep(capsys):
     assert "loss for (4,)" in capsys.readouterr().out
     with pytest.raises(ValueError, match="expected a vector"):
         g(np.ones((2, 2)), w)
+
+
+def test_no_grad_and_stop_gradient_keep_values_out_of_the_gradient():
+    from control_functions import frozen_scale
+
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -3.0])
+    transform = srcgrad.grad(frozen_scale, wrt=(0, 1))
+    dx, dw = transform(x, w)
+    scale = np.max(np.abs(w)) + 1.0  # a constant to the gradient
+    assert np.allclose(dx, w / scale) and np.allclose(dw, x / scale + 2 * x)
+    source = transform.source
+    assert "scale = stop_gradient(np.max(np.abs(w)))" in source  # the block, copied
+    assert "dscale" not in source  # no adjoint inside it
+    assert frozen_scale(x, w) == pytest.approx(np.sum(x * w / scale + 2 * x * w))
+
+
+def test_other_with_statements_are_still_rejected(tmp_path):
+    path = tmp_path / "withs.py"
+    path.write_text(
+        "import numpy as np\n\ndef f(x):\n    with np.errstate(all='ignore'):\n"
+        "        y = np.log(x)\n    return np.sum(y)\n"
+    )
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    import linecache
+
+    linecache.checkcache(str(path))
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
+        srcgrad.grad(namespace["f"])(np.ones(2))
+    assert str(info.value).startswith(f"{path}:4:5: a 'with' statement")

@@ -20,11 +20,13 @@ from . import (
     lambdas,
     loops,
     methods,
+    no_grad,
     returns,
     single_assignment,
 )
 
 PASSES = (
+    no_grad,
     docstrings,
     augmented,
     methods,

@@ -20,7 +20,16 @@ def show(run, source: str) -> None:
     for node in gast.walk(tree):
         if hasattr(node, "lineno"):
             nodes.stamp(node, Origin("example.py", node.lineno, node.col_offset, tree.name, ""))
-    namespace = Namespace({"np": numpy, "__builtins__": __builtins__})
+    from ..markers import no_grad, stop_gradient
+
+    namespace = Namespace(
+        {
+            "np": numpy,
+            "no_grad": no_grad,
+            "stop_gradient": stop_gradient,
+            "__builtins__": __builtins__,
+        }
+    )
     ctx = Context.of(Parsed(fn=None, tree=tree, filename="example.py", namespace=namespace))
     run(tree, ctx)
     sys.stdout.write(ast.unparse(gast.gast_to_ast(gast.fix_missing_locations(tree))) + "\n")
