@@ -32,7 +32,7 @@ class Context:
         tree = parsed.tree
         mentioned = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
         local = nodes.names_stored(tree)
-        names = Names(mentioned, parsed.namespace.globals)
+        names = Names(mentioned)
         support = Support(names, parsed.namespace, local)
         return cls(parsed, names, support, local)
 

@@ -11,16 +11,17 @@ from collections.abc import Iterable
 
 
 class Names:
-    def __init__(self, taken: Iterable[str], module_globals: Iterable[str] = ()):
+    def __init__(self, taken: Iterable[str]):
         self.taken = set(taken)
-        self.module_globals = set(module_globals)
         self._adjoints: dict[str, str] = {}
         self._tangents: dict[str, str] = {}
         self._temps = itertools.count(1)
         self.generated: set[str] = set()  # names srcgrad made up: temporaries and adjoints
 
     def is_free(self, name: str) -> bool:
-        return name not in self.taken and name not in self.module_globals
+        # a module global the function does not read may be shadowed: the generated code
+        # reads only what the function reads (in `taken`) and the names srcgrad gave out
+        return name not in self.taken
 
     def fresh(self, base: str) -> str:
         """`base` itself if free, else `base_1`, `base_2`, ... (a trailing `_` is kept as is)."""

@@ -46,6 +46,19 @@ for name, domain in [
     row(fn, f"np.{name}(x)", x=domain(3, 4))
     row(fn, f"np.{name}(x)", x=domain())
 row(np.conj, "x.conj()", x=normal(2, 3))
+row(np.real, "x.real", x=normal(2, 3))
+row(np.imag, "x.imag + x", x=normal(2, 3))
+row(np.real, "np.fft.fft(x).real", x=normal(5))
+row(np.imag, "np.fft.fft(x).imag", x=normal(5))
+row(np.real_if_close, "np.real_if_close(x)", x=normal(3, 4))
+row(np.real_if_close, "np.real_if_close(np.fft.ifft(np.fft.fft(x)))", x=normal(5))  # dropped
+row(np.real_if_close, "np.real(np.real_if_close(np.fft.fft(x)))", x=normal(5))  # kept complex
+# The angle of a complex value, and of a real one: 0 or pi. (Complex values come from np.fft
+# here: the reverse sweep takes the real part of a real input's gradient only where np.fft is
+# called, so `np.angle(x + 1j * y)` gets a complex gradient for x.)
+row(np.angle, "np.angle(np.fft.fft(x))", x=normal(5))
+row(np.angle, "np.angle(np.fft.fft(x, axis=1)[:, 1:], deg=True)", x=normal(3, 5))
+row(np.angle, "np.angle(x) * x", x=nonzero(3, 4))
 row(np.sinc, "np.sinc(x)", x=Fixed([0.0, 0.5, -1.0, 2.5], "with-0"))
 row(np.fabs, "np.fabs(x)", x=Fixed([-1.5, 0.5, -0.2], "signs"))
 
@@ -240,6 +253,28 @@ row(np.ediff1d, "np.ediff1d(x)", x=normal(3, 4))
 row(np.ediff1d, "np.ediff1d(x, to_end=y, to_begin=z)", x=normal(2, 3), y=normal(2), z=normal())
 row(np.ediff1d, "np.ediff1d(x, y)", x=normal(5), y=normal(2, 2))
 
+# ---- np.gradient: central differences inside, one-sided ones at the ends --------------------
+
+for args, shape in [
+    ("", (6,)),
+    ("", (2,)),
+    (", edge_order=2", (5,)),
+    (", axis=0", (4, 3)),
+    (", axis=-1, edge_order=2", (2, 3, 4)),
+    (", 0.5", (6,)),
+    (", 0.5, axis=1", (3, 5)),
+]:
+    row(np.gradient, f"np.gradient(x{args})", x=normal(*shape))
+row(np.gradient, "np.gradient(x, c)", x=normal(5), const={"c": Const([0.0, 0.3, 1.1, 1.5, 2.6])})
+row(
+    np.gradient,
+    "np.gradient(x, c, edge_order=2)",
+    x=normal(5),
+    const={"c": Const([-1.0, -0.2, 0.1, 1.3, 1.5])},
+)
+row(np.gradient, "np.gradient(x, h)", x=normal(6), h=positive())
+row(np.gradient, "np.gradient(x, h, axis=0, edge_order=2)", x=normal(4, 3), h=positive())
+
 # ---- interpolation: with respect to the query points, the values and the fill values ----------
 
 _XP = Const([-1.0, -0.2, 0.5, 1.1, 2.0])
@@ -310,6 +345,49 @@ if scipy is not None:
     ]:
         row(fn, f"scipy.special.{fn.__name__}(x)", x=domain(3, 4))
         row(fn, f"scipy.special.{fn.__name__}(x)", x=domain())
+    for fn, domain in [
+        (special.rgamma, positive),
+        (special.j0, normal),
+        (special.y0, positive),
+        (special.j1, normal),
+        (special.y1, positive),
+    ]:
+        row(fn, f"scipy.special.{fn.__name__}(x)", x=domain(3, 4))
+        row(fn, f"scipy.special.{fn.__name__}(x)", x=domain())
+    for sx, sy in [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((), (4,))]:
+        row(special.beta, "scipy.special.beta(x, y)", x=positive(*sx), y=positive(*sy))
+        row(special.betaln, "scipy.special.betaln(x, y)", x=positive(*sx), y=positive(*sy))
+    row(
+        special.betainc,
+        "scipy.special.betainc(a, b, x)",
+        x=probability(3, 4),
+        const={"a": Const([0.5, 1.0, 2.0, 3.5]), "b": Const([[1.5], [2.0], [0.7]])},
+    )
+    row(special.gammainc, "scipy.special.gammainc(2.5, x)", x=positive(3, 4))
+    row(special.gammainc, "scipy.special.gammainc(a, x)", x=positive(4), const={"a": Const(1.5)})
+    row(special.gammaincc, "scipy.special.gammaincc(2.5, x)", x=positive(3, 4))
+    row(special.polygamma, "scipy.special.polygamma(1, x)", x=positive(3, 4))
+    row(
+        special.polygamma,
+        "scipy.special.polygamma(n, x)",
+        x=positive(3),
+        const={"n": Const([0, 1, 2])},
+    )
+    row(special.multigammaln, "scipy.special.multigammaln(x, 3)", x=above_one(4))
+    row(special.multigammaln, "scipy.special.multigammaln(x, 2)", x=above_one())
+    row(special.jv, "scipy.special.jv(1.5, x)", x=positive(3, 4))
+    row(special.jn, "scipy.special.jn(2, x)", x=normal(3, 4))  # jn is jv
+    row(special.yn, "scipy.special.yn(2, x)", x=positive(3, 4))
+    row(special.iv, "scipy.special.iv(0.5, x)", x=positive(3, 4))
+    row(special.iv, "scipy.special.iv(3, x)", x=normal(5))
+    # (a non-integer order at a negative x is complex: NaN here)
+    row(special.ive, "scipy.special.ive(1.5, x)", x=positive(3, 4))
+    row(
+        special.ive,
+        "scipy.special.ive(v, x)",
+        x=nonzero(4),
+        const={"v": Const([0.0, 1.0, 2.0, 3.0])},
+    )
     row(special.psi, "scipy.special.psi(x)", x=above_one(5))
     row(np.i0, "np.i0(x)", x=normal(3, 4))
     row(special.i1, "scipy.special.i1(x)", x=Fixed([0.0, 0.5, -1.5], "with-0"))

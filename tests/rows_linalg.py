@@ -19,8 +19,9 @@ class Matrix:
     """A random (stack of) matrices of `kind`, the last two axes of `shape` the matrix axes.
 
     kinds: "square" (the identity times 4 plus a normal draw: well-conditioned), "spd"
-    (b b^T + n I), "symmetric" (eigenvalues spread over [-3, 3]), "spread" (singular values
-    spread over [1, 3], any shape).
+    (b b^T + n I), "symmetric" (eigenvalues spread over [-3, 3]), "diagonalizable" (the same
+    real eigenvalues, eigenvectors not orthogonal), "spread" (singular values spread over [1, 3],
+    any shape).
     """
 
     kind: str
@@ -38,6 +39,9 @@ class Matrix:
         if self.kind == "symmetric":
             q, _ = np.linalg.qr(draw)
             return (q * (2.0 * values - 4.0)[..., None, :]) @ np.swapaxes(q, -1, -2)
+        if self.kind == "diagonalizable":  # q diag(values) q^-1: real, well-separated values
+            q = draw + 3.0 * np.eye(n)
+            return (q * (2.0 * values - 4.0)[..., None, :]) @ np.linalg.inv(q)
         if self.kind == "spread":
             u, _ = np.linalg.qr(rng.standard_normal((*batch, m, k)))
             v, _ = np.linalg.qr(rng.standard_normal((*batch, n, k)))
@@ -63,6 +67,14 @@ def symmetric(*shape):
 
 def spread(*shape):
     return Matrix("spread", shape)
+
+
+def diagonalizable(*shape):
+    return Matrix("diagonalizable", shape)
+
+
+# Eigenvalues 2 and 1.5 ± 2.4i.
+_ROTATING = [[1.0, -2.0, 0.3], [3.0, 2.0, 0.2], [0.1, 0.4, 2.0]]
 
 
 # ---- tensor products ---------------------------------------------------------------------------
@@ -159,6 +171,12 @@ row(np.linalg.eigvalsh, "np.linalg.eigvalsh(x, UPLO='U')", x=symmetric(2, 3, 3))
 # `eigh` shares its rule with `eigvalsh`; its eigenvector path needs `w, v = np.linalg.eigh(x)`,
 # which no expression can write (indexing `eigh(x)[1]` fails in the adjoint of the index).
 row(np.linalg.eigh, "np.linalg.eigvalsh(x)", x=symmetric(3, 3))
+# `eig` shares its rule with `eigvals` (eigenvectors: as for `eigh`). Real eigenvalues, and
+# complex pairs, measured by their real and imaginary parts.
+row(np.linalg.eig, "np.linalg.eigvals(x)", x=diagonalizable(3, 3))
+row(np.linalg.eigvals, "np.linalg.eigvals(x)", x=diagonalizable(2, 4, 4))
+row(np.linalg.eigvals, "np.real(np.linalg.eigvals(x))", x=Fixed(_ROTATING, "complex"))
+row(np.linalg.eigvals, "np.imag(np.linalg.eigvals(x)) ** 2", x=Fixed(_ROTATING, "complex"))
 row(np.linalg.svd, "np.linalg.svd(x, compute_uv=False)", x=spread(4, 3))
 row(np.linalg.svd, "np.linalg.svd(x, compute_uv=False)", x=spread(2, 3, 5))
 row(np.linalg.svdvals, "np.linalg.svdvals(x)", x=spread(3, 4))
@@ -229,3 +247,18 @@ row(np.fft.irfft, "np.fft.irfft(x, 7)", x=normal(5))
 row(np.fft.irfft, "np.fft.irfft(x, 4, axis=0, norm='ortho')", x=normal(5, 2))
 row(np.fft.irfft, "np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(x))", x=normal(8))
 row(np.fft.irfft, "np.fft.irfft(np.fft.fft(x)[:4] * 1j, 6)", x=normal(6))
+row(np.fft.rfft2, "np.imag(np.fft.rfft2(x))", x=normal(3, 4))
+row(np.fft.rfft2, "np.real(np.fft.rfft2(x, s=(4, 5), norm='ortho'))", x=normal(2, 3, 4))
+row(np.fft.rfftn, "np.real(np.fft.rfftn(x))", x=normal(2, 3, 5))
+row(np.fft.rfftn, "np.imag(np.fft.rfftn(x, axes=(0, 2), norm='forward'))", x=normal(3, 2, 4))
+row(np.fft.rfftn, "np.imag(np.fft.rfftn(x, s=(2, 6), axes=(0, 1)))", x=normal(3, 4))
+row(np.fft.irfft2, "np.fft.irfft2(x)", x=normal(3, 4))
+row(np.fft.irfft2, "np.fft.irfft2(x, s=(2, 5), norm='ortho')", x=normal(2, 3, 4))
+row(np.fft.irfftn, "np.fft.irfftn(x)", x=normal(2, 3, 4))
+row(np.fft.irfftn, "np.fft.irfftn(x, s=(4, 7), axes=(0, 2))", x=normal(3, 2, 4))
+row(np.fft.irfftn, "np.fft.irfftn(np.fft.rfftn(x) * np.fft.rfftn(x))", x=normal(3, 4))
+row(np.fft.fftshift, "np.fft.fftshift(x)", x=normal(3, 4))
+row(np.fft.fftshift, "np.fft.fftshift(x, axes=1)", x=normal(3, 5))
+row(np.fft.fftshift, "np.imag(np.fft.fftshift(np.fft.fft(x)))", x=normal(5))
+row(np.fft.ifftshift, "np.fft.ifftshift(x)", x=normal(5))
+row(np.fft.ifftshift, "np.fft.ifftshift(x, axes=(0,))", x=normal(3, 4))

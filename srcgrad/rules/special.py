@@ -319,9 +319,9 @@ if scipy is not None:
             scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
         )
 
-    @adjoint(scipy.special.yn, broadcasting=True, shape=BROADCAST, differentiable=["n", "x"])
+    @adjoint(scipy.special.yn, broadcasting=True, shape=BROADCAST, differentiable=["x"])
     def yn(g, ans, n, x):
-        return None, 0.5 * g * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
+        return 0.5 * g * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
 
     @adjoint(scipy.special.iv, broadcasting=True, shape=BROADCAST)
     def iv(g, ans, v, x):
@@ -333,8 +333,7 @@ if scipy is not None:
     @adjoint(scipy.special.ive, broadcasting=True, shape=BROADCAST)
     def ive(g, ans, v, x):
         return underivable("ive", "v"), g * (
-            0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x))
-            - np.sign(x) * ans
+            0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
         )
 
     # As JAX: d/dx x log(y) = log(y) and d/dy = x / y, also where x is 0.
