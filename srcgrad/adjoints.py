@@ -137,6 +137,10 @@ class StatementAdjoints:
             self.origin = nodes.origin_of(stmt)
             g = nodes.load(self.ctx.names.adjoint(op.target))
             self.defined.discard(op.target)
+            if op.target in self.trees and op.kind in (CALL, USER):
+                # a tuple result indexed part by part: zeros for the parts not used
+                helper = self._helper(runtime.as_gradient)
+                g = nodes.call(helper, [g, nodes.load(op.target)])
         if op.kind == TUPLE:
             for k, element in enumerate(op.args):
                 if self._is_active(element):

@@ -326,7 +326,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
         forward_sweep.insert(0, start)
     grads = [_final_gradient(ctx, name, sweep) for name in wrt]
-    if any(str(getattr(op.key, "__module__", "")).startswith("numpy.fft") for op in ops.values()):
+    if _may_be_complex(tree, ops):
         # complex values in between: a real input's gradient is the real part
         grads = [
             g
@@ -396,9 +396,56 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     return [inner, nodes.ret(pair, ctx.origin(last))]
 
 
+# functions whose result may be a tuple or a list of arrays, which code may index: t[1]
+_SEQUENCE_RESULTS = {
+    id(f)
+    for f in (
+        np.linalg.eigh,
+        np.linalg.eig,
+        np.linalg.slogdet,
+        np.linalg.svd,
+        np.linalg.qr,
+        np.modf,
+        np.divmod,
+        np.frexp,
+        np.split,
+        np.array_split,
+        np.hsplit,
+        np.vsplit,
+        np.dsplit,
+        np.linspace,
+    )
+}
+
+
+def _may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
+    """Complex values in between (an FFT, np.linalg.eig, a complex literal)?"""
+    for op in ops.values():
+        module = str(getattr(op.key, "__module__", "") or "")
+        if module.startswith("numpy.fft") or op.key in (np.linalg.eig, np.linalg.eigvals):
+            return True
+    return any(
+        isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in gast.walk(tree)
+    )
+
+
 def _trees(ctx, ops: dict) -> set[str]:
-    """Names that may hold a container of arrays: tree arguments and what is read from them."""
+    """Names that may hold a container of arrays: tree arguments, results that may be tuples
+    (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
+    `add_item`, which looks at the value at run time."""
     trees = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
+    indexed = {
+        op.args[0].id
+        for op in ops.values()
+        if op.key is operator.getitem
+        and isinstance(op.args[0], gast.Name)
+        and isinstance(op.args[1], gast.Constant)
+        and type(op.args[1].value) is int
+    }
+    for op in ops.values():
+        sequence = op.kind == USER or (op.kind == CALL and id(op.key) in _SEQUENCE_RESULTS)
+        if sequence and op.target in indexed:
+            trees.add(op.target)
     changed = bool(trees)
     while changed:
         changed = False
