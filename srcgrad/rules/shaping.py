@@ -300,7 +300,8 @@ def hstack(g, ans, tup, dtype=None, casting="same_kind"):
     return hstack_adjoint(g, tup)
 
 
-@adjoint(np.vstack, np.row_stack, differentiable=["tup"], shape=STANDIN)
+# row_stack: vstack's old name, gone from NumPy 2.5
+@adjoint(np.vstack, getattr(np, "row_stack", np.vstack), differentiable=["tup"], shape=STANDIN)
 def vstack(g, ans, tup, dtype=None, casting="same_kind"):
     return vstack_adjoint(g, tup)
 
