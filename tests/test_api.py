@@ -310,3 +310,37 @@ def test_cli_exports_a_module(tmp_path, capsys):
     namespace: dict = {}
     exec(compile(out.read_text(), str(out), "exec"), namespace)
     assert namespace["grad_loss"](2.0, 1.0, 2.0, 3.0, 4.0) == (-6.0, -8.0, -2.0, -4.0)
+
+
+def log_of_difference(x, y):
+    d = x - y
+    return np.sum(np.log(d) * x)
+
+
+def division_by_a_norm(x):
+    n = np.sqrt(np.sum(x * x))
+    u = x / n
+    return np.sum(u)
+
+
+def power_of_a_root(x):
+    r = x ** 0.5
+    s = np.tanh(r)
+    return np.sum(s)
+
+
+@pytest.mark.parametrize(
+    "function, args, line, adjoint",
+    [
+        (log_of_difference, (np.array([2.0, 1.0]), np.array([1.0, 1.0])), 2, "dx"),
+        (division_by_a_norm, (np.zeros(3),), 2, "dx"),
+        (power_of_a_root, (np.array([4.0, 0.0]),), 1, "dx"),
+    ],
+)
+def test_check_finite_names_the_line_in_three_places(function, args, line, adjoint):
+    with pytest.raises(srcgrad.NonFiniteError) as info, np.errstate(all="ignore"):
+        srcgrad.grad(function, check_finite=True)(*args)
+    first = inspect.getsourcelines(function)[1]
+    message = str(info.value)
+    assert message.startswith(f"{__file__}:{first + line}:"), message
+    assert f"in the adjoint {adjoint}" in message
