@@ -20,7 +20,7 @@ from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import CALL, COPY, LIST, SETITEM, UNKNOWN, UNPACK, USER, operation
+from .core import CALL, COPY, LIST, SETITEM, TUPLE, UNKNOWN, UNPACK, USER, operation
 from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from .fence import is_append
 from .tape import LOOPS, Plan, forward
@@ -360,6 +360,16 @@ def _seed(ctx, sweep, output: str, mode: str, last) -> list:
         return []
     out = []
     output_shape = sweep.shapes.get(output)
+    made_by = [op for op in sweep.ops.values() if op.target == output]
+    if any(op.kind == TUPLE for op in made_by):
+        count = len(made_by[0].args)
+        raise NonScalarOutputError(
+            f"grad needs a scalar output, but '{ctx.parsed.name}' returns a tuple of {count} "
+            "values",
+            ctx.origin(last),
+            "return the value to differentiate alone (differentiate the others separately), "
+            "or use srcgrad.vjp with a tuple of seed gradients",
+        )
     if output_shape not in (None, ()):
         raise NonScalarOutputError(
             f"grad needs a scalar output, but '{ctx.parsed.name}' returns an array of "
