@@ -20,7 +20,7 @@ from .loading import load
 from .normalize import normalize
 from .optimize import optimize
 from .reverse import reverse
-from .shapes import is_floating
+from .shapes import dtype_name, is_floating
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def gradient(
         ctx.floating = all(
             signature.get(w) is not None and is_floating(signature[w][1]) for w in wrt
         )
-        ctx.dtypes = {p: s[1] for p, s in signature.items() if s is not None}
+        ctx.dtypes = {p: dtype_name(s[1]) for p, s in signature.items() if s is not None}
         normalize(ctx)
         shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
         tree = reverse(ctx, list(wrt), shapes, mode)

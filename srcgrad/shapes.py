@@ -22,15 +22,18 @@ _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to c
 def of_value(value: object) -> tuple | None:
     """What srcgrad specialises on for one argument value: `(shape, dtype)`, or None.
 
-    `dtype` is a NumPy dtype name, or "float" / "int" for Python numbers.
+    `dtype` is a NumPy dtype (fast to get and to hash: this runs at every call), or "float" /
+    "int" for Python numbers; `dtype_name` turns it into a name.
     """
     kind = type(value)
     if kind is float:
         return (), "float"
+    if kind is np.ndarray:
+        return value.shape, value.dtype
     if kind is int or kind is bool:
         return (), "int"
     if isinstance(value, (np.ndarray, np.generic)):
-        return value.shape, value.dtype.name
+        return value.shape, value.dtype
     if isinstance(value, float):
         return (), "float"
     if isinstance(value, int):
@@ -40,8 +43,14 @@ def of_value(value: object) -> tuple | None:
     return None
 
 
-def is_floating(dtype: str) -> bool:
-    return dtype == "float" or dtype.startswith("float")
+def dtype_name(dtype) -> str:
+    """"float64", "float32", ... for a NumPy dtype; "float", "int", "tree" as they are."""
+    return dtype if isinstance(dtype, str) else dtype.name
+
+
+def is_floating(dtype) -> bool:
+    name = dtype_name(dtype)
+    return name == "float" or name.startswith("float")
 
 
 def standin(shape: tuple) -> np.ndarray:

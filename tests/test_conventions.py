@@ -98,3 +98,8 @@ def test_complex_inputs_are_refused_clearly():
     with pytest.raises(srcgrad.SrcgradError) as info:
         srcgrad.grad(c.absolute)(np.array([1 + 1j, 2.0]))
     assert "complex" in str(info.value)
+
+
+def test_repeated_negative_indices_accumulate_too():
+    assert np.array_equal(srcgrad.grad(c.gather_negative_repeated)(np.arange(5.0)),
+                          [2.0, 0.0, 4.0, 0.0, 4.0])
