@@ -65,9 +65,20 @@ class StatementAdjoints:
             self.defined.add(name)  # a rule already built it under its own name
             self.owned.add(name)
             return
+        self._shared(value)
         if name in self.defined and name in self.trees:  # containers add element by element
             value = nodes.call(self._helper(runtime.add_adjoints), [nodes.load(adjoint), value])
             self.owned.discard(name)
+        elif name in self.defined and name in self.owned and self.ctx.floating:
+            # an array srcgrad made and no other name holds: add in place, no new array
+            self.emit(
+                nodes.stamp(
+                    gast.AugAssign(target=nodes.store(adjoint), op=gast.Add(), value=value),
+                    self.origin,
+                )
+            )
+            nodes.mark_adjoint(self.out[-1])
+            return
         elif name in self.defined:
             value = nodes.add(nodes.load(adjoint), value)
             self.owned.add(name)  # `dx + c` is a new array, no one else's
@@ -75,6 +86,13 @@ class StatementAdjoints:
             self.owned.discard(name)  # a rule's result may be a view of another adjoint
         self.defined.add(name)
         self.emit(nodes.assign(adjoint, value))
+
+    def _shared(self, value: gast.expr) -> None:
+        """An adjoint handed on as it is (`dx = dy`) is no longer its name's alone."""
+        if isinstance(value, gast.Name):
+            primal = self.ctx.names.primal_of(value.id)
+            if primal is not None:
+                self.owned.discard(primal)
 
     def setitem(self, stmt: gast.Assign) -> None:
         """`x[i] = v`: put back what it overwrote, give `v` the adjoint at `i`, and zero the

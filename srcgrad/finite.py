@@ -33,20 +33,23 @@ def _block(stmts: list, ctx, adjoints: set[str]) -> None:
         i += 1
 
 
+def _target(stmt: gast.stmt) -> gast.expr | None:
+    if isinstance(stmt, gast.Assign):
+        return stmt.targets[0]
+    return stmt.target if isinstance(stmt, gast.AugAssign) else None
+
+
 def _is_adjoint_assignment(stmt: gast.stmt, adjoints: set[str]) -> bool:
-    return (
-        nodes.is_adjoint(stmt)
-        and isinstance(stmt, gast.Assign)
-        and isinstance(stmt.targets[0], gast.Name)
-        and stmt.targets[0].id in adjoints
-    )
+    target = _target(stmt)
+    return nodes.is_adjoint(stmt) and isinstance(target, gast.Name) and target.id in adjoints
 
 
-def _check(stmt: gast.Assign, ctx, adjoints: set[str]) -> gast.stmt:
-    name = stmt.targets[0].id
+def _check(stmt: gast.stmt, ctx, adjoints: set[str]) -> gast.stmt:
+    name = _target(stmt).id
     origin = nodes.origin_of(stmt)
     local = (ctx.local_names | adjoints) - set(ctx.support.injected)
-    involved = sorted(nodes.names_read(stmt.value) & local)
+    reads = nodes.names_read(stmt.value) | ({name} if isinstance(stmt, gast.AugAssign) else set())
+    involved = sorted(reads & local)
     values = gast.Dict(
         keys=[nodes.const(n) for n in involved], values=[nodes.load(n) for n in involved]
     )

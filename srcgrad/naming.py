@@ -47,6 +47,13 @@ class Names:
             self.generated.add(self._adjoints[name])
         return self._adjoints[name]
 
+    def primal_of(self, adjoint: str) -> str | None:
+        """The name whose adjoint `adjoint` is, if it is one."""
+        for name, held in self._adjoints.items():
+            if held == adjoint:
+                return name
+        return None
+
     def adjoints_all(self) -> set[str]:
         return set(self._adjoints.values())
 

@@ -74,6 +74,8 @@ def _assignments(fn: gast.FunctionDef) -> Counter:
         for stmt in block:
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 counts[stmt.targets[0].id] += 1
+            elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+                counts[stmt.target.id] += 1
             elif isinstance(stmt, gast.For):
                 counts.update(nodes.names_stored(stmt.target))
     return counts
@@ -85,6 +87,8 @@ def _reads(nodes_: list) -> Counter:
         for n in gast.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 counts[n.id] += 1
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                counts[n.target.id] += 1  # `dx += c` reads dx
     return counts
 
 
@@ -312,6 +316,8 @@ def _dead_stores(block: list, live: set[str]) -> bool:
             live |= then | other | nodes.names_read(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
             changed |= _loop_stores(stmt, live)
+        elif isinstance(stmt, gast.AugAssign):  # `dx += c` reads dx and c
+            live |= nodes.names_read(stmt.value) | nodes.names_stored(stmt.target)
         else:  # returns, expressions, nested functions: everything they read is live
             live -= nodes.names_stored(stmt) - nodes.names_read(stmt)
             live |= nodes.names_read(stmt)

@@ -135,26 +135,30 @@ class _Reverse(StatementAdjoints):
         self.loops.append(stmt)
         if replays:
             self.replayed.add(replays)
+        not_owned: set = set()  # adjoints the body hands to other names: shared at its start
         for _ in range(2 * len(self.active) + 4):
-            self.defined, self.owned = set(entry), set(owned_entry)
+            # the zeros made before the loop are new arrays, srcgrad's own
+            fresh = {n for n in entry - before if n not in self.lists and n not in self.trees}
+            start_owned = (owned_entry | fresh) - not_owned
+            self.defined, self.owned = set(entry), set(start_owned)
             body = self.block(stmt.body)
             grown = self.defined - entry
-            shared = owned_entry - self.owned  # the next iteration starts from these
+            shared = start_owned - self.owned  # the next iteration starts from these
             if not grown and not shared:
                 break
             entry |= grown
-            owned_entry -= shared
+            not_owned |= shared
         self.loops.pop()
         self.replayed.discard(replays)
         lost = entry - self.defined
         body += self._zeros(lost, stmt, like_adjoint=True)
         self.defined = entry | self.defined
         out = self._zeros(entry - before, stmt)
-        for name in sorted((owned_entry & before) - owned_before - (entry - before)):
+        for name in sorted((start_owned & before) - owned_before):
             adjoint = nodes.load(self.ctx.names.adjoint(name))
             copy = nodes.call(self.ctx.numpy_name("copy"), [adjoint])
             out.append(nodes.mark_adjoint(nodes.assign(adjoint.id, copy, origin)))
-        self.owned = self.owned & owned_entry
+        self.owned = self.owned & start_owned
         if not body:
             self.plan.counters.pop(id(stmt), None)
             self.plan.saves.pop(id(stmt), None)

@@ -109,8 +109,11 @@ def scatter_add(out, index, values):
     """`out[index] += values`, adding repeated integer indices once per occurrence (in place)."""
     parts = index if isinstance(index, tuple) else (index,)
     if any(_is_integer_array_index(p) for p in parts):
-        if np.ndim(out) == 1 and len(parts) == 1 and np.ndim(parts[0]) == 1 and (
-            np.shape(values) == np.shape(parts[0]) and out.dtype.kind == "f"
+        if (
+            np.ndim(out) == 1
+            and len(parts) == 1
+            and np.ndim(parts[0]) == 1
+            and (np.shape(values) == np.shape(parts[0]) and out.dtype.kind == "f")
         ):  # bincount adds repeated indices several times faster than np.add.at
             positions = parts[0]
             if np.min(positions, initial=0) < 0:

@@ -9,6 +9,8 @@ calls `unbroadcast` and decides at run time. A shape here is a tuple, or None fo
 
 from __future__ import annotations
 
+import operator
+
 import gast
 import numpy as np
 
@@ -44,7 +46,7 @@ def of_value(value: object) -> tuple | None:
 
 
 def dtype_name(dtype) -> str:
-    """"float64", "float32", ... for a NumPy dtype; "float", "int", "tree" as they are."""
+    """ "float64", "float32", ... for a NumPy dtype; "float", "int", "tree" as they are."""
     return dtype if isinstance(dtype, str) else dtype.name
 
 
@@ -68,19 +70,83 @@ def infer(
     has a shape only if every assignment gives it the same one, in a round of evaluation that
     starts from the shapes the previous round agreed on (so that loop-carried values settle)."""
     shapes: dict = dict(params)
+    values: dict = {}  # integers and tuples known from the shapes: `n = x.shape[0]`
     for _ in range(4):
-        current = dict(shapes)
+        current, known = dict(shapes), dict(values)
         joined: dict = {}
+        agreed: dict = {}
         for op in ops:
-            shape = _shape(op, current, integers)
+            shape = _shape(op, current, integers, known)
+            value = _value(op, current, known)
             first = joined.get(op.target, params.get(op.target, _UNSET))
             joined[op.target] = shape if first is _UNSET or first == shape else None
+            seen = agreed.get(op.target, _UNSET if op.target not in params else None)
+            agreed[op.target] = value if seen is _UNSET or seen == value else None
             current[op.target] = shape
+            known[op.target] = value
         result = {**shapes, **params, **joined}
+        values = {k: v for k, v in agreed.items() if v is not None}
         if result == shapes:
             return shapes
         shapes = result
     return dict(params)  # no agreement: every computed shape unknown
+
+
+def _value(op: Operation, shapes: dict, values: dict):
+    """The value of a statement's target when the signature decides it (`x.shape[0]`, `len(x)`,
+    `n - 1`), else None."""
+    if op.kind == COPY:
+        return _known(op.args[0], values)
+    source = op.args[0] if op.args else None
+    shape = operand_shape(source, shapes) if source is not None else None
+    if op.description in (".shape", ".ndim", ".size"):
+        if shape is None:
+            return None
+        return {".shape": shape, ".ndim": len(shape), ".size": int(np.prod(shape))}[op.description]
+    if op.kind != CALL:
+        return None
+    if op.key in (len, np.shape, np.ndim, np.size) and shape is not None:
+        if op.key is len:
+            return shape[0] if shape else None
+        return {np.shape: shape, np.ndim: len(shape), np.size: int(np.prod(shape))}[op.key]
+    arguments = [_known(a, values) for a in op.args]
+    if any(a is None for a in arguments) or op.keywords:
+        return None
+    if op.key is operator.getitem and isinstance(arguments[0], tuple):
+        return arguments[0][arguments[1]] if isinstance(arguments[1], int) else None
+    if op.key in _INTEGER_ARITHMETIC and all(type(a) is int for a in arguments):
+        return op.key(*arguments)
+    return None
+
+
+_INTEGER_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.floordiv}
+_CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full}  # the first argument is the shape
+_LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+
+
+def _known(node: gast.expr, values: dict):
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.Name):
+        return values.get(node.id)
+    if isinstance(node, (gast.Tuple, gast.List)):
+        parts = [_known(e, values) for e in node.elts]
+        return None if any(p is None for p in parts) else tuple(parts)
+    return None
+
+
+def _constructed_shape(op: Operation, shapes: dict, values: dict) -> tuple | None:
+    """The shape of `np.zeros(n)`, `np.ones((n, m))`, `np.zeros_like(x)` where it is known."""
+    if op.key in _CONSTRUCTORS and op.args:
+        size = _known(op.args[0], values)
+        if type(size) is int:
+            return (size,)
+        if isinstance(size, tuple) and all(type(n) is int for n in size):
+            return size
+        return None
+    if op.key in _LIKE and op.args and "shape" not in op.keywords:
+        return operand_shape(op.args[0], shapes)
+    return None
 
 
 def operand_shape(node: gast.expr, shapes: dict) -> tuple | None:
@@ -121,9 +187,11 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
     return found
 
 
-def _shape(op: Operation, shapes: dict, integers: frozenset) -> tuple | None:
+def _shape(op: Operation, shapes: dict, integers: frozenset, values: dict) -> tuple | None:
     if op.kind in (COPY, SETITEM):  # x[i] = v leaves x its shape
         return operand_shape(op.args[0], shapes)
+    if op.kind == CALL and (op.key in _CONSTRUCTORS or op.key in _LIKE):
+        return _constructed_shape(op, shapes, values)
     if op.description == "comparison":
         operands = [operand_shape(node, shapes) for node in op.args]
         return None if None in operands else tuple(np.broadcast_shapes(*operands))

@@ -45,9 +45,9 @@ def grad_rnn(W, U, xs, h0):
         h = _tape.pop()
         d_t6 = dh * (1.0 - h * h)
         _t4 = _tape.pop()
-        dU = dU + np.outer(d_t6, _t4)
+        dU += np.outer(d_t6, _t4)
         h = _tape.pop()
-        dW = dW + np.outer(d_t6, h)
+        dW += np.outer(d_t6, h)
         dh = W.T @ d_t6
     return (dW, dU, dh)
 """
