@@ -32,9 +32,9 @@ from .rules.registry import (
 
 
 class StatementAdjoints:
-    def __init__(self, ctx, active: set[str], shapes: dict, always_bound: set[str]):
-        """`always_bound`: names bound wherever the reverse sweep may read them (parameters
-        and values assigned once outside ifs and loops): the only safe shape donors."""
+    def __init__(self, ctx, active: set[str], shapes: dict, bound: set[str]):
+        """`bound`: names certainly bound where the reverse sweep now is (parameters, names
+        assigned by statements outside ifs and loops before this one): shape donors."""
         self.ctx = ctx
         self.active = active
         self.shapes = shapes
@@ -48,12 +48,19 @@ class StatementAdjoints:
         # condition, whether the name was chosen where it holds); see `masked`
         self.masks: dict[str, tuple[gast.expr, bool]] = {}
         self.origin: Origin | None = None
-        # shape -> an active value of that shape, the user's own names before temporaries
-        self.donors: dict[tuple, str] = {}
-        generated = ctx.names.generated
-        for name, shape in sorted(shapes.items(), key=lambda item: item[0] in generated):
-            if name in active and name in always_bound and shape is not None:
-                self.donors.setdefault(shape, name)
+        self.bound = set(bound)
+
+    def donors(self) -> dict[tuple, str]:
+        """Shape -> an active value of that shape bound here, the user's own names first."""
+        found: dict[tuple, str] = {}
+        generated = self.ctx.names.generated
+        usable = self.bound & self.active
+        # in the order values were computed, the user's own names before temporaries
+        for name in sorted((n for n in self.shapes if n in usable), key=lambda n: n in generated):
+            shape = self.shapes[name]
+            if shape is not None:
+                found.setdefault(shape, name)
+        return found
 
     def emit(self, stmt: gast.stmt) -> None:
         self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
@@ -382,7 +389,7 @@ class StatementAdjoints:
             shapes[param] = shape_analysis.operand_shape(node, self.shapes)
             with contextlib.suppress(shape_analysis.NotConstant):
                 constants[param] = shape_analysis.constant_value(node, self.ctx.integers)
-        return Facts(self.ctx.floating, shapes, constants, self.donors, arguments)
+        return Facts(self.ctx.floating, shapes, constants, self.donors(), arguments)
 
     def _is_active(self, node: gast.expr | None) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active

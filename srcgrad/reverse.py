@@ -27,13 +27,14 @@ from .tape import LOOPS, Plan, forward
 
 
 class _Reverse(StatementAdjoints):
-    def __init__(self, ctx, active, shapes, always_bound, ops: dict, plan: Plan):
-        super().__init__(ctx, active, shapes, always_bound)
+    def __init__(self, ctx, active, shapes, bound, ops: dict, plan: Plan):
+        super().__init__(ctx, active, shapes, bound)
         self.ops = ops  # statement id -> Operation
         self.plan = plan
         self.loops: list = []  # the loops around the statement being reversed
         self.replayed: set[str] = set()  # loop variables the reverse loops give back
         self.restored: set[str] = set()  # names popped by a later statement of this block
+        self.bound_before: dict[int, frozenset] = {}
 
     def block(self, stmts: list) -> list[gast.stmt]:
         """The reverse of `stmts`, as a new list; `self.defined` flows through."""
@@ -41,6 +42,8 @@ class _Reverse(StatementAdjoints):
         outer_restored, self.restored = self.restored, set()
         order = _reverse_order(stmts, self.ops, self.plan.reassigned)
         for stmt in order:
+            if id(stmt) in self.bound_before:  # a statement at the top: names before it
+                self.bound = set(self.bound_before[id(stmt)])
             if isinstance(stmt, gast.Assign) or is_append(stmt):
                 self.assignment(stmt)
             elif isinstance(stmt, gast.If):
@@ -311,14 +314,13 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
     copies = _updated_in_place(ctx, assigns, ops, set(param_shapes))
     plan = Plan.of(body, ctx.names.fresh("_tape"))
-    always_bound = set(param_shapes) | {
-        s.targets[0].id
-        for s in body
-        if isinstance(s, gast.Assign)
-        and isinstance(s.targets[0], gast.Name)
-        and s.targets[0].id not in plan.reassigned
-    }
-    sweep = _Reverse(ctx, active, shapes, always_bound, ops, plan)
+    bound_before, bound = {}, set(param_shapes)
+    for stmt in body:  # what a statement at the top may read as bound: what came before it
+        bound_before[id(stmt)] = frozenset(bound)
+        if isinstance(stmt, gast.Assign):
+            bound |= nodes.names_stored(stmt.targets[0])
+    sweep = _Reverse(ctx, active, shapes, bound, ops, plan)
+    sweep.bound_before = bound_before
     sweep.components = components
     sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
     sweep.trees = _trees(ctx, ops)
