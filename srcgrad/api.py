@@ -21,6 +21,7 @@ from .errors import SrcgradError, WrtError
 from .pipeline import Generated, gradient
 from .shapes import of_value
 
+_ndarray = np.ndarray
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()
 _MAX_SIGNATURES = 8  # past this many shapes, one generic version serves every call
@@ -54,6 +55,8 @@ class Gradient:
         self.check_finite = check_finite
         self._signature = inspect.signature(self.fn)
         self._latest: Generated | None = None
+        self._count = len(self.params)
+        self._seen: dict[tuple, Generated] = {}
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
         """The arguments in parameter order, defaults filled in."""
@@ -64,9 +67,17 @@ class Gradient:
         return args
 
     def __call__(self, *args, **kwargs):
-        args = self._bind(args, kwargs)
-        generated = self._generated(tuple(of_value(a) for a in args), args)
-        return generated.function(*args)
+        if kwargs or len(args) != self._count:
+            args = self._bind(args, kwargs)
+        signature = tuple([  # (the array case inline: this runs at every call)
+            (a.shape, a.dtype) if type(a) is _ndarray else of_value(a) for a in args
+        ])
+        found = self._seen.get(signature)  # this transform's own table: no lock on a hit
+        if found is None:
+            found = self._generated(signature, args)
+            self._seen[signature] = found
+        self._latest = found
+        return found.function(*args)
 
     def _generated(self, signature: tuple, args: tuple | None) -> Generated:
         with _LOCK:
