@@ -69,9 +69,11 @@ class Gradient:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
-        signature = tuple([  # (the array case inline: this runs at every call)
-            (a.shape, a.dtype) if type(a) is _ndarray else of_value(a) for a in args
-        ])
+        signature = tuple(
+            [  # (the array case inline: this runs at every call)
+                (a.shape, a.dtype) if type(a) is _ndarray else of_value(a) for a in args
+            ]
+        )
         found = self._seen.get(signature)  # this transform's own table: no lock on a hit
         if found is None:
             found = self._generated(signature, args)

@@ -7,7 +7,6 @@ attribute `srcgrad_origin`, set and read only through `stamp` and `origin_of`.
 
 from __future__ import annotations
 
-import copy as _copy
 from collections.abc import Iterable, Sequence
 
 import gast
@@ -37,8 +36,19 @@ def is_adjoint(stmt: gast.stmt) -> bool:
 
 
 def copy(node: gast.AST) -> gast.AST:
-    """A deep copy that keeps the origin stamps (they are shared, immutable values)."""
-    return _copy.deepcopy(node)
+    """A deep copy of the tree; origin stamps and constants are shared (they are immutable).
+
+    (copy.deepcopy would do, at several times the cost: the transformation copies a lot.)
+    """
+    if isinstance(node, list):
+        return [copy(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(
+        (k, copy(v) if isinstance(v, (gast.AST, list)) else v) for k, v in node.__dict__.items()
+    )
+    return new
 
 
 def load(name: str) -> gast.Name:

@@ -176,14 +176,17 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str]) -> bool:
     counts = _assignments(fn)
     reads = _reads(fn.body)
     for block in _blocks(fn):
+        per_statement = None  # each statement's reads, counted once per block when needed
         for i, stmt in enumerate(block):
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
             name, value = stmt.targets[0].id, stmt.value
             if name not in generated or counts[name] != 1:
                 continue
+            if per_statement is None:
+                per_statement = [_reads([s]) for s in block]
             rest = block[i + 1 :]
-            if _reads(rest)[name] != reads[name]:
+            if sum(c[name] for c in per_statement[i + 1 :]) != reads[name]:
                 continue  # read before it, in a loop's next iteration, or elsewhere
             is_seed = isinstance(value, gast.Constant) and value.value == 1.0
             is_copy = isinstance(value, gast.Name) and not any(
