@@ -181,6 +181,8 @@ class StatementAdjoints:
         if op.kind == CALL and op.key is operator.getitem and self._is_list(op.args[0]):
             self.list_element(op.args[0].id, op.args[1], g)
             return
+        if op.kind == CALL and op.key is operator.getitem and self._add_in_place(op, g):
+            return
         source = op.args[0] if op.args else None
         if isinstance(source, gast.Name) and source.id in self.trees and self._is_active(source):
             if op.kind == COPY:
@@ -208,6 +210,35 @@ class StatementAdjoints:
                 "inputs you differentiate with respect to",
             )
         self.apply(general, op, g)
+
+    def _add_in_place(self, op: Operation, g: gast.expr) -> bool:
+        """`y = x[i]` when `dx` is an array srcgrad owns: `dx[i] += dy`, with no new array
+        (`scatter_add` where the index may repeat elements)."""
+        array, index = op.args
+        name = getattr(array, "id", None)
+        if not (
+            self.ctx.floating
+            and self._is_active(array)
+            and name in self.defined
+            and name in self.owned
+            and name not in self.trees
+        ):
+            return False
+        adjoint = self.ctx.names.adjoint(name)
+        self._shared(g)
+        try:
+            basic = isinstance(
+                shape_analysis.constant_value(index, self.ctx.integers), (int, slice, tuple)
+            ) and not _has_list(index)
+        except shape_analysis.NotConstant:
+            basic = False
+        if basic:
+            target = nodes.subscript(nodes.load(adjoint), nodes.copy(index), store_ctx=True)
+            self.emit(gast.AugAssign(target=target, op=gast.Add(), value=g))
+        else:
+            call = nodes.call(self._helper(runtime.scatter_add), [nodes.load(adjoint), index, g])
+            self.emit(nodes.expr_stmt(call))
+        return True
 
     def _helper(self, function) -> gast.Name:
         return nodes.load(self.ctx.support.name_for(function, function.__name__))
@@ -346,10 +377,12 @@ class StatementAdjoints:
                 self.defined.add(operand.id)
                 self.emit(nodes.assign(adjoint.id, value))
                 continue
-            if rule.broadcasting:
+            if rule.broadcasting and not (rule.shape == BROADCAST and _only_operand(op, operand)):
                 value = self.sum_to_shape(value, operand, op.target)
             fresh = operand.id not in self.defined
             self.contribute(operand.id, value)
+            if fresh and op.key is operator.getitem:
+                self.owned.add(operand.id)  # index_adjoint and its variants make a new array
             if fresh and mask is not None:
                 self.masks[operand.id] = mask
             if fresh and op.key is np.where and param in ("x", "y"):
@@ -422,6 +455,20 @@ class StatementAdjoints:
         if keepdims:
             keywords["keepdims"] = nodes.const(True)
         return nodes.call(self.ctx.numpy_name("sum"), [value], keywords)
+
+
+def _only_operand(op: Operation, operand: gast.Name) -> bool:
+    """`y * y` or `x + 1.0`: the result has this operand's shape, nothing was broadcast."""
+    return all(
+        (isinstance(a, gast.Name) and a.id == operand.id)
+        or (isinstance(a, gast.Constant) and isinstance(a.value, (int, float)))
+        for a in op.args
+    )
+
+
+def _has_list(index: gast.expr) -> bool:
+    """An index with a list in it (`x[[0, 0]]`) may name an element twice."""
+    return any(isinstance(n, gast.List) for n in gast.walk(index))
 
 
 def _describe(op: Operation) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .core import CALL, COPY, SETITEM, Operation
 from .markers import stop_gradient
+from .rules.reductions import reduced_shape
 from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
 
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
@@ -218,6 +219,13 @@ def _apply(
     given = [p for p in rule.differentiable if p in arguments]
     arrays = [_operand_shapes(arguments[p], shapes) for p in given]
     if any(s is None for s in arrays):
+        if rule.shape is reduced_shape:  # a whole reduction is a scalar, whatever it reduces
+            axis, keepdims = arguments.get("axis"), arguments.get("keepdims")
+            whole = axis is None or (isinstance(axis, gast.Constant) and axis.value is None)
+            kept = keepdims is not None and not (
+                isinstance(keepdims, gast.Constant) and keepdims.value is False
+            )
+            return () if whole and not kept else None
         return None
     displays = any(isinstance(s, list) for s in arrays)
     if displays and rule.shape != STANDIN:  # a list display: only stand-ins know its shape
