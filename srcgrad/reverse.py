@@ -542,11 +542,23 @@ def _updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
     """Check the arrays updated in place (`x[i] = v`) own their memory; copy the parameters
     among them first, so that the caller's arrays never change."""
     updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind == SETITEM}
+    reads: dict[str, int] = {}
+    for op in ops.values():
+        for name in op.names():
+            reads[name] = reads.get(name, 0) + 1
     for stmt in assigns:
         op = ops[id(stmt)]
         if op.target not in updated or op.kind == SETITEM:
             continue
-        sharing = op.kind in (COPY, USER, UNKNOWN) or (op.kind == CALL and op.key in _SHARING)
+        source = op.args[0] if op.kind == COPY else None
+        handed_on = (  # `v = _t` where nothing else reads srcgrad's `_t` (from `a if c else b`)
+            isinstance(source, gast.Name)
+            and source.id in ctx.names.generated
+            and reads.get(source.id) == 1
+        )
+        sharing = (op.kind in (COPY, USER, UNKNOWN) and not handed_on) or (
+            op.kind == CALL and op.key in _SHARING
+        )
         if sharing:
             where = ctx.origin(stmt)
             raise UnsupportedSyntaxError(
