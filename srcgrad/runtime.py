@@ -67,8 +67,10 @@ def mean_count(like, axis=None):
     return count
 
 
-def product_of_others(a, axis=None):
-    """For each element, the product of the other elements along `axis` (zeros allowed)."""
+def reduced_axes_last(a, axis=None):
+    """`a` with the axes a reduction over `axis` reduces moved to the end and flattened into
+    one: `(flat, moved, axes, ends)`; `np.moveaxis(np.reshape(r, np.shape(moved)), ends, axes)`
+    puts a result of `flat`'s shape back."""
     ndim = np.ndim(a)
     if axis is None:
         axes = tuple(range(ndim))
@@ -77,6 +79,12 @@ def product_of_others(a, axis=None):
     ends = tuple(range(ndim - len(axes), ndim))
     moved = np.moveaxis(a, axes, ends)
     flat = np.reshape(moved, (*np.shape(moved)[: ndim - len(axes)], -1))
+    return flat, moved, axes, ends
+
+
+def product_of_others(a, axis=None):
+    """For each element, the product of the other elements along `axis` (zeros allowed)."""
+    flat, moved, axes, ends = reduced_axes_last(a, axis)
     ones = np.ones_like(flat[..., :1])
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]

@@ -10,6 +10,21 @@ import pytest
 
 import srcgrad
 
+_OPERATORS = [
+    ("add", "+"),
+    ("sub", "-"),
+    ("mult", "*"),
+    ("div", "/"),
+    ("floordiv", "//"),
+    ("mod", "%"),
+    ("pow", "**"),
+    ("bitand", "&"),
+    ("bitor", "|"),
+    ("bitxor", "^"),
+    ("lshift", "<<"),
+    ("rshift", ">>"),
+]
+
 # (name, body of `def f(x, y):` using the construct; x and y are float arrays)
 SNIPPETS = [
     # ---- statements
@@ -27,20 +42,7 @@ SNIPPETS = [
     ("assign_slice", "z = x.copy()\nz[1:] = y[:-1]\nreturn np.sum(z * z)"),
     *[
         (f"augassign_{name}", f"z = x * 1.0\nz {op}= y\nreturn np.sum(z)")
-        for name, op in [
-            ("add", "+"),
-            ("sub", "-"),
-            ("mult", "*"),
-            ("div", "/"),
-            ("floordiv", "//"),
-            ("mod", "%"),
-            ("pow", "**"),
-            ("bitand", "&"),
-            ("bitor", "|"),
-            ("bitxor", "^"),
-            ("lshift", "<<"),
-            ("rshift", ">>"),
-        ]
+        for name, op in _OPERATORS
     ],
     ("augassign_matmul", "z = x[:, None] * 1.0\nz @= y[None, :]\nreturn np.sum(z)"),
     ("annassign", "z: float = np.sum(x)\nreturn z"),
@@ -73,23 +75,7 @@ SNIPPETS = [
     # ---- expressions
     ("boolop", "return np.sum(x) if (np.sum(x) > 0 and np.sum(y) > 0) or False else 0.0"),
     ("namedexpr", "return (z := np.sum(x)) * z"),
-    *[
-        (f"binop_{name}", f"return np.sum(x {op} y)")
-        for name, op in [
-            ("add", "+"),
-            ("sub", "-"),
-            ("mult", "*"),
-            ("div", "/"),
-            ("floordiv", "//"),
-            ("mod", "%"),
-            ("pow", "**"),
-            ("bitand", "&"),
-            ("bitor", "|"),
-            ("bitxor", "^"),
-            ("lshift", "<<"),
-            ("rshift", ">>"),
-        ]
-    ],
+    *[(f"binop_{name}", f"return np.sum(x {op} y)") for name, op in _OPERATORS],
     ("binop_matmul", "return x @ y"),
     *[
         (f"unary_{name}", f"return np.sum({op}x)")

@@ -13,6 +13,7 @@ from ..runtime import (
     expand_to,
     mean_count,
     product_of_others,
+    reduced_axes_last,
     scatter_add,
     unbroadcast,
 )
@@ -148,14 +149,7 @@ def median_adjoint(g, a, axis=None, keepdims=False):
     """
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    ndim = np.ndim(a)
-    if axis is None:
-        axes = tuple(range(ndim))
-    else:
-        axes = tuple(ax % ndim for ax in (axis if isinstance(axis, tuple) else (axis,)))
-    ends = tuple(range(ndim - len(axes), ndim))
-    moved = np.moveaxis(a, axes, ends)
-    flat = np.reshape(moved, (*np.shape(moved)[: ndim - len(axes)], -1))
+    flat, moved, axes, ends = reduced_axes_last(a, axis)
     count = np.shape(flat)[-1]
     ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
     ranks = np.moveaxis(np.reshape(ranks, np.shape(moved)), ends, axes)
