@@ -55,7 +55,11 @@ class Gradient:
         self.check_finite = check_finite
         self._signature = inspect.signature(self.fn)
         self._latest: Generated | None = None
-        self._count = len(self.params)
+        kinds = inspect.Parameter
+        self._keyword_only = [p.name for p in self._parameters if p.kind == kinds.KEYWORD_ONLY]
+        self._positional = len(self.params) - len(self._keyword_only)
+        # calls that can skip binding: every argument given by position, none keyword-only
+        self._count = -1 if self._keyword_only else len(self.params)
         self._seen: dict[tuple, Generated] = {}
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
@@ -69,6 +73,10 @@ class Gradient:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
+        return self._call_bound(args)
+
+    def _call_bound(self, args: tuple):
+        """Call the generated function with every argument, in parameter order."""
         signature = tuple(
             [  # (the array case inline: this runs at every call)
                 (a.shape, a.dtype) if type(a) is _ndarray else of_value(a) for a in args
@@ -79,6 +87,9 @@ class Gradient:
             found = self._generated(signature, args)
             self._seen[signature] = found
         self._latest = found
+        if self._keyword_only:
+            keywords = dict(zip(self._keyword_only, args[self._positional :]))
+            return found.function(*args[: self._positional], **keywords)
         return found.function(*args)
 
     def _generated(self, signature: tuple, args: tuple | None) -> Generated:
@@ -252,11 +263,11 @@ def vjp(fn: Callable, *args, wrt=0, check_finite: bool = False, **kwargs):
     transform = Gradient(fn, wrt, mode="vjp", check_finite=check_finite)
     values = transform._bind(args, kwargs)
     transform._check_wrt_values(values)
-    value, first = transform(*values)
+    value, first = transform._call_bound(values)
     calls = iter([first])
 
     def pullback(dy):
-        back = next(calls, None) or transform(*values)[1]
+        back = next(calls, None) or transform._call_bound(values)[1]
         return back(dy)
 
     pullback.__doc__ = f"Pullback of {transform.fn.__qualname__} at the given arguments."

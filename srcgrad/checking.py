@@ -38,17 +38,24 @@ class GradientCheck:
 
 
 def check_grad(
-    fn: Callable, *args, wrt=0, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7
+    fn: Callable,
+    *args,
+    wrt=0,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    **kwargs,
 ) -> GradientCheck:
-    """Compare `srcgrad.grad(fn, wrt)(*args)` with central differences of step `eps`."""
+    """Compare `srcgrad.grad(fn, wrt)(*args, **kwargs)` with central differences of step
+    `eps` (keyword arguments other than these four go to `fn`)."""
     transform = Gradient(fn, wrt)
-    values = list(transform._bind(args, {}))
-    gradients = transform(*values)
+    values = list(transform._bind(args, kwargs))
+    gradients = transform._call_bound(tuple(values))
     gradients = gradients if transform.wrt_is_tuple else (gradients,)
     worst = None
     for name, gradient in zip(transform.wrt, gradients):
         position = transform.params.index(name)
-        numeric = _central_differences(fn, values, position, eps)
+        numeric = _central_differences(fn, values, position, eps, transform)
         got = np.asarray(gradient, dtype=float)
         error = np.abs(got - numeric) - rtol * np.abs(numeric)
         index = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
@@ -69,7 +76,15 @@ def check_grad(
     return worst
 
 
-def _central_differences(fn: Callable, values: list, position: int, eps: float) -> np.ndarray:
+def _call(fn: Callable, arguments: list, transform: Gradient):
+    """`fn` with arguments in parameter order (keyword-only ones by keyword)."""
+    split = transform._positional
+    return fn(*arguments[:split], **dict(zip(transform._keyword_only, arguments[split:])))
+
+
+def _central_differences(
+    fn: Callable, values: list, position: int, eps: float, transform: Gradient
+) -> np.ndarray:
     value = values[position]
     base = np.array(value, dtype=float)
     out = np.empty(base.shape)
@@ -80,6 +95,6 @@ def _central_differences(fn: Callable, values: list, position: int, eps: float) 
             moved[index] += step
             arguments = list(values)
             arguments[position] = moved if np.ndim(value) else float(moved)
-            shifted.append(float(fn(*arguments)))
+            shifted.append(float(_call(fn, arguments, transform)))
         out[index] = (shifted[0] - shifted[1]) / (2 * eps)
     return out

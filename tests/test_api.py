@@ -324,7 +324,7 @@ def division_by_a_norm(x):
 
 
 def power_of_a_root(x):
-    r = x ** 0.5
+    r = x**0.5
     s = np.tanh(r)
     return np.sum(s)
 
@@ -344,3 +344,18 @@ def test_check_finite_names_the_line_in_three_places(function, args, line, adjoi
     message = str(info.value)
     assert message.startswith(f"{__file__}:{first + line}:"), message
     assert f"in the adjoint {adjoint}" in message
+
+
+def keyword_only(x, *, scale=2.0, power=3):
+    return np.sum((scale * x) ** power)
+
+
+def test_keyword_only_parameters():
+    x = np.array([0.5, -1.0, 2.0])
+    assert np.allclose(srcgrad.grad(keyword_only)(x), 3 * (2 * x) ** 2 * 2)
+    assert np.allclose(srcgrad.grad(keyword_only)(x, scale=1.0, power=2), 2 * x)
+    value, dx = srcgrad.value_and_grad(keyword_only)(x, power=2)
+    assert value == keyword_only(x, power=2) and np.allclose(dx, 8 * x)
+    assert srcgrad.check_grad(keyword_only, x, scale=1.5)
+    _, pullback = srcgrad.vjp(keyword_only, x, power=2)
+    assert np.allclose(pullback(1.0), 8 * x)
