@@ -22,6 +22,7 @@ import srcgrad
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus
 import corpus_control  # noqa: F401  (importing it registers the control-flow cases)
+import corpus_realworld  # noqa: F401  (and the real-world ones)
 import finite_differences
 
 FLOAT64_TOLERANCE = {"rtol": 1e-5, "atol": 1e-7}

@@ -1,0 +1,94 @@
+"""Corpus: functions as people write them in real numerical code (mixtures, attention,
+convolution by loop, regression losses), checked like the rest of the corpus."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.special import logsumexp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest imports with importlib mode
+from corpus import case, normal, positive
+
+# --doctest-modules imports this file as "tests.corpus_realworld" and test_corpus.py imports it
+# as "corpus_realworld": one module under both names registers each case once.
+sys.modules.setdefault("corpus_realworld", sys.modules[__name__])
+sys.modules.setdefault("tests.corpus_realworld", sys.modules[__name__])
+
+
+@case(lambda rng: (normal(rng, 3, 2), np.log(np.ones(3) / 3), normal(rng, 5, 2)), wrt=(0, 1))
+def gmm_loglik(means, log_weights, x):
+    d = x[:, np.newaxis, :] - means[np.newaxis, :, :]
+    sq = np.sum(d**2, axis=2)
+    log_p = log_weights - 0.5 * sq - 0.5 * x.shape[1] * np.log(2 * np.pi)
+    return np.sum(logsumexp(log_p, axis=1))
+
+
+@case(lambda rng: (normal(rng, 6), normal(rng, 6)))
+def smooth_l1(pred, target, beta=1.0):
+    diff = np.abs(pred - target)
+    loss = np.where(diff < beta, 0.5 * diff**2 / beta, diff - 0.5 * beta)
+    return loss.mean()
+
+
+@case(lambda rng: (normal(rng, 4, 3), normal(rng, 5, 3), normal(rng, 5, 2)), wrt=(0, 1, 2))
+def scaled_dot_product_attention(Q, K, V):
+    d = Q.shape[-1]
+    scores = Q @ K.T / np.sqrt(d)
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    weights = np.exp(scores)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return np.sum((weights @ V) ** 2)
+
+
+@case(lambda rng: (normal(rng, 8), normal(rng, 3)), wrt=(0, 1))
+def conv1d_by_loop(x, w):
+    n, k = len(x), len(w)
+    out = np.zeros(n - k + 1)
+    for i in range(n - k + 1):
+        out[i] = np.dot(x[i : i + k], w)
+    return np.sum(out**2)
+
+
+@case(lambda rng: (0.3 * normal(rng, 3), normal(rng, 6, 3), positive(rng, 6)))
+def poisson_nll(w, X, y):
+    eta = X @ w
+    return np.sum(np.exp(eta) - y * eta)
+
+
+@case(lambda rng: (normal(rng, 4, 2),))
+def rbf_kernel_sum(X):
+    sq = np.sum(X**2, axis=1)
+    D = sq[:, None] + sq[None, :] - 2 * np.dot(X, X.T)
+    return np.sum(np.exp(-D))
+
+
+@case(lambda rng: (normal(rng, 3),))
+def keyword_only_power(x, *, scale=2.0, power=3):
+    return np.sum((scale * x) ** power)
+
+
+@case(lambda rng: (normal(rng, 3, 4),))
+def normalize_rows(X):
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return np.sum(np.tanh(X / norms))
+
+
+@case(lambda rng: (np.array([0.2, -1.5, 0.4, 2.5, -0.1]), 0.7))
+def huber_by_loop(r, delta):
+    total = 0.0
+    for v in r:
+        a = abs(v)
+        if a <= delta:
+            total += 0.5 * v * v
+        else:
+            total += delta * (a - 0.5 * delta)
+    return total
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 6, 3), normal(rng, 6)))
+def ridge(w, X, y, lam=0.1):
+    resid = X.dot(w) - y
+    return resid.dot(resid) / len(y) + lam * w.dot(w)
