@@ -19,7 +19,7 @@ import numpy as np
 from . import nodes, runtime
 from . import shapes as shape_analysis
 from .core import APPEND, CALL, COPY, INERT, LIST, TUPLE, UNPACK, USER, Operation
-from .errors import NoRuleError, Origin
+from .errors import NoRuleError, Origin, UnsupportedSyntaxError
 from .rules.registry import (
     BROADCAST,
     SAME,
@@ -324,6 +324,13 @@ class StatementAdjoints:
             self.contribute(name, nodes.subscript(nodes.load(result), nodes.const(k)))
 
     def apply(self, general: Rule, op: Operation, g: gast.expr) -> None:
+        if any(isinstance(a, gast.Starred) for a in op.args):
+            raise UnsupportedSyntaxError(
+                f"a starred argument (*args) to {_describe(op)}, whose derivative is needed, is "
+                "not supported",
+                self.origin,
+                "pass the arguments one by one",
+            )
         try:
             bound = general.signature().bind(*op.args, **op.keywords)
         except TypeError as exc:

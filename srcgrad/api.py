@@ -58,8 +58,11 @@ class Gradient:
         kinds = inspect.Parameter
         self._keyword_only = [p.name for p in self._parameters if p.kind == kinds.KEYWORD_ONLY]
         self._positional = len(self.params) - len(self._keyword_only)
+        starred = [i for i, p in enumerate(self._parameters) if p.kind == kinds.VAR_POSITIONAL]
+        self._star = starred[0] if starred else None  # the position of `*args`, a tuple
         # calls that can skip binding: every argument given by position, none keyword-only
-        self._count = -1 if self._keyword_only else len(self.params)
+        plain = not self._keyword_only and self._star is None
+        self._count = len(self.params) if plain else -1
         self._seen: dict[tuple, Generated] = {}
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
@@ -87,10 +90,20 @@ class Gradient:
             found = self._generated(signature, args)
             self._seen[signature] = found
         self._latest = found
-        if self._keyword_only:
-            keywords = dict(zip(self._keyword_only, args[self._positional :]))
-            return found.function(*args[: self._positional], **keywords)
+        if self._count < 0:
+            return found.function(*self._positional_arguments(args), **self._keywords(args))
         return found.function(*args)
+
+    def _positional_arguments(self, args: tuple) -> tuple:
+        """The arguments to pass by position, `*args`' tuple expanded in its place."""
+        positional = args[: self._positional]
+        if self._star is None:
+            return positional
+        star = self._star
+        return (*positional[:star], *positional[star], *positional[star + 1 :])
+
+    def _keywords(self, args: tuple) -> dict:
+        return dict(zip(self._keyword_only, args[self._positional :]))
 
     def _generated(self, signature: tuple, args: tuple | None) -> Generated:
         with _LOCK:

@@ -78,8 +78,8 @@ def check_grad(
 
 def _call(fn: Callable, arguments: list, transform: Gradient):
     """`fn` with arguments in parameter order (keyword-only ones by keyword)."""
-    split = transform._positional
-    return fn(*arguments[:split], **dict(zip(transform._keyword_only, arguments[split:])))
+    values = tuple(arguments)
+    return fn(*transform._positional_arguments(values), **transform._keywords(values))
 
 
 def _central_differences(

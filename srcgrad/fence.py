@@ -114,9 +114,8 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
 def check(parsed: Parsed) -> None:
     tree = parsed.tree
     args = tree.args
-    if args.vararg is not None or args.kwarg is not None:
-        star = args.vararg or args.kwarg
-        _reject(parsed, star, "a '*args' or '**kwargs' parameter", "name every parameter")
+    if args.kwarg is not None:
+        _reject(parsed, args.kwarg, "a '**kwargs' parameter", "name every parameter")
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(parsed, tree, "an async function", "")
     _check_block(parsed, tree.body)
@@ -252,7 +251,16 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
 
 
 def _check_expression(parsed: Parsed, node: gast.AST) -> None:
+    passed_on = {  # f(x, *args): a tuple of arguments passed through as it is
+        id(arg)
+        for call in gast.walk(node)
+        if isinstance(call, gast.Call)
+        for arg in call.args
+        if isinstance(arg, gast.Starred) and isinstance(arg.value, gast.Name)
+    }
     for child in gast.walk(node):
+        if id(child) in passed_on:
+            continue
         if isinstance(child, (gast.expr_context, *OPERATORS)):
             continue
         if isinstance(child, gast.Call):

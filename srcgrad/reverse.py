@@ -499,13 +499,27 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`."""
     if op.kind != USER:
         return
+    starred = [i for i, a in enumerate(op.args) if isinstance(a, gast.Starred)]
     try:
-        bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
+        if starred:  # f(x, *rest): only the arguments before the star are bound by name
+            leading = op.args[: starred[0]]
+            bound = inspect.signature(op.key).bind_partial(*leading, **op.keywords)
+        else:
+            bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
     except TypeError as exc:
         raise NoRuleError(
             f"cannot call '{op.description}' with these arguments ({exc})", ctx.origin(stmt)
         ) from None
     op.bindings = dict(bound.arguments)
+    passed = (
+        set().union(*(nodes.names_read(a) for a in op.args[starred[0] :])) if starred else set()
+    )
+    if passed & active:
+        raise UnsupportedSyntaxError(
+            "a differentiated value passed to your function after '*' is not supported",
+            ctx.origin(stmt),
+            "pass the values to differentiate by name or before the star",
+        )
     op.active_params = [
         p for p, node in op.bindings.items() if isinstance(node, gast.Name) and node.id in active
     ]

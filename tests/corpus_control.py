@@ -1152,3 +1152,13 @@ def slice_assign_shifted(x):
     out = np.ones(len(x))
     out[1:] = x[:-1] * x[1:]
     return np.sum(out * x)
+
+
+def _scaled_model(w, x, scale, shift):
+    return np.tanh(x @ w * scale + shift)
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 4, 3), 0.5, 0.1))
+def args_passed_through(w, *data):
+    out = _scaled_model(w, *data)
+    return np.sum(out**2)

@@ -79,7 +79,7 @@ def walrus(x):
 
 
 def starred_argument(x):
-    return np.add(*x)  # at: *x
+    return np.add(*x)  # at: return
 
 
 def expression_statement(x):
@@ -116,7 +116,7 @@ def unpack_display_of_another_length(x):
     return np.sum(a * b)
 
 
-def star_args(x, *rest):  # at: rest
+def double_star_kwargs(x, **options):  # at: options
     return x
 
 

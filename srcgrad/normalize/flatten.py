@@ -117,6 +117,8 @@ class _Flatten:
     def atom(self, node: gast.expr, force: bool = False) -> gast.expr:
         """`node` as an operand: itself if atomic, else a new temporary holding its value."""
         node = self._fold(node)
+        if isinstance(node, gast.Starred):  # f(x, *args): the fence let only names through
+            return node
         if not force and (nodes.is_atom(node) or self._global(node)):
             return node
         if isinstance(node, (gast.Tuple, gast.List)) and not force:
