@@ -384,16 +384,18 @@ class StatementAdjoints:
                 self.defined.add(operand.id)
                 self.emit(nodes.assign(adjoint.id, value))
                 continue
+            whole = value
             if rule.broadcasting and not (rule.shape == BROADCAST and _only_operand(op, operand)):
                 value = self.sum_to_shape(value, operand, op.target)
             fresh = operand.id not in self.defined
             self.contribute(operand.id, value)
             if fresh and op.key is operator.getitem:
                 self.owned.add(operand.id)  # index_adjoint and its variants make a new array
-            if fresh and mask is not None:
-                self.masks[operand.id] = mask
-            if fresh and op.key is np.where and param in ("x", "y"):
-                self.masks[operand.id] = (bound.arguments["condition"], param == "x")
+            if fresh and value is whole:  # (a mask is the result's shape: not after a sum)
+                if mask is not None:
+                    self.masks[operand.id] = mask
+                if op.key is np.where and param in ("x", "y"):
+                    self.masks[operand.id] = (bound.arguments["condition"], param == "x")
 
     def masked(self, value: gast.expr, mask: tuple[gast.expr, bool]) -> gast.expr:
         """`value` where np.where chose this branch, exactly 0.0 elsewhere.

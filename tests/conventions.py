@@ -51,3 +51,8 @@ def float32_model(w, x):
 
 def gather_negative_repeated(x):
     return np.sum(x[[-1, 0, -1, 2]] * np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+def where_broadcast_against_a_matrix(x, W):
+    x = x[0] + np.where(W > x, np.tanh(x), x)
+    return np.sum(x)
