@@ -72,7 +72,13 @@ def infer(
     starts from the shapes the previous round agreed on (so that loop-carried values settle)."""
     shapes: dict = dict(params)
     values: dict = {}  # integers and tuples known from the shapes: `n = x.shape[0]`
-    for _ in range(4):
+    counts: dict = {}
+    for op in ops:
+        counts[op.target] = counts.get(op.target, 0) + 1
+    # a name assigned more than once is read as what all its assignments agree on (from the
+    # previous round), never as whichever assignment happens to come last in the text
+    multi = {name for name, n in counts.items() if n > 1 or name in params}
+    for round_number in range(5):
         current, known = dict(shapes), dict(values)
         joined: dict = {}
         agreed: dict = {}
@@ -83,11 +89,12 @@ def infer(
             joined[op.target] = shape if first is _UNSET or first == shape else None
             seen = agreed.get(op.target, _UNSET if op.target not in params else None)
             agreed[op.target] = value if seen is _UNSET or seen == value else None
-            current[op.target] = shape
-            known[op.target] = value
+            if op.target not in multi or round_number == 0:
+                current[op.target] = shape
+                known[op.target] = value
         result = {**shapes, **params, **joined}
         values = {k: v for k, v in agreed.items() if v is not None}
-        if result == shapes:
+        if result == shapes and round_number > 0:
             return shapes
         shapes = result
     return dict(params)  # no agreement: every computed shape unknown

@@ -110,3 +110,12 @@ def test_where_broadcast_against_a_matrix():  # found by the random-program test
     args = (rng.normal(size=4), rng.normal(size=(4, 4)))
     got = srcgrad.grad(c.where_broadcast_against_a_matrix)(*args)
     assert np.allclose(got, gradient(c.where_broadcast_against_a_matrix, args, 0))
+
+
+@pytest.mark.parametrize("corner", [0.9, 0.5])
+def test_a_name_whose_shape_depends_on_the_branch(corner):  # found by the random tester
+    x = np.full((2, 3), corner)
+    y = np.arange(6.0).reshape(2, 3) / 10 + 0.05
+    got = srcgrad.grad(c.branch_shapes_differ, wrt=(0, 1))(x, y)
+    want = gradient(c.branch_shapes_differ, (x, y), (0, 1))
+    assert all(np.allclose(a, b) for a, b in zip(got, want))
