@@ -60,6 +60,17 @@ def _header(stmt: gast.stmt) -> str:
     return unparse(shallow).splitlines()[0]
 
 
+class _Negatives(ast.NodeTransformer):
+    """-1.0 as `-1.0` written through unary minus, so that `(-1.0) ** 2` keeps its parentheses
+    (ast.unparse writes a negative constant bare, and `-1.0 ** 2` is -1.0)."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        value = node.value
+        if type(value) in (int, float) and (value < 0 or (value == 0 and str(value)[0] == "-")):
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+        return node
+
+
 def unparse(node: gast.AST) -> str:
-    tree = gast.gast_to_ast(node)
+    tree = _Negatives().visit(gast.gast_to_ast(node))
     return ast.unparse(ast.fix_missing_locations(tree))

@@ -34,6 +34,7 @@ from .. import nodes
 class _Lower(gast.NodeTransformer):
     def __init__(self, ctx):
         self.ctx = ctx
+        self.rebound: set[str] = set()
 
     def visit_For(self, node: gast.For):
         self.generic_visit(node)
@@ -43,6 +44,8 @@ class _Lower(gast.NodeTransformer):
         index = self.ctx.names.fresh("_k")
         self.ctx.names.generated.add(index)
         setup: list = []
+        # Python evaluates the iterable once: a name the body rebinds is read before the loop
+        self.rebound = set().union(*(nodes.names_stored(s) for s in node.body))
         count, bindings = self._index(node.target, node.iter, index, setup, origin)
         node.target = nodes.store(index)
         node.iter = nodes.call(nodes.load("range"), count)
@@ -53,8 +56,9 @@ class _Lower(gast.NodeTransformer):
         return isinstance(node, gast.Call) and self.ctx.resolve(node.func) is obj
 
     def _sequence(self, node: gast.expr, setup: list, origin) -> gast.expr:
-        """`node` as a name that can be indexed and measured (a new one if it is computed)."""
-        if isinstance(node, gast.Name):
+        """`node` as a name that can be indexed and measured (a new one if it is computed, or
+        if the loop body rebinds it)."""
+        if isinstance(node, gast.Name) and node.id not in self.rebound:
             return node
         name = self.ctx.names.temporary()
         setup.append(nodes.assign(name, node, origin))
