@@ -313,7 +313,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
     copies = _updated_in_place(ctx, assigns, ops, set(param_shapes))
-    plan = Plan.of(body, ctx.names.fresh("_tape"))
+    plan = Plan.of(body, ctx.names.fresh("_tape"), set(param_shapes))
     bound_before, bound = {}, set(param_shapes)
     for stmt in body:  # what a statement at the top may read as bound: what came before it
         bound_before[id(stmt)] = frozenset(bound)

@@ -36,9 +36,11 @@ class Plan:
     undo: dict[int, gast.expr] = field(default_factory=dict)  # x[i] = v -> what it overwrites
 
     @classmethod
-    def of(cls, body: list, tape: str) -> Plan:
+    def of(cls, body: list, tape: str, params: set[str] = frozenset()) -> Plan:
+        """`params`: the function's parameters, bound before the body (an assignment in the
+        body overwrites them)."""
         plan = cls(tape)
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = dict.fromkeys(params, 1)
         for position, stmt in enumerate(_statements(body)):
             plan.order[id(stmt)] = position
             stored = _assigned_here(stmt)
