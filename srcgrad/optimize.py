@@ -382,9 +382,30 @@ def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> i
             return None if compound or _written_through(stmt, name) else j
         if nodes.names_stored(stmt) & value_reads:
             return None
-        if any(_written_through(stmt, r) for r in value_reads):
+        if _changes_an_array(stmt):  # through any name: another name may hold the same array
             return None
     return None
+
+
+def _changes_an_array(stmt: gast.stmt) -> bool:
+    """`a[i] = v`, `a[i] += v`, `a.append(v)`, `a.pop()`, here or in a block inside."""
+    for node in gast.walk(stmt):
+        if isinstance(node, (gast.Assign, gast.AugAssign)):
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            if any(isinstance(t, gast.Subscript) for t in targets):
+                return True
+        if (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Attribute)
+            and node.func.attr in ("append", "pop")
+            and not _is_tape(node.func.value)  # the tape holds values; no code reads it as one
+        ):
+            return True
+    return False
+
+
+def _is_tape(node: gast.expr) -> bool:
+    return isinstance(node, gast.Name) and node.id.startswith("_tape")
 
 
 def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
