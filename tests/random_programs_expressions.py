@@ -122,7 +122,7 @@ class Fit:
                 return np.broadcast_shapes(joint, self.into) == self.into
         except ValueError:
             return False
-        return len(joint) <= 3 and math.prod(joint) <= MAX_SIZE
+        return len(joint) <= 3 and 0 < math.prod(joint) <= MAX_SIZE
 
     def beside(self, shape: tuple[int, ...]) -> Fit:
         return Fit(self.into, (*self.alongside, shape))
@@ -175,7 +175,7 @@ def _broadcast(*values: Value) -> tuple[int, ...]:
 
 def index_shape(shape: tuple[int, ...], index) -> tuple[int, ...] | None:
     try:
-        return np.empty(shape)[index].shape
+        return np.zeros(shape)[index].shape
     except (IndexError, ValueError, TypeError):
         return None
 
@@ -356,8 +356,9 @@ class Expressions(Chooser):
         return _call("np.where", test, x, y, shape=shape, bounds=x.bounds.hull(y.bounds))
 
     def _conditional(self, depth: int, fit: Fit) -> Value:
-        x = self.expression(depth, fit)
-        y = self.exactly(x.shape, depth)
+        # `a if t else b` may alias a or b, which srcgrad's alias analysis does not see
+        x = self.fresh(self.expression(depth, fit))
+        y = self.fresh(self.exactly(x.shape, depth))
         test = self.condition()
         text = f"{x.operand} if {test} else {y.operand}"
         return Value(text, x.shape, x.bounds.hull(y.bounds), False, x.python and y.python)
@@ -377,7 +378,7 @@ class Expressions(Chooser):
         options = [None]
         for axis in axes:
             for keepdims in (False, True):
-                shape = np.sum(np.empty(x.shape), axis=axis, keepdims=keepdims).shape
+                shape = np.sum(np.zeros(x.shape), axis=axis, keepdims=keepdims).shape
                 if fit.allows(shape):
                     options.append((axis, keepdims, shape))
         chosen = self.choice(options)
@@ -406,8 +407,9 @@ class Expressions(Chooser):
             shape = index_shape(x.shape, index)
             valid = index_shape(x.shape, last) == shape
             if shape is not None and valid and fit.allows(shape):
-                owned = fancy or shape == ()
-                base = None if owned else x.base
+                # NumPy copies for a fancy index, but srcgrad takes every index for a view
+                owned = shape == ()
+                base = None if owned or fancy else x.base
                 return Value(f"{x.operand}[{text}]", shape, x.bounds, owned=owned, base=base)
         return None
 
@@ -470,7 +472,7 @@ class Expressions(Chooser):
             for b in arrays:
                 for left in (a, Value(f"{a.text}.T", a.shape[::-1], a.bounds, owned=False)):
                     try:
-                        shape = np.matmul(np.empty(left.shape), np.empty(b.shape)).shape
+                        shape = np.matmul(np.zeros(left.shape), np.zeros(b.shape)).shape
                     except ValueError:
                         continue
                     if fit.allows(shape):
@@ -495,10 +497,8 @@ class Expressions(Chooser):
         if x.shape == shape:
             return x
         same = [v for v in self.variables(Fit(shape)) if v.shape == shape]
-        if same:
-            base = self.choice(same)
-        else:
-            base = Value(f"np.ones({shape!r})", shape, Bounds(1, 1))
+        ones = Value(f"np.ones({shape!r})", shape, Bounds(1, 1))
+        base = self.choice(same) if same else ones
         op = self.choice(["+", "*", "-"])
         bounds = {"+": base.bounds + x.bounds, "-": base.bounds - x.bounds}
         b = bounds.get(op, base.bounds * x.bounds)

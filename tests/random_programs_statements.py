@@ -9,7 +9,10 @@ What the statements guarantee, on top of what expressions do:
   squashed into [-1, 1], `0.5 * v + 0.5 * t` and `v * t` with |t| <= 1, and, for an
   accumulator, one `v += t` per trip, its interval widened by the number of trips;
 * nothing is updated in place but arrays the function made itself and nobody else refers to:
-  never an argument, an alias, a view, or a value of a list;
+  never an argument, an alias, a view, or a value of a list. Beyond that, the programs keep to
+  what srcgrad's alias check accepts (`Statements.may_update`): it versions names only in
+  straight-line code, and sees a rebinding in a loop, an augmented assignment in a branch, and
+  any binding after an early `return` as a possible alias of what the name held before;
 * a list's length is known to lie in a range, so it is only read where it has elements.
 """
 
@@ -55,6 +58,12 @@ class Statements(Expressions):
         self.frames: list[Frame] = []
         self.lines: list[str] = []
         self.counter = 0
+        # what srcgrad's alias check sees (see may_update)
+        self.updated: set[str] = set()  # names updated in place somewhere
+        self.conflicts: set[str] = set()  # names srcgrad sees rebound by a possible alias
+        self.shared: set[str] = set()  # names bound to a view or an alias somewhere
+        self.top_bound: set[str] = set()  # names last bound in straight-line code at the top
+        self.returned_early = False
 
     # ---------------------------------------------------------------- bookkeeping
 
@@ -78,12 +87,40 @@ class Statements(Expressions):
     def innermost_loop(self) -> Frame | None:
         return next((f for f in reversed(self.frames) if f.kind == "loop"), None)
 
-    def bind(self, name: str, value: Value) -> None:
+    def bind(self, name: str, value: Value, augmented: bool = False) -> None:
         """`name = value`: record the variable, and that `value` may alias its base."""
         if value.base is not None and value.base in self.env:
             self.disown(value.base)
         owned = value.owned and value.base is None
+        self.note_binding(name, owned or value.shape == (), augmented)
         self.env[name] = replace(value, text=name, atom=True, owned=owned, base=None)
+
+    def at_top(self) -> bool:
+        return len(self.frames) == 1 and not self.returned_early
+
+    def note_binding(self, name: str, owned: bool, augmented: bool) -> None:
+        if not owned:
+            self.shared.add(name)
+        if self.at_top():
+            self.top_bound.add(name)
+        else:
+            self.top_bound.discard(name)
+        rebound = name in self.env
+        if rebound and self.conflicting(name, augmented) or not (owned or self.at_top()):
+            self.conflicts.add(name)
+
+    def conflicting(self, name: str, augmented: bool) -> bool:
+        """Whether srcgrad sees rebinding `name` here as a possible alias: in a loop, or (for
+        `name op= t`) in a branch or after an early return."""
+        if any(f.kind == "loop" for f in self.frames):
+            return True
+        return augmented and not self.at_top()
+
+    def may_update(self, name: str) -> bool:
+        """Whether srcgrad accepts `name[i] = t` here."""
+        if name in self.conflicts or not self.env[name].owned:
+            return False
+        return name not in self.shared or name in self.top_bound
 
     def disown(self, name: str) -> None:
         if self.env[name].shape != () or not self.env[name].owned:
@@ -111,11 +148,17 @@ class Statements(Expressions):
                 return False
         return True
 
-    def rebindable(self) -> list[str]:
-        return [n for n, v in self.env.items() if v.is_float and self.changeable(n)]
+    def rebindable(self, augmented: bool = False) -> list[str]:
+        return [
+            n
+            for n, v in self.env.items()
+            if v.is_float
+            and self.changeable(n)
+            and not (n in self.updated and self.conflicting(n, augmented))
+        ]
 
     def owned_arrays(self) -> list[str]:
-        return [n for n in self.rebindable() if self.env[n].owned and self.env[n].shape != ()]
+        return [n for n in self.rebindable() if self.env[n].shape != () and self.may_update(n)]
 
     def appendable(self) -> list[str]:
         return [n for n, v in self.env.items() if v.length is not None and self.changeable(n)]
@@ -171,9 +214,12 @@ class Statements(Expressions):
                 ("while", compound),
                 ("zeros_loop", 2 * compound),
                 ("call", 2 * (self.level < 2)),
-                ("new_list", 1),
+                ("new_list", 2),
                 ("append", 3 * bool(self.appendable())),
-                ("jump", self.innermost_loop() is not None and self.frames[-1].kind == "branch"),
+                (
+                    "jump",
+                    4 * (self.innermost_loop() is not None and self.frames[-1].kind == "branch"),
+                ),
             ]
         )
         getattr(self, f"_{kind}")()
@@ -195,6 +241,8 @@ class Statements(Expressions):
             value = self.fitted(name, self.reassigned(name))
         else:
             value = self.expression(self.depth())
+        if name in self.updated and not self.at_top():
+            value = self.fresh(value)
         self.emit(f"{name} = {value.text}")
         self.bind(name, value)
 
@@ -211,7 +259,7 @@ class Statements(Expressions):
         return self.exactly(var.shape, depth)
 
     def _augmented(self) -> None:
-        name = self.choice(self.rebindable())
+        name = self.choice(self.rebindable(augmented=True))
         var = self.env[name]
         limit = self.limit_for(name)
         t = self.expression(self.depth(), Fit(var.shape))
@@ -221,6 +269,7 @@ class Statements(Expressions):
             self.emit(f"{name} = {value.text}")
             self.bind(name, value)
             return
+        self.note_binding(name, True, augmented=True)
         if limit is None:
             op = self.choice(["+=", "-=", "*="])
             grown = {"+=": var.bounds + t.bounds, "-=": var.bounds - t.bounds}
@@ -243,6 +292,7 @@ class Statements(Expressions):
         name = self.new_name("y")
         how = self.choice(["{}.copy()", "np.copy({})"])
         self.emit(f"{name} = {how.format(x.text)}")
+        self.note_binding(name, True, False)
         self.env[name] = replace(x, text=name, owned=True, base=None)
 
     # ---------------------------------------------------------------- in-place updates
@@ -256,7 +306,7 @@ class Statements(Expressions):
             if fancy:  # y[[0, 0]] += t does not add twice in NumPy
                 continue
             target = index_shape(shape, index)
-            if target is not None and index_shape(shape, last) == target:
+            if target is not None and 0 not in target and index_shape(shape, last) == target:
                 return self.write(name, text, target)
         return self._assign()
 
@@ -277,6 +327,7 @@ class Statements(Expressions):
             bounds = limit
         self.emit(f"{name}[{index}] {op} {t.text if op == '=' else t.operand}")
         self.env[name] = replace(var, bounds=bounds)
+        self.updated.add(name)
 
     # ---------------------------------------------------------------- lists
 
@@ -309,6 +360,7 @@ class Statements(Expressions):
         before = dict(self.env)
         ends = []
         for arm in range(arms):
+            self.env = dict(before)
             if arm == 0:
                 self.emit(f"if {self.condition()}:")
             elif arm < arms - 1:
@@ -341,7 +393,9 @@ class Statements(Expressions):
         for name in ends[0]:
             values = [end.get(name) for end in ends]
             first = values[0]
-            if any(v is None or v.shape != first.shape or v.integer != first.integer for v in values):
+            if any(
+                v is None or v.shape != first.shape or v.integer != first.integer for v in values
+            ):
                 continue
             bounds = first.bounds
             for v in values[1:]:
@@ -366,6 +420,7 @@ class Statements(Expressions):
         self.emit(f"return {self.result().text}")
         self.frames.pop()
         self.env = before
+        self.returned_early = True  # srcgrad puts the rest of the function in an `else:`
 
     def _jump(self) -> None:
         self.emit(self.choice(["break", "continue"]))
@@ -438,7 +493,7 @@ class Statements(Expressions):
 
     def _for(self) -> None:
         kind = self.weighted(
-            [("range", 4), ("rows", 2), ("enumerate", 1), ("zip", 1), ("list", 1), ("arg", 1)]
+            [("range", 3), ("rows", 2), ("enumerate", 2), ("zip", 2), ("list", 3), ("arg", 3)]
         )
         k = self.new_name("k")
         arrays = [v for v in self.variables(arrays=True) if v.shape[0] <= 4]
@@ -494,7 +549,7 @@ class Statements(Expressions):
         self.emit(f"{i} = 0")
         header, fewest = f"while {i} < {trips}:", trips
         if self.maybe(40):  # a trip count that depends on the data
-            header, fewest = f"while {i} < {trips} and {self.condition()}:", 0
+            header, fewest = f"while {i} < {trips} and ({self.condition()}):", 0
         frame, before, start = self.loop(header, trips, {}, fewest)
         self.emit(self.choice([f"{i} += 1", f"{i} = {i} + 1"]))  # first: `continue` is safe
         self.env[i] = self.counter_value(i, 1, trips)
@@ -509,13 +564,14 @@ class Statements(Expressions):
         out, k = self.new_name("out"), self.new_name("k")
         size = f"({trips}, {', '.join(map(str, row))})" if row else str(trips)
         self.emit(f"{out} = np.{self.choice(['zeros', 'ones'])}({size})")
+        self.note_binding(out, True, False)
         self.env[out] = Value(out, (trips, *row), Bounds(0, 1))
         local = {k: self.counter_value(k, 0, trips - 1)}
         frame, before, start = self.loop(f"for {k} in range({trips}):", trips, local)
-        if out not in frame.carried:
-            frame.carried[out] = Bounds(-1.0, 1.0)
-            self.env[out] = replace(self.env[out], bounds=frame.carried[out])
+        frame.carried[out] = Bounds(-1.0, 1.0)
+        frame.accumulators.discard(out)
+        self.env[out] = replace(self.env[out], bounds=frame.carried[out])
+        self.updated.add(out)  # before the body, so that the body does not rebind it
         self.block(self.integer(0, 2))
         self.write(out, k, row)
         self.end_loop(frame, before, start)
-

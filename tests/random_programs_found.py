@@ -1,0 +1,176 @@
+"""Programs the random-program tester found srcgrad getting wrong, minimised by hand.
+
+Each is a plain function with its arguments, checked by `test_random_programs.test_found_program`
+exactly as a generated program is. `reason` is the symptom while srcgrad still fails it (the
+test is then a strict xfail), None once it is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Found:
+    fn: Callable
+    arguments: Callable[[], tuple]  # fresh arguments for every call
+    wrt: tuple[int, ...]
+    reason: str | None
+    helpers: tuple[Callable, ...] = ()  # shown with the source on failure
+
+
+CASES: list[Found] = []
+
+
+def found(arguments: Callable[[], tuple], wrt: tuple[int, ...], reason=None, helpers=()):
+    def record(fn: Callable) -> Callable:
+        CASES.append(Found(fn, arguments, wrt, reason, helpers))
+        return fn
+
+    return record
+
+
+# ---------------------------------------------------------------- found by the CI profile
+# (each one wrong once, fixed since: np.where's mask on a summed scalar operand, `-1.0 ** 2`
+# written for (-1.0) ** 2, a for loop over a name its body rebinds)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]), 2.0),
+    wrt=(0, 1),
+)
+def where_masks_broadcast_scalar(x, s):
+    y = s * x - np.tanh(s)
+    v = np.where(y > 0.0, y, x)
+    return np.sum(v)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]),),
+    wrt=(0,),
+)
+def negative_constant_to_a_power(x):
+    return np.sum(x * np.log(2.5 + (-1.0) ** 2))
+
+
+@found(
+    lambda: (np.array([0.2, 0.6]),),
+    wrt=(0,),
+)
+def loop_over_rows_of_a_rebound_array(y):
+    for row in y:
+        y = np.tanh(y + row)
+    return np.sum(y)
+
+
+@found(
+    lambda: (np.array([-0.3, -0.5, -0.7]),),
+    wrt=(0,),
+)
+def name_rebound_in_branch_after_use(x):
+    v = np.sin(x)
+    if np.sum(x) < 0.0:
+        x = x * 2.0
+    return np.sum(v)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]), 0.5),
+    wrt=(0, 1),
+    reason="gradient of scalar t has shape (3,): np.zeros_like(t) in the reverse sweep reads "
+    "t after the branch rebound it to an array",
+)
+def parameter_rebound_in_branch(y, t):
+    if t > 0.0:
+        t = y * 2.0
+    return np.sum(t)
+
+
+@found(
+    lambda: (np.array([0.3, 0.2]), np.array([0.3, -0.5, 0.7])),
+    wrt=(0, 1),
+    reason="gradient of x has shape (3,), not (2,): zero_gradient(x) is taken of x after the "
+    "branch rebound it to y",
+)
+def unused_parameter_rebound_in_branch(x, y):
+    if y[0] > -5.0:
+        x = y  # noqa: F841  (the rebinding is the point)
+    return np.sum(y)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]),),
+    wrt=(0,),
+)
+def value_through_alias_of_updated_array(x):
+    y = x * 2.0
+    y[:] = np.exp(y)
+    v = y
+    return np.sum(v)
+
+
+def two_results(p):
+    return p * 2.0, np.tanh(p)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]),),
+    wrt=(0,),
+    reason="UnboundLocalError: in a loop, `a, b = helper(z)` saves b on the tape before b is "
+    "assigned (for np.zeros_like(b), the adjoint of the unused result)",
+    helpers=(two_results,),
+)
+def helper_tuple_result_in_loop(z):
+    total = 0.0
+    for _ in range(2):
+        a, b = two_results(z)
+        total = total + np.sum(a)
+    return total
+
+
+@found(
+    lambda: (np.full((2, 3), 0.1) + np.eye(2, 3) * 0.8, np.arange(6.0).reshape(2, 3) / 10),
+    wrt=(0, 1),
+)
+def parameter_rebound_in_a_branch_not_taken(x, y):  # y was not saved: parameters now count
+    v2 = np.mean(y, axis=0, keepdims=True) if x[0, 0] >= 0.8 else np.maximum(y, y)
+    if np.mean(x) > 0.4:
+        return np.sum(v2) + np.mean(np.sin(v2))
+    y3 = x.copy()
+    y = y3[[0, 0], -2] * np.sin(np.sum(y))
+    return np.sum(y3**2)
+
+
+def value_and_maximum(p):
+    return 0.5 * p, np.max(p)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]), 0.5),
+    wrt=(0, 1),
+    reason="UnboundLocalError: `a` of `a, b = helper(y)` is rebound in a branch and not read "
+    "after; `a = _t1[0]` is dropped but np.zeros_like(a) (its zero adjoint) still reads it",
+    helpers=(value_and_maximum,),
+)
+def helper_tuple_element_rebound_in_branch(y, s):
+    a, b = value_and_maximum(y)
+    if s > 0.0:
+        a = s * 2.0  # noqa: F841  (the rebinding is the point)
+    return b
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]), 0.5),
+    wrt=(0, 1),
+    reason="TypeError (None * float): the branch sets the adjoint of the first `a` to None, "
+    "and helper_back((None, db)) multiplies it",
+    helpers=(value_and_maximum,),
+)
+def helper_tuple_element_zero_adjoint(y, s):
+    a, b = value_and_maximum(y)
+    if s > 0.0:
+        a = s * 2.0
+    return np.sum(a) + b
