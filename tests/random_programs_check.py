@@ -177,7 +177,9 @@ def check(fn: Callable, args: tuple, wrt: tuple[int, ...], source: str) -> None:
     if not _leaves_equal(again, gradients):
         raise fail("a second call of the gradient gives a different answer")
 
-    value_and_grad = _srcgrad(lambda: srcgrad.value_and_grad(fn, wrt=wrt), "vg", source, before)
+    value_and_grad = _srcgrad(
+        lambda: srcgrad.value_and_grad(fn, wrt=wrt), "value_and_grad", source, before
+    )
     answer = _srcgrad(lambda: value_and_grad(*args), "value_and_grad", source, before)
     if not _leaves_equal(before, args):
         raise fail("value_and_grad changed the caller's arguments")

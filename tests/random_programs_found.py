@@ -174,3 +174,111 @@ def helper_tuple_element_zero_adjoint(y, s):
     if s > 0.0:
         a = s * 2.0
     return np.sum(a) + b
+
+
+# ---------------------------------------------------------------- found by the long profile
+
+
+def cos_pair(p):
+    return p, np.cos(p)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7, 0.1]), np.array([0.1, 0.7, -0.5, 0.3])),
+    wrt=(0, 1),
+    reason="TypeError (None * float): b of `a, b = helper(y)` is read only in the arm of a "
+    "conditional expression not taken; its adjoint None reaches helper_back",
+    helpers=(cos_pair,),
+)
+def helper_tuple_element_in_arm_not_taken(y, z):
+    a, b = cos_pair(y)
+    v = 0.5 * y if y[0] <= 1.85 else z * b
+    return np.sum(v)
+
+
+def tanh_and_sum(r):
+    return np.tanh(r), np.sum(r)
+
+
+@found(
+    lambda: (np.array([[0.3, -0.5, 0.7, 0.1]]),),
+    wrt=(0,),
+    reason="gradient is all nan: after an early return not taken, the adjoint of b is None and "
+    "helper_back computes np.full_like(r, None)",
+    helpers=(tanh_and_sum,),
+)
+def helper_tuple_element_after_early_return(y):
+    a, b = tanh_and_sum(y)
+    if b > 5.0:
+        return b
+    b = a[::-1]
+    return np.sum(np.sin(b))
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7, 0.1]),),
+    wrt=(0,),
+    reason="UnboundLocalError: b of `a, b = helper(x)` is rebound in a loop and not read; "
+    "np.zeros_like(b), its zero adjoint, reads it where it was never assigned",
+    helpers=(cos_pair,),
+)
+def helper_tuple_element_rebound_in_loop(x):
+    a, b = cos_pair(x)
+    for _ in range(1):
+        b = b * 2.0
+    return np.sum(a)
+
+
+@found(
+    lambda: (np.array([[0.3, -0.5, 0.7, 0.1]]),),
+    wrt=(0,),
+    reason="IndexError: the reverse sweep of `out[3] *= ...` reads out[3] of the out that the "
+    "code after an early return rebound to shape (1, 4)",
+)
+def array_updated_then_rebound_after_early_return(y):
+    out = np.ones(4)
+    out[3] *= np.tanh(np.sum(y))
+    if np.sum(y) > 5.0:
+        return np.sum(out)
+    out = np.sin(y)
+    return np.sum(out)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7, 0.1]), np.full((2, 3), 0.5), 0.5),
+    wrt=(0, 1, 2),
+    reason="gradient of x has shape (2,), not (4,): zero_gradient(x) reads x after the code "
+    "after an early return rebound it",
+)
+def parameter_rebound_after_early_return(x, z, s):
+    if s > 5.0:
+        return np.sum(z)
+    x = np.max(z, axis=1)  # noqa: F841  (the rebinding is the point)
+    return np.sum(z)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7]), np.linspace(-0.8, 0.8, 9).reshape(3, 3)),
+    wrt=(0, 1),
+    reason="ValueError (non-broadcastable output operand): dW = np.zeros_like(W) before the "
+    "reverse loop takes the shape of W as rebound after the loop, (3,) not (3, 3)",
+)
+def loop_reads_array_rebound_later(x, W):
+    for _ in range(2):
+        x = x * np.sum(W, axis=0)
+    for _ in range(2):
+        W = np.tanh(W)
+    W = np.max(W, axis=1)
+    return np.sum(x)
+
+
+@found(
+    lambda: (np.array([0.3, -0.5, 0.7, 0.1]),),
+    wrt=(0,),
+    reason="gradient is 0, not 2: for y[:] = y the adjoint of the value is added, then "
+    "zero_at(dy, ...) clears the part the update overwrote, the value's share with it",
+)
+def update_with_itself(x):
+    y = x * 2.0
+    y[:] = y
+    return np.sum(y)

@@ -9,11 +9,13 @@ with its smallest program minimised (`random_programs_shrink.py`) and its argume
 
 CI checks a fixed set of 500 programs (`derandomize=True`). The long run checks new ones:
 
-    SRCGRAD_RANDOM_PROGRAMS=20000 python -m pytest -q -s tests/test_random_programs.py
+    SRCGRAD_RANDOM_PROGRAMS=20000 python -m pytest -q -s --runxfail \
+        tests/test_random_programs.py::test_random_programs
 
 (any count other than 500 selects the long profile, whose programs are a little longer; `-s`
-shows the counts of a run that passes; `SRCGRAD_RANDOM_PROGRAMS_KEEP=DIR` writes every failure,
-not only the smallest of each kind, to DIR). Programs a run found are minimised further by hand into
+shows the counts of a run that passes; `--runxfail` shows the failures while the test is marked
+xfail; `SRCGRAD_RANDOM_PROGRAMS_KEEP=DIR` writes every failure, not only the smallest of each
+kind, to DIR). Programs a run found are minimised further by hand into
 `random_programs_found.py` and checked by `test_found_program`, a strict xfail while srcgrad
 still gets them wrong.
 """
