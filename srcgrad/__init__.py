@@ -6,8 +6,9 @@ read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py
 """
 
 from . import rules  # noqa: F401  (importing it registers the derivative rules)
-from .api import Gradient, grad, show, value_and_grad, vjp
+from .api import Forward, Gradient, forward, grad, jvp, show, value_and_grad, vjp
 from .checking import GradientCheck, check_grad
+from .custom import custom_jvp, custom_vjp, register_jvp, register_vjp
 from .errors import (
     InternalError,
     NonFiniteError,
@@ -21,13 +22,19 @@ from .errors import (
 from .export import export
 from .graph import graph, render
 from .markers import no_grad, stop_gradient
+from .matrices import Hessian, Jacobian, hessian, jacobian
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Forward",
     "Gradient",
     "GradientCheck",
     "check_grad",
+    "custom_jvp",
+    "custom_vjp",
+    "register_jvp",
+    "register_vjp",
     "export",
     "graph",
     "no_grad",
@@ -40,7 +47,13 @@ __all__ = [
     "SrcgradError",
     "UnsupportedSyntaxError",
     "WrtError",
+    "forward",
     "grad",
+    "hessian",
+    "jacobian",
+    "Hessian",
+    "Jacobian",
+    "jvp",
     "show",
     "stop_gradient",
     "value_and_grad",

@@ -123,9 +123,14 @@ _LIBRARIES = ("numpy", "scipy", "math", "builtins", "srcgrad", "operator")
 
 def is_user_function(obj: object) -> bool:
     """A Python function of the user's, differentiated through its own generated code."""
-    if not isinstance(obj, types.FunctionType):
-        return False
     if reverse_rule(obj) is not None or is_nondifferentiable(obj):
+        return False
+    return has_user_source(obj)
+
+
+def has_user_source(obj: object) -> bool:
+    """A Python function of the user's (not a library's), whatever rules it has."""
+    if not isinstance(obj, types.FunctionType):
         return False
     module = (getattr(obj, "__module__", None) or "").split(".")[0]
     return module not in _LIBRARIES

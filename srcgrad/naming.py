@@ -62,9 +62,14 @@ class Names:
         return {adj for name, adj in self._adjoints.items() if name not in self.generated}
 
     def tangent(self, name: str) -> str:
+        """The tangent of `x` is `x_dot`; `_t1`'s is `_t1_dot`."""
         if name not in self._tangents:
             self._tangents[name] = self.fresh(f"{name}_dot")
+            self.generated.add(self._tangents[name])
         return self._tangents[name]
+
+    def tangents_of_user_names(self) -> set[str]:
+        return {t for name, t in self._tangents.items() if name not in self.generated}
 
 
 class Support:

@@ -35,6 +35,22 @@ def is_adjoint(stmt: gast.stmt) -> bool:
     return getattr(stmt, _ADJOINT, False)
 
 
+def copy_replacing(node: gast.AST, old: gast.AST, new: gast.AST) -> gast.AST:
+    """A deep copy of `node` in which the subtree `old` (found by identity) is `new`."""
+    if node is old:
+        return copy(new)
+    if isinstance(node, list):
+        return [copy_replacing(n, old, new) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    made = node.__class__.__new__(node.__class__)
+    made.__dict__.update(
+        (k, copy_replacing(v, old, new) if isinstance(v, (gast.AST, list)) else v)
+        for k, v in node.__dict__.items()
+    )
+    return made
+
+
 def copy(node: gast.AST) -> gast.AST:
     """A deep copy of the tree; origin stamps and constants are shared (they are immutable).
 

@@ -274,18 +274,33 @@ def _dead_code(fn: gast.FunctionDef) -> bool:
     changed = False
     for block in _blocks(fn):
         kept = [
-            s
+            _without_target(s)
+            if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name)
+            and reads[s.targets[0].id] == 0
+            else s
             for s in block
-            if not (
-                isinstance(s, gast.Assign)
-                and isinstance(s.targets[0], gast.Name)
-                and reads[s.targets[0].id] == 0
-            )
         ]
-        if len(kept) != len(block):
+        kept = [s for s in kept if s is not None]
+        if len(kept) != len(block) or any(a is not b for a, b in zip(kept, block)):
             block[:] = kept or [gast.Pass()]
             changed = True
     return changed
+
+
+def _without_target(stmt: gast.Assign) -> gast.stmt | None:
+    """A dead assignment removed: nothing, or, where its value pops the tape, the pop alone
+    (every push has its pop, or later pops would take the wrong values)."""
+    if not _pops(stmt.value):
+        return None
+    return nodes.mark_adjoint(nodes.expr_stmt(stmt.value, nodes.origin_of(stmt)))
+
+
+def _pops(node: gast.expr) -> bool:
+    return any(
+        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "pop"
+        for n in gast.walk(node)
+    )
 
 
 def _dead_stores(block: list, live: set[str]) -> bool:
@@ -307,7 +322,12 @@ def _dead_stores(block: list, live: set[str]) -> bool:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             if name not in live:
-                del block[i]
+                kept = _without_target(stmt)
+                if kept is None:
+                    del block[i]
+                else:
+                    block[i] = kept
+                    live |= nodes.names_read(kept)
                 changed = True
                 continue
             live.discard(name)

@@ -19,8 +19,12 @@ from .finite import add_checks
 from .loading import load
 from .normalize import normalize
 from .optimize import optimize
+from .forward import forward
 from .reverse import reverse
 from .shapes import dtype_name, is_floating
+
+
+FORWARD_MODES = ("jvp", "tangent")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Generated:
 
     function: types.FunctionType
     source: str
+    tangents: tuple[str, ...] = ()  # forward mode: the tangent parameters, in `wrt` order
 
 
 def gradient(
@@ -53,9 +58,19 @@ def gradient(
         ctx.dtypes = {p: dtype_name(s[1]) for p, s in signature.items() if s is not None}
         normalize(ctx)
         shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
-        tree = reverse(ctx, list(wrt), shapes, mode)
+        for name, default in (getattr(parsed.fn, "__kwdefaults__", None) or {}).items():
+            if name not in signature and type(default) is float:  # a tangent's 1.0
+                shapes[name] = ()
+                ctx.dtypes[name] = "float"
+        tangents: list[str] = []
+        if mode in FORWARD_MODES:
+            tree, tangents = forward(ctx, list(wrt), shapes, mode)
+            kept = ctx.names.tangents_of_user_names()
+        else:
+            tree = reverse(ctx, list(wrt), shapes, mode)
+            kept = ctx.names.adjoints_of_user_names()
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
-        optimize(tree, ctx.names.generated, ctx.names.adjoints_of_user_names(), scalars)
+        optimize(tree, ctx.names.generated, kept, scalars)
         if check_finite:
             add_checks(tree, ctx)
         text = emit(tree)
@@ -70,4 +85,7 @@ def gradient(
     what = mode.replace("_", " ")
     where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
     filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
-    return Generated(load(text, filename, parsed.fn, ctx.support.injected), text)
+    function = load(text, filename, parsed.fn, ctx.support.injected)
+    if mode == "tangent":  # a derivative to transform again: the tangents default to 1.0
+        function.__kwdefaults__ = {**(function.__kwdefaults__ or {}), **dict.fromkeys(tangents, 1.0)}
+    return Generated(function, text, tuple(tangents))

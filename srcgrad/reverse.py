@@ -130,7 +130,7 @@ class _Reverse(StatementAdjoints):
         # adjoints zeroed in place inside the loop get an array of their own before it
         mutated = {
             self.ops[id(s)].target
-            for s in _assignments(stmt.body)
+            for s in assignments(stmt.body)
             if self.ops[id(s)].kind == SETITEM
         } & self.active
         owned_before = set(self.owned)
@@ -277,7 +277,7 @@ def _reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
     return order
 
 
-def _assignments(body: list) -> list[gast.stmt]:
+def assignments(body: list) -> list[gast.stmt]:
     """The statements that compute: assignments, and `xs.append(v)`."""
     return [n for n in _walk_statements(body) if isinstance(n, gast.Assign) or is_append(n)]
 
@@ -300,10 +300,10 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
         raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
     output = last.value.id
-    assigns = _assignments(body)
+    assigns = assignments(body)
     ops = {id(s): operation(s, ctx) for s in assigns}
     active = active_names(list(ops.values()), wrt, output)
-    integers = _loop_integers(body, assigns)
+    integers = loop_integers(body, assigns)
     ctx.integers = integers
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
     known.update(dict.fromkeys(integers, ()))
@@ -312,7 +312,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
-    copies = _updated_in_place(ctx, assigns, ops, set(param_shapes))
+    copies = updated_in_place(ctx, assigns, ops, set(param_shapes))
     plan = Plan.of(body, ctx.names.fresh("_tape"), set(param_shapes))
     bound_before, bound = {}, set(param_shapes)
     for stmt in body:  # what a statement at the top may read as bound: what came before it
@@ -332,7 +332,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
         forward_sweep.insert(0, start)
     grads = [_final_gradient(ctx, name, sweep) for name in wrt]
-    if _may_be_complex(tree, ops):
+    if may_be_complex(tree, ops):
         # complex values in between: a real input's gradient is the real part
         grads = [
             g
@@ -434,7 +434,7 @@ _SEQUENCE_RESULTS = {
 }
 
 
-def _may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
+def may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
     """Complex values in between (an FFT, np.linalg.eig, a complex literal)?"""
     for op in ops.values():
         module = str(getattr(op.key, "__module__", "") or "")
@@ -499,6 +499,22 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`."""
     if op.kind != USER:
         return
+    bind_user_call(ctx, stmt, op, active)
+    if not op.active_params or op.target not in active:
+        return
+    from .api import vjp_of  # the transform of the callee, made when it is first called
+
+    transform = vjp_of(op.key, tuple(op.active_params), ctx.check_finite)
+    function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")
+    op.pullback = ctx.names.fresh(f"{op.key.__name__}_back")
+    ctx.names.generated.add(op.pullback)
+    stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
+    stmt.value.func = nodes.load(function)
+
+
+def bind_user_call(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
+    """Bind a call to the user's function to its parameters (`op.bindings`) and find those
+    bound to active values (`op.active_params`)."""
     starred = [i for i, a in enumerate(op.args) if isinstance(a, gast.Starred)]
     try:
         if starred:  # f(x, *rest): only the arguments before the star are bound by name
@@ -523,16 +539,6 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     op.active_params = [
         p for p, node in op.bindings.items() if isinstance(node, gast.Name) and node.id in active
     ]
-    if not op.active_params or op.target not in active:
-        return
-    from .api import vjp_of  # the transform of the callee, made when it is first called
-
-    transform = vjp_of(op.key, tuple(op.active_params), ctx.check_finite)
-    function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")
-    op.pullback = ctx.names.fresh(f"{op.key.__name__}_back")
-    ctx.names.generated.add(op.pullback)
-    stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
-    stmt.value.func = nodes.load(function)
 
 
 # bindings after which `x[i] = v` could change another array too (views, aliases, unknowns)
@@ -552,7 +558,7 @@ _SHARING = {
 }
 
 
-def _updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
+def updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
     """Check the arrays updated in place (`x[i] = v`) own their memory; copy the parameters
     among them first, so that the caller's arrays never change."""
     updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind == SETITEM}
@@ -588,7 +594,7 @@ def _updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
     return copies
 
 
-def _loop_integers(body: list, assigns: list) -> frozenset:
+def loop_integers(body: list, assigns: list) -> frozenset:
     """Names only ever assigned as the variable of a `for ... in range(...)` loop."""
     targets = set()
     for stmt in _walk_statements(body):

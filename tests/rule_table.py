@@ -413,6 +413,32 @@ row(np.float64, "np.float64(x) * x", x=normal())
 row(np.asarray, "np.asarray(x) * x", x=normal(2, 3))
 row(srcgrad_runtime.astype, "(x * 2).astype(np.float64)", x=normal(3))
 
+# srcgrad's own helpers that generated forward code calls (differentiated again for Hessians)
+row(
+    srcgrad_runtime.tangent_like,
+    "srcgrad_runtime.tangent_like(x * 2.0, y)",
+    const={"y": Const(np.zeros((2, 3)))},
+    x=normal(3),
+)
+row(
+    srcgrad_runtime.real_tangent,
+    "srcgrad_runtime.real_tangent(x * 3.0, y)",
+    const={"y": Const(np.zeros(3))},
+    x=normal(3),
+)
+row(
+    srcgrad_runtime.choose_adjoint,
+    "srcgrad_runtime.choose_adjoint(g, np.max(a), a)",
+    const={"a": Const([[1.0, 3.0], [3.0, 0.5]])},
+    g=normal(),
+)
+row(
+    srcgrad_runtime.choose_adjoint,
+    "srcgrad_runtime.choose_adjoint(g, np.max(a, axis=0), a, 0)",
+    const={"a": Const([[1.0, 3.0, 2.0], [1.0, 0.5, 4.0]])},
+    g=normal(3),
+)
+
 # builtins.sum over a Python list of active values (and a start value)
 row(builtins.sum, "sum([x, y * 2.0])", x=normal(3), y=normal(3))
 row(builtins.sum, "sum([x * x, x], y)", x=normal(2, 3), y=normal(2, 3))

@@ -89,6 +89,70 @@ def _assert_same(a, b, what: str) -> None:
             np.testing.assert_array_equal(p, q, err_msg=what)
 
 
+_REFERENCES: dict[str, tuple] = {}
+
+
+def _reference(item: corpus.Case, args: tuple) -> tuple:
+    """The finite-difference gradients of a case (computed once, for both modes' tests)."""
+    if item.name not in _REFERENCES:
+        _, is_tuple = finite_differences.wrt_indices(item.fn, item.wrt)
+        found = finite_differences.gradient(item.fn, args, item.wrt)
+        _REFERENCES[item.name] = _as_tuple(found, is_tuple)
+    return _REFERENCES[item.name]
+
+
+def _random_like(value, rng):
+    """A random tangent with the structure, shapes and float dtype of `value`."""
+    if isinstance(value, dict):
+        return {key: _random_like(value[key], rng) for key in value}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_random_like(part, rng) for part in value)
+    if isinstance(value, np.ndarray):
+        dtype = value.dtype if value.dtype.kind == "f" else np.float64
+        return rng.standard_normal(value.shape).astype(dtype)
+    return float(rng.standard_normal())
+
+
+# name -> why forward mode fails on it today
+FORWARD_GAPS: dict[str, str] = {}
+
+
+def _forward_params():
+    for item in corpus.CASES:
+        reason = FORWARD_GAPS.get(item.name) or KNOWN_GAPS.get(item.name)
+        marks = pytest.mark.xfail(strict=True, reason=reason) if reason else ()
+        yield pytest.param(item, id=item.name, marks=marks)
+
+
+@pytest.mark.parametrize("item", list(_forward_params()))
+def test_corpus_function_forward(item: corpus.Case):
+    """`srcgrad.jvp` along random tangents equals the finite-difference gradients dotted with
+    them; the value is the function's, and the caller's inputs are left alone."""
+    args = _arguments(item)
+    before = _snapshot(args)
+    indices, is_tuple = finite_differences.wrt_indices(item.fn, item.wrt)
+    rng = np.random.default_rng(zlib.crc32(item.name.encode()) + 7)
+    tangents = tuple(_random_like(args[i], rng) for i in indices)
+    tolerance = FLOAT32_TOLERANCE if any(map(_is_float32, args)) else FLOAT64_TOLERANCE
+
+    value, result = srcgrad.jvp(item.fn, args, tangents, wrt=tuple(indices))
+    _assert_same(before, args, "jvp changed the caller's inputs")
+    expected = sum(
+        sum(np.sum(np.asarray(g, dtype=float) * t) for g, t in zip(_leaves(want), _leaves(tan)))
+        for want, tan in zip(_reference(item, args), tangents, strict=True)
+    )
+    assert np.shape(result) == ()
+    scale = sum(np.sum(np.abs(t)) for tan in tangents for t in _leaves(tan))
+    np.testing.assert_allclose(
+        result,
+        expected,
+        rtol=tolerance["rtol"],
+        atol=tolerance["atol"] * max(1.0, scale),
+        err_msg="tangent vs finite differences",
+    )
+    np.testing.assert_allclose(value, item.fn(*args), rtol=tolerance["rtol"] * 1e-2, atol=0)
+
+
 def test_corpus_names_are_unique_and_gaps_exist():
     names = [item.name for item in corpus.CASES]
     assert len(names) == len(set(names))
@@ -108,7 +172,7 @@ def test_corpus_function(item: corpus.Case):
     gradients = _as_tuple(transformed(*args), is_tuple)
     _assert_same(before, args, "grad changed the caller's inputs")
 
-    expected = _as_tuple(finite_differences.gradient(item.fn, args, item.wrt), is_tuple)
+    expected = _reference(item, args)
     assert len(gradients) == len(expected)
     for value, got, want in zip(differentiated, gradients, expected):
         _assert_same_structure(value, got)

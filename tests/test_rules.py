@@ -73,6 +73,7 @@ import math
 import operator
 
 import numpy as np
+from srcgrad import runtime as srcgrad_runtime
 
 try:
     import scipy.special
@@ -182,6 +183,43 @@ def test_rule_matches_finite_differences(row, tmp_path):
         np.testing.assert_allclose(
             result, expected, rtol=RTOL, atol=ATOL, err_msg=f"d{name}\n{source}"
         )
+
+
+# Forward-mode gaps, by row id (strict xfails: the rule's forward twin is missing or wrong).
+FORWARD_XFAIL: dict[str, str] = {}
+
+
+def _forward_params():
+    params = []
+    for row in ROWS:
+        reason = FORWARD_XFAIL.get(row.id) or XFAIL.get(row.id)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(row, id=row.id, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("row", _forward_params())
+def test_forward_rule_matches_finite_differences(row, tmp_path):
+    """`srcgrad.jvp` along a random tangent of every differentiated argument equals the sum
+    of the finite-difference gradients dotted with those tangents."""
+    f, args = _prepare(row, tmp_path)
+    originals = [np.copy(a) for a in args]
+    rng = np.random.default_rng(zlib.crc32(row.id.encode()) + 1)
+    tangents = tuple(
+        rng.standard_normal(np.shape(a)) if np.ndim(a) else float(rng.standard_normal())
+        for a in args[: len(row.wrt)]
+    )
+    value, result = srcgrad.jvp(f, args, tangents, wrt=tuple(range(len(row.wrt))))
+    source = srcgrad.forward(f, wrt=tuple(range(len(row.wrt)))).source_for(*args)
+    for arg, original in zip(args, originals):
+        np.testing.assert_array_equal(arg, original, err_msg=f"an argument was mutated\n{source}")
+    expected = sum(
+        np.sum(central_differences(f, args, position) * t)
+        for position, t in enumerate(tangents)
+    )
+    np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12, err_msg=source)
+    assert np.shape(result) == (), f"the tangent has shape {np.shape(result)}\n{source}"
+    np.testing.assert_allclose(result, expected, rtol=RTOL, atol=ATOL, err_msg=source)
 
 
 def _describe(obj: object) -> str:

@@ -10,9 +10,12 @@ from . import (
     nondifferentiable,
     products,
     reductions,
+    runtime_helpers,
     shaping,
+    shaping_forward,
     special,
     statistics,
+    statistics_forward,
 )
 
 __all__ = [
@@ -25,7 +28,10 @@ __all__ = [
     "nondifferentiable",
     "products",
     "reductions",
+    "runtime_helpers",
     "shaping",
+    "shaping_forward",
     "special",
     "statistics",
+    "statistics_forward",
 ]

@@ -10,7 +10,16 @@ import operator
 import numpy as np
 
 from ..runtime import abs_slope, astype, clip_weights, list_of
-from .registry import BROADCAST, SAME, adjoint, broadcasting, elementwise, nondifferentiable
+from .registry import (
+    BROADCAST,
+    SAME,
+    adjoint,
+    broadcasting,
+    elementwise,
+    linear,
+    nondifferentiable,
+    tangent,
+)
 
 
 @broadcasting(operator.add, np.add)
@@ -102,3 +111,67 @@ def reciprocal(x, ans):
 
 
 nondifferentiable(operator.floordiv, np.floor_divide)
+
+
+# ---- forward rules: each term is what one operand's tangent adds to the result's -------------
+
+linear(operator.mul, np.multiply)
+linear(builtins.float, np.float64, np.asarray, astype)
+linear(operator.neg, np.negative)
+linear(operator.pos, np.positive)
+
+
+@tangent(operator.add, np.add)
+def add_tangent(ans, x, y):
+    return x_dot, y_dot
+
+
+@tangent(operator.sub, np.subtract)
+def subtract_tangent(ans, x, y):
+    return x_dot, -y_dot
+
+
+@tangent(operator.truediv, np.divide, np.true_divide)
+def divide_tangent(ans, x, y):
+    return x_dot / y, -y_dot * ans / y
+
+
+@tangent(operator.pow, np.power, builtins.pow)
+def power_tangent(ans, x, y):
+    return x_dot * y * x ** (y - 1), y_dot * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@tangent(operator.mod, np.mod, np.remainder)
+def mod_tangent(ans, x, y):
+    return x_dot, -y_dot * np.floor_divide(x, y)
+
+
+@tangent(np.maximum, np.fmax, builtins.max)
+def maximum_tangent(ans, x, y):
+    return x_dot * ((x > y) + 0.5 * (x == y)), y_dot * ((x < y) + 0.5 * (x == y))
+
+
+@tangent(np.minimum, np.fmin, builtins.min)
+def minimum_tangent(ans, x, y):
+    return x_dot * ((x < y) + 0.5 * (x == y)), y_dot * ((x > y) + 0.5 * (x == y))
+
+
+@tangent(np.arctan2)
+def arctan2_tangent(ans, x, y):
+    return x_dot * y / (x * x + y * y), -y_dot * x / (x * x + y * y)
+
+
+@tangent(np.where)
+def where_tangent(ans, condition, x, y):
+    return np.where(condition, x_dot, 0.0), np.where(condition, 0.0, y_dot)
+
+
+@tangent(np.clip)
+def clip_tangent(ans, a, a_min, a_max):
+    w = clip_weights(a, a_min, a_max)
+    return a_dot * w[0], a_min_dot * w[1], a_max_dot * w[2]
+
+
+@tangent(builtins.sum)
+def sum_of_list_tangent(ans, iterable, start=0):
+    return sum(iterable_dot), start_dot

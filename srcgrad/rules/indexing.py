@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from ..runtime import index_adjoint, inverse_permutation
-from .registry import STANDIN, adjoint, variant
+from .registry import STANDIN, adjoint, linear, variant
 
 
 @adjoint(operator.getitem, differentiable=["x"], shape=STANDIN)
@@ -71,3 +71,6 @@ def getitem_basic(g, ans, x, index):
     dx = np.zeros_like(x)
     dx[index] = g
     return dx
+
+
+linear(operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims, np.copy)

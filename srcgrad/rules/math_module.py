@@ -2,7 +2,7 @@
 
 import math
 
-from .registry import adjoint, elementwise, nondifferentiable
+from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
 @elementwise(math.exp)
@@ -128,6 +128,29 @@ def atan2(g, ans, y, x):
 @adjoint(math.hypot)
 def hypot(g, ans, x, y):
     return g * x / ans, g * y / ans
+
+
+# ---- forward rules of the functions above that are not declared by a derivative alone ------
+
+
+@tangent(math.log)
+def log_tangent(ans, x, base=math.e):
+    return x_dot / (x * math.log(base))
+
+
+@tangent(math.pow)
+def pow_tangent(ans, x, y):
+    return x_dot * y * math.pow(x, y - 1), y_dot * ans * math.log(x) if x > 0 else 0.0
+
+
+@tangent(math.atan2)
+def atan2_tangent(ans, y, x):
+    return y_dot * x / (x * x + y * y), -x_dot * y / (x * x + y * y)
+
+
+@tangent(math.hypot)
+def hypot_tangent(ans, x, y):
+    return x_dot * x / ans, y_dot * y / ans
 
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..runtime import choose_adjoint, expand_to, mean_count, product_of_others
-from .registry import adjoint, variant
+from .registry import adjoint, linear, tangent, variant
 
 
 def reduced_shape(a, axis=None, dtype=None, out=None, keepdims=False, **_):
@@ -104,3 +104,19 @@ def mean_kept(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, cou
 @variant(np.mean, when=_dims_dropped, count=_count, like=_like)
 def mean_dropped(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, count, like):
     return np.full_like(like, np.expand_dims(g, axis) / count)
+
+
+# ---- forward rules ---------------------------------------------------------------------------
+
+linear(np.sum, np.mean)
+
+
+@tangent(np.prod)
+def prod_tangent(ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(a_dot * product_of_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+@tangent(np.max, np.amax, np.min, np.amin)
+def extreme_tangent(ans, a, axis=None, out=None, keepdims=False):
+    share = choose_adjoint(np.ones_like(ans, dtype=float), ans, a, axis, keepdims)
+    return np.sum(a_dot * share, axis=axis, keepdims=keepdims)

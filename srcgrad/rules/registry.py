@@ -162,7 +162,14 @@ def nondifferentiable(*objects: object) -> None:
 
 
 def _parse(fn: Callable) -> tuple[gast.FunctionDef, Origin]:
-    lines, first = inspect.getsourcelines(fn)
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise RuleError(
+            f"cannot read the source of the rule {getattr(fn, '__qualname__', fn)!r} ({exc})",
+            hint="a rule's body is written into generated code: define it with 'def' in a .py "
+            "file",
+        ) from None
     tree = gast.parse(textwrap.dedent("".join(lines))).body[0]
     tree.decorator_list = []
     filename = inspect.getsourcefile(fn) or "<rule>"
@@ -327,6 +334,171 @@ def elementwise(*keys: object):
             shape=SAME,
         )
         register(rule, keys)
+        term = nodes.binop(nodes.load("x_dot"), gast.Mult(), nodes.copy(derivative))
+        forward = TangentRule(
+            name=fn.__name__,
+            params=["x"],
+            defaults={},
+            differentiable=["x"],
+            body=tree.body[:-1],
+            terms=[term],
+            free=rule.free,
+            origin=origin,
+        )
+        _register_tangent(forward, keys)
         return fn
 
     return decorate
+
+
+# ---- forward (tangent) rules ----------------------------------------------------------------
+# A forward rule gives, for each differentiable parameter `p`, the term its tangent `p_dot`
+# contributes to the result's tangent; the forward stage adds the terms of the active
+# operands. `def divide(ans, x, y): return x_dot / y, -y_dot * ans / y`. A `linear` rule has
+# no body: the tangent is the user's own expression with the operand replaced by its tangent
+# (`np.sum(x_dot, axis=0)`), one such term per active differentiable operand (so products are
+# declared linear too: `x_dot @ y + x @ y_dot`).
+
+
+@dataclass
+class TangentRule:
+    """One forward rule, parsed (or, for a linear function, just its differentiable slots)."""
+
+    name: str
+    params: list[str]
+    defaults: dict[str, object]
+    differentiable: list[str]
+    body: list[gast.stmt]
+    terms: list[gast.expr | None] | None  # one per differentiable parameter; None: linear
+    free: dict[str, object]
+    origin: Origin
+    broadcasting: bool = False
+    keys: list[object] = field(default_factory=list)
+
+    @property
+    def linear(self) -> bool:
+        return self.terms is None
+
+    def signature(self) -> inspect.Signature:
+        return Rule.signature(self)  # same parameters, same defaults
+
+    def instantiate(self, mapping: dict[str, gast.expr], ctx) -> tuple[list, list]:
+        """The rule's statements and terms with placeholders (parameters, `ans`, `p_dot`)
+        replaced by `mapping`; temporaries of the rule's body get fresh names."""
+        full = dict(mapping)
+        for name, obj in self.free.items():
+            full[name] = nodes.load(ctx.support.name_for(obj, name))
+        for stmt in self.body:
+            for name in nodes.names_stored(stmt):
+                if name not in full:
+                    full[name] = nodes.load(ctx.names.temporary())
+        body = [nodes.substitute(s, full) for s in self.body]
+        terms = [None if t is None else nodes.substitute(t, full) for t in self.terms or []]
+        return body, terms
+
+
+TANGENT: dict[object, TangentRule] = {}
+
+
+def tangent_rule(obj: object) -> TangentRule | None:
+    """The forward rule for `obj` (None if it has none)."""
+    return TANGENT.get(_key(obj))
+
+
+def _register_tangent(rule: TangentRule, keys: Sequence[object]) -> None:
+    for key in keys:
+        TANGENT[_key(key)] = rule
+        rule.keys.append(key)
+
+
+def _reverse_of(keys: Sequence[object], what: str, origin=None) -> Rule:
+    rule = REVERSE.get(_key(keys[0])) if keys else None
+    if rule is None:
+        raise RuleError(f"{what}: declare the reverse rule of {keys[0]!r} first", origin)
+    return rule
+
+
+def tangent(*keys: object, differentiable=None):
+    """Decorator: `def r(ans, x, y, axis=None): ...; return x_term, y_term` is the forward rule
+    of every object in `keys`. Each term reads its own parameter's tangent, spelled `x_dot`.
+    Parameters, defaults and which of them are differentiable follow the reverse rule of the
+    same object, declared first; without one, the rule's own parameters (those without a
+    default are differentiable)."""
+
+    def decorate(fn: Callable) -> Callable:
+        tree, origin = _parse(fn)
+        names = list(inspect.signature(fn).parameters)
+        if names[:1] != ["ans"]:
+            raise RuleError("a forward rule's first parameter must be 'ans'", origin)
+        reverse = REVERSE.get(_key(keys[0])) if keys else None
+        params = names[1:]
+        if reverse is None:  # a function with a forward rule only: its own parameters
+            sig = inspect.signature(fn)
+            defaults = {
+                p: sig.parameters[p].default
+                for p in params
+                if sig.parameters[p].default is not inspect.Parameter.empty
+            }
+            reverse = Rule(fn.__name__, params, defaults, [p for p in params if p not in defaults],
+                           [], [], {}, origin)
+        if params != reverse.params:
+            raise RuleError(
+                f"forward rule '{fn.__name__}' has parameters {params}, but the reverse rule "
+                f"'{reverse.name}' has {reverse.params}",
+                origin,
+            )
+        wanted = list(differentiable or reverse.differentiable)
+        last = tree.body[-1]
+        if not isinstance(last, gast.Return) or last.value is None:
+            raise RuleError(f"forward rule '{fn.__name__}' must end in a return", origin)
+        value = last.value
+        terms = list(value.elts) if isinstance(value, gast.Tuple) else [value]
+        if len(terms) != len(wanted):
+            raise RuleError(
+                f"forward rule '{fn.__name__}' returns {len(terms)} term(s) for "
+                f"{len(wanted)} differentiable parameter(s) {wanted}",
+                origin,
+            )
+        dots = {f"{p}_dot" for p in wanted}
+        for p, term in zip(wanted, terms):
+            read = {n.id for n in gast.walk(term) if isinstance(n, gast.Name)} & dots
+            if read - {f"{p}_dot"}:
+                raise RuleError(
+                    f"forward rule '{fn.__name__}': the term for '{p}' reads {sorted(read)}",
+                    origin,
+                )
+        rule = TangentRule(
+            name=fn.__name__,
+            params=params,
+            defaults=dict(reverse.defaults),
+            differentiable=wanted,
+            body=tree.body[:-1],
+            terms=[None if _is_none(t) else t for t in terms],
+            free=_free_names(fn, tree, {*names, *dots}),
+            origin=origin,
+            broadcasting=reverse.broadcasting,
+        )
+        _register_tangent(rule, keys)
+        return fn
+
+    return decorate
+
+
+def linear(*keys: object, differentiable=None) -> None:
+    """Declare `keys` linear in each differentiable argument separately (`np.sum`, `x[i]`,
+    `np.reshape`, and products such as `@` or `np.einsum`): the tangent is the expression
+    itself with each active operand in turn replaced by its tangent, the terms added."""
+    for key in keys:  # each object with its own parameters: those of its reverse rule
+        reverse = _reverse_of([key], "linear")
+        rule = TangentRule(
+            name=reverse.name,
+            params=list(reverse.params),
+            defaults=dict(reverse.defaults),
+            differentiable=list(differentiable or reverse.differentiable),
+            body=[],
+            terms=None,
+            free={},
+            origin=reverse.origin,
+            broadcasting=False,
+        )
+        _register_tangent(rule, [key])

@@ -1,0 +1,381 @@
+"""Forward stage: after each statement of the normalized function, its tangent statement.
+
+The tangent of `x` is `x_dot`: how `x` moves when the differentiated inputs move along the
+tangents given for them. Control flow is kept as it is (an `if` decides once, for the value and
+its tangent; a loop carries both), so nothing is saved and nothing is replayed.
+
+Guarantees: every assignment of an active name also assigns its tangent, so wherever an active
+value is bound its tangent is bound, with the value's exact shape (a term broadcast against a
+larger operand is spread to the result's shape). The tangent of a statement is the sum of its
+forward rule's terms for the operands that are active; a value that no differentiated input
+reaches has the tangent 0.0, or zeros of its shape. A call to the user's own function goes
+through that function's generated forward code, `jvp_<name>`. An in-place update `x[i] = v`
+updates `x_dot[i] = v_dot` in an array srcgrad made, copying the tangent once first where another
+name (or the caller) may hold it.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import nodes, runtime
+from . import shapes as shape_analysis
+from .activity import active_names
+from .core import (
+    APPEND,
+    CALL,
+    COPY,
+    INERT,
+    LIST,
+    SETITEM,
+    TUPLE,
+    UNKNOWN,
+    USER,
+    has_user_source,
+    operation,
+)
+from .errors import InternalError, NoRuleError, UnsupportedSyntaxError
+from .fence import is_append
+from .reverse import (
+    assignments,
+    bind_user_call,
+    loop_integers,
+    may_be_complex,
+    updated_in_place,
+)
+from .rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
+
+
+class _Forward:
+    def __init__(self, ctx, active: set[str], shapes: dict, ops: dict):
+        self.ctx = ctx
+        self.active = active
+        self.shapes = shapes
+        self.ops = ops
+        self.owned: set[str] = set()  # tangents holding an array srcgrad made, no one else's
+        self.origin = None
+
+    # ---- names and small expressions ----------------------------------------------------
+
+    def dot(self, name: str) -> str:
+        return self.ctx.names.tangent(name)
+
+    def _helper(self, function) -> gast.Name:
+        return nodes.load(self.ctx.support.name_for(function, function.__name__))
+
+    def _is_active(self, node) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def _has_active(self, node) -> bool:
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return any(self._has_active(e) for e in node.elts)
+        return self._is_active(node)
+
+    def zero(self, node: gast.expr) -> gast.expr:
+        """The tangent of a value no differentiated input reaches."""
+        if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)):
+            return nodes.const(0.0)
+        if isinstance(node, gast.Name) and self.shapes.get(node.id) == ():
+            return nodes.const(0.0)
+        return nodes.call(self._helper(runtime.zero_tangent), [nodes.copy(node)])
+
+    def of(self, node: gast.expr) -> gast.expr:
+        """The tangent of an operand: a name's tangent, zeros, or a display of tangents."""
+        if isinstance(node, (gast.List, gast.Tuple)):
+            made = nodes.copy(node)
+            made.elts = [self.of(e) for e in node.elts]
+            return made
+        if self._is_active(node):
+            return nodes.load(self.dot(node.id))
+        return self.zero(node)
+
+    def emit(self, stmt: gast.stmt) -> gast.stmt:
+        return nodes.mark_adjoint(nodes.stamp(stmt, self.origin))
+
+    # ---- blocks -------------------------------------------------------------------------
+
+    def block(self, stmts: list) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign) or is_append(stmt):
+                out.extend(self.assignment(stmt))
+            elif isinstance(stmt, gast.If):
+                owned = set(self.owned)
+                stmt.body = self.block(stmt.body) or [gast.Pass()]
+                after_body, self.owned = self.owned, owned
+                stmt.orelse = self.block(stmt.orelse)
+                self.owned &= after_body
+                out.append(stmt)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                out.extend(self.loop(stmt))
+            else:
+                out.append(stmt)
+        return out
+
+    def loop(self, stmt) -> list[gast.stmt]:
+        """The loop with its body's tangents. A tangent updated in place in the loop, and not
+        otherwise assigned there, is made srcgrad's own once before it."""
+        inner = assignments(stmt.body)
+        assigned = {self.ops[id(s)].target for s in inner if self.ops[id(s)].kind != SETITEM}
+        if isinstance(stmt, gast.For):
+            assigned |= nodes.names_stored(stmt.target)
+        updated = {self.ops[id(s)].target for s in inner if self.ops[id(s)].kind == SETITEM}
+        before = []
+        self.origin = nodes.origin_of(stmt)
+        for name in sorted((updated & self.active) - assigned - self.owned):
+            before.append(self.emit(self._own(name)))
+            self.owned.add(name)
+        self.owned -= assigned
+        entry = set(self.owned)
+        stmt.body = self.block(stmt.body)
+        self.owned &= entry
+        return [*before, stmt]
+
+    def _own(self, name: str) -> gast.Assign:
+        tangent = self.dot(name)
+        return nodes.assign(tangent, nodes.call(self.ctx.numpy_name("copy"), [nodes.load(tangent)]))
+
+    # ---- statements ---------------------------------------------------------------------
+
+    def assignment(self, stmt) -> list[gast.stmt]:
+        op = self.ops[id(stmt)]
+        self.origin = nodes.origin_of(stmt)
+        if op.kind == SETITEM:
+            return self.setitem(stmt, op)
+        if op.kind == APPEND:
+            if op.target not in self.active:
+                return [stmt]
+            method = nodes.attribute(nodes.load(self.dot(op.target)), "append")
+            return [stmt, self.emit(nodes.expr_stmt(nodes.call(method, [self.of(op.args[1])])))]
+        target = op.target
+        if target not in self.active:
+            return [stmt]
+        if op.kind == USER and any(self._is_active(n) for n in op.bindings.values()):
+            return [self.user_call(stmt, op)]
+        if target in op.names():  # `x = f(x)`: the tangent reads the x from before
+            held = self.ctx.names.temporary()
+            first = nodes.stamp(nodes.assign(held, stmt.value), self.origin)
+            prelude, value = self.tangent(op, stmt.value, held)
+            last = nodes.stamp(nodes.assign(target, nodes.load(held)), self.origin)
+            return [first, *prelude, self.emit(nodes.assign(self.dot(target), value)), last]
+        prelude, value = self.tangent(op, stmt.value, target)
+        if self._is_fresh_zeros(value):
+            self.owned.add(target)
+        return [stmt, *prelude, self.emit(nodes.assign(self.dot(target), value))]
+
+    def _is_fresh_zeros(self, value: gast.expr) -> bool:
+        """`zero_tangent(x)`: a new array (or a number), no other name's."""
+        helper = self.ctx.support.name_for(runtime.zero_tangent, "zero_tangent")
+        return isinstance(value, gast.Call) and getattr(value.func, "id", None) == helper
+
+    def tangent(self, op, expression: gast.expr, ans: str) -> tuple[list, gast.expr]:
+        """Statements and the expression of the tangent of `ans = expression`."""
+        target = op.target
+        self.owned.discard(target)
+        if op.kind == COPY:
+            source = op.args[0]
+            if self._is_active(source):
+                self.owned.discard(source.id)  # both names hold the same tangent now
+                return [], nodes.load(self.dot(source.id))
+            return [], self.zero(nodes.load(ans))
+        if op.kind in (TUPLE, LIST):
+            made = nodes.tuple_([self.of(a) for a in op.args])
+            if op.kind == LIST:
+                made = gast.List(elts=made.elts, ctx=gast.Load())
+            return [], made
+        passes = op.kind == CALL and not is_nondifferentiable(op.key)
+        if op.kind == INERT or not passes and op.kind == CALL:
+            return [], self.zero(nodes.load(ans))
+        if not any(self._has_active(a) for a in op.operands()):
+            return [], self.zero(nodes.load(ans))
+        if op.kind != CALL:
+            raise NoRuleError(
+                f"no derivative rule for '{op.description or 'this operation'}'",
+                self.origin,
+                "srcgrad differentiates the NumPy functions it has rules for",
+            )
+        return self.call(op, expression, ans)
+
+    def call(self, op, expression: gast.expr, ans: str) -> tuple[list, gast.expr]:
+        rule = tangent_rule(op.key)
+        name = getattr(op.key, "__name__", None) or repr(op.key)
+        if rule is None:
+            if reverse_rule(op.key) is not None:
+                raise NoRuleError(
+                    f"'{op.description or name}' has a reverse rule but no forward rule yet",
+                    self.origin,
+                    "use srcgrad.grad or srcgrad.vjp for this function, or register a forward "
+                    "rule (srcgrad.register_jvp)",
+                )
+            raise NoRuleError(
+                f"no derivative rule for '{op.description or name}'",
+                self.origin,
+                "srcgrad differentiates the NumPy functions it has rules for; compute this "
+                "value outside the differentiated function if it does not depend on the "
+                "inputs you differentiate with respect to",
+            )
+        if any(isinstance(a, gast.Starred) for a in op.args):
+            raise UnsupportedSyntaxError(
+                f"a starred argument (*args) to '{op.description or name}', whose derivative "
+                "is needed, is not supported",
+                self.origin,
+                "pass the arguments one by one",
+            )
+        out = op.keywords.get("out")
+        if out is not None and not (isinstance(out, gast.Constant) and out.value is None):
+            raise UnsupportedSyntaxError(
+                f"'{op.description or name}(..., out=...)' writes into another array, whose "
+                "tangent would not follow",
+                self.origin,
+                "assign the result instead: y = f(...)",
+            )
+        try:
+            bound = rule.signature().bind(*op.args, **op.keywords)
+        except TypeError as exc:
+            raise NoRuleError(
+                f"the derivative rule for '{op.description or name}' does not accept these "
+                f"arguments ({exc})",
+                self.origin,
+            ) from None
+        slots = [p for p in rule.differentiable if self._has_active(bound.arguments.get(p))]
+        if not slots:
+            return [], self.zero(nodes.load(ans))
+        if rule.linear:
+            terms = [
+                nodes.copy_replacing(expression, bound.arguments[p], self.of(bound.arguments[p]))
+                for p in slots
+            ]
+            return [], _sum(terms)
+        mapping = {p: nodes.const(v) for p, v in rule.defaults.items()}
+        mapping.update(bound.arguments)
+        mapping["ans"] = nodes.load(ans)
+        for p in slots:
+            mapping[f"{p}_dot"] = self.of(bound.arguments[p])
+        body, terms = rule.instantiate(mapping, self.ctx)
+        # a None term: that operand moves the result nowhere (a shape, an integer order)
+        wanted = [(p, t) for p, t in zip(rule.differentiable, terms) if p in slots and t is not None]
+        if not wanted:
+            return [self.emit(s) for s in body], self.zero(nodes.load(ans))
+        total = _sum([t for _, t in wanted])
+        if rule.broadcasting:
+            total = self.spread(total, [bound.arguments[p] for p, _ in wanted], op, ans)
+        return [self.emit(s) for s in body], total
+
+    def spread(self, total: gast.expr, operands: list, op, ans: str) -> gast.expr:
+        """`total` at the shape of the result: a broadcast operand's terms may be smaller."""
+        have = self.shapes.get(op.target)
+        mine = [shape_analysis.operand_shape(o, self.shapes) for o in operands]
+        if have is not None and have in mine:
+            return total  # one term has the result's shape: so has the sum
+        if have is not None and all(s is not None for s in mine):
+            return self._broadcast(total, have)
+        return nodes.call(self._helper(runtime.tangent_like), [total, nodes.load(ans)])
+
+    def _broadcast(self, total: gast.expr, shape: tuple) -> gast.expr:
+        if shape == ():
+            return total
+        size = nodes.tuple_([nodes.const(n) for n in shape])
+        return nodes.call(self.ctx.numpy_name("broadcast_to"), [total, size])
+
+    def setitem(self, stmt, op) -> list[gast.stmt]:
+        """`x[i] = v`, then `x_dot[i] = v_dot` in a tangent srcgrad owns."""
+        array, index, value = op.args
+        name = array.id
+        if name not in self.active:
+            return [stmt]
+        out = [stmt]
+        if name not in self.owned:
+            out.append(self.emit(self._own(name)))
+            self.owned.add(name)
+        place = nodes.subscript(nodes.load(self.dot(name)), nodes.copy(stmt.targets[0].slice), True)
+        out.append(self.emit(nodes.assign(place, self.of(value))))
+        return out
+
+    def user_call(self, stmt, op) -> gast.stmt:
+        """`y = h(a, b)` becomes `y, y_dot = jvp_h((a_dot,), a, b)`."""
+        from .api import jvp_of  # the callee's forward code, made when it is first called
+
+        transform = jvp_of(op.key, tuple(op.active_params))
+        function = self.ctx.support.name_for(transform, f"jvp_{op.key.__name__}")
+        tangents = nodes.tuple_([self.of(op.bindings[p]) for p in op.active_params])
+        stmt.value.func = nodes.load(function)
+        stmt.value.args = [tangents, *stmt.value.args]
+        target = op.target
+        stmt.targets = [nodes.tuple_([nodes.store(target), nodes.store(self.dot(target))], gast.Store())]
+        self.owned.discard(target)
+        return nodes.mark_adjoint(stmt)
+
+
+def _sum(terms: list[gast.expr]) -> gast.expr:
+    total = terms[0]
+    for term in terms[1:]:
+        total = nodes.add(total, term)
+    return total
+
+
+def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.FunctionDef, list]:
+    """The forward-mode function of the normalized `ctx.parsed.tree` with respect to `wrt`,
+    and the names of its tangent parameters (keyword-only, one per `wrt` name, in order).
+
+    `mode` "jvp" returns `(value, tangent)`; "tangent" the output's tangent alone, with each
+    tangent parameter 1.0 by default: for a scalar input, the derivative itself, as a function
+    of the same arguments (what `grad(grad(f))` differentiates again).
+    """
+    tree = ctx.parsed.tree
+    *body, last = tree.body
+    if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
+        raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
+    output = last.value.id
+    assigns = assignments(body)
+    ops = {id(s): operation(s, ctx) for s in assigns}
+    active = active_names(list(ops.values()), wrt, output)
+    integers = loop_integers(body, assigns)
+    ctx.integers = integers
+    known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
+    known.update(dict.fromkeys(integers, ()))
+    shapes = shape_analysis.infer(list(ops.values()), known, integers)
+    ctx.shapes = shapes
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        # the user's function: its own forward rule if it has one (custom_jvp), else its source
+        if op.kind == USER and tangent_rule(op.key) is not None:
+            op.kind = CALL
+        elif op.kind == CALL and tangent_rule(op.key) is None and has_user_source(op.key):
+            op.kind = USER
+        if op.kind == USER:
+            bind_user_call(ctx, stmt, op, active)
+        if op.kind == UNKNOWN and op.target in active and op.names() & active:
+            raise NoRuleError(
+                f"no derivative rule for '{op.description}'",
+                ctx.origin(stmt),
+                "srcgrad differentiates the NumPy functions it has rules for",
+            )
+    copies = updated_in_place(ctx, assigns, ops, set(param_shapes))
+    sweep = _Forward(ctx, active, shapes, ops)
+    tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one
+    origin = ctx.origin(tree)
+    sweep.origin = origin
+    start = []
+    params = set(param_shapes)
+    for name in sorted((active & params) - set(wrt)):  # an argument the code adds to
+        start.append(sweep.emit(nodes.assign(sweep.dot(name), sweep.zero(nodes.load(name)))))
+        sweep.owned.add(name)
+    code = sweep.block(body)
+    sweep.origin = ctx.origin(last)
+    if output in active:
+        result = nodes.load(sweep.dot(output))
+        if may_be_complex(tree, ops):
+            result = nodes.call(sweep._helper(runtime.real_tangent), [result, nodes.load(output)])
+    else:
+        result = sweep.zero(nodes.load(output))
+    if mode == "jvp":
+        result = nodes.tuple_([nodes.load(output), result])
+    body_out = [*copies, *start, *code, nodes.ret(result, ctx.origin(last))]
+    fn = nodes.function_def(ctx.names.fresh(f"jvp_{ctx.parsed.name}"), [], body_out)
+    fn.args = nodes.copy(tree.args)
+    for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
+        arg.annotation = None
+    fn.args.kwonlyargs = [*fn.args.kwonlyargs, *(nodes.param(t) for t in tangents)]
+    default = nodes.const(1.0) if mode == "tangent" else None
+    fn.args.kw_defaults = [*fn.args.kw_defaults, *([default] * len(tangents))]
+    return fn, tangents

@@ -1,0 +1,192 @@
+"""Whole derivative matrices: `jacobian` (by columns in forward mode or rows in reverse mode)
+and `hessian` (reverse mode over forward-mode code).
+
+Both are built from the generated code of the other transformations, one basis vector at a
+time; the generated code itself is what `forward`, `vjp` and `grad` show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import reading
+from .api import Forward, Gradient, _check_differentiable_value
+from .errors import SrcgradError, WrtError
+from .shapes import of_value
+
+_MODES = ("auto", "forward", "reverse")
+
+
+def _basis(like, k: int):
+    """The k-th unit tangent shaped like `like` (a float for a number)."""
+    if np.ndim(like) == 0 and not isinstance(like, np.ndarray):
+        return 1.0
+    e = np.zeros(np.shape(like), dtype=_float_dtype(like))
+    e.flat[k] = 1.0
+    return e
+
+
+def _float_dtype(value) -> np.dtype:
+    dtype = np.result_type(value)
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _array_argument(fn, name: str, value) -> None:
+    _check_differentiable_value(fn, name, value)
+    if isinstance(value, (list, tuple, dict)):
+        raise WrtError(
+            f"argument '{name}' is a container; jacobian and hessian take arrays and numbers",
+            reading.definition_origin(fn),
+            "pass the array itself, or concatenate the parameters into one vector",
+        )
+
+
+class Jacobian:
+    """`jacobian(f, wrt)`: call it like `f`; the Jacobian of `f`'s output with respect to each
+    `wrt` argument, shaped `output.shape + argument.shape` (a tuple exactly when `wrt` is)."""
+
+    def __init__(self, fn: Callable, wrt=0, mode: str = "auto"):
+        if mode not in _MODES:
+            raise WrtError(f"mode={mode!r}: choose one of {_MODES}")
+        self.mode = mode
+        self.forward = Forward(fn, wrt)
+        self.fn = self.forward.fn
+        self.wrt, self.wrt_is_tuple = self.forward.wrt, self.forward.wrt_is_tuple
+        self.reverse = Gradient(fn, self.wrt if self.wrt_is_tuple else self.wrt[0], mode="vjp")
+        self.__name__ = f"jacobian_{self.fn.__name__}"
+
+    def __call__(self, *args, **kwargs):
+        args = self.forward._bind(args, kwargs)
+        inputs = [args[self.forward.params.index(w)] for w in self.wrt]
+        for name, value in zip(self.wrt, inputs):
+            _array_argument(self.fn, name, value)
+        n_in = sum(int(np.size(x)) for x in inputs)
+        mode = self.mode
+        if mode == "auto":
+            value = self.forward.fn(*self.forward._positional_arguments(args), **self.forward._keywords(args))
+            _check_output(self.fn, value)
+            mode = "reverse" if np.size(value) <= n_in else "forward"
+        blocks = self._reverse(args, inputs) if mode == "reverse" else self._forward(args, inputs)
+        return tuple(blocks) if self.wrt_is_tuple else blocks[0]
+
+    def _forward(self, args: tuple, inputs: list) -> list:
+        """Columns: one forward-mode call per element of each input."""
+        blocks = []
+        for position, x in enumerate(inputs):
+            columns = []
+            for k in range(int(np.size(x))):
+                tangents = [
+                    _basis(y, k) if i == position else _zeros(y) for i, y in enumerate(inputs)
+                ]
+                value, column = self.forward._call_bound(args, tuple(tangents))
+                columns.append(np.asarray(column))
+            _check_output(self.fn, value)
+            stacked = np.stack(columns, axis=-1) if columns else np.zeros(np.shape(value) + (0,))
+            blocks.append(stacked.reshape(np.shape(value) + np.shape(x)))
+        return blocks
+
+    def _reverse(self, args: tuple, inputs: list) -> list:
+        """Rows: one pullback per element of the output."""
+        value, pullback = self.reverse._call_bound(args)
+        _check_output(self.fn, value)
+        rows: list[list] = [[] for _ in inputs]
+        for k in range(int(np.size(value))):
+            if pullback is None:
+                pullback = self.reverse._call_bound(args)[1]  # a pullback is used once
+            grads = pullback(_basis(value, k))
+            pullback = None
+            grads = grads if self.wrt_is_tuple else (grads,)
+            for row, g in zip(rows, grads):
+                row.append(np.asarray(g))
+        return [
+            np.stack(row).reshape(np.shape(value) + np.shape(x))
+            if row
+            else np.zeros(np.shape(value) + np.shape(x))
+            for row, x in zip(rows, inputs)
+        ]
+
+
+def _zeros(like):
+    return np.zeros(np.shape(like), dtype=_float_dtype(like)) if np.ndim(like) else 0.0
+
+
+def _check_output(fn, value) -> None:
+    if isinstance(value, (tuple, list, dict)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind not in "fiu"
+    ):
+        raise SrcgradError(
+            f"jacobian needs an array or number output; '{fn.__name__}' returned a "
+            f"{type(value).__name__}",
+            reading.definition_origin(fn),
+            "return one array (np.concatenate the parts), or take the jacobian of each part",
+        )
+
+
+def jacobian(fn: Callable | None = None, wrt=0, *, mode: str = "auto", argnums=None):
+    """The Jacobian of `fn` with respect to argument(s) `wrt`, shaped `out.shape + arg.shape`.
+
+    `mode`: "forward" (one forward-mode call per input element), "reverse" (one pullback per
+    output element) or "auto" (whichever needs fewer calls).
+    """
+    wrt = argnums if argnums is not None else wrt
+    if fn is None:
+        return lambda f: Jacobian(f, wrt, mode)
+    return Jacobian(fn, wrt, mode)
+
+
+class Hessian:
+    """`hessian(f, wrt)`: call it like `f`; the matrix of second derivatives of scalar `f` with
+    respect to one argument, shaped `arg.shape + arg.shape`.
+
+    Each row is the gradient of a directional derivative: reverse mode over `f`'s forward-mode
+    code (the tangent code is plain, tape-free Python, so it is transformed like the user's own
+    code, loops and branches included).
+    """
+
+    def __init__(self, fn: Callable, wrt=0):
+        if isinstance(wrt, (tuple, list)):
+            raise WrtError(
+                "hessian is taken with respect to one argument",
+                reading.definition_origin(reading.plain_function(fn)),
+                "concatenate the parameters into one vector, or use jacobian(grad(f, wrt=...))",
+            )
+        self.gradient = Gradient(fn, wrt)
+        self.fn = self.gradient.fn
+        self.wrt = self.gradient.wrt[0]
+        self._rows: dict = {}
+        self.__name__ = f"hessian_{self.fn.__name__}"
+
+    def __call__(self, *args, **kwargs):
+        args = self.gradient._bind(args, kwargs)
+        x = args[self.gradient.params.index(self.wrt)]
+        _array_argument(self.fn, self.wrt, x)
+        signature = tuple(of_value(a) for a in args)
+        generated = self.gradient.tangent_function(signature)
+        row = self._rows.get(generated.function)
+        if row is None:  # d/dx of the directional derivative along x_dot
+            row = self._rows[generated.function] = Gradient(generated.function, self.wrt)
+        positional = self.gradient._positional_arguments(args)
+        keywords = self.gradient._keywords(args)
+        tangent = generated.tangents[0]
+        rows = [
+            np.asarray(row(*positional, **keywords, **{tangent: _basis(x, k)}))
+            for k in range(int(np.size(x)))
+        ]
+        return np.stack(rows).reshape(np.shape(x) + np.shape(x))
+
+    @property
+    def source(self) -> str:
+        """The generated code of the latest row function (reverse over forward)."""
+        if not self._rows:
+            raise SrcgradError("call the hessian once first: its code is made per argument shape")
+        return list(self._rows.values())[-1].source
+
+
+def hessian(fn: Callable | None = None, wrt=0, *, argnums=None):
+    """The Hessian of scalar `fn` with respect to one argument `wrt`."""
+    wrt = argnums if argnums is not None else wrt
+    if fn is None:
+        return lambda f: Hessian(f, wrt)
+    return Hessian(fn, wrt)

@@ -1,0 +1,52 @@
+"""Rules for srcgrad's own runtime helpers that generated code calls, so that generated code can
+be differentiated again (`grad(grad(f))`, Hessians): higher orders are transforms of transforms.
+"""
+
+import numpy as np
+
+from ..runtime import (
+    abs_slope,
+    check_scalar,
+    choose_adjoint,
+    clip_weights,
+    inverse_permutation,
+    mean_count,
+    real_tangent,
+    tangent_like,
+    unbroadcast,
+    zero_gradient,
+    zero_tangent,
+)
+from .registry import SAME, adjoint, linear, nondifferentiable
+
+# values that do not move with the inputs: zeros, masks, counts, signs, shapes
+nondifferentiable(
+    zero_tangent,
+    zero_gradient,
+    clip_weights,
+    abs_slope,
+    mean_count,
+    inverse_permutation,
+    check_scalar,
+)
+
+
+@adjoint(tangent_like, differentiable=["t"])
+def tangent_like_adjoint(g, ans, t, like):
+    return unbroadcast(g, t)
+
+
+@adjoint(real_tangent, differentiable=["t"], shape=SAME)
+def real_tangent_adjoint(g, ans, t, like):
+    return g
+
+
+# choose_adjoint(g, ans, x, ...) spreads g over the extreme elements of x: linear in g; the
+# choice itself moves only where two elements tie, where the derivative does not exist
+@adjoint(choose_adjoint, differentiable=["values"])
+def choose_adjoint_adjoint(g, ans, values, extreme, x, axis=None, keepdims=False):
+    share = choose_adjoint(np.ones_like(values, dtype=float), extreme, x, axis, keepdims)
+    return np.sum(g * share, axis=axis, keepdims=keepdims)
+
+
+linear(tangent_like, real_tangent, choose_adjoint)
