@@ -49,6 +49,7 @@ class StatementAdjoints:
         self.masks: dict[str, tuple[gast.expr, bool]] = {}
         self.origin: Origin | None = None
         self.bound = set(bound)
+        self.open_tuples = False  # a pullback: the tuples' adjoints come from a caller
 
     def donors(self) -> dict[tuple, str]:
         """Shape -> an active value of that shape bound here, the user's own names first."""
@@ -145,8 +146,14 @@ class StatementAdjoints:
             self.owned.add(array)
 
     def statement(self, stmt: gast.stmt, op: Operation) -> None:
-        if op.kind == UNPACK:
-            return  # `a = t[k]`: a's adjoint waits for the statement that makes t
+        if op.kind == UNPACK:  # `a = t[k]`: a's adjoint waits for the statement that makes t
+            parts = self.components.get(op.target)
+            if parts is not None:  # `(a, b), c = t`: a's own parts give its adjoint now
+                g = self._tuple_adjoint(parts)
+                if g is not None:
+                    self.origin = nodes.origin_of(stmt)
+                    self.contribute(op.target, g)
+            return
         if op.kind == APPEND:
             self.append(stmt, op)
             return
@@ -169,7 +176,10 @@ class StatementAdjoints:
         if op.kind == TUPLE:
             for k, element in enumerate(op.args):
                 if self._is_active(element):
-                    self.contribute(element.id, nodes.subscript(g, nodes.const(k)))
+                    part = nodes.subscript(g, nodes.const(k))
+                    if self.open_tuples or op.target in self.trees:  # None: a part unused
+                        part = nodes.call(self._helper(runtime.as_gradient), [part, element])
+                    self.contribute(element.id, part)
             return
         if op.kind == LIST:
             for k, element in enumerate(op.args):
@@ -298,6 +308,9 @@ class StatementAdjoints:
         for part in parts:
             if part in self.defined:
                 elements.append(nodes.load(self.ctx.names.adjoint(part)))
+            elif part in self.components:  # a tuple itself: zeros of its structure
+                helper = self._helper(runtime.zero_tangent)
+                elements.append(nodes.call(helper, [nodes.load(part)]))
             else:
                 zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [nodes.load(part)])
                 elements.append(zeros)

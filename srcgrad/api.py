@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import reading
-from .errors import NonScalarOutputError, SrcgradError, WrtError
+from .errors import NonScalarOutputError, SrcgradError, UnsupportedSyntaxError, WrtError
 from .pipeline import Generated, gradient
 from .shapes import of_value
 
@@ -245,6 +245,39 @@ class Forward(Gradient):
 
 _PULLBACKS: dict = {}
 _FORWARDS: dict = {}
+
+
+_PLAIN: dict = {}
+_MAKING = threading.local()
+
+
+def plain_jvp_function(fn: Callable, active: tuple[str, ...], origin=None) -> Generated:
+    """`fn`'s forward-mode code for these active parameters as a plain function of any
+    argument shapes, returning `(value, tangent)`, with keyword-only tangent parameters
+    (`Generated.tangents`): what code that is transformed again calls."""
+    key = (fn, active)
+    with _LOCK:
+        found = _PLAIN.get(key)
+        if found is not None:
+            return found
+        making = getattr(_MAKING, "keys", None)
+        if making is None:
+            making = _MAKING.keys = set()
+        if key in making:
+            raise UnsupportedSyntaxError(
+                f"'{fn.__name__}' calls itself: a recursive function has no derivative of a "
+                "derivative in srcgrad yet",
+                origin,
+                "write the recursion as a loop",
+            )
+        making.add(key)
+        try:
+            params = list(inspect.signature(fn).parameters)
+            found = gradient(fn, active, True, dict.fromkeys(params), "jvp_plain")
+        finally:
+            making.discard(key)
+        _PLAIN[key] = found
+        return found
 
 
 def jvp_of(fn: Callable, active: tuple[str, ...]) -> Forward:

@@ -27,6 +27,7 @@ def _forget_generated_code() -> None:
         api._CACHE.clear()
         api._PULLBACKS.clear()
         api._FORWARDS.clear()
+        api._PLAIN.clear()
 
 
 def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=None):

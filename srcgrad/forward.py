@@ -54,6 +54,7 @@ class _Forward:
         self.ops = ops
         self.owned: set[str] = set()  # tangents holding an array srcgrad made, no one else's
         self.origin = None
+        self.plain = False  # calls the user's functions' generated code directly
 
     # ---- names and small expressions ----------------------------------------------------
 
@@ -249,8 +250,11 @@ class _Forward:
         mapping = {p: nodes.const(v) for p, v in rule.defaults.items()}
         mapping.update(bound.arguments)
         mapping["ans"] = nodes.load(ans)
-        for p in slots:
-            mapping[f"{p}_dot"] = self.of(bound.arguments[p])
+        for p in rule.differentiable:  # a body may read an inactive operand's zeros too
+            if p in bound.arguments:
+                mapping[f"{p}_dot"] = self.of(bound.arguments[p])
+            else:
+                mapping[f"{p}_dot"] = nodes.const(0.0)
         body, terms = rule.instantiate(mapping, self.ctx)
         # a None term: that operand moves the result nowhere (a shape, an integer order)
         wanted = [(p, t) for p, t in zip(rule.differentiable, terms) if p in slots and t is not None]
@@ -292,14 +296,24 @@ class _Forward:
         return out
 
     def user_call(self, stmt, op) -> gast.stmt:
-        """`y = h(a, b)` becomes `y, y_dot = jvp_h((a_dot,), a, b)`."""
-        from .api import jvp_of  # the callee's forward code, made when it is first called
+        """`y = h(a, b)` becomes `y, y_dot = jvp_h((a_dot,), a, b)`; in code that will be
+        transformed again, `y, y_dot = jvp_h(a, b, a_dot=a_dot)`, a plain generated function
+        (for any argument shapes) that the next transformation reads like the user's own."""
+        from .api import jvp_of, plain_jvp_function
 
-        transform = jvp_of(op.key, tuple(op.active_params))
-        function = self.ctx.support.name_for(transform, f"jvp_{op.key.__name__}")
-        tangents = nodes.tuple_([self.of(op.bindings[p]) for p in op.active_params])
+        tangents = [self.of(op.bindings[p]) for p in op.active_params]
+        if self.plain:
+            made = plain_jvp_function(op.key, tuple(op.active_params), self.origin)
+            function = self.ctx.support.name_for(made.function, f"jvp_{op.key.__name__}")
+            stmt.value.keywords = [
+                *stmt.value.keywords,
+                *(nodes.keyword(name, t) for name, t in zip(made.tangents, tangents)),
+            ]
+        else:
+            transform = jvp_of(op.key, tuple(op.active_params))
+            function = self.ctx.support.name_for(transform, f"jvp_{op.key.__name__}")
+            stmt.value.args = [nodes.tuple_(tangents), *stmt.value.args]
         stmt.value.func = nodes.load(function)
-        stmt.value.args = [tangents, *stmt.value.args]
         target = op.target
         stmt.targets = [nodes.tuple_([nodes.store(target), nodes.store(self.dot(target))], gast.Store())]
         self.owned.discard(target)
@@ -352,6 +366,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
             )
     copies = updated_in_place(ctx, assigns, ops, set(param_shapes))
     sweep = _Forward(ctx, active, shapes, ops)
+    sweep.plain = mode in ("tangent", "jvp_plain")
     tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one
     origin = ctx.origin(tree)
     sweep.origin = origin
@@ -368,7 +383,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
             result = nodes.call(sweep._helper(runtime.real_tangent), [result, nodes.load(output)])
     else:
         result = sweep.zero(nodes.load(output))
-    if mode == "jvp":
+    if mode in ("jvp", "jvp_plain"):
         result = nodes.tuple_([nodes.load(output), result])
     body_out = [*copies, *start, *code, nodes.ret(result, ctx.origin(last))]
     fn = nodes.function_def(ctx.names.fresh(f"jvp_{ctx.parsed.name}"), [], body_out)

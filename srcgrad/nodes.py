@@ -103,6 +103,10 @@ def call(
     return gast.Call(func=func, args=list(args), keywords=kws)
 
 
+def keyword(name: str, value: gast.expr) -> gast.keyword:
+    return gast.keyword(arg=name, value=value)
+
+
 def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
     return gast.BinOp(left=left, op=op, right=right)
 

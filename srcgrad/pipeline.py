@@ -24,7 +24,7 @@ from .reverse import reverse
 from .shapes import dtype_name, is_floating
 
 
-FORWARD_MODES = ("jvp", "tangent")
+FORWARD_MODES = ("jvp", "jvp_plain", "tangent")
 
 
 @dataclass(frozen=True)

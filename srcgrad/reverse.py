@@ -324,6 +324,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     sweep.components = components
     sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
     sweep.trees = _trees(ctx, ops)
+    sweep.open_tuples = mode == "vjp"
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
     backward = sweep.block(body)
@@ -459,7 +460,9 @@ def _trees(ctx, ops: dict) -> set[str]:
         and type(op.args[1].value) is int
     }
     for op in ops.values():
-        sequence = op.kind == USER or (op.kind == CALL and id(op.key) in _SEQUENCE_RESULTS)
+        sequence = op.kind in (USER, TUPLE) or (
+            op.kind == CALL and id(op.key) in _SEQUENCE_RESULTS
+        )
         if sequence and op.target in indexed:
             trees.add(op.target)
     changed = bool(trees)

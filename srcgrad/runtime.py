@@ -352,6 +352,8 @@ def zero_tangent(x):
     """The tangent of a value that does not depend on the differentiated inputs: 0.0 for a
     number, zeros of its shape for an array (float, keeping a float array's dtype), the same
     structure for a list, tuple or dict, and None for anything else (a string, None)."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # NumPy's named results (EighResult)
+        return tuple(zero_tangent(v) for v in x)
     if isinstance(x, (list, tuple)):
         return type(x)(zero_tangent(v) for v in x)
     if isinstance(x, dict):
@@ -377,4 +379,6 @@ def tangent_like(t, ans):
 
 def real_tangent(t, ans):
     """The real part of `t` where the value itself is real (complex values in between)."""
+    if isinstance(ans, (tuple, list)):
+        return type(t)(real_tangent(a, b) for a, b in zip(t, ans))
     return t if np.iscomplexobj(ans) else np.real(t)

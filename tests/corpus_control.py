@@ -1162,3 +1162,26 @@ def _scaled_model(w, x, scale, shift):
 def args_passed_through(w, *data):
     out = _scaled_model(w, *data)
     return np.sum(out**2)
+
+
+# ---- nested tuples (were silently zero: a tuple inside a tuple, unpacked in two steps) -------
+
+
+def _nested_moments(x):
+    return (np.sum(x), np.sum(x * x)), (x[0], x[1])
+
+
+@case(lambda rng: (normal(rng, 3),))
+def helper_returns_nested_tuple(x):
+    p, q = _nested_moments(x)
+    a, b = p
+    c, d = q
+    return a * b + c * d
+
+
+@case(lambda rng: (normal(rng, 3),))
+def nested_tuple_unpacked_twice(x):
+    t = ((np.sum(x), x[1]), x[0])
+    u, v = t
+    w, z = u
+    return w * z + v * v

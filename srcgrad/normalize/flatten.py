@@ -165,7 +165,9 @@ class _Flatten:
             return self.conditional(node.test, node.body, node.orelse)
         elif isinstance(node, gast.BoolOp):
             return self.short_circuit(node)
-        elif isinstance(node, (gast.Tuple, gast.List)):
+        elif isinstance(node, gast.Tuple):  # a tuple in a tuple gets a name: ((a, b), c)
+            node.elts = [self.atom(e, force=isinstance(e, gast.Tuple)) for e in node.elts]
+        elif isinstance(node, gast.List):
             node.elts = [self.atom(e) for e in node.elts]
         return node
 

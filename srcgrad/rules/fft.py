@@ -11,7 +11,7 @@ their conjugate mirror images) twice.
 
 import numpy as np
 
-from .registry import STANDIN, adjoint
+from .registry import STANDIN, adjoint, linear
 
 
 def fit_adjoint(adjoint, a):
@@ -155,3 +155,26 @@ def fftshift(g, ans, x, axes=None):
 @adjoint(np.fft.ifftshift, shape=STANDIN)
 def ifftshift(g, ans, x, axes=None):
     return fit_adjoint(np.fft.fftshift(g, axes), x)
+
+
+# ---- forward rules ----------------------------------------------------------------------------
+# Every transform is linear in its input (over the reals, where a real signal or a real result is
+# involved), so its tangent is the same transform, with the same lengths, axes and norm, of the
+# input's tangent. A shift is a permutation, linear too.
+
+linear(
+    np.fft.fft,
+    np.fft.ifft,
+    np.fft.fft2,
+    np.fft.ifft2,
+    np.fft.fftn,
+    np.fft.ifftn,
+    np.fft.rfft,
+    np.fft.irfft,
+    np.fft.rfft2,
+    np.fft.irfft2,
+    np.fft.rfftn,
+    np.fft.irfftn,
+    np.fft.fftshift,
+    np.fft.ifftshift,
+)

@@ -16,7 +16,7 @@ from ..runtime import (
     matmul_adjoint_right,
     unbroadcast,
 )
-from .registry import STANDIN, adjoint, variant
+from .registry import STANDIN, adjoint, linear, variant
 
 
 def matmul_shape(x, y):
@@ -416,3 +416,23 @@ def einsum_one(g, ans, subscripts, x0, *, spec):
 )
 def einsum_two(g, ans, subscripts, x0, x1, *, left, right):
     return np.einsum(left, g, x1), np.einsum(right, x0, g)
+
+
+# ---- forward rules -----------------------------------------------------------------------------
+# Every product is linear in each operand separately: its tangent is the user's own call with
+# one active operand at a time replaced by its tangent (`x_dot @ y + x @ y_dot`). That holds for
+# each operand slot of einsum too (in `einsum(a, [0, 1], b, [1, 2])` the subscripts slot is `a`),
+# and for vdot, whose conjugate of `a` is real-linear.
+
+linear(
+    operator.matmul,
+    np.matmul,
+    np.dot,
+    np.outer,
+    np.vdot,
+    np.tensordot,
+    np.kron,
+    np.cross,
+    np.inner,
+    np.einsum,
+)

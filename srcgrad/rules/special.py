@@ -17,7 +17,9 @@ from .registry import (
     adjoint,
     broadcasting,
     elementwise,
+    linear,
     nondifferentiable,
+    tangent,
     variant,
 )
 
@@ -393,3 +395,210 @@ if scipy is not None:
     @variant(scipy.special.logsumexp, when=_unweighted_over_all, differentiable=["a", "b"])
     def logsumexp_kept(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
         return g * np.exp(a - ans), None
+
+
+# ---- forward rules ----------------------------------------------------------------------------
+
+
+class TangentTuple(tuple):
+    """The tangent of a function that returns a tuple of arrays, one tangent per array.
+
+    The forward stage adds the terms of a call's active operands with `+`, which would join two
+    plain tuples end to end; two of these add element by element instead.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        if isinstance(other, TangentTuple) and len(other) == len(self):
+            return TangentTuple(mine + theirs for mine, theirs in zip(self, other))
+        return tuple.__add__(self, other)
+
+
+linear(np.ldexp, np.real, np.imag, np.conjugate)
+
+
+# y only chooses a sign.
+@tangent(np.copysign)
+def copysign_tangent(ans, x, y):
+    return x_dot * np.sign(x) * np.copysign(1.0, y)
+
+
+@tangent(np.hypot)
+def hypot_tangent(ans, x, y):
+    r = np.where(ans == 0, 1.0, ans)
+    return x_dot * x / r, y_dot * y / r
+
+
+@tangent(np.heaviside)
+def heaviside_tangent(ans, x, h):
+    return None, np.where(x == 0, h_dot, 0.0)
+
+
+@tangent(np.float_power)
+def float_power_tangent(ans, x, y):
+    return x_dot * y * np.float_power(x, y - 1), y_dot * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@tangent(np.logaddexp)
+def logaddexp_tangent(ans, x, y):
+    return x_dot * np.exp(x - ans), y_dot * np.exp(y - ans)
+
+
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(ans, x, y):
+    return x_dot * np.exp2(x - ans), y_dot * np.exp2(y - ans)
+
+
+@tangent(np.fmod)
+def fmod_tangent(ans, x, y):
+    return x_dot, -y_dot * np.trunc(x / y)
+
+
+# The integral part, the quotient and the exponent are piecewise constant: their tangents are 0.
+# (A rule of one operand returns one term, here a pair: hence the 1-tuples.)
+@tangent(np.modf)
+def modf_tangent(ans, x):
+    return ((x_dot, np.zeros_like(x_dot)),)
+
+
+# Each term is full-sized (the forward stage cannot spread a tuple to the result's shape).
+@tangent(np.divmod)
+def divmod_tangent(ans, x, y):
+    still = np.zeros_like(ans[1])
+    return TangentTuple((still, x_dot + still)), TangentTuple((still, -y_dot * ans[0]))
+
+
+@tangent(np.frexp)
+def frexp_tangent(ans, x):
+    return ((np.ldexp(x_dot, -ans[1]), np.zeros_like(x_dot)),)
+
+
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return (
+        np.where(np.isfinite(x), x_dot, 0.0),
+        np.where(np.isnan(x), nan_dot, 0.0),
+        np.where(np.isposinf(x), posinf_dot, 0.0),
+        np.where(np.isneginf(x), neginf_dot, 0.0),
+    )
+
+
+# Where the imaginary part was dropped, so is the tangent's.
+@tangent(np.real_if_close)
+def real_if_close_tangent(ans, a, tol=100):
+    return a_dot if np.iscomplexobj(ans) else np.real(a_dot)
+
+
+# atan2(y, x) of z = x + iy moves by (x dy - y dx) / |z|^2 = imag(conj(z) dz) / |z|^2 (0 at z = 0,
+# and for a real z, whose angle is piecewise constant).
+@tangent(np.angle)
+def angle_tangent(ans, z, deg=False):
+    size = np.real(z * np.conj(z))
+    scale = 180.0 / math.pi if deg else 1.0
+    return scale * np.imag(np.conj(z) * z_dot) / np.where(size == 0, 1.0, size)
+
+
+if scipy is not None:
+
+    @tangent(scipy.special.beta)
+    def beta_tangent(ans, a, b):
+        both = scipy.special.digamma(a + b)
+        return (
+            a_dot * ans * (scipy.special.digamma(a) - both),
+            b_dot * ans * (scipy.special.digamma(b) - both),
+        )
+
+    @tangent(scipy.special.betaln)
+    def betaln_tangent(ans, a, b):
+        both = scipy.special.digamma(a + b)
+        return a_dot * (scipy.special.digamma(a) - both), b_dot * (scipy.special.digamma(b) - both)
+
+    @tangent(scipy.special.betainc)
+    def betainc_tangent(ans, a, b, x):
+        return (
+            underivable("betainc", "a"),
+            underivable("betainc", "b"),
+            x_dot * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
+        )
+
+    @tangent(scipy.special.gammainc)
+    def gammainc_tangent(ans, a, x):
+        return (
+            underivable("gammainc", "a"),
+            x_dot * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
+        )
+
+    @tangent(scipy.special.gammaincc)
+    def gammaincc_tangent(ans, a, x):
+        return (
+            underivable("gammaincc", "a"),
+            -x_dot * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
+        )
+
+    @tangent(scipy.special.polygamma)
+    def polygamma_tangent(ans, n, x):
+        return x_dot * scipy.special.polygamma(n + 1, x)
+
+    @tangent(scipy.special.multigammaln)
+    def multigammaln_tangent(ans, a, d):
+        return a_dot * np.sum(scipy.special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), -1)
+
+    @tangent(scipy.special.jv)
+    def jv_tangent(ans, v, x):
+        return underivable("jv", "v"), 0.5 * x_dot * (
+            scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
+        )
+
+    @tangent(scipy.special.yn)
+    def yn_tangent(ans, n, x):
+        return 0.5 * x_dot * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
+
+    @tangent(scipy.special.iv)
+    def iv_tangent(ans, v, x):
+        return underivable("iv", "v"), 0.5 * x_dot * (
+            scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
+        )
+
+    @tangent(scipy.special.ive)
+    def ive_tangent(ans, v, x):
+        return underivable("ive", "v"), x_dot * (
+            0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
+        )
+
+    @tangent(scipy.special.xlogy)
+    def xlogy_tangent(ans, x, y):
+        return x_dot * np.log(y), y_dot * x / y
+
+    @tangent(scipy.special.xlog1py)
+    def xlog1py_tangent(ans, x, y):
+        return x_dot * np.log1p(y), y_dot * x / (1.0 + y)
+
+    @tangent(scipy.special.softmax)
+    def softmax_tangent(ans, x, axis=None):
+        return ans * (x_dot - np.sum(x_dot * ans, axis=axis, keepdims=True))
+
+    @tangent(scipy.special.log_softmax)
+    def log_softmax_tangent(ans, x, axis=None):
+        return x_dot - np.sum(np.exp(ans) * x_dot, axis=axis, keepdims=True)
+
+    def logsumexp_share(ans, a, axis=None, keepdims=False, return_sign=False):
+        """exp(a - ans) for `ans = scipy.special.logsumexp(a, axis, b, keepdims)`, with the
+        reduced axes of `ans` put back so that it lines up with `a`: each element's share of
+        the sum, before its weight b."""
+        if return_sign:
+            raise NotImplementedError(
+                "srcgrad has no derivative of scipy.special.logsumexp with return_sign=True"
+            )
+        if axis is not None and not keepdims:
+            ans = np.expand_dims(ans, axis)
+        return np.exp(a - ans)
+
+    # d log(sum(b exp(a))) = sum(b exp(a) da + exp(a) db) / sum(b exp(a)).
+    @tangent(scipy.special.logsumexp)
+    def logsumexp_tangent(ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+        share = logsumexp_share(ans, a, axis, keepdims, return_sign)
+        return (
+            np.sum(a_dot * share * (1.0 if b is None else b), axis=axis, keepdims=keepdims),
+            np.sum(b_dot * share, axis=axis, keepdims=keepdims),
+        )
