@@ -165,8 +165,7 @@ def helper_tuple_element_rebound_in_branch(y, s):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7]), 0.5),
     wrt=(0, 1),
-    reason="TypeError (None * float): the branch sets the adjoint of the first `a` to None, "
-    "and helper_back((None, db)) multiplies it",
+    reason=None,  # fixed: a caller's tuple adjoint with None parts is read as zeros
     helpers=(value_and_maximum,),
 )
 def helper_tuple_element_zero_adjoint(y, s):
@@ -186,8 +185,7 @@ def cos_pair(p):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7, 0.1]), np.array([0.1, 0.7, -0.5, 0.3])),
     wrt=(0, 1),
-    reason="TypeError (None * float): b of `a, b = helper(y)` is read only in the arm of a "
-    "conditional expression not taken; its adjoint None reaches helper_back",
+    reason=None,  # fixed: a caller's tuple adjoint with None parts is read as zeros
     helpers=(cos_pair,),
 )
 def helper_tuple_element_in_arm_not_taken(y, z):
@@ -203,8 +201,7 @@ def tanh_and_sum(r):
 @found(
     lambda: (np.array([[0.3, -0.5, 0.7, 0.1]]),),
     wrt=(0,),
-    reason="gradient is all nan: after an early return not taken, the adjoint of b is None and "
-    "helper_back computes np.full_like(r, None)",
+    reason=None,  # fixed: a caller's tuple adjoint with None parts is read as zeros
     helpers=(tanh_and_sum,),
 )
 def helper_tuple_element_after_early_return(y):
