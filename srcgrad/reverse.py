@@ -332,7 +332,21 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     if plan.used:
         start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
         forward_sweep.insert(0, start)
-    grads = [_final_gradient(ctx, name, sweep) for name in wrt]
+    # an argument rebound in a branch or loop keeps its name: its gradient's zeros and
+    # structure come from the value it was called with, kept under a name of its own
+    rebound = set().union(set(), *(nodes.names_stored(s) for s in body))
+    originals: dict[str, str] = {}
+
+    def argument(name: str) -> gast.Name:
+        if name not in rebound:
+            return nodes.load(name)
+        if name not in originals:
+            originals[name] = ctx.names.fresh(f"{name}_arg")
+        return nodes.load(originals[name])
+
+    grads = [_final_gradient(ctx, name, sweep, argument) for name in wrt]
+    for name, kept in sorted(originals.items(), reverse=True):
+        forward_sweep.insert(0, nodes.assign(kept, nodes.load(name), ctx.origin(tree)))
     if may_be_complex(tree, ops):
         # complex values in between: a real input's gradient is the real part
         grads = [
@@ -611,16 +625,17 @@ def loop_integers(body: list, assigns: list) -> frozenset:
     return frozenset(targets - assigned)
 
 
-def _final_gradient(ctx, name: str, sweep) -> gast.expr:
+def _final_gradient(ctx, name: str, sweep, argument) -> gast.expr:
+    """`argument(name)`: the value the argument was called with."""
     if ctx.dtypes.get(name) == "tree":  # same structure as the argument, zeros where unused
         helper = ctx.support.name_for(runtime.as_gradient, "as_gradient")
         adjoint = (
             nodes.load(ctx.names.adjoint(name)) if name in sweep.defined else nodes.const(None)
         )
-        return nodes.call(nodes.load(helper), [adjoint, nodes.load(name)])
+        return nodes.call(nodes.load(helper), [adjoint, argument(name)])
     if name not in sweep.defined:
         helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
-        return nodes.call(nodes.load(helper), [nodes.load(name)])
+        return nodes.call(nodes.load(helper), [argument(name)])
     gradient = nodes.load(ctx.names.adjoint(name))
     dtype = ctx.dtypes.get(name, "")
     if dtype.startswith("float") and dtype not in ("float", "float64"):

@@ -2,8 +2,9 @@
 
 `check(fn, args, wrt, source)` raises `AssertionError` naming what went wrong, with the source
 and the arguments, when srcgrad's reverse mode disagrees with finite differences, when
-`value_and_grad`'s value is not the function's, when a gradient's shape or dtype is not its
-argument's, when a second call differs, when the caller's arguments change, or when srcgrad
+`value_and_grad`'s value is not the function's, when forward mode's tangent along random
+directions is not the finite-difference gradient dotted with them, when a gradient's shape or
+dtype is not its argument's, when a second call differs, when the caller's arguments change, or when srcgrad
 raises anything at all:
 
 * `srcgrad.InternalError`, or any exception that is not a `SrcgradError` (KeyError,
@@ -188,6 +189,24 @@ def check(fn: Callable, args: tuple, wrt: tuple[int, ...], source: str) -> None:
     for i, got, want in zip(wrt, answer[1], gradients):
         if not _close(got, want, EXACT):
             raise fail(f"value_and_grad's gradient of argument {i} differs from grad's")
+
+    # forward mode: the tangent along random directions is the gradient dotted with them
+    rng = np.random.default_rng(len(source))
+    tangents = tuple(rng.standard_normal(np.shape(args[i])) for i in wrt)
+    tangents = tuple(t if np.ndim(args[i]) else float(t) for i, t in zip(wrt, tangents))
+    pair = _srcgrad(
+        lambda: srcgrad.jvp(fn, args, tangents, wrt=wrt), "jvp (forward mode)", source, before
+    )
+    if not _leaves_equal(before, args):
+        raise fail("jvp changed the caller's arguments")
+    if np.shape(pair[0]) != () or not _close(pair[0], value, EXACT):
+        raise fail(f"jvp's value {pair[0]!r} is not the function's {value!r}")
+    dotted = sum(float(np.sum(e * t)) for e, t in zip(expected, tangents))
+    scale = sum(float(np.sum(np.abs(e * t))) for e, t in zip(expected, tangents))
+    if np.shape(pair[1]) != () or not abs(pair[1] - dotted) <= TOLERANCE["rtol"] * scale + 1e-6:
+        raise fail(
+            f"forward-mode tangent {pair[1]!r} differs from finite differences {dotted!r}"
+        )
 
 
 def confirm(fn: Callable, args: tuple, wrt: tuple[int, ...], expected: tuple) -> None:

@@ -1,21 +1,22 @@
-"""Random programs through srcgrad's reverse mode, against central finite differences.
+"""Random programs through srcgrad's reverse and forward modes, against central finite differences.
 
 Hypothesis builds modules of straight-line NumPy, branches, loops, helper calls, in-place
 updates and lists (`random_programs.py`); each function `f` is differentiated with respect to
-all its float arguments by `srcgrad.grad` and `srcgrad.value_and_grad` and checked against
+all its float arguments by `srcgrad.grad`, `srcgrad.value_and_grad` and `srcgrad.jvp` and checked against
 finite differences (`random_programs_check.py` says what else is checked). A run does not stop
 at the first failure: it checks every program, then fails listing each kind of failure once,
 with its smallest program minimised (`random_programs_shrink.py`) and its arguments.
 
 CI checks a fixed set of 500 programs (`derandomize=True`). The long run checks new ones:
 
-    SRCGRAD_RANDOM_PROGRAMS=20000 python -m pytest -q -s --runxfail \
+    SRCGRAD_RANDOM_PROGRAMS=20000 python -m pytest -q -s \
         tests/test_random_programs.py::test_random_programs
 
 (any count other than 500 selects the long profile, whose programs are a little longer; `-s`
-shows the counts of a run that passes; `--runxfail` shows the failures while the test is marked
-xfail; `SRCGRAD_RANDOM_PROGRAMS_KEEP=DIR` writes every failure, not only the smallest of each
-kind, to DIR). Programs a run found are minimised further by hand into
+shows the counts of a run that passes; `SRCGRAD_RANDOM_PROGRAMS_KEEP=DIR` writes every
+failure, not only the smallest of each kind, to DIR). The fixed profile's programs depend on
+hypothesis's version, which the test extra pins. Programs a run found are minimised further by
+hand into
 `random_programs_found.py` and checked by `test_found_program`, a strict xfail while srcgrad
 still gets them wrong.
 """
@@ -67,11 +68,6 @@ def _failure(source: str, program: Program) -> str | None:
         return None
 
 
-@pytest.mark.xfail(
-    strict=False,  # hypothesis versions may draw other programs: see the note in the issue
-    reason="known gaps found at the end of the session (4 of 500 programs): gradients of a "
-    "matrix argument returned with shape () when a helper rebinds or updates it in place",
-)
 def test_random_programs():
     report = Report()
 
