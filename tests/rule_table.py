@@ -262,6 +262,8 @@ row(math.pow, "math.pow(x, 3.0)", x=Fixed(-1.3, "negative"))
 row(math.atan2, "math.atan2(x, y)", x=normal(), y=nonzero())
 row(math.atan2, "math.atan2(x, y)", x=Fixed(0.4, "positive"), y=Fixed(-1.1, "negative"))
 row(math.hypot, "math.hypot(x, y)", x=normal(), y=nonzero())
+row(math.copysign, "math.copysign(x, y)", x=nonzero(), y=nonzero())
+row(math.copysign, "math.copysign(x, -2.0)", x=nonzero())
 
 # ---- reductions --------------------------------------------------------------------------------
 

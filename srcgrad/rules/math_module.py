@@ -130,6 +130,17 @@ def hypot(g, ans, x, y):
     return g * x / ans, g * y / ans
 
 
+# copysign(x, y) is |x| with y's sign: y moves it nowhere (except across 0, a jump)
+@adjoint(math.copysign, differentiable=["x"])
+def copysign(g, ans, x, y):
+    return g * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+@tangent(math.copysign)
+def copysign_tangent(ans, x, y):
+    return x_dot * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
 # ---- forward rules of the functions above that are not declared by a derivative alone ------
 
 
