@@ -50,6 +50,11 @@ class StatementAdjoints:
         self.origin: Origin | None = None
         self.bound = set(bound)
         self.open_tuples = False  # a pullback: the tuples' adjoints come from a caller
+        # adjoints that are one number repeated over their value's shape (the adjoint of
+        # `np.sum(x)` is 1.0 everywhere): kept as that number, `np.full_like` made only
+        # where something needs the array; name -> the number's expression
+        self.uniform: dict[str, gast.expr] = {}
+        self.spread = False  # the statement being reversed has a uniform adjoint
 
     def donors(self) -> dict[tuple, str]:
         """Shape -> an active value of that shape bound here, the user's own names first."""
@@ -66,8 +71,24 @@ class StatementAdjoints:
     def emit(self, stmt: gast.stmt) -> None:
         self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
 
-    def contribute(self, name: str, value: gast.expr) -> None:
+    def contribute(self, name: str, value: gast.expr, uniform: bool = False) -> None:
+        """Add `value` to `name`'s adjoint; `uniform`: `value` is one number standing for an
+        array of `name`'s shape."""
         self.masks.pop(name, None)  # a new or a second contribution: no longer known zero
+        if self.shapes.get(name) == ():
+            uniform = False  # a number's adjoint is that number itself
+        if uniform and name not in self.defined and name not in self.trees:
+            if not isinstance(value, gast.Constant):  # held by a name no one reassigns
+                held = self.ctx.names.temporary()
+                self.emit(nodes.assign(held, value))
+                self.shapes[held] = ()
+                value = nodes.load(held)
+            self.uniform[name] = value
+            self.defined.add(name)
+            return
+        if uniform:
+            value = self._filled(name, value)
+        self.materialize(name)
         adjoint = self.ctx.names.adjoint(name)
         if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
             self.defined.add(name)  # a rule already built it under its own name
@@ -95,6 +116,53 @@ class StatementAdjoints:
         self.defined.add(name)
         self.emit(nodes.assign(adjoint, value))
 
+    def _filled(self, name: str, value: gast.expr) -> gast.expr:
+        return nodes.call(self.ctx.numpy_name("full_like"), [nodes.load(name), value])
+
+    def materialize(self, name: str) -> None:
+        """A uniform adjoint made an array: `dx = np.full_like(x, 1.0)`."""
+        value = self.uniform.pop(name, None)
+        if value is not None:
+            adjoint = self.ctx.names.adjoint(name)
+            self.emit(nodes.assign(adjoint, self._filled(name, value)))
+            self.owned.add(name)
+
+    def materialize_all(self) -> None:
+        for name in sorted(self.uniform):
+            self.materialize(name)
+
+    def _uniform_operands(self, op: Operation) -> bool:
+        """`op` is elementwise and every active operand has the result's (known) shape: a
+        uniform adjoint of the result gives its operands uniform or full adjoints, never one
+        to be summed over a broadcast."""
+        rule = reverse_rule(op.key) if op.kind == CALL else None
+        if op.kind != COPY and (rule is None or rule.shape not in (SAME, BROADCAST)):
+            return False
+        shape = self.shapes.get(op.target)
+        if shape is None or op.keywords:
+            return False
+        for node in op.args:
+            if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)):
+                continue
+            if not isinstance(node, gast.Name):
+                return False
+            if self._is_active(node) and self.shapes.get(node.id) != shape:
+                return False
+            if not self._is_active(node) and self.shapes.get(node.id) not in (shape, ()):
+                return False
+        return True
+
+    def _is_uniform(self, value: gast.expr) -> bool:
+        """An expression of numbers only: every name it reads holds a number."""
+        calls = (gast.Call, gast.Attribute, gast.Subscript)
+        if any(isinstance(n, calls) for n in gast.walk(value)):
+            return False
+        for name in nodes.names_read(value):
+            primal = self.ctx.names.primal_of(name) or name  # a number's adjoint is a number
+            if self.shapes.get(primal) != ():
+                return False
+        return True
+
     def _shared(self, value: gast.expr) -> None:
         """An adjoint handed on as it is (`dx = dy`) is no longer its name's alone."""
         if isinstance(value, gast.Name):
@@ -109,6 +177,7 @@ class StatementAdjoints:
         place = stmt.targets[0]
         array = place.value.id
         index = place.slice
+        self.materialize(array)
 
         def at_index(name: str, ctx=None) -> gast.Subscript:
             return nodes.subscript(nodes.load(name), nodes.copy(index), store_ctx=ctx)
@@ -146,6 +215,13 @@ class StatementAdjoints:
             self.owned.add(array)
 
     def statement(self, stmt: gast.stmt, op: Operation) -> None:
+        self.spread = False
+        try:
+            self._statement(stmt, op)
+        finally:
+            self.spread = False
+
+    def _statement(self, stmt: gast.stmt, op: Operation) -> None:
         if op.kind == UNPACK:  # `a = t[k]`: a's adjoint waits for the statement that makes t
             parts = self.components.get(op.target)
             if parts is not None:  # `(a, b), c = t`: a's own parts give its adjoint now
@@ -165,8 +241,14 @@ class StatementAdjoints:
             self.origin = nodes.origin_of(stmt)
         elif op.target not in self.defined:
             return
+        elif op.target in self.uniform and self._uniform_operands(op):
+            self.origin = nodes.origin_of(stmt)
+            g = self.uniform.pop(op.target)  # a number: the operands' adjoints may stay so
+            self.defined.discard(op.target)
+            self.spread = True
         else:
             self.origin = nodes.origin_of(stmt)
+            self.materialize(op.target)
             g = nodes.load(self.ctx.names.adjoint(op.target))
             self.defined.discard(op.target)
             if op.target in self.trees and op.kind in (CALL, USER):
@@ -203,7 +285,7 @@ class StatementAdjoints:
                 return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
-                self.contribute(op.args[0].id, g)
+                self.contribute(op.args[0].id, g, self._is_uniform(g))
             return
         if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
             return
@@ -304,6 +386,8 @@ class StatementAdjoints:
         """`(da, db)` for `a, b = t`, zeros for a part no path used; None if none was used."""
         if not any(p in self.defined for p in parts):
             return None
+        for part in parts:
+            self.materialize(part)
         elements = []
         for part in parts:
             if part in self.defined:
@@ -371,6 +455,9 @@ class StatementAdjoints:
             ):
                 preferred[out.id] = self.ctx.names.adjoint(operand.id)
         body, outputs = rule.instantiate(mapping, self.ctx, preferred)
+        if self._whole_reduction(rule, op, bound.arguments):  # `np.sum(x)`: 1.0 everywhere
+            self.contribute(bound.arguments["a"].id, outputs[0].args[1], uniform=True)
+            return
         wanted = [
             (param, out)
             for param, out in zip(rule.differentiable, outputs)
@@ -401,7 +488,7 @@ class StatementAdjoints:
             if rule.broadcasting and not (rule.shape == BROADCAST and _only_operand(op, operand)):
                 value = self.sum_to_shape(value, operand, op.target)
             fresh = operand.id not in self.defined
-            self.contribute(operand.id, value)
+            self.contribute(operand.id, value, self.spread and self._is_uniform(value))
             if fresh and op.key is operator.getitem:
                 self.owned.add(operand.id)  # index_adjoint and its variants make a new array
             if fresh and value is whole:  # (a mask is the result's shape: not after a sum)
@@ -409,6 +496,22 @@ class StatementAdjoints:
                     self.masks[operand.id] = mask
                 if op.key is np.where and param in ("x", "y"):
                     self.masks[operand.id] = (bound.arguments["condition"], param == "x")
+
+    def _whole_reduction(self, rule: Rule, op: Operation, arguments: dict) -> bool:
+        """A sum or mean of all of an array the transform knows the shape of, whose
+        adjoint the rule spreads with `np.full_like`."""
+        operand = arguments.get("a")
+        axis = arguments.get("axis")
+        return (
+            rule.name in ("sum_kept", "mean_kept")
+            and self.ctx.floating
+            and (axis is None or (isinstance(axis, gast.Constant) and axis.value is None))
+            and self._is_active(operand)
+            and operand.id not in self.defined
+            and operand.id not in self.trees
+            and self.shapes.get(operand.id) not in (None, ())
+            and self.shapes.get(op.target) == ()
+        )
 
     def masked(self, value: gast.expr, mask: tuple[gast.expr, bool]) -> gast.expr:
         """`value` where np.where chose this branch, exactly 0.0 elsewhere.

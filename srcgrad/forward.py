@@ -347,7 +347,8 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
     ctx.integers = integers
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
     known.update(dict.fromkeys(integers, ()))
-    shapes = shape_analysis.infer(list(ops.values()), known, integers)
+    indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
+    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
     ctx.shapes = shapes
     for stmt in assigns:
         op = ops[id(stmt)]

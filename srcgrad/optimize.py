@@ -28,7 +28,7 @@ def optimize(
     while changed:
         changed = False
         changed |= _fold_constants(fn)
-        changed |= _forward_copies(fn, generated)
+        changed |= _forward_copies(fn, generated, temporaries)
         changed |= _algebra(fn, generated | scalars)
         changed |= _dead_code(fn)
         changed |= _dead_stores(fn.body, set())
@@ -170,9 +170,10 @@ def _fold_constants(fn) -> bool:
     return folder.changed
 
 
-def _forward_copies(fn: gast.FunctionDef, generated: set[str]) -> bool:
-    """`dy = 1.0` or `d_t1 = dd` (`d_t1` assigned once and read only after it in its block,
-    `dd` not assigned again there): read the right side directly."""
+def _forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[str]) -> bool:
+    """`dy = 1.0`, `_t12 = -0.125` or `d_t1 = dd` (`d_t1` assigned once and read only after it
+    in its block, `dd` not assigned again there): read the right side directly. The adjoint of
+    a user's variable keeps a number other than the seed (`dd = -1.0` reads as the tutorial)."""
     counts = _assignments(fn)
     reads = _reads(fn.body)
     for block in _blocks(fn):
@@ -188,7 +189,7 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str]) -> bool:
             rest = block[i + 1 :]
             if sum(c[name] for c in per_statement[i + 1 :]) != reads[name]:
                 continue  # read before it, in a loop's next iteration, or elsewhere
-            is_seed = isinstance(value, gast.Constant) and value.value == 1.0
+            is_seed = _number(value) and (value.value == 1.0 or name in temporaries)
             is_copy = isinstance(value, gast.Name) and not any(
                 value.id in nodes.names_stored(later) or _written_through(later, value.id)
                 for later in rest
@@ -215,6 +216,9 @@ class _Algebra(gast.NodeTransformer):
                 if _is_one(one) and self._keeps_fresh(other):
                     self.changed = True
                     return other
+                if _is_minus_one(one):  # -1.0 * e is -e (a new value either way)
+                    self.changed = True
+                    return nodes.unary(gast.USub(), other)
         if isinstance(node.op, gast.Div) and _is_one(node.right) and self._keeps_fresh(node.left):
             self.changed = True
             return node.left
@@ -225,6 +229,12 @@ class _Algebra(gast.NodeTransformer):
         if isinstance(node.op, gast.Add) and _is_negation(right):  # a + -b is a - b
             self.changed = True
             return nodes.binop(node.left, gast.Sub(), right.operand)
+        if isinstance(node.op, gast.Sub) and _is_negation(right):  # a - -b is a + b
+            self.changed = True
+            return nodes.binop(node.left, gast.Add(), right.operand)
+        if isinstance(node.op, gast.Sub) and _flip_leading_negative(right):  # a - -0.5 * b
+            self.changed = True
+            return nodes.binop(node.left, gast.Add(), right)
         if isinstance(node.op, gast.Mult):  # a * (1 / b) is a / b
             for a, b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(b, gast.BinOp) and isinstance(b.op, gast.Div) and _is_one(b.left):
@@ -257,6 +267,26 @@ def _strip_leading_negation(node: gast.expr) -> bool:
 
 def _is_negation(node: gast.expr) -> bool:
     return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+
+
+def _flip_leading_negative(node: gast.expr) -> bool:
+    """`-0.5 * b / c` becomes `0.5 * b / c` (in place): True if it was led by a negative
+    number that multiplies."""
+    while isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        first = node.left
+        if isinstance(node.op, gast.Mult) and _number(first) and first.value < 0:
+            node.left = nodes.const(-first.value)
+            return True
+        node = first
+    return False
+
+
+def _is_minus_one(node: gast.expr) -> bool:
+    return (
+        isinstance(node, gast.Constant)
+        and type(node.value) in (int, float)
+        and node.value == -1
+    )
 
 
 def _is_one(node: gast.expr) -> bool:

@@ -52,6 +52,7 @@ class _Reverse(StatementAdjoints):
             elif isinstance(stmt, LOOPS):
                 self.out.extend(self.loop(stmt))
                 self.restored = set()
+        self.materialize_all()  # what leaves a block is an array
         inner, self.out = self.out, outer
         self.restored = outer_restored
         return inner
@@ -85,6 +86,7 @@ class _Reverse(StatementAdjoints):
             self.plan.saves.pop(id(stmt), None)
 
     def branch(self, stmt: gast.If) -> list[gast.stmt]:
+        self.materialize_all()
         entry, owned = set(self.defined), set(self.owned)
         then = self.block(stmt.body)
         after_then, self.defined = self.defined, set(entry)
@@ -124,6 +126,7 @@ class _Reverse(StatementAdjoints):
         its recorded trip count.
         """
         origin = nodes.origin_of(stmt)
+        self.materialize_all()
         replays = self._replayed_variable(stmt)
         before = set(self.defined)
         entry = set(before)
@@ -307,7 +310,8 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     ctx.integers = integers
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
     known.update(dict.fromkeys(integers, ()))
-    shapes = shape_analysis.infer(list(ops.values()), known, integers)
+    indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
+    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
     ctx.shapes = shapes
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:

@@ -64,14 +64,35 @@ def standin(shape: tuple) -> np.ndarray:
 _UNSET = object()
 
 
+class IndexArray:
+    """An integer array argument: its values do not change the shape of `x[idx]`, so zeros
+    of its shape stand in for it (a boolean mask's values would: masks are not these)."""
+
+    def __init__(self, shape: tuple):
+        self.shape = shape
+
+    def standin(self) -> np.ndarray:
+        return np.zeros(self.shape, dtype=np.intp)
+
+
 def infer(
-    ops: list[Operation], params: dict[str, tuple | None], integers: frozenset = frozenset()
+    ops: list[Operation],
+    params: dict[str, tuple | None],
+    integers: frozenset = frozenset(),
+    index_arrays: frozenset = frozenset(),
 ) -> dict[str, tuple | None]:
     """Shapes by name. A name assigned more than once (in a loop, in both branches of an if)
     has a shape only if every assignment gives it the same one, in a round of evaluation that
-    starts from the shapes the previous round agreed on (so that loop-carried values settle)."""
+    starts from the shapes the previous round agreed on (so that loop-carried values settle).
+    `index_arrays`: parameters holding integer arrays (never assigned)."""
     shapes: dict = dict(params)
+    assigned = {op.target for op in ops}
     values: dict = {}  # integers and tuples known from the shapes: `n = x.shape[0]`
+    standing = {
+        name: IndexArray(params[name])
+        for name in index_arrays
+        if params.get(name) is not None and name not in assigned
+    }
     counts: dict = {}
     for op in ops:
         counts[op.target] = counts.get(op.target, 0) + 1
@@ -79,7 +100,7 @@ def infer(
     # previous round), never as whichever assignment happens to come last in the text
     multi = {name for name, n in counts.items() if n > 1 or name in params}
     for round_number in range(5):
-        current, known = dict(shapes), dict(values)
+        current, known = dict(shapes), {**standing, **values}
         joined: dict = {}
         agreed: dict = {}
         for op in ops:
@@ -215,13 +236,13 @@ def _shape(op: Operation, shapes: dict, integers: frozenset, values: dict) -> tu
     except TypeError:
         return None
     try:
-        return _apply(rule, op, bound.arguments, shapes, integers)
+        return _apply(rule, op, bound.arguments, shapes, integers, values)
     except Exception:  # a shape rule that cannot decide: unknown, never wrong
         return None
 
 
 def _apply(
-    rule: Rule, op: Operation, arguments: dict, shapes: dict, integers: frozenset
+    rule: Rule, op: Operation, arguments: dict, shapes: dict, integers: frozenset, values: dict
 ) -> tuple | None:
     given = [p for p in rule.differentiable if p in arguments]
     arrays = [_operand_shapes(arguments[p], shapes) for p in given]
@@ -250,10 +271,16 @@ def _apply(
     for name, node in arguments.items():
         if name in rule.differentiable:
             continue
+        held = values.get(node.id) if isinstance(node, gast.Name) else None
+        if isinstance(held, IndexArray) and op.key is operator.getitem:  # x[idx] only
+            constants[name] = held.standin()
+            continue
         constants[name] = constant_value(node, integers)
     if callable(rule.shape):
         return rule.shape(*arrays, **constants)
     if rule.shape == STANDIN:
+        if op.key is operator.getitem:
+            return _indexed_shape(arrays[0], constants.get("index"))
         if sum(_size(s) for s in arrays) > _STANDIN_LIMIT:
             return None
         values = dict(zip(given, (_standins(s) for s in arrays)))
@@ -267,6 +294,20 @@ def _apply(
                 positional.append(values[name] if name in values else constants[name])
         return tuple(np.shape(op.key(*positional, **keywords)))
     return None
+
+
+def _indexed_shape(shape, index) -> tuple | None:
+    """The shape of `x[index]` for `x` of `shape`, without making an array of that size:
+    basic indices on a zero-stride stand-in (a view), one integer array by the rule."""
+    if isinstance(shape, list):
+        return None
+    if isinstance(index, np.ndarray) and index.dtype.kind in "iu":
+        return (*index.shape, *shape[1:]) if shape else None
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, (np.ndarray, list)) for p in parts):
+        if sum(_size(np.shape(p)) for p in parts) + _size(shape) > _STANDIN_LIMIT:
+            return None
+    return tuple(np.shape(standin(shape)[index]))
 
 
 def _operand_shapes(node: gast.expr, shapes: dict):

@@ -92,8 +92,7 @@ def parameter_rebound_in_branch(y, t):
 @found(
     lambda: (np.array([0.3, 0.2]), np.array([0.3, -0.5, 0.7])),
     wrt=(0, 1),
-    reason="gradient of x has shape (3,), not (2,): zero_gradient(x) is taken of x after the "
-    "branch rebound it to y",
+    reason=None,  # fixed: the zeros of a rebound argument take its shape at the call
 )
 def unused_parameter_rebound_in_branch(x, y):
     if y[0] > -5.0:
@@ -244,8 +243,7 @@ def array_updated_then_rebound_after_early_return(y):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7, 0.1]), np.full((2, 3), 0.5), 0.5),
     wrt=(0, 1, 2),
-    reason="gradient of x has shape (2,), not (4,): zero_gradient(x) reads x after the code "
-    "after an early return rebound it",
+    reason=None,  # fixed: the zeros of a rebound argument take its shape at the call
 )
 def parameter_rebound_after_early_return(x, z, s):
     if s > 5.0:

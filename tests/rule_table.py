@@ -444,6 +444,9 @@ row(
 # builtins.sum over a Python list of active values (and a start value)
 row(builtins.sum, "sum([x, y * 2.0])", x=normal(3), y=normal(3))
 row(builtins.sum, "sum([x * x, x], y)", x=normal(2, 3), y=normal(2, 3))
+row(operator.mul, "x * x", x=normal(3, 4))
+row(np.multiply, "np.multiply(x, x)", x=normal(3))
+row(operator.mul, "x * x * y", x=normal(3, 1), y=normal(4))
 
 
 # ---- rows kept in their own files, one per family of rules ------------------------------------

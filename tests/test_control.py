@@ -34,9 +34,7 @@ def grad_rnn(W, U, xs, h0):
         h = np.tanh(W @ h + U @ _t4)
         _tape.append(h)
     # control_functions.py:10  return np.sum(h * h)
-    d_t7 = np.full_like(h0, 1.0)
-    dh = d_t7 * h
-    dh = dh + d_t7 * h
+    dh = 2.0 * h
     # control_functions.py:8  for t in range(xs.shape[0]):
     dU = np.zeros_like(U)
     dW = np.zeros_like(W)
@@ -65,8 +63,7 @@ def grad_piecewise(x):
         # control_functions.py:16  elif x < 1.0:
         if _t2:
             # control_functions.py:17  y = x * x
-            dx = x
-            dx = dx + x
+            dx = 2.0 * x
         else:
             # control_functions.py:19  y = 2.0 * x - 1.0
             dx = 2.0
@@ -78,9 +75,7 @@ def grad_two_layers(W1, b1, W2, b2, x):
     h, layer_back = vjp_layer(x, W1, b1)
     y, layer_back_1 = vjp_layer_1(h, W2, b2)
     # control_functions.py:45  return np.sum(y * y)
-    d_t1 = np.full_like(y * y, 1.0)
-    dy = d_t1 * y
-    dy = dy + d_t1 * y
+    dy = 2.0 * np.full_like(y * y, 1.0) * y
     # control_functions.py:44  y = layer(h, W2, b2)
     dh, dW2, db2 = layer_back_1(dy)
     # control_functions.py:43  h = layer(x, W1, b1)

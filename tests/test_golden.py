@@ -41,9 +41,8 @@ def grad_logistic_loss(w, x, y):
     _t3 = 1 + _t2
     p = 1 / _t3
     # golden_functions.py:9  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    d_t10 = np.full_like(z, -0.125)
-    dp = d_t10 * y / p
-    dp = dp - d_t10 * (1 - y) / (1 - p)
+    dp = -0.125 * y / p
+    dp = dp + 0.125 * (1 - y) / (1 - p)
     # golden_functions.py:8  p = 1 / (1 + np.exp(-z))
     dz = dp * p / _t3 * _t2
     # golden_functions.py:7  z = x @ w

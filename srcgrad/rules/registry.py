@@ -110,6 +110,11 @@ class Facts:
     def shape(self, param: str) -> tuple | None:
         return self._shapes.get(param)
 
+    def same_name(self, first: str, second: str) -> bool:
+        """Both parameters are bound to the same variable (`x * x`)."""
+        a, b = self._operands.get(first), self._operands.get(second)
+        return isinstance(a, gast.Name) and isinstance(b, gast.Name) and a.id == b.id
+
     def constant(self, param: str) -> object:
         return self._constants.get(param, Facts.UNKNOWN)
 
