@@ -1185,3 +1185,34 @@ def nested_tuple_unpacked_twice(x):
     u, v = t
     w, z = u
     return w * z + v * v
+
+
+# ---- rank-1 updates in a loop, batched into one product after it --------------------------
+
+
+@case(lambda rng: (normal(rng, 3, 3) * 0.5, normal(rng, 3, 3) * 0.5, normal(rng, 3)), wrt=(0, 1))
+def two_matrices_in_a_loop(W, V, x):
+    h = x
+    for _ in range(3):
+        a = np.tanh(W @ h)
+        h = np.tanh(V @ a) + 0.5 * a
+    return np.sum(h * h)
+
+
+@case(lambda rng: (normal(rng, 3, 3) * 0.5, normal(rng, 3)), wrt=(0,))
+def same_matrix_twice_per_step(W, x):
+    h = x
+    for _ in range(3):
+        a = np.tanh(W @ h)
+        h = np.tanh(W @ a)
+    return np.sum(h * h)
+
+
+@case(lambda rng: (normal(rng, 3, 3) * 0.5, normal(rng, 3)), wrt=(0,))
+def rank_one_update_in_a_while_loop(W, x):
+    h = x
+    k = 0
+    while k < 4:
+        h = np.tanh(W @ h) + 0.1 * h
+        k += 1
+    return np.sum(h * h)

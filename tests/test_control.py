@@ -36,17 +36,27 @@ def grad_rnn(W, U, xs, h0):
     # control_functions.py:10  return np.sum(h * h)
     dh = 2.0 * h
     # control_functions.py:8  for t in range(xs.shape[0]):
-    dU = np.zeros_like(U)
-    dW = np.zeros_like(W)
+    _d_t6s = []
+    _hs = []
+    _t4s = []
     for t in reversed(range(_t2)):
         # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
         h = _tape.pop()
         d_t6 = dh * (1.0 - h * h)
         _t4 = _tape.pop()
-        dU += np.outer(d_t6, _t4)
+        _t4s.append(_t4)
         h = _tape.pop()
-        dW += np.outer(d_t6, h)
+        _d_t6s.append(d_t6)
+        _hs.append(h)
         dh = W.T @ d_t6
+    if _d_t6s:
+        # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
+        dU = np.stack(_d_t6s, axis=1) @ np.stack(_t4s)
+        dW = np.stack(_d_t6s, axis=1) @ np.stack(_hs)
+    else:
+        # control_functions.py:8  for t in range(xs.shape[0]):
+        dU = np.zeros_like(U)
+        dW = np.zeros_like(W)
     return (dW, dU, dh)
 """
 
