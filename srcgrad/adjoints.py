@@ -225,7 +225,7 @@ class StatementAdjoints:
         if op.kind == UNPACK:  # `a = t[k]`: a's adjoint waits for the statement that makes t
             parts = self.components.get(op.target)
             if parts is not None:  # `(a, b), c = t`: a's own parts give its adjoint now
-                g = self._tuple_adjoint(parts)
+                g = self._tuple_adjoint(parts, op.target)
                 if g is not None:
                     self.origin = nodes.origin_of(stmt)
                     self.contribute(op.target, g)
@@ -235,7 +235,7 @@ class StatementAdjoints:
             return
         parts = self.components.get(op.target)
         if parts is not None:
-            g = self._tuple_adjoint(parts)
+            g = self._tuple_adjoint(parts, op.target)
             if g is None:
                 return
             self.origin = nodes.origin_of(stmt)
@@ -382,21 +382,24 @@ class StatementAdjoints:
         self.emit(nodes.assign(part, nodes.call(helper, [adjoints, value])))
         self.contribute(value.id, nodes.load(part))
 
-    def _tuple_adjoint(self, parts: list[str]) -> gast.expr | None:
+    def _tuple_adjoint(self, parts: list[str], whole: str) -> gast.expr | None:
         """`(da, db)` for `a, b = t`, zeros for a part no path used; None if none was used."""
         if not any(p in self.defined for p in parts):
             return None
         for part in parts:
             self.materialize(part)
         elements = []
-        for part in parts:
+        for k, part in enumerate(parts):
+            # zeros for a part no path used, shaped like the part as the tuple holds it (the
+            # part's own name may be rebound later, or never bound if nothing reads it)
+            held = nodes.subscript(nodes.load(whole), nodes.const(k))
             if part in self.defined:
                 elements.append(nodes.load(self.ctx.names.adjoint(part)))
             elif part in self.components:  # a tuple itself: zeros of its structure
                 helper = self._helper(runtime.zero_tangent)
-                elements.append(nodes.call(helper, [nodes.load(part)]))
+                elements.append(nodes.call(helper, [held]))
             else:
-                zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [nodes.load(part)])
+                zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [held])
                 elements.append(zeros)
         self.defined -= set(parts)
         return nodes.tuple_(elements)

@@ -95,13 +95,16 @@ class _Reverse(StatementAdjoints):
         after_other = self.defined
         self.defined = after_then | after_other
         self.owned &= owned_then
-        then += self._zeros(self.defined - after_then, stmt)
-        other += self._zeros(self.defined - after_other, stmt)
+        then_zeros = self._zeros(self.defined - after_then, stmt)
+        other_zeros = self._zeros(self.defined - after_other, stmt)
+        then += then_zeros
+        other += other_zeros
         if not then and not other:
             self.plan.conditions.discard(id(stmt))
+            self.plan.after.pop(id(stmt), None)
             return []
         test = stmt.test
-        out = []
+        out = self._restored_after(stmt, then_zeros + other_zeros)
         if self.plan.overwritten_after(test.id, stmt, self.loops):
             self.plan.conditions.add(id(stmt))
             out.append(nodes.mark_adjoint(self.plan.pop(test.id, nodes.origin_of(stmt))))
@@ -160,6 +163,7 @@ class _Reverse(StatementAdjoints):
         body += self._zeros(lost, stmt, like_adjoint=True)
         self.defined = entry | self.defined
         out = self._zeros(entry - before, stmt)
+        out[:0] = self._restored_after(stmt, out)
         for name in sorted((start_owned & before) - owned_before):
             adjoint = nodes.load(self.ctx.names.adjoint(name))
             copy = nodes.call(self.ctx.numpy_name("copy"), [adjoint])
@@ -219,6 +223,22 @@ class _Reverse(StatementAdjoints):
             orelse=[],
             type_comment=None,
         )
+
+    def _restored_after(self, stmt, zeros: list) -> list[gast.stmt]:
+        """Pops that give the names `zeros` read their values from just after `stmt` (later
+        statements may rebind them, to values of other shapes)."""
+        reads = set().union(set(), *(nodes.names_read(z) for z in zeros))
+        names = sorted(  # (only names certainly bound there: the others cannot be pushed)
+            n
+            for n in (reads & self.bound) - self.ctx.names.adjoints_all()
+            if n in self.plan.reassigned and self.plan.overwritten_after(n, stmt, self.loops)
+        )
+        if not names:
+            self.plan.after.pop(id(stmt), None)
+            return []
+        self.plan.after[id(stmt)] = names
+        origin = nodes.origin_of(stmt)
+        return [nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(names)]
 
     def _zeros(self, names: set[str], stmt, like_adjoint: bool = False) -> list[gast.stmt]:
         """`dx = np.zeros_like(x)`: the adjoint of a value no path after this point used."""

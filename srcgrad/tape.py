@@ -34,6 +34,9 @@ class Plan:
     conditions: set[int] = field(default_factory=set)  # ifs whose test is pushed
     counters: dict[int, tuple[str, bool]] = field(default_factory=dict)  # loop -> (name, push)
     undo: dict[int, gast.expr] = field(default_factory=dict)  # x[i] = v -> what it overwrites
+    # an if or a loop -> names whose values just after it the reverse sweep reads there (the
+    # shapes of zeros for adjoints that only some paths define), pushed after it
+    after: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, body: list, tape: str, params: set[str] = frozenset()) -> Plan:
@@ -65,7 +68,7 @@ class Plan:
     @property
     def used(self) -> bool:
         pushes_counter = any(p for _, p in self.counters.values())
-        return bool(self.saves or self.conditions or self.undo or pushes_counter)
+        return bool(self.saves or self.conditions or self.undo or self.after or pushes_counter)
 
     def push_value(self, value: gast.expr, origin) -> gast.stmt:
         call = nodes.call(nodes.attribute(nodes.load(self.tape), "append"), [value])
@@ -106,6 +109,7 @@ def forward(body: list, plan: Plan) -> list:
             out.append(stmt)
             if id(stmt) in plan.conditions:
                 out.append(plan.push(stmt.test.id, origin))
+            out.extend(plan.push(name, origin) for name in plan.after.get(id(stmt), ()))
         elif isinstance(stmt, LOOPS):
             body_out = forward(stmt.body, plan)
             counter = plan.counters.get(id(stmt))
@@ -121,6 +125,7 @@ def forward(body: list, plan: Plan) -> list:
                 out.append(plan.push(counter[0], origin))
             for name in plan.saves.get(id(stmt), ()):  # range bounds the reverse loop needs
                 out.append(plan.push(name, origin))
+            out.extend(plan.push(name, origin) for name in plan.after.get(id(stmt), ()))
         else:
             if id(stmt) in plan.undo:  # x[i] = v: keep what it overwrites, to put it back
                 out.append(plan.push_value(nodes.copy(plan.undo[id(stmt)]), origin))

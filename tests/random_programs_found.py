@@ -118,8 +118,7 @@ def two_results(p):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7]),),
     wrt=(0,),
-    reason="UnboundLocalError: in a loop, `a, b = helper(z)` saves b on the tape before b is "
-    "assigned (for np.zeros_like(b), the adjoint of the unused result)",
+    reason=None,  # fixed: the zeros of an unused part are read from the tuple
     helpers=(two_results,),
 )
 def helper_tuple_result_in_loop(z):
@@ -150,8 +149,7 @@ def value_and_maximum(p):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7]), 0.5),
     wrt=(0, 1),
-    reason="UnboundLocalError: `a` of `a, b = helper(y)` is rebound in a branch and not read "
-    "after; `a = _t1[0]` is dropped but np.zeros_like(a) (its zero adjoint) still reads it",
+    reason=None,  # fixed: the zeros of an unused part are read from the tuple
     helpers=(value_and_maximum,),
 )
 def helper_tuple_element_rebound_in_branch(y, s):
@@ -214,8 +212,7 @@ def helper_tuple_element_after_early_return(y):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7, 0.1]),),
     wrt=(0,),
-    reason="UnboundLocalError: b of `a, b = helper(x)` is rebound in a loop and not read; "
-    "np.zeros_like(b), its zero adjoint, reads it where it was never assigned",
+    reason=None,  # fixed: the zeros of an unused part are read from the tuple
     helpers=(cos_pair,),
 )
 def helper_tuple_element_rebound_in_loop(x):
@@ -228,8 +225,7 @@ def helper_tuple_element_rebound_in_loop(x):
 @found(
     lambda: (np.array([[0.3, -0.5, 0.7, 0.1]]),),
     wrt=(0,),
-    reason="IndexError: the reverse sweep of `out[3] *= ...` reads out[3] of the out that the "
-    "code after an early return rebound to shape (1, 4)",
+    reason=None,  # fixed: zeros take the shape of the value just after the if or loop
 )
 def array_updated_then_rebound_after_early_return(y):
     out = np.ones(4)
@@ -255,8 +251,7 @@ def parameter_rebound_after_early_return(x, z, s):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7]), np.linspace(-0.8, 0.8, 9).reshape(3, 3)),
     wrt=(0, 1),
-    reason="ValueError (non-broadcastable output operand): dW = np.zeros_like(W) before the "
-    "reverse loop takes the shape of W as rebound after the loop, (3,) not (3, 3)",
+    reason=None,  # fixed: zeros take the shape of the value just after the if or loop
 )
 def loop_reads_array_rebound_later(x, W):
     for _ in range(2):
