@@ -194,12 +194,19 @@ class StatementAdjoints:
         adjoint = self.ctx.names.adjoint(array)
         value = stmt.value
         in_place = array in self.owned
+        itself = isinstance(value, gast.Name) and value.id == array  # `y[:] = y`
         if self._is_active(value):
             part: gast.expr = at_index(adjoint)
-            if in_place:  # a slice is a view: keep its values before they are zeroed
+            if in_place or itself:  # a slice is a view: keep its values before they are zeroed
                 part = nodes.call(self.ctx.numpy_name("copy"), [part])
             helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
-            self.contribute(value.id, nodes.call(nodes.load(helper), [part, value]))
+            share = nodes.call(nodes.load(helper), [part, value])
+            if itself:  # the earlier y gets its share after its overwritten part is zeroed
+                held = self.ctx.names.temporary()
+                self.emit(nodes.assign(held, share))
+                share = nodes.load(held)
+            else:
+                self.contribute(value.id, share)
         if in_place:
             self.emit(nodes.assign(at_index(adjoint, True), nodes.const(0.0)))
         else:
@@ -213,6 +220,8 @@ class StatementAdjoints:
                 )
             )
             self.owned.add(array)
+        if self._is_active(value) and itself:
+            self.contribute(value.id, share)
 
     def statement(self, stmt: gast.stmt, op: Operation) -> None:
         self.spread = False

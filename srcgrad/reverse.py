@@ -97,14 +97,17 @@ class _Reverse(StatementAdjoints):
         self.owned &= owned_then
         then_zeros = self._zeros(self.defined - after_then, stmt)
         other_zeros = self._zeros(self.defined - after_other, stmt)
-        then += then_zeros
-        other += other_zeros
-        if not then and not other:
+        # the zeros are shaped like the values as the if found them: where the if or the code
+        # after it rebinds those, they come back from the tape after the if, zeros after them
+        restored = self._restored(stmt, then_zeros + other_zeros, self.plan.before)
+        if not restored:
+            then += then_zeros
+            other += other_zeros
+        if not then and not other and not restored:
             self.plan.conditions.discard(id(stmt))
-            self.plan.after.pop(id(stmt), None)
             return []
         test = stmt.test
-        out = self._restored_after(stmt, then_zeros + other_zeros)
+        out = []
         if self.plan.overwritten_after(test.id, stmt, self.loops):
             self.plan.conditions.add(id(stmt))
             out.append(nodes.mark_adjoint(self.plan.pop(test.id, nodes.origin_of(stmt))))
@@ -118,6 +121,11 @@ class _Reverse(StatementAdjoints):
                 )
             )
         )
+        if restored:
+            zeros = gast.If(
+                test=nodes.load(test.id), body=then_zeros or [gast.Pass()], orelse=other_zeros
+            )
+            out.extend([*restored, nodes.mark_adjoint(nodes.stamp(zeros, nodes.origin_of(stmt)))])
         return out
 
     def loop(self, stmt) -> list[gast.stmt]:
@@ -163,7 +171,7 @@ class _Reverse(StatementAdjoints):
         body += self._zeros(lost, stmt, like_adjoint=True)
         self.defined = entry | self.defined
         out = self._zeros(entry - before, stmt)
-        out[:0] = self._restored_after(stmt, out)
+        out[:0] = self._restored(stmt, out, self.plan.after)
         for name in sorted((start_owned & before) - owned_before):
             adjoint = nodes.load(self.ctx.names.adjoint(name))
             copy = nodes.call(self.ctx.numpy_name("copy"), [adjoint])
@@ -224,9 +232,10 @@ class _Reverse(StatementAdjoints):
             type_comment=None,
         )
 
-    def _restored_after(self, stmt, zeros: list) -> list[gast.stmt]:
-        """Pops that give the names `zeros` read their values from just after `stmt` (later
-        statements may rebind them, to values of other shapes)."""
+    def _restored(self, stmt, zeros: list, held: dict) -> list[gast.stmt]:
+        """Pops that give the names `zeros` read their values from around `stmt` (just after a
+        loop, just before an if: `held` is the plan's table for that), where the code may
+        rebind them, to values of other shapes."""
         reads = set().union(set(), *(nodes.names_read(z) for z in zeros))
         names = sorted(  # (only names certainly bound there: the others cannot be pushed)
             n
@@ -234,9 +243,9 @@ class _Reverse(StatementAdjoints):
             if n in self.plan.reassigned and self.plan.overwritten_after(n, stmt, self.loops)
         )
         if not names:
-            self.plan.after.pop(id(stmt), None)
+            held.pop(id(stmt), None)
             return []
-        self.plan.after[id(stmt)] = names
+        held[id(stmt)] = names
         origin = nodes.origin_of(stmt)
         return [nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(names)]
 

@@ -34,9 +34,11 @@ class Plan:
     conditions: set[int] = field(default_factory=set)  # ifs whose test is pushed
     counters: dict[int, tuple[str, bool]] = field(default_factory=dict)  # loop -> (name, push)
     undo: dict[int, gast.expr] = field(default_factory=dict)  # x[i] = v -> what it overwrites
-    # an if or a loop -> names whose values just after it the reverse sweep reads there (the
-    # shapes of zeros for adjoints that only some paths define), pushed after it
+    # a loop -> names whose values just after it the reverse sweep reads there (the shapes of
+    # zeros for adjoints that only some paths define), pushed after it; an if -> the same
+    # for its values just before it, pushed before it
     after: dict[int, list[str]] = field(default_factory=dict)
+    before: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, body: list, tape: str, params: set[str] = frozenset()) -> Plan:
@@ -68,7 +70,8 @@ class Plan:
     @property
     def used(self) -> bool:
         pushes_counter = any(p for _, p in self.counters.values())
-        return bool(self.saves or self.conditions or self.undo or self.after or pushes_counter)
+        held = self.after or self.before
+        return bool(self.saves or self.conditions or self.undo or held or pushes_counter)
 
     def push_value(self, value: gast.expr, origin) -> gast.stmt:
         call = nodes.call(nodes.attribute(nodes.load(self.tape), "append"), [value])
@@ -104,12 +107,12 @@ def forward(body: list, plan: Plan) -> list:
     for stmt in body:
         origin = nodes.origin_of(stmt)
         if isinstance(stmt, gast.If):
+            out.extend(plan.push(name, origin) for name in plan.before.get(id(stmt), ()))
             stmt.body = forward(stmt.body, plan) or [gast.Pass()]
             stmt.orelse = forward(stmt.orelse, plan)
             out.append(stmt)
             if id(stmt) in plan.conditions:
                 out.append(plan.push(stmt.test.id, origin))
-            out.extend(plan.push(name, origin) for name in plan.after.get(id(stmt), ()))
         elif isinstance(stmt, LOOPS):
             body_out = forward(stmt.body, plan)
             counter = plan.counters.get(id(stmt))

@@ -80,8 +80,7 @@ def name_rebound_in_branch_after_use(x):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7]), 0.5),
     wrt=(0, 1),
-    reason="gradient of scalar t has shape (3,): np.zeros_like(t) in the reverse sweep reads "
-    "t after the branch rebound it to an array",
+    reason=None,  # fixed: zeros take the shape of the value as the if found it
 )
 def parameter_rebound_in_branch(y, t):
     if t > 0.0:
@@ -265,8 +264,7 @@ def loop_reads_array_rebound_later(x, W):
 @found(
     lambda: (np.array([0.3, -0.5, 0.7, 0.1]),),
     wrt=(0,),
-    reason="gradient is 0, not 2: for y[:] = y the adjoint of the value is added, then "
-    "zero_at(dy, ...) clears the part the update overwrote, the value's share with it",
+    reason=None,  # fixed: y[:] = y zeroes the overwritten part before adding the share
 )
 def update_with_itself(x):
     y = x * 2.0
