@@ -35,6 +35,7 @@ class _Reverse(StatementAdjoints):
         self.replayed: set[str] = set()  # loop variables the reverse loops give back
         self.restored: set[str] = set()  # names popped by a later statement of this block
         self.bound_before: dict[int, frozenset] = {}
+        self.bound_at: dict[int, frozenset] = {}  # statement -> names certainly bound there
 
     def block(self, stmts: list) -> list[gast.stmt]:
         """The reverse of `stmts`, as a new list; `self.defined` flows through."""
@@ -88,11 +89,20 @@ class _Reverse(StatementAdjoints):
     def branch(self, stmt: gast.If) -> list[gast.stmt]:
         self.materialize_all()
         entry, owned = set(self.defined), set(self.owned)
+        masks = dict(self.masks)
         then = self.block(stmt.body)
         after_then, self.defined = self.defined, set(entry)
         owned_then, self.owned = self.owned, owned
+        masks_then, self.masks = self.masks, dict(masks)
         other = self.block(stmt.orelse)
         after_other = self.defined
+        # an np.where mask holds after the if only where both paths left it as it was (a
+        # mask made on one path reads a condition the other path never computed)
+        self.masks = {
+            name: mask
+            for name, mask in masks.items()
+            if masks_then.get(name) is mask and self.masks.get(name) is mask
+        }
         self.defined = after_then | after_other
         self.owned &= owned_then
         then_zeros = self._zeros(self.defined - after_then, stmt)
@@ -138,6 +148,8 @@ class _Reverse(StatementAdjoints):
         """
         origin = nodes.origin_of(stmt)
         self.materialize_all()
+        # a mask describes one value of a name; in a loop the name takes a value per step
+        self.masks = {}
         replays = self._replayed_variable(stmt)
         before = set(self.defined)
         entry = set(before)
@@ -237,9 +249,10 @@ class _Reverse(StatementAdjoints):
         loop, just before an if: `held` is the plan's table for that), where the code may
         rebind them, to values of other shapes."""
         reads = set().union(set(), *(nodes.names_read(z) for z in zeros))
+        bound = self.bound_at.get(id(stmt), frozenset())
         names = sorted(  # (only names certainly bound there: the others cannot be pushed)
             n
-            for n in (reads & self.bound) - self.ctx.names.adjoints_all()
+            for n in (reads & bound) - self.ctx.names.adjoints_all()
             if n in self.plan.reassigned and self.plan.overwritten_after(n, stmt, self.loops)
         )
         if not names:
@@ -263,6 +276,31 @@ class _Reverse(StatementAdjoints):
                 zeros = nodes.const(None)  # add_item starts a container's adjoint from None
             out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
         return out
+
+
+def _bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:
+    """Statement id -> the names certainly bound when it starts: assigned before it on every
+    path (a loop's body may not run; an if binds what both of its branches bind)."""
+    found = {} if found is None else found
+    _bind_block(body, set(bound), found)
+    return found
+
+
+def _bind_block(body: list, bound: set, found: dict) -> set:
+    for stmt in body:
+        found[id(stmt)] = frozenset(bound)
+        if isinstance(stmt, gast.If):
+            then = _bind_block(stmt.body, set(bound), found)
+            other = _bind_block(stmt.orelse, set(bound), found)
+            bound |= then & other
+        elif isinstance(stmt, LOOPS):
+            inner = set(bound)
+            if isinstance(stmt, gast.For):
+                inner |= nodes.names_stored(stmt.target)
+            _bind_block(stmt.body, inner, found)
+        elif isinstance(stmt, gast.Assign):
+            bound |= nodes.names_stored(stmt.targets[0])
+    return bound
 
 
 def _reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
@@ -354,6 +392,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
             bound |= nodes.names_stored(stmt.targets[0])
     sweep = _Reverse(ctx, active, shapes, bound, ops, plan)
     sweep.bound_before = bound_before
+    sweep.bound_at = _bound_at(body, frozenset(param_shapes))
     sweep.components = components
     sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
     sweep.trees = _trees(ctx, ops)

@@ -270,3 +270,43 @@ def update_with_itself(x):
     y = x * 2.0
     y[:] = y
     return np.sum(y)
+
+
+# ---------------------------------------------------------------- found by the second long run
+
+
+@found(
+    lambda: (
+        np.array([[-0.37, -0.1, -0.51, 0.76]]),
+        np.array([[-0.75, 0.72, -0.56, 0.1]]),
+        0.68,
+        np.linspace(-0.9, 0.9, 16).reshape(4, 4),
+    ),
+    wrt=(0, 1, 2, 3),
+    reason=None,  # fixed: an np.where mask made on one path of an if no longer outlives it
+)
+def where_mask_made_in_one_branch(x, y, s, W):
+    x = x + np.tanh(np.dot(x, W) - np.sin(x))
+    if not 1.075 < s < 1.25:
+        W = W * 2.0
+    else:
+        W = W - np.tanh(np.where(x > x, x, y))
+    return np.sum(W) + np.sum(y**2)
+
+
+@found(
+    lambda: (np.linspace(-0.6, 0.7, 9).reshape(3, 3), 0.3),
+    wrt=(0, 1),
+    reason=None,  # fixed: a list rebound every step of the outer loop came back from the tape
+)
+def list_rebound_in_outer_loop_grown_in_inner(x, c):
+    for row in x:
+        items = []
+        items.append(x - np.tanh(x.sum(axis=-1, keepdims=True)))
+        c = np.tanh(row @ row)
+        i = 0
+        while i < 3:
+            i = i + 1
+            x = np.cos(items[0])
+            items.append(np.tanh(items[0] * np.max(row)) + (x - c))
+    return np.sum(x[-2] ** 2)
