@@ -365,7 +365,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
                 ctx.origin(stmt),
                 "srcgrad differentiates the NumPy functions it has rules for",
             )
-    copies = updated_in_place(ctx, assigns, ops, set(param_shapes))
+    copies = updated_in_place(ctx, assigns, ops, set(param_shapes), body)
     sweep = _Forward(ctx, active, shapes, ops)
     sweep.plain = mode in ("tangent", "jvp_plain")
     tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one

@@ -383,7 +383,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
-    copies = updated_in_place(ctx, assigns, ops, set(param_shapes))
+    copies = updated_in_place(ctx, assigns, ops, set(param_shapes), body)
     plan = Plan.of(body, ctx.names.fresh("_tape"), set(param_shapes))
     bound_before, bound = {}, set(param_shapes)
     for stmt in body:  # what a statement at the top may read as bound: what came before it
@@ -647,10 +647,43 @@ _SHARING = {
 }
 
 
-def updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
+def _reaching_updates(body: list, ops: dict) -> set[int]:
+    """The assignments whose value some `x[i] = v` may update in place: those that reach it
+    along some path (a later `x = ...` on every path hides an earlier one)."""
+    reaching: set[int] = set()
+
+    def run(block: list, state: dict) -> dict:
+        for stmt in block:
+            if isinstance(stmt, gast.If):
+                then, other = run(stmt.body, _copied(state)), run(stmt.orelse, _copied(state))
+                state = {n: then.get(n, set()) | other.get(n, set()) for n in {*then, *other}}
+            elif isinstance(stmt, LOOPS):
+                entry = _copied(state)
+                for _ in range(2):  # a value made late in the body reaches its start next time
+                    after = run(stmt.body, _copied(state))
+                    state = {n: entry.get(n, set()) | after.get(n, set()) for n in {*entry, *after}}
+            elif id(stmt) in ops:
+                op = ops[id(stmt)]
+                if op.kind == SETITEM:
+                    reaching.update(state.get(op.target, ()))
+                elif isinstance(stmt, gast.Assign):
+                    state[op.target] = {id(stmt)}
+        return state
+
+    run(body, {})
+    return reaching
+
+
+def _copied(state: dict) -> dict:
+    return {name: set(held) for name, held in state.items()}
+
+
+def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None) -> list:
     """Check the arrays updated in place (`x[i] = v`) own their memory; copy the parameters
-    among them first, so that the caller's arrays never change."""
+    among them first, so that the caller's arrays never change. With `body`, only the
+    assignments that reach an update are checked."""
     updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind == SETITEM}
+    reaching = _reaching_updates(body, ops) if body is not None else None
     reads: dict[str, int] = {}
     for op in ops.values():
         for name in op.names():
@@ -659,6 +692,8 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str]) -> list:
         op = ops[id(stmt)]
         if op.target not in updated or op.kind == SETITEM:
             continue
+        if reaching is not None and id(stmt) not in reaching:
+            continue  # rebound before any update sees it
         source = op.args[0] if op.kind == COPY else None
         handed_on = (  # `v = _t` where nothing else reads srcgrad's `_t` (from `a if c else b`)
             isinstance(source, gast.Name)

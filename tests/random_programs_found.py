@@ -310,3 +310,18 @@ def list_rebound_in_outer_loop_grown_in_inner(x, c):
             x = np.cos(items[0])
             items.append(np.tanh(items[0] * np.max(row)) + (x - c))
     return np.sum(x[-2] ** 2)
+
+
+@found(
+    lambda: (np.array([[1.76, 1.81, 1.1, 1.5]]), np.array([[0.84, 1.98, 1.95, 1.97]])),
+    wrt=(0, 1),
+    reason=None,  # fixed: `v = y` rebound to a new array before the update no longer refused
+)
+def alias_rebound_before_update(x, y):
+    v = y
+    v = y[None].sum(axis=(0, 1), keepdims=True)
+    v[0] = y[[0]]
+    if x[0, 0] < 0.65:
+        v = np.tanh(v - np.mean(v, axis=-3))
+        return np.sum(v) + np.sum(x)
+    return np.mean(np.sin(v)) + np.mean(np.sin(x)) + np.sum(x)
