@@ -143,7 +143,20 @@ def zero_at(g, index):
 
 def index_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
-    out = np.zeros_like(x, dtype=_gradient_dtype(x, g))
+    dtype = _gradient_dtype(x, g)
+    if (  # a vector read at integer positions: bincount makes the sums, no zeros first
+        np.ndim(x) == 1
+        and _is_integer_array_index(index)
+        and np.ndim(index) == 1
+        and np.shape(g) == np.shape(index)
+        and np.dtype(dtype).kind == "f"
+    ):
+        positions = np.asarray(index)
+        if np.min(positions, initial=0) < 0:
+            positions = np.mod(positions, np.shape(x)[0])
+        summed = np.bincount(positions, weights=g, minlength=np.shape(x)[0])
+        return summed.astype(dtype, copy=False)
+    out = np.zeros_like(x, dtype=dtype)
     return scatter_add(out, index, g)
 
 
