@@ -531,8 +531,11 @@ def _dead_stores(block: list, live: set[str]) -> bool:
             live |= then | other | nodes.names_read(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
             changed |= _loop_stores(stmt, live)
-        elif isinstance(stmt, gast.AugAssign):  # `dx += c` reads dx and c
-            live |= nodes.names_read(stmt.value) | nodes.names_stored(stmt.target)
+        elif isinstance(stmt, gast.AugAssign):  # `dx += c` reads dx and c; `dx[k] += c`, k too
+            target = stmt.target
+            live |= nodes.names_read(stmt) | nodes.names_stored(target)
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                live.add(target.value.id)
         else:  # returns, expressions, nested functions: everything they read is live
             live -= nodes.names_stored(stmt) - nodes.names_read(stmt)
             live |= nodes.names_read(stmt)

@@ -729,7 +729,41 @@ def loop_integers(body: list, assigns: list) -> frozenset:
         for s in assigns
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
     }
-    return frozenset(targets - assigned)
+    integers = targets - assigned
+    # and names only ever assigned integer arithmetic on those (`j = i + 1`): any integer
+    # there gives an index result of the same shape
+    values: dict[str, list] = {}
+    for s in assigns:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            values.setdefault(s.targets[0].id, []).append(s.value)
+        elif isinstance(s, gast.Assign):  # x[...] = v changes no integer name
+            continue
+    for name in assigned & targets:
+        values.pop(name, None)  # a loop variable also assigned: not an integer for sure
+    grown = True
+    while grown:
+        grown = False
+        for name, made in values.items():
+            if name not in integers and all(_integer_arithmetic(v, integers) for v in made):
+                integers.add(name)
+                grown = True
+    return frozenset(integers)
+
+
+def _integer_arithmetic(node: gast.expr, integers: set) -> bool:
+    if isinstance(node, gast.Name):
+        return node.id in integers
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    if isinstance(node, gast.BinOp) and isinstance(
+        node.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)
+    ):
+        return _integer_arithmetic(node.left, integers) and _integer_arithmetic(
+            node.right, integers
+        )
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return _integer_arithmetic(node.operand, integers)
+    return False
 
 
 def _final_gradient(ctx, name: str, sweep, argument) -> gast.expr:

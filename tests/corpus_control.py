@@ -1216,3 +1216,24 @@ def rank_one_update_in_a_while_loop(W, x):
         h = np.tanh(W @ h) + 0.1 * h
         k += 1
     return np.sum(h * h)
+
+
+# ---- indices computed from the loop variable (`x[i + 1]`): a basic index, read from the tape
+
+
+@case(lambda rng: (normal(rng, 5), 4.0), wrt=(0, 1))
+def spring_chain_energy(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        stretch = x[i + 1] - x[i] - 1.0
+        e = e + 0.5 * k * stretch * stretch
+    return e
+
+
+@case(lambda rng: (normal(rng, 6),))
+def pairs_two_apart(x):
+    total = 0.0
+    for i in range(len(x) - 2):
+        j = i + 2
+        total = total + x[j] * x[i] - x[j - 1]
+    return total
