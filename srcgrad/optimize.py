@@ -338,6 +338,7 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[
     a user's variable keeps a number other than the seed (`dd = -1.0` reads as the tutorial)."""
     counts = _assignments(fn)
     reads = _reads(fn.body)
+    changed = False
     for block in _blocks(fn):
         per_statement = None  # each statement's reads, counted once per block when needed
         for i, stmt in enumerate(block):
@@ -357,9 +358,14 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[
                 for later in rest
             )
             if is_seed or is_copy:
-                block[i + 1 :] = [nodes.substitute(s, {name: value}) for s in rest]
-                return True
-    return False
+                for j in range(i + 1, len(block)):
+                    if per_statement[j][name]:  # only the statements that read it change
+                        block[j] = nodes.substitute(block[j], {name: value})
+                        before, per_statement[j] = per_statement[j], _reads([block[j]])
+                        reads.subtract(before)
+                        reads.update(per_statement[j])
+                changed = True
+    return changed
 
 
 class _Algebra(gast.NodeTransformer):
@@ -495,19 +501,20 @@ def _pops(node: gast.expr) -> bool:
     )
 
 
-def _dead_stores(block: list, live: set[str]) -> bool:
+def _dead_stores(block: list, live: set[str], dry: bool = False) -> bool:
     """Remove assignments whose value no later statement can read (flow-sensitive: a value
     overwritten before any read is dead even where the name is read elsewhere). `live`: names
-    read after `block`. Updates `live` to the names read at the block's start."""
+    read after `block`. Updates `live` to the names read at the block's start. `dry`: change
+    nothing, only work out `live` (as if the dead stores were gone)."""
     changed = False
     was_empty = not block or all(isinstance(s, gast.Pass) for s in block)
     for i in range(len(block) - 1, -1, -1):
         stmt = block[i]
-        if isinstance(stmt, gast.If) and _empty(stmt.body) and _empty(stmt.orelse):
+        if isinstance(stmt, gast.If) and _empty(stmt.body) and _empty(stmt.orelse) and not dry:
             del block[i]  # nothing left to choose between
             changed = True
             continue
-        if isinstance(stmt, gast.If) and _empty(stmt.body):  # `if c: pass else: s` is `if not c: s`
+        if isinstance(stmt, gast.If) and _empty(stmt.body) and not dry:  # `if not c: s`
             stmt.test = nodes.unary(gast.Not(), stmt.test)
             stmt.body, stmt.orelse = stmt.orelse, []
             changed = True
@@ -515,22 +522,24 @@ def _dead_stores(block: list, live: set[str]) -> bool:
             name = stmt.targets[0].id
             if name not in live:
                 kept = _without_target(stmt)
-                if kept is None:
-                    del block[i]
-                else:
-                    block[i] = kept
+                if kept is not None:
                     live |= nodes.names_read(kept)
-                changed = True
+                if not dry:
+                    if kept is None:
+                        del block[i]
+                    else:
+                        block[i] = kept
+                    changed = True
                 continue
             live.discard(name)
             live |= nodes.names_read(stmt.value)
         elif isinstance(stmt, gast.If):
             then, other = set(live), set(live)
-            changed |= _dead_stores(stmt.body, then) | _dead_stores(stmt.orelse, other)
+            changed |= _dead_stores(stmt.body, then, dry) | _dead_stores(stmt.orelse, other, dry)
             live.clear()
             live |= then | other | nodes.names_read(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
-            changed |= _loop_stores(stmt, live)
+            changed |= _loop_stores(stmt, live, dry)
         elif isinstance(stmt, gast.AugAssign):  # `dx += c` reads dx and c; `dx[k] += c`, k too
             target = stmt.target
             live |= nodes.names_read(stmt) | nodes.names_stored(target)
@@ -539,7 +548,7 @@ def _dead_stores(block: list, live: set[str]) -> bool:
         else:  # returns, expressions, nested functions: everything they read is live
             live -= nodes.names_stored(stmt) - nodes.names_read(stmt)
             live |= nodes.names_read(stmt)
-    if not block and not was_empty:
+    if not block and not was_empty and not dry:
         block.append(gast.Pass())
     return changed
 
@@ -548,19 +557,19 @@ def _empty(block: list) -> bool:
     return all(isinstance(s, gast.Pass) for s in block)
 
 
-def _loop_stores(loop, live: set[str]) -> bool:
+def _loop_stores(loop, live: set[str], dry: bool = False) -> bool:
     """A loop body runs again after itself: what its start reads is live at its end."""
     header = nodes.names_read(loop.iter if isinstance(loop, gast.For) else loop.test)
     end = set(live) | header
     while True:
         trial = set(end)
-        _dead_stores([nodes.copy(s) for s in loop.body], trial)  # a dry run: what is read
+        _dead_stores(loop.body, trial, dry=True)  # what is read, changing nothing
         grown = (end | trial) - end
         if not grown:
             break
         end |= grown
     start = set(end)
-    changed = _dead_stores(loop.body, start)
+    changed = _dead_stores(loop.body, start, dry)
     live |= start | header
     if isinstance(loop, gast.For):
         live -= nodes.names_stored(loop.target) - start
@@ -627,23 +636,28 @@ def _fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
     """`_t1 = w * x` read once, later in the same block: put `w * x` where `_t1` is read."""
     counts = _assignments(fn)
     reads = _reads(fn.body)
+    changed = False
     for block in _blocks(fn):
-        for i, stmt in enumerate(block):
+        i = 0
+        while i < len(block):
+            stmt = block[i]
+            i += 1
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
             name = stmt.targets[0].id
             if name not in temporaries or counts[name] != 1 or reads[name] != 1:
                 continue
-            later = _single_use_after(block, i, name, nodes.names_read(stmt.value))
+            later = _single_use_after(block, i - 1, name, nodes.names_read(stmt.value))
             if later is None:
                 continue
             folded = nodes.substitute(block[later], {name: stmt.value})
             if nodes.is_adjoint(folded) and len(unparse(folded)) > _LONGEST_FOLDED:
                 continue  # one long line reads worse than two short ones
             block[later] = folded
+            i -= 1
             del block[i]
-            return True
-    return False
+            changed = True
+    return changed
 
 
 class _Everything:
