@@ -71,9 +71,11 @@ class StatementAdjoints:
     def emit(self, stmt: gast.stmt) -> None:
         self.out.append(nodes.mark_adjoint(nodes.stamp(stmt, self.origin)))
 
-    def contribute(self, name: str, value: gast.expr, uniform: bool = False) -> None:
-        """Add `value` to `name`'s adjoint; `uniform`: `value` is one number standing for an
-        array of `name`'s shape."""
+    def contribute(
+        self, name: str, value: gast.expr, uniform: bool = False, shape: tuple = ()
+    ) -> None:
+        """Add `value` to `name`'s adjoint; `uniform`: `value` (of `shape`, a number or an
+        array with ones where `name` has more) stands for its broadcast to `name`'s shape."""
         self.masks.pop(name, None)  # a new or a second contribution: no longer known zero
         if self.shapes.get(name) == ():
             uniform = False  # a number's adjoint is that number itself
@@ -81,7 +83,7 @@ class StatementAdjoints:
             if not isinstance(value, gast.Constant):  # held by a name no one reassigns
                 held = self.ctx.names.temporary()
                 self.emit(nodes.assign(held, value))
-                self.shapes[held] = ()
+                self.shapes[held] = shape
                 value = nodes.load(held)
             self.uniform[name] = value
             self.defined.add(name)
@@ -152,16 +154,36 @@ class StatementAdjoints:
                 return False
         return True
 
-    def _is_uniform(self, value: gast.expr) -> bool:
-        """An expression of numbers only: every name it reads holds a number."""
+    def _sum_of_number(self, op: Operation) -> bool:
+        held = self.uniform.get(op.target)
+        return (
+            op.kind == CALL
+            and op.key is np.sum
+            and len(op.args) == 1
+            and set(op.keywords) <= {"axis", "keepdims"}
+            and self._is_active(op.args[0])
+            and self.shapes.get(op.args[0].id) not in (None, ())
+            and (isinstance(held, gast.Constant) or self.shapes.get(held.id) == ())
+        )
+
+    def _is_uniform(self, value: gast.expr, full: tuple | None) -> bool:
+        """`value` reads only names smaller than `full` (numbers, or a reduction's adjoint
+        with its reduced axes kept): it stands for its broadcast, like the adjoint it came
+        from. (Reading an operand or the result, of shape `full`, makes a full value.)"""
         calls = (gast.Call, gast.Attribute, gast.Subscript)
-        if any(isinstance(n, calls) for n in gast.walk(value)):
+        if full is None or any(isinstance(n, calls) for n in gast.walk(value)):
             return False
         for name in nodes.names_read(value):
             primal = self.ctx.names.primal_of(name) or name  # a number's adjoint is a number
-            if self.shapes.get(primal) != ():
+            shape = self.shapes.get(primal)
+            if shape is None or shape == full:
                 return False
         return True
+
+    def _uniform_shape(self, value: gast.expr) -> tuple:
+        """The shape of a uniform value: that of the largest name it reads."""
+        shapes = [self.shapes.get(self.ctx.names.primal_of(n) or n) for n in nodes.names_read(value)]
+        return max((s for s in shapes if s is not None), key=len, default=())
 
     def _shared(self, value: gast.expr) -> None:
         """An adjoint handed on as it is (`dx = dy`) is no longer its name's alone."""
@@ -250,6 +272,13 @@ class StatementAdjoints:
             self.origin = nodes.origin_of(stmt)
         elif op.target not in self.defined:
             return
+        elif op.target in self.uniform and self._sum_of_number(op):
+            # a sum whose result's adjoint is one number everywhere: so is its input's
+            self.origin = nodes.origin_of(stmt)
+            g = self.uniform.pop(op.target)
+            self.defined.discard(op.target)
+            self.contribute(op.args[0].id, g, True, ())
+            return
         elif op.target in self.uniform and self._uniform_operands(op):
             self.origin = nodes.origin_of(stmt)
             g = self.uniform.pop(op.target)  # a number: the operands' adjoints may stay so
@@ -294,7 +323,9 @@ class StatementAdjoints:
                 return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
-                self.contribute(op.args[0].id, g, self._is_uniform(g))
+                full = self.shapes.get(op.target)
+                uniform = self.spread and self._is_uniform(g, full)
+                self.contribute(op.args[0].id, g, uniform, self._uniform_shape(g))
             return
         if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
             return
@@ -467,8 +498,9 @@ class StatementAdjoints:
             ):
                 preferred[out.id] = self.ctx.names.adjoint(operand.id)
         body, outputs = rule.instantiate(mapping, self.ctx, preferred)
-        if self._whole_reduction(rule, op, bound.arguments):  # `np.sum(x)`: 1.0 everywhere
-            self.contribute(bound.arguments["a"].id, outputs[0].args[1], uniform=True)
+        if self._spread_reduction(rule, op, bound.arguments):  # `np.sum(x)`: 1.0 everywhere
+            shape = self.shapes[op.target]
+            self.contribute(bound.arguments["a"].id, outputs[0].args[1], True, shape)
             return
         wanted = [
             (param, out)
@@ -500,7 +532,8 @@ class StatementAdjoints:
             if rule.broadcasting and not (rule.shape == BROADCAST and _only_operand(op, operand)):
                 value = self.sum_to_shape(value, operand, op.target)
             fresh = operand.id not in self.defined
-            self.contribute(operand.id, value, self.spread and self._is_uniform(value))
+            uniform = self.spread and self._is_uniform(value, self.shapes.get(op.target))
+            self.contribute(operand.id, value, uniform, self._uniform_shape(value))
             if fresh and op.key is operator.getitem:
                 self.owned.add(operand.id)  # index_adjoint and its variants make a new array
             if fresh and value is whole:  # (a mask is the result's shape: not after a sum)
@@ -509,20 +542,21 @@ class StatementAdjoints:
                 if op.key is np.where and param in ("x", "y"):
                     self.masks[operand.id] = (bound.arguments["condition"], param == "x")
 
-    def _whole_reduction(self, rule: Rule, op: Operation, arguments: dict) -> bool:
-        """A sum or mean of all of an array the transform knows the shape of, whose
-        adjoint the rule spreads with `np.full_like`."""
+    def _spread_reduction(self, rule: Rule, op: Operation, arguments: dict) -> bool:
+        """A sum or mean of an array the transform knows the shape of, whose result keeps
+        the reduced axes (or is a number), and whose adjoint the rule spreads with
+        `np.full_like`: the adjoint broadcasts as it is."""
         operand = arguments.get("a")
-        axis = arguments.get("axis")
+        shape = self.shapes.get(op.target)
         return (
             rule.name in ("sum_kept", "mean_kept")
             and self.ctx.floating
-            and (axis is None or (isinstance(axis, gast.Constant) and axis.value is None))
             and self._is_active(operand)
             and operand.id not in self.defined
             and operand.id not in self.trees
             and self.shapes.get(operand.id) not in (None, ())
-            and self.shapes.get(op.target) == ()
+            and shape is not None
+            and len(shape) in (0, len(self.shapes[operand.id]))
         )
 
     def masked(self, value: gast.expr, mask: tuple[gast.expr, bool]) -> gast.expr:
@@ -575,7 +609,8 @@ class StatementAdjoints:
             kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
             axes = list(range(lead))
             if want == ():
-                return nodes.call(self.ctx.numpy_name("sum"), [value])
+                return nodes.call(nodes.attribute(value, "sum"))  # (an array's own method:
+                # half the call overhead of np.sum, which small arrays feel)
             if not kept:
                 return self._sum(value, axes, keepdims=False)
             if not axes:
@@ -591,7 +626,7 @@ class StatementAdjoints:
             keywords["axis"] = nodes.tuple_(nodes.const(a) for a in axes)
         if keepdims:
             keywords["keepdims"] = nodes.const(True)
-        return nodes.call(self.ctx.numpy_name("sum"), [value], keywords)
+        return nodes.call(nodes.attribute(value, "sum"), [], keywords)
 
 
 def _only_operand(op: Operation, operand: gast.Name) -> bool:

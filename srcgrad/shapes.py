@@ -106,6 +106,8 @@ def infer(
         for op in ops:
             shape = _shape(op, current, integers, known)
             value = _value(op, current, known)
+            if shape is None and type(value) in (int, float):  # `n = x.shape[0]`: a number
+                shape = ()
             first = joined.get(op.target, params.get(op.target, _UNSET))
             joined[op.target] = shape if first is _UNSET or first == shape else None
             seen = agreed.get(op.target, _UNSET if op.target not in params else None)

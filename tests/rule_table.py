@@ -292,6 +292,7 @@ row(np.prod, "x.prod(axis=1)", x=nonzero(3, 4))
 row(np.max, "x.max(axis=0)", x=normal(3, 4))
 row(np.min, "x.min()", x=normal(3, 4))
 row(np.amax, "np.amax(x, axis=1)", x=normal(3, 4))
+row(np.amax, "np.amax(x, axis=1, keepdims=True)", x=normal(3, 4))
 row(np.amin, "np.amin(x, axis=0, keepdims=True)", x=normal(3, 4))
 
 # prod with zeros: the adjoint of a zero entry is the product of the others.

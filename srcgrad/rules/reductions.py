@@ -81,6 +81,21 @@ def _scalar(facts) -> bool:
     return facts.shape("a") == () and facts.constant("axis") is None
 
 
+def _extreme_kept(facts) -> bool:
+    """max/min whose result keeps the reduced axes (or reduces everything): the result
+    broadcasts against the input as it is."""
+    keepdims = facts.constant("keepdims")
+    axis = facts.constant("axis")
+    return facts.floating and axis is not facts.UNKNOWN and (axis is None or keepdims is True)
+
+
+# ties share the adjoint equally, as in choose_adjoint
+@variant(np.max, np.amax, np.min, np.amin, when=_extreme_kept)
+def extreme_kept(g, ans, a, axis=None, out=None, keepdims=False):
+    hits = a == ans
+    return g * hits / np.sum(hits, axis=axis, keepdims=True)
+
+
 @variant(np.sum, np.mean, when=_scalar)
 def reduce_scalar(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return g
