@@ -88,8 +88,8 @@ class StatementAdjoints:
             self.uniform[name] = value
             self.defined.add(name)
             return
-        if uniform:
-            value = self._filled(name, value)
+        if uniform and (name not in self.defined or name in self.uniform or name in self.trees):
+            value = self._filled(name, value)  # (added to a full adjoint, it broadcasts)
         self.materialize(name)
         adjoint = self.ctx.names.adjoint(name)
         if name not in self.defined and isinstance(value, gast.Name) and value.id == adjoint:
@@ -552,7 +552,6 @@ class StatementAdjoints:
             rule.name in ("sum_kept", "mean_kept")
             and self.ctx.floating
             and self._is_active(operand)
-            and operand.id not in self.defined
             and operand.id not in self.trees
             and self.shapes.get(operand.id) not in (None, ())
             and shape is not None
