@@ -607,15 +607,57 @@ class StatementAdjoints:
             lead = len(have) - len(want)
             kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
             axes = list(range(lead))
+            inner, outer = self._constant_factors(value, want, have)
             if want == ():
-                return nodes.call(nodes.attribute(value, "sum"))  # (an array's own method:
+                summed = nodes.call(nodes.attribute(inner, "sum"))  # (an array's own method:
                 # half the call overhead of np.sum, which small arrays feel)
+                return _apply_factors(summed, outer)
             if not kept:
-                return self._sum(value, axes, keepdims=False)
+                return _apply_factors(self._sum(inner, axes, keepdims=False), outer)
             if not axes:
-                return self._sum(value, kept, keepdims=True)
+                return _apply_factors(self._sum(inner, kept, keepdims=True), outer)
         helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
         return nodes.call(nodes.load(helper), [value, operand])
+
+    def _constant_factors(self, value: gast.expr, want: tuple, have: tuple):
+        """`-g * ans / y` summed to y's shape is `-(g * ans).sum(...) / y`: factors already
+        of the summed shape (or numbers) are the same along the summed axes, so they move
+        out of the sum, which then reads fewer full arrays. Returns (inner, [(op, factor)])."""
+        outer: list = []
+        node = value
+        negated = False
+        while True:
+            if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+                negated, node = not negated, node.operand
+                continue
+            if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+                if isinstance(node.left, gast.UnaryOp) and isinstance(node.left.op, gast.USub):
+                    negated = not negated  # (-a) * b is -(a * b)
+                    node = nodes.binop(node.left.operand, node.op.__class__(), node.right)
+                    continue
+                right = node.right
+                if self._shape_of(right) in (want, ()) and want != have:
+                    outer.append((node.op, right))
+                    node = node.left
+                    continue
+                left = node.left
+                if isinstance(node.op, gast.Mult) and self._shape_of(left) in (want, ()):
+                    outer.append((node.op, left))
+                    node = right
+                    continue
+            break
+        if not outer and not negated:
+            return value, []
+        if negated:
+            outer.append((None, None))  # the sign, outermost
+        return node, outer
+
+    def _shape_of(self, node: gast.expr):
+        if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)):
+            return ()
+        if isinstance(node, gast.Name):
+            return self.shapes.get(self.ctx.names.primal_of(node.id) or node.id)
+        return None
 
     def _sum(self, value: gast.expr, axes: list[int], keepdims: bool) -> gast.expr:
         keywords = {}
@@ -626,6 +668,16 @@ class StatementAdjoints:
         if keepdims:
             keywords["keepdims"] = nodes.const(True)
         return nodes.call(nodes.attribute(value, "sum"), [], keywords)
+
+
+def _apply_factors(summed: gast.expr, outer: list) -> gast.expr:
+    """The factors `_constant_factors` took out, put back around the sum."""
+    for op, factor in reversed(outer):  # innermost first
+        if op is None:
+            summed = nodes.unary(gast.USub(), summed)
+        else:
+            summed = nodes.binop(summed, op.__class__(), factor)
+    return summed
 
 
 def _only_operand(op: Operation, operand: gast.Name) -> bool:

@@ -61,11 +61,11 @@ def grad_mlp_loss(W1, b1, W2, b2, x, y):
     dlog_probs = -1.0 / 6 * y
     # golden_functions.py:16  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dshifted = dlog_probs
-    d_t7 = (-dlog_probs).sum(axis=1, keepdims=True)
+    d_t7 = -dlog_probs.sum(axis=1, keepdims=True)
     dshifted = dshifted + d_t7 / np.sum(_t5, axis=1, keepdims=True) * _t5
     # golden_functions.py:15  shifted = logits - np.max(logits, axis=1, keepdims=True)
     dlogits = dshifted
-    d_t4 = (-dshifted).sum(axis=1, keepdims=True)
+    d_t4 = -dshifted.sum(axis=1, keepdims=True)
     _t14 = logits == _t4
     dlogits = dlogits + d_t4 * _t14 / np.sum(_t14, axis=1, keepdims=True)
     # golden_functions.py:14  logits = h @ W2 + b2
