@@ -26,6 +26,7 @@ class Context:
     integers: frozenset = frozenset()  # names that only ever hold a range loop's integers
     check_finite: bool = False  # checks after every adjoint (finite.py), in callees too
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length
+    index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

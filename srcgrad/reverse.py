@@ -379,6 +379,9 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     known.update(dict.fromkeys(integers, ()))
     indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
     shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
+    ctx.index_arrays = frozenset(  # integer-array arguments that keep their value throughout
+        p for p in indices if ctx.dtypes[p] != "int" and p not in {op.target for op in ops.values()}
+    )
     ctx.shapes = shapes
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:

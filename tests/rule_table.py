@@ -325,6 +325,7 @@ for expr, shape in [
 ]:
     row(operator.getitem, expr, x=normal(*shape))
 row(operator.getitem, "x[idx]", x=normal(4, 5), const={"idx": Const([3, 0, 3, 1])})
+row(operator.getitem, "x[idx]", x=normal(6), const={"idx": Const([3, 0, 3, 1, -1, 5])})
 row(operator.getitem, "x[mask]", x=normal(4, 5), const={"mask": Const([True, False, True, True])})
 row(operator.getitem, "x[:, idx] * y", x=normal(4, 5), y=normal(2), const={"idx": Const([4, 4])})
 

@@ -74,3 +74,29 @@ def getitem_basic(g, ans, x, index):
 
 
 linear(operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims, np.copy)
+
+
+# ---- a vector read at integer positions: summed back with np.bincount ----------------------
+
+
+def _gather_1d(facts) -> bool:
+    x, index = facts.shape("x"), facts.shape("index")
+    return (
+        facts.floating
+        and facts.integer_array("index")
+        and x is not None
+        and len(x) == 1
+        and index is not None
+        and len(index) == 1
+    )
+
+
+def _length(facts):
+    return facts.shape("x")[0]
+
+
+# repeated positions add up, as bincount adds its weights; `% size` reads negative positions
+# from the end, as indexing does
+@variant(operator.getitem, when=_gather_1d, differentiable=["x"], size=_length)
+def getitem_gathered(g, ans, x, index, *, size):
+    return np.bincount(index % size, weights=g, minlength=size)

@@ -90,12 +90,21 @@ class Facts:
 
     UNKNOWN = object()
 
-    def __init__(self, floating: bool, shapes: dict, constants: dict, donors=None, operands=None):
+    def __init__(
+        self, floating: bool, shapes: dict, constants: dict, donors=None, operands=None,
+        integer_arrays=frozenset(),
+    ):
         self.floating = floating
         self._shapes = shapes
         self._constants = constants
         self._donors = donors or {}  # shape -> name of a computed float value of that shape
         self._operands = operands or {}  # parameter -> the operand expression bound to it
+        self._integer_arrays = integer_arrays  # names that hold integer arrays (arguments)
+
+    def integer_array(self, param: str) -> bool:
+        """`param` is bound to an argument that holds an array of integers."""
+        node = self._operands.get(param)
+        return isinstance(node, gast.Name) and node.id in self._integer_arrays
 
     def like(self, param: str) -> gast.expr | None:
         """A value with the shape (and float dtype) of `param`'s active operand, for
