@@ -205,7 +205,7 @@ class Statements(Expressions):
             [
                 ("assign", 6),
                 ("reassign", 3 * bool(self.rebindable())),
-                ("augmented", 2 * bool(self.rebindable())),
+                ("augmented", 2 * bool(self.rebindable(augmented=True))),
                 ("copy", 2),
                 ("update", 3 * bool(self.owned_arrays())),
                 ("branch", 3 * compound),
