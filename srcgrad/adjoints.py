@@ -182,7 +182,9 @@ class StatementAdjoints:
 
     def _uniform_shape(self, value: gast.expr) -> tuple:
         """The shape of a uniform value: that of the largest name it reads."""
-        shapes = [self.shapes.get(self.ctx.names.primal_of(n) or n) for n in nodes.names_read(value)]
+        shapes = [
+            self.shapes.get(self.ctx.names.primal_of(n) or n) for n in nodes.names_read(value)
+        ]
         return max((s for s in shapes if s is not None), key=len, default=())
 
     def _shared(self, value: gast.expr) -> None:

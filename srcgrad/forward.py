@@ -20,7 +20,6 @@ import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
-from .activity import active_names
 from .core import (
     APPEND,
     CALL,
@@ -32,17 +31,10 @@ from .core import (
     UNKNOWN,
     USER,
     has_user_source,
-    operation,
 )
-from .errors import InternalError, NoRuleError, UnsupportedSyntaxError
+from .errors import NoRuleError, UnsupportedSyntaxError
 from .fence import is_append
-from .reverse import (
-    assignments,
-    bind_user_call,
-    loop_integers,
-    may_be_complex,
-    updated_in_place,
-)
+from .reverse import analysed, assignments, bind_user_call, may_be_complex, updated_in_place
 from .rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 
 
@@ -257,7 +249,9 @@ class _Forward:
                 mapping[f"{p}_dot"] = nodes.const(0.0)
         body, terms = rule.instantiate(mapping, self.ctx)
         # a None term: that operand moves the result nowhere (a shape, an integer order)
-        wanted = [(p, t) for p, t in zip(rule.differentiable, terms) if p in slots and t is not None]
+        wanted = [
+            (p, t) for p, t in zip(rule.differentiable, terms) if p in slots and t is not None
+        ]
         if not wanted:
             return [self.emit(s) for s in body], self.zero(nodes.load(ans))
         total = _sum([t for _, t in wanted])
@@ -315,7 +309,9 @@ class _Forward:
             stmt.value.args = [nodes.tuple_(tangents), *stmt.value.args]
         stmt.value.func = nodes.load(function)
         target = op.target
-        stmt.targets = [nodes.tuple_([nodes.store(target), nodes.store(self.dot(target))], gast.Store())]
+        stmt.targets = [
+            nodes.tuple_([nodes.store(target), nodes.store(self.dot(target))], gast.Store())
+        ]
         self.owned.discard(target)
         return nodes.mark_adjoint(stmt)
 
@@ -336,20 +332,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
     of the same arguments (what `grad(grad(f))` differentiates again).
     """
     tree = ctx.parsed.tree
-    *body, last = tree.body
-    if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
-        raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
-    output = last.value.id
-    assigns = assignments(body)
-    ops = {id(s): operation(s, ctx) for s in assigns}
-    active = active_names(list(ops.values()), wrt, output)
-    integers = loop_integers(body, assigns)
-    ctx.integers = integers
-    known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
-    known.update(dict.fromkeys(integers, ()))
-    indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
-    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
-    ctx.shapes = shapes
+    body, last, output, assigns, ops, active, shapes = analysed(ctx, wrt, param_shapes)
     for stmt in assigns:
         op = ops[id(stmt)]
         # the user's function: its own forward rule if it has one (custom_jvp), else its source

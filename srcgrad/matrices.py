@@ -65,7 +65,9 @@ class Jacobian:
         n_in = sum(int(np.size(x)) for x in inputs)
         mode = self.mode
         if mode == "auto":
-            value = self.forward.fn(*self.forward._positional_arguments(args), **self.forward._keywords(args))
+            value = self.forward.fn(
+                *self.forward._positional_arguments(args), **self.forward._keywords(args)
+            )
             _check_output(self.fn, value)
             mode = "reverse" if np.size(value) <= n_in else "forward"
         blocks = self._reverse(args, inputs) if mode == "reverse" else self._forward(args, inputs)

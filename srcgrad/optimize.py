@@ -141,11 +141,9 @@ def _batched(loop, fn: gast.FunctionDef, generated: set[str]):
         for name, (held, at) in list(lists.items()):  # positions after k moved
             if at > k:
                 lists[name] = (held, at + len(appends) - 1)
-        stack = lambda name, **kw: nodes.call(  # noqa: E731
-            nodes.attribute(nodes.copy(numpy), "stack"), [nodes.load(name)],
-            {k: nodes.const(v) for k, v in kw.items()},
+        product = nodes.binop(
+            _stacked(numpy, first, axis=1), gast.MatMult(), _stacked(numpy, second)
         )
-        product = nodes.binop(stack(first, axis=1), gast.MatMult(), stack(second))
         update = gast.AugAssign(target=nodes.store(stmt.target.id), op=gast.Add(), value=product)
         after.insert(0, nodes.mark_adjoint(nodes.stamp(update, nodes.origin_of(stmt))))
     origin = nodes.origin_of(loop)
@@ -157,6 +155,12 @@ def _batched(loop, fn: gast.FunctionDef, generated: set[str]):
     return before, [nodes.mark_adjoint(nodes.stamp(guard, origin))]
 
 
+def _stacked(numpy: gast.expr, name: str, **keywords) -> gast.Call:
+    """`np.stack(name, axis=...)`, with the numpy of the call it replaces."""
+    method = nodes.attribute(nodes.copy(numpy), "stack")
+    return nodes.call(method, [nodes.load(name)], {k: nodes.const(v) for k, v in keywords.items()})
+
+
 def _held_unchanged(name: str, body: list) -> bool:
     """Every value `name` takes in `body` is a new object that nothing there changes in
     place: a list may hold it until the loop ends."""
@@ -164,7 +168,9 @@ def _held_unchanged(name: str, body: list) -> bool:
         if isinstance(node, gast.AugAssign) and name in nodes.names_read(node.target):
             return False
         if isinstance(node, gast.Assign):
-            if any(not isinstance(t, gast.Name) and name in nodes.names_read(t) for t in node.targets):
+            if any(
+                not isinstance(t, gast.Name) and name in nodes.names_read(t) for t in node.targets
+            ):
                 return False  # name[i] = v
             if isinstance(node.value, gast.Name) and node.value.id == name:
                 return False  # another name for the same array
@@ -186,8 +192,9 @@ def _appends(stmt: gast.stmt, name: str) -> bool:
 
 def _append(name: str, value: str, like: gast.stmt) -> gast.stmt:
     method = nodes.attribute(nodes.load(name), "append")
-    return nodes.mark_adjoint(nodes.expr_stmt(nodes.call(method, [nodes.load(value)]),
-                                              nodes.origin_of(like)))
+    return nodes.mark_adjoint(
+        nodes.expr_stmt(nodes.call(method, [nodes.load(value)]), nodes.origin_of(like))
+    )
 
 
 def _fresh(fn: gast.FunctionDef, generated: set[str], base: str) -> str:
@@ -450,11 +457,7 @@ def _flip_leading_negative(node: gast.expr) -> bool:
 
 
 def _is_minus_one(node: gast.expr) -> bool:
-    return (
-        isinstance(node, gast.Constant)
-        and type(node.value) in (int, float)
-        and node.value == -1
-    )
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float) and node.value == -1
 
 
 def _is_one(node: gast.expr) -> bool:

@@ -16,13 +16,12 @@ from .context import Context
 from .emit import emit
 from .errors import InternalError, SrcgradError
 from .finite import add_checks
+from .forward import forward
 from .loading import load
 from .normalize import normalize
 from .optimize import optimize
-from .forward import forward
 from .reverse import reverse
 from .shapes import dtype_name, is_floating
-
 
 FORWARD_MODES = ("jvp", "jvp_plain", "tangent")
 
@@ -87,5 +86,8 @@ def gradient(
     filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
     function = load(text, filename, parsed.fn, ctx.support.injected)
     if mode == "tangent":  # a derivative to transform again: the tangents default to 1.0
-        function.__kwdefaults__ = {**(function.__kwdefaults__ or {}), **dict.fromkeys(tangents, 1.0)}
+        function.__kwdefaults__ = {
+            **(function.__kwdefaults__ or {}),
+            **dict.fromkeys(tangents, 1.0),
+        }
     return Generated(function, text, tuple(tangents))

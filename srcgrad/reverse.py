@@ -359,12 +359,10 @@ def _walk_statements(body: list):
             yield from _walk_statements(getattr(stmt, field_name, None) or [])
 
 
-def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.FunctionDef:
-    """The generated function of the normalized `ctx.parsed.tree` with respect to `wrt`.
-
-    `mode` "grad" returns the gradient, "value_and_grad" the value too, "vjp" the value and a
-    pullback function (the form in which differentiated code calls the user's functions).
-    """
+def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
+    """What both modes start from: the body and its final `return name`, the output's name,
+    the assignments and their operations, the active names, and the shapes (also left on
+    `ctx`, with the loop integers and the integer-array arguments)."""
     tree = ctx.parsed.tree
     *body, last = tree.body
     if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
@@ -383,6 +381,17 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         p for p in indices if ctx.dtypes[p] != "int" and p not in {op.target for op in ops.values()}
     )
     ctx.shapes = shapes
+    return body, last, output, assigns, ops, active, shapes
+
+
+def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.FunctionDef:
+    """The generated function of the normalized `ctx.parsed.tree` with respect to `wrt`.
+
+    `mode` "grad" returns the gradient, "value_and_grad" the value too, "vjp" the value and a
+    pullback function (the form in which differentiated code calls the user's functions).
+    """
+    tree = ctx.parsed.tree
+    body, last, output, assigns, ops, active, shapes = analysed(ctx, wrt, param_shapes)
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
@@ -549,9 +558,7 @@ def _trees(ctx, ops: dict) -> set[str]:
         and type(op.args[1].value) is int
     }
     for op in ops.values():
-        sequence = op.kind in (USER, TUPLE) or (
-            op.kind == CALL and id(op.key) in _SEQUENCE_RESULTS
-        )
+        sequence = op.kind in (USER, TUPLE) or (op.kind == CALL and id(op.key) in _SEQUENCE_RESULTS)
         if sequence and op.target in indexed:
             trees.add(op.target)
     changed = bool(trees)

@@ -306,9 +306,9 @@ def _indexed_shape(shape, index) -> tuple | None:
     if isinstance(index, np.ndarray) and index.dtype.kind in "iu":
         return (*index.shape, *shape[1:]) if shape else None
     parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, (np.ndarray, list)) for p in parts):
-        if sum(_size(np.shape(p)) for p in parts) + _size(shape) > _STANDIN_LIMIT:
-            return None
+    arrays = any(isinstance(p, (np.ndarray, list)) for p in parts)
+    if arrays and sum(_size(np.shape(p)) for p in parts) + _size(shape) > _STANDIN_LIMIT:
+        return None
     return tuple(np.shape(standin(shape)[index]))
 
 

@@ -204,9 +204,7 @@ def check(fn: Callable, args: tuple, wrt: tuple[int, ...], source: str) -> None:
     dotted = sum(float(np.sum(e * t)) for e, t in zip(expected, tangents))
     scale = sum(float(np.sum(np.abs(e * t))) for e, t in zip(expected, tangents))
     if np.shape(pair[1]) != () or not abs(pair[1] - dotted) <= TOLERANCE["rtol"] * scale + 1e-6:
-        raise fail(
-            f"forward-mode tangent {pair[1]!r} differs from finite differences {dotted!r}"
-        )
+        raise fail(f"forward-mode tangent {pair[1]!r} differs from finite differences {dotted!r}")
 
 
 def confirm(fn: Callable, args: tuple, wrt: tuple[int, ...], expected: tuple) -> None:

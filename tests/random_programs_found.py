@@ -287,7 +287,7 @@ def update_with_itself(x):
 )
 def where_mask_made_in_one_branch(x, y, s, W):
     x = x + np.tanh(np.dot(x, W) - np.sin(x))
-    if not 1.075 < s < 1.25:
+    if not 1.075 < s < 1.25:  # noqa: SIM108  (the if statement is the point)
         W = W * 2.0
     else:
         W = W - np.tanh(np.where(x > x, x, y))

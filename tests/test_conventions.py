@@ -101,8 +101,9 @@ def test_complex_inputs_are_refused_clearly():
 
 
 def test_repeated_negative_indices_accumulate_too():
-    assert np.array_equal(srcgrad.grad(c.gather_negative_repeated)(np.arange(5.0)),
-                          [2.0, 0.0, 4.0, 0.0, 4.0])
+    assert np.array_equal(
+        srcgrad.grad(c.gather_negative_repeated)(np.arange(5.0)), [2.0, 0.0, 4.0, 0.0, 4.0]
+    )
 
 
 def test_where_broadcast_against_a_matrix():  # found by the random-program tester

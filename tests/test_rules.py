@@ -214,8 +214,7 @@ def test_forward_rule_matches_finite_differences(row, tmp_path):
     for arg, original in zip(args, originals):
         np.testing.assert_array_equal(arg, original, err_msg=f"an argument was mutated\n{source}")
     expected = sum(
-        np.sum(central_differences(f, args, position) * t)
-        for position, t in enumerate(tangents)
+        np.sum(central_differences(f, args, position) * t) for position, t in enumerate(tangents)
     )
     np.testing.assert_allclose(value, f(*args), rtol=1e-12, atol=1e-12, err_msg=source)
     assert np.shape(result) == (), f"the tangent has shape {np.shape(result)}\n{source}"

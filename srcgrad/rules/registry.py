@@ -91,7 +91,12 @@ class Facts:
     UNKNOWN = object()
 
     def __init__(
-        self, floating: bool, shapes: dict, constants: dict, donors=None, operands=None,
+        self,
+        floating: bool,
+        shapes: dict,
+        constants: dict,
+        donors=None,
+        operands=None,
         integer_arrays=frozenset(),
     ):
         self.floating = floating
@@ -181,8 +186,7 @@ def _parse(fn: Callable) -> tuple[gast.FunctionDef, Origin]:
     except (OSError, TypeError) as exc:
         raise RuleError(
             f"cannot read the source of the rule {getattr(fn, '__qualname__', fn)!r} ({exc})",
-            hint="a rule's body is written into generated code: define it with 'def' in a .py "
-            "file",
+            hint="a rule's body is written into generated code: define it with 'def' in a .py file",
         ) from None
     tree = gast.parse(textwrap.dedent("".join(lines))).body[0]
     tree.decorator_list = []
@@ -453,8 +457,16 @@ def tangent(*keys: object, differentiable=None):
                 for p in params
                 if sig.parameters[p].default is not inspect.Parameter.empty
             }
-            reverse = Rule(fn.__name__, params, defaults, [p for p in params if p not in defaults],
-                           [], [], {}, origin)
+            reverse = Rule(
+                fn.__name__,
+                params,
+                defaults,
+                [p for p in params if p not in defaults],
+                [],
+                [],
+                {},
+                origin,
+            )
         if params != reverse.params:
             raise RuleError(
                 f"forward rule '{fn.__name__}' has parameters {params}, but the reverse rule "
