@@ -239,17 +239,7 @@ def build_rule(
     }
     if differentiable is None:
         differentiable = [p for p in params if p not in defaults]
-    last = tree.body[-1]
-    if not isinstance(last, gast.Return) or last.value is None:
-        raise RuleError(f"rule '{fn.__name__}' must end in a return", origin)
-    value = last.value
-    outputs = list(value.elts) if isinstance(value, gast.Tuple) else [value]
-    if len(outputs) != len(differentiable):
-        raise RuleError(
-            f"rule '{fn.__name__}' returns {len(outputs)} adjoint(s) for "
-            f"{len(differentiable)} differentiable parameter(s) {list(differentiable)}",
-            origin,
-        )
+    outputs = _returned(fn, tree, origin, list(differentiable), "rule", "adjoint(s)")
     outputs = [None if _is_none(o) else o for o in outputs]
     free = _free_names(fn, tree, set(names))
     return Rule(
@@ -265,6 +255,22 @@ def build_rule(
         shape=shape,
         extra_params=extra_params,
     )
+
+
+def _returned(fn, tree, origin, differentiable: list, what: str, things: str) -> list:
+    """The expressions a rule's final `return` gives, one per differentiable parameter."""
+    last = tree.body[-1]
+    if not isinstance(last, gast.Return) or last.value is None:
+        raise RuleError(f"{what} '{fn.__name__}' must end in a return", origin)
+    value = last.value
+    found = list(value.elts) if isinstance(value, gast.Tuple) else [value]
+    if len(found) != len(differentiable):
+        raise RuleError(
+            f"{what} '{fn.__name__}' returns {len(found)} {things} for "
+            f"{len(differentiable)} differentiable parameter(s) {differentiable}",
+            origin,
+        )
+    return found
 
 
 def _is_none(node: gast.expr) -> bool:
@@ -474,17 +480,7 @@ def tangent(*keys: object, differentiable=None):
                 origin,
             )
         wanted = list(differentiable or reverse.differentiable)
-        last = tree.body[-1]
-        if not isinstance(last, gast.Return) or last.value is None:
-            raise RuleError(f"forward rule '{fn.__name__}' must end in a return", origin)
-        value = last.value
-        terms = list(value.elts) if isinstance(value, gast.Tuple) else [value]
-        if len(terms) != len(wanted):
-            raise RuleError(
-                f"forward rule '{fn.__name__}' returns {len(terms)} term(s) for "
-                f"{len(wanted)} differentiable parameter(s) {wanted}",
-                origin,
-            )
+        terms = _returned(fn, tree, origin, wanted, "forward rule", "term(s)")
         dots = {f"{p}_dot" for p in wanted}
         for p, term in zip(wanted, terms):
             read = {n.id for n in gast.walk(term) if isinstance(n, gast.Name)} & dots
