@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .api import Gradient
+from .api import Forward, Gradient
 from .errors import SrcgradError
 from .export import export
 from .graph import graph, render
@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "--render",
         metavar="OUT.svg",
         help="with --graph: draw it to OUT.svg or OUT.png (needs Graphviz's dot program)",
+    )
+    parser.add_argument(
+        "--forward",
+        action="store_true",
+        help="show the forward-mode code instead (a tangent statement after each statement); "
+        "with --at, the tangent along ones for every --wrt argument",
     )
     parser.add_argument(
         "--export",
@@ -87,6 +93,22 @@ def _values(text: str) -> tuple:
     return tuple(np.array(v, dtype=float) if isinstance(v, list) else v for v in value)
 
 
+def _forward(fn, args) -> int:
+    transform = Forward(fn, _wrt(args.wrt))
+    if args.at is None:
+        print(transform.source, end="")
+        return 0
+    values = _values(args.at)
+    bound = transform._bind(values, {})
+    ones = [np.ones_like(bound[transform.params.index(w)], dtype=float) for w in transform.wrt]
+    ones = [float(t) if np.ndim(t) == 0 else t for t in ones]
+    value, tangent = transform(tuple(ones) if transform.wrt_is_tuple else ones[0], *values)
+    print(transform.source_for(*values), end="")
+    print(f"\n# value: {value!r}")
+    print(f"# tangent along ones: {tangent!r}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     fn = _load(args.target)
@@ -108,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             export(fn, args.export, *values, wrt=_wrt(args.wrt))
             print(f"wrote {args.export}")
             return 0
+        if args.forward:
+            return _forward(fn, args)
         gradient = Gradient(fn, _wrt(args.wrt), with_value=True)
         if args.at is None:
             print(

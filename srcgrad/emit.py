@@ -28,7 +28,7 @@ def _block(stmts: list, indent: str, lines: list[str]) -> None:
     previous = None
     for stmt in stmts:
         origin = nodes.origin_of(stmt)
-        if nodes.is_adjoint(stmt):
+        if nodes.is_titled(stmt):
             if origin is not None and origin != previous:
                 name = os.path.basename(origin.filename)
                 lines.append(f"{indent}# {name}:{origin.lineno}  {origin.text}")

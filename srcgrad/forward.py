@@ -91,7 +91,11 @@ class _Forward:
         out: list[gast.stmt] = []
         for stmt in stmts:
             if isinstance(stmt, gast.Assign) or is_append(stmt):
-                out.extend(self.assignment(stmt))
+                made = self.assignment(stmt)
+                for s in made:  # a line's statements and tangents under its comment
+                    if nodes.origin_of(s) is not None:
+                        nodes.mark_titled(s)
+                out.extend(made)
             elif isinstance(stmt, gast.If):
                 owned = set(self.owned)
                 stmt.body = self.block(stmt.body) or [gast.Pass()]

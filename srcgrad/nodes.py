@@ -35,6 +35,19 @@ def is_adjoint(stmt: gast.stmt) -> bool:
     return getattr(stmt, _ADJOINT, False)
 
 
+_TITLED = "srcgrad_titled"  # a statement of the user's that emit comments (forward mode)
+
+
+def mark_titled(stmt: gast.stmt) -> gast.stmt:
+    """The user's own statement, shown under the comment of its line with its tangent."""
+    setattr(stmt, _TITLED, True)
+    return stmt
+
+
+def is_titled(stmt: gast.stmt) -> bool:
+    return getattr(stmt, _TITLED, False) or getattr(stmt, _ADJOINT, False)
+
+
 def copy_replacing(node: gast.AST, old: gast.AST, new: gast.AST) -> gast.AST:
     """A deep copy of `node` in which the subtree `old` (found by identity) is `new`."""
     if node is old:

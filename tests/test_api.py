@@ -211,6 +211,19 @@ def test_cli_prints_code_and_values(capsys):
     assert "# dloss/dw1 = -6.0" in out and "# dloss/dw4 = -4.0" in out
 
 
+def test_cli_prints_forward_mode_code(capsys):
+    target = f"{EXAMPLES / 'neuron.py'}:loss"
+    assert cli_main([target, "--wrt", "w1,w2", "--forward", "--at", "2,1,2,3,4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("def jvp_loss(a, w1, w2, w3, w4, *, w1_dot, w2_dot):")
+    lines = out.splitlines()
+    # each user line's statement comes under its comment, its tangent right after it
+    at = lines.index("    # neuron.py:12  b = w1 * a")
+    assert lines[at + 1 : at + 3] == ["    b = w1 * a", "    b_dot = w1_dot * a"]
+    # d loss along (1, 1) in (w1, w2): -(w3 + w4) * a
+    assert "# tangent along ones: -14.0" in out
+
+
 def test_cli_reports_errors_without_a_traceback(capsys, tmp_path):
     path = tmp_path / "bad.py"
     path.write_text(
