@@ -22,7 +22,7 @@ from .errors import (
 from .export import export
 from .graph import graph, render
 from .markers import no_grad, stop_gradient
-from .matrices import Hessian, Jacobian, hessian, jacobian
+from .matrices import Hessian, Jacobian, hessian, hvp, jacobian
 
 __version__ = "0.1.0"
 
@@ -50,6 +50,7 @@ __all__ = [
     "forward",
     "grad",
     "hessian",
+    "hvp",
     "jacobian",
     "Hessian",
     "Jacobian",

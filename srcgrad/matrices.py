@@ -164,19 +164,20 @@ class Hessian:
         args = self.gradient._bind(args, kwargs)
         x = args[self.gradient.params.index(self.wrt)]
         _array_argument(self.fn, self.wrt, x)
+        rows = [np.asarray(self.product(_basis(x, k), args)) for k in range(int(np.size(x)))]
+        return np.stack(rows).reshape(np.shape(x) + np.shape(x))
+
+    def product(self, v, args: tuple):
+        """H @ v for the bound `args`: the gradient, with respect to x, of the derivative of
+        `fn` along v (reverse mode over the forward-mode code)."""
         signature = tuple(of_value(a) for a in args)
         generated = self.gradient.tangent_function(signature)
         row = self._rows.get(generated.function)
-        if row is None:  # d/dx of the directional derivative along x_dot
+        if row is None:
             row = self._rows[generated.function] = Gradient(generated.function, self.wrt)
         positional = self.gradient._positional_arguments(args)
         keywords = self.gradient._keywords(args)
-        tangent = generated.tangents[0]
-        rows = [
-            np.asarray(row(*positional, **keywords, **{tangent: _basis(x, k)}))
-            for k in range(int(np.size(x)))
-        ]
-        return np.stack(rows).reshape(np.shape(x) + np.shape(x))
+        return row(*positional, **keywords, **{generated.tangents[0]: v})
 
     @property
     def source(self) -> str:
@@ -192,3 +193,24 @@ def hessian(fn: Callable | None = None, wrt=0, *, argnums=None):
     if fn is None:
         return lambda f: Hessian(f, wrt)
     return Hessian(fn, wrt)
+
+
+def hvp(fn: Callable, wrt=0) -> Callable:
+    """`hvp(f)(v, *args)`: the Hessian of scalar `f` (with respect to argument `wrt`) times
+    `v`, without making the Hessian: one reverse pass over `f`'s forward-mode code."""
+    hessian_ = Hessian(fn, wrt)
+
+    def product(v, *args, **kwargs):
+        bound = hessian_.gradient._bind(args, kwargs)
+        x = bound[hessian_.gradient.params.index(hessian_.wrt)]
+        _array_argument(hessian_.fn, hessian_.wrt, x)
+        if np.shape(v) != np.shape(x):
+            raise WrtError(
+                f"v has shape {np.shape(v)}, '{hessian_.wrt}' has {np.shape(x)}",
+                reading.definition_origin(hessian_.fn),
+            )
+        return hessian_.product(v, bound)
+
+    product.__name__ = f"hvp_{hessian_.fn.__name__}"
+    product.__doc__ = f"Hessian-vector product of {hessian_.fn.__qualname__}."
+    return product

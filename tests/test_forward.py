@@ -225,6 +225,24 @@ def test_hessian_matches_finite_differences_of_the_gradient(item):
     np.testing.assert_allclose(H, expected, rtol=1e-4, atol=1e-5 * scale)
 
 
+def test_hessian_vector_product_without_the_hessian():
+    rng = np.random.default_rng(3)
+    x, A = rng.standard_normal(4), rng.standard_normal((4, 4))
+    v = rng.standard_normal(4)
+    product = srcgrad.hvp(scalar_of_matrix)(v, x, A)
+    H = srcgrad.hessian(scalar_of_matrix)(x, A)
+    np.testing.assert_allclose(product, H @ v, rtol=1e-10, atol=1e-12)
+    gradient = srcgrad.grad(scalar_of_matrix)
+    expected = (gradient(x + 1e-5 * v, A) - gradient(x - 1e-5 * v, A)) / 2e-5
+    np.testing.assert_allclose(product, expected, rtol=1e-5, atol=1e-7)
+    with pytest.raises(srcgrad.WrtError, match="shape"):
+        srcgrad.hvp(scalar_of_matrix)(np.ones(3), x, A)
+
+
+def scalar_of_matrix(x, A):
+    return np.sum(np.tanh(A @ x) ** 2) + np.sum(x**3)
+
+
 # ---- grad of grad ---------------------------------------------------------------------------------
 
 
