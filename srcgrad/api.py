@@ -22,6 +22,7 @@ from .pipeline import Generated, gradient
 from .shapes import of_value
 
 _ndarray = np.ndarray
+_FLOAT = ((), "float")  # what of_value says of a Python float
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()
 _MAX_SIGNATURES = 8  # past this many shapes, one generic version serves every call
@@ -79,8 +80,25 @@ class Gradient:
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._count:
-            args = self._bind(args, kwargs)
-        return self._call_bound(args)
+            return self._call_bound(self._bind(args, kwargs))
+        # the common case inline (it runs at every call): every argument by position,
+        # a signature seen before
+        found = self._seen.get(
+            tuple(
+                [
+                    _FLOAT
+                    if (kind := type(a)) is float
+                    else (a.shape, a.dtype)
+                    if kind is _ndarray
+                    else of_value(a)
+                    for a in args
+                ]
+            )
+        )
+        if found is None:
+            return self._call_bound(args)
+        self._latest = found
+        return found.function(*args)
 
     def _call_bound(self, args: tuple, tangents: tuple | None = None):
         """Call the generated function with every argument, in parameter order (and, in
