@@ -68,6 +68,9 @@ class Names:
             self.generated.add(self._tangents[name])
         return self._tangents[name]
 
+    def tangents_all(self) -> set[str]:
+        return set(self._tangents.values())
+
     def tangents_of_user_names(self) -> set[str]:
         return {t for name, t in self._tangents.items() if name not in self.generated}
 

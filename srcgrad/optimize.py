@@ -18,7 +18,11 @@ from .emit import unparse
 
 
 def optimize(
-    fn: gast.FunctionDef, generated: set[str], kept: set[str], scalars: frozenset = frozenset()
+    fn: gast.FunctionDef,
+    generated: set[str],
+    kept: set[str],
+    scalars: frozenset = frozenset(),
+    floats: frozenset = frozenset(),
 ) -> gast.FunctionDef:
     """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
     of the user's own variables, which the reader follows through the reverse sweep);
@@ -29,7 +33,7 @@ def optimize(
         changed = False
         changed |= _fold_constants(fn)
         changed |= _forward_copies(fn, generated, temporaries)
-        changed |= _algebra(fn, generated | scalars)
+        changed |= _algebra(fn, generated | scalars, floats)
         changed |= _dead_code(fn)
         changed |= _dead_stores(fn.body, set())
         changed |= _fold_temporaries(fn, temporaries)
@@ -376,9 +380,13 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[
 
 
 class _Algebra(gast.NodeTransformer):
-    def __init__(self, generated: set[str]):
+    def __init__(self, generated: set[str], floats=None):
         self.generated = generated
+        self.floats = floats  # names that hold floats (adjoints, tangents); None: any name
         self.changed = False
+
+    def _float(self, node: gast.expr) -> bool:
+        return self.floats is None or (isinstance(node, gast.Name) and node.id in self.floats)
 
     def _keeps_fresh(self, node: gast.expr) -> bool:
         # `1.0 * x` makes a new array; `x` alone would hand out the caller's or a primal array
@@ -391,8 +399,8 @@ class _Algebra(gast.NodeTransformer):
                 if _is_one(one) and self._keeps_fresh(other):
                     self.changed = True
                     return other
-                if _is_minus_one(one):  # -1.0 * e is -e (a new value either way)
-                    self.changed = True
+                if _is_minus_one(one) and self._float(other):  # -1.0 * e is -e (not for a
+                    self.changed = True  # boolean e: -mask is an error)
                     return nodes.unary(gast.USub(), other)
         if isinstance(node.op, gast.Div) and _is_one(node.right) and self._keeps_fresh(node.left):
             self.changed = True
@@ -464,8 +472,8 @@ def _is_one(node: gast.expr) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) in (int, float) and node.value == 1
 
 
-def _algebra(fn, generated) -> bool:
-    algebra = _Algebra(generated)
+def _algebra(fn, generated, floats=frozenset()) -> bool:
+    algebra = _Algebra(generated, floats)
     algebra.visit(fn)
     return algebra.changed
 
@@ -674,7 +682,7 @@ def simplified(expression: gast.expr) -> gast.expr:
     """An expression with constants folded and trivial algebra done (for formulas shown)."""
     holder = gast.Expr(value=nodes.copy(expression))
     for _ in range(8):
-        constants, algebra = _Constants(), _Algebra(_Everything())
+        constants, algebra = _Constants(), _Algebra(_Everything(), None)
         constants.visit(holder)
         algebra.visit(holder)
         if not (constants.changed or algebra.changed):

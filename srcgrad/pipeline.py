@@ -69,7 +69,8 @@ def gradient(
             tree = reverse(ctx, list(wrt), shapes, mode)
             kept = ctx.names.adjoints_of_user_names()
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
-        optimize(tree, ctx.names.generated, kept, scalars)
+        floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
+        optimize(tree, ctx.names.generated, kept, scalars, floats)
         if check_finite:
             add_checks(tree, ctx)
         text = emit(tree)

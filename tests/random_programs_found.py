@@ -325,3 +325,13 @@ def alias_rebound_before_update(x, y):
         v = np.tanh(v - np.mean(v, axis=-3))
         return np.sum(v) + np.sum(x)
     return np.mean(np.sin(v)) + np.mean(np.sin(x)) + np.sum(x)
+
+
+@found(
+    lambda: (np.linspace(-0.9, 0.9, 16).reshape(4, 4), np.array([1.6, 1.6, 0.8]), 1.2),
+    wrt=(0, 1, 2),
+    reason=None,  # fixed: -1.0 * hits was written -hits, and hits is a boolean array
+)
+def negated_max(W, y, s):
+    W = -np.max(W)
+    return W + np.mean(np.sin(y)) + np.sum(s)
