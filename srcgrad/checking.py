@@ -55,25 +55,57 @@ def check_grad(
     worst = None
     for name, gradient in zip(transform.wrt, gradients):
         position = transform.params.index(name)
-        numeric = _central_differences(fn, values, position, eps, transform)
-        got = np.asarray(gradient, dtype=float)
-        error = np.abs(got - numeric) - rtol * np.abs(numeric)
-        index = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
-        candidate = GradientCheck(
-            ok=bool(np.all(error <= atol)),
-            argument=name,
-            index=tuple(int(i) for i in index),
-            srcgrad=float(got[index]),
-            finite_differences=float(numeric[index]),
-            error=float(abs(got[index] - numeric[index])),
-        )
-        if (
-            worst is None
-            or (worst.ok and not candidate.ok)
-            or (worst.ok == candidate.ok and candidate.error > worst.error)
-        ):
-            worst = candidate
+        # a list, tuple or dict of arrays is checked leaf by leaf: params["W"][0]
+        for path, leaf in _leaves(values[position]):
+            numeric = _central_differences(fn, values, position, path, eps, transform)
+            got = np.asarray(_at(gradient, path), dtype=float)
+            error = np.abs(got - numeric) - rtol * np.abs(numeric)
+            index = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+            candidate = GradientCheck(
+                ok=bool(np.all(error <= atol)),
+                argument=name + "".join(f"[{key!r}]" for key in path),
+                index=tuple(int(i) for i in index),
+                srcgrad=float(got[index]),
+                finite_differences=float(numeric[index]),
+                error=float(abs(got[index] - numeric[index])),
+            )
+            if (
+                worst is None
+                or (worst.ok and not candidate.ok)
+                or (worst.ok == candidate.ok and candidate.error > worst.error)
+            ):
+                worst = candidate
     return worst
+
+
+def _leaves(value, path: tuple = ()):
+    """(path, leaf) for every number or array in a value that may be a container of them."""
+    if isinstance(value, dict):
+        for key in value:
+            yield from _leaves(value[key], (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for key, part in enumerate(value):
+            yield from _leaves(part, (*path, key))
+    else:
+        yield path, value
+
+
+def _at(value, path: tuple):
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _replaced(container, path: tuple, leaf):
+    """A copy of `container` with the leaf at `path` replaced."""
+    if not path:
+        return leaf
+    key, rest = path[0], path[1:]
+    if isinstance(container, dict):
+        return {**container, key: _replaced(container[key], rest, leaf)}
+    parts = list(container)
+    parts[key] = _replaced(parts[key], rest, leaf)
+    return tuple(parts) if isinstance(container, tuple) else parts
 
 
 def _call(fn: Callable, arguments: list, transform: Gradient):
@@ -83,9 +115,9 @@ def _call(fn: Callable, arguments: list, transform: Gradient):
 
 
 def _central_differences(
-    fn: Callable, values: list, position: int, eps: float, transform: Gradient
+    fn: Callable, values: list, position: int, path: tuple, eps: float, transform: Gradient
 ) -> np.ndarray:
-    value = values[position]
+    value = _at(values[position], path)
     base = np.array(value, dtype=float)
     out = np.empty(base.shape)
     for index in np.ndindex(base.shape):
@@ -94,7 +126,8 @@ def _central_differences(
             moved = base.copy()
             moved[index] += step
             arguments = list(values)
-            arguments[position] = moved if np.ndim(value) else float(moved)
+            leaf = moved if np.ndim(value) else float(moved)
+            arguments[position] = _replaced(values[position], path, leaf)
             shifted.append(float(_call(fn, arguments, transform)))
         out[index] = (shifted[0] - shifted[1]) / (2 * eps)
     return out

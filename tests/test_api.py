@@ -290,6 +290,19 @@ def test_check_grad_reports_the_worst_element():
     assert "agrees with" in str(result)
 
 
+def params_loss(params, x):
+    h = np.tanh(x @ params["W"][0] + params["b"])
+    return np.sum((h @ params["W"][1]) ** 2)
+
+
+def test_check_grad_goes_into_containers_leaf_by_leaf():
+    rng = np.random.default_rng(4)
+    params = {"W": [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))], "b": rng.normal(size=4)}
+    result = srcgrad.check_grad(params_loss, params, rng.normal(size=(5, 3)))
+    assert result.ok
+    assert result.argument.startswith("params[")  # the worst leaf, named by its path
+
+
 def test_exported_gradient_runs_without_srcgrad(tmp_path):
     import subprocess
 
