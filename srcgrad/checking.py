@@ -56,7 +56,7 @@ def check_grad(
     for name, gradient in zip(transform.wrt, gradients):
         position = transform.params.index(name)
         # a list, tuple or dict of arrays is checked leaf by leaf: params["W"][0]
-        for path, leaf in _leaves(values[position]):
+        for path, _ in _leaves(values[position]):
             numeric = _central_differences(fn, values, position, path, eps, transform)
             got = np.asarray(_at(gradient, path), dtype=float)
             error = np.abs(got - numeric) - rtol * np.abs(numeric)
