@@ -36,6 +36,7 @@ class _Reverse(StatementAdjoints):
         self.restored: set[str] = set()  # names popped by a later statement of this block
         self.bound_before: dict[int, frozenset] = {}
         self.bound_at: dict[int, frozenset] = {}  # statement -> names certainly bound there
+        self.wrt: list[str] = []
 
     def block(self, stmts: list) -> list[gast.stmt]:
         """The reverse of `stmts`, as a new list; `self.defined` flows through."""
@@ -244,6 +245,15 @@ class _Reverse(StatementAdjoints):
             type_comment=None,
         )
 
+    def _zeros_of(self, shape: tuple) -> gast.expr:
+        """`np.zeros((2, 3))` (in float32 where every differentiated input is float32)."""
+        if shape == ():
+            return nodes.const(0.0)
+        size = nodes.tuple_([nodes.const(n) for n in shape])
+        single = all(self.ctx.dtypes.get(w) == "float32" for w in self.wrt) and self.wrt
+        dtype = [self.ctx.numpy_name("float32")] if single else []
+        return nodes.call(self.ctx.numpy_name("zeros"), [size, *dtype])
+
     def _restored(self, stmt, zeros: list, held: dict) -> list[gast.stmt]:
         """Pops that give the names `zeros` read their values from around `stmt` (just after a
         loop, just before an if: `held` is the plan's table for that), where the code may
@@ -265,10 +275,15 @@ class _Reverse(StatementAdjoints):
     def _zeros(self, names: set[str], stmt, like_adjoint: bool = False) -> list[gast.stmt]:
         """`dx = np.zeros_like(x)`: the adjoint of a value no path after this point used."""
         out = []
+        bound = self.bound_at.get(id(stmt), frozenset())
         for name in sorted(names):
             adjoint = self.ctx.names.adjoint(name)
             like = nodes.load(adjoint if like_adjoint else name)
             zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [like])
+            shape = self.shapes.get(name)
+            if not like_adjoint and name not in bound and shape is not None and self.ctx.floating:
+                # a name no path may have bound yet (`continue` before it): zeros of its shape
+                zeros = self._zeros_of(shape)
             if name in self.lists:
                 helper = self.ctx.support.name_for(runtime.list_adjoint, "list_adjoint")
                 zeros = nodes.call(nodes.load(helper), [nodes.load(name)])
@@ -405,6 +420,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     sweep = _Reverse(ctx, active, shapes, bound, ops, plan)
     sweep.bound_before = bound_before
     sweep.bound_at = _bound_at(body, frozenset(param_shapes))
+    sweep.wrt = list(wrt)
     sweep.components = components
     sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
     sweep.trees = _trees(ctx, ops)

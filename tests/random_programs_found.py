@@ -335,3 +335,20 @@ def alias_rebound_before_update(x, y):
 def negated_max(W, y, s):
     W = -np.max(W)
     return W + np.mean(np.sin(y)) + np.sum(s)
+
+
+@found(
+    lambda: (np.array([[1.98, 1.67]]), 1.45),
+    wrt=(0, 1),
+    reason=None,  # fixed: zeros for v5's adjoint read v5, which `continue` left unbound
+)
+def name_bound_after_continue(x, s):
+    out = np.zeros(1)
+    for k in range(1):
+        v3 = np.where(x > np.mean(out), out, x) if 1.14 < s < 1.6 else (x * out)
+        if v3[0, 1] < 0.8:
+            continue
+        else:
+            v5 = x + s
+        out[k] *= np.tanh(np.log(2.0 + np.sin(np.tanh(np.sum(out @ v5, axis=0)))))
+    return np.sum(out) + np.sum(out)
