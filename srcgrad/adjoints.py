@@ -611,16 +611,49 @@ class StatementAdjoints:
             kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
             axes = list(range(lead))
             inner, outer = self._constant_factors(value, want, have)
+            pair = self._product_of_two(inner, have)
             if want == ():
-                summed = nodes.call(nodes.attribute(inner, "sum"))  # (an array's own method:
-                # half the call overhead of np.sum, which small arrays feel)
+                if pair is not None:  # sum(a * b): one BLAS dot, no product array
+                    summed = nodes.call(self.ctx.numpy_name("vdot"), list(pair))
+                else:  # (an array's own method: half np.sum's call overhead)
+                    summed = nodes.call(nodes.attribute(inner, "sum"))
                 return _apply_factors(summed, outer)
             if not kept:
+                if pair is not None and len(have) <= 6 and _size(have) >= _EINSUM_FROM:
+                    letters = "abcdef"[: len(have)]
+                    spec = f"{letters},{letters}->{letters[lead:]}"
+                    product = nodes.call(self.ctx.numpy_name("einsum"), [nodes.const(spec), *pair])
+                    return _apply_factors(product, outer)  # no product array, at large sizes
                 return _apply_factors(self._sum(inner, axes, keepdims=False), outer)
             if not axes:
+                if pair is not None and len(have) <= 6 and _size(have) >= _EINSUM_FROM:
+                    letters = "abcdef"[: len(have)]
+                    left = "".join(c for i, c in enumerate(letters) if i not in kept)
+                    product = nodes.call(
+                        self.ctx.numpy_name("einsum"),
+                        [nodes.const(f"{letters},{letters}->{left}"), *pair],
+                    )
+                    axis = kept[0] if len(kept) == 1 else nodes.tuple_(map(nodes.const, kept))
+                    axis = nodes.const(axis) if isinstance(axis, int) else axis
+                    product = nodes.call(self.ctx.numpy_name("expand_dims"), [product, axis])
+                    return _apply_factors(product, outer)
                 return _apply_factors(self._sum(inner, kept, keepdims=True), outer)
         helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
         return nodes.call(nodes.load(helper), [value, operand])
+
+    def _product_of_two(self, node: gast.expr, have: tuple):
+        """`a * b` of two real arrays of exactly the shape `have`, or None."""
+        if not (
+            self.ctx.floating
+            and not self.ctx.complex_values
+            and isinstance(node, gast.BinOp)
+            and isinstance(node.op, gast.Mult)
+        ):
+            return None
+        pair = (node.left, node.right)
+        if all(isinstance(n, gast.Name) and self._shape_of(n) == have for n in pair):
+            return tuple(nodes.copy(n) for n in pair)
+        return None
 
     def _constant_factors(self, value: gast.expr, want: tuple, have: tuple):
         """`-g * ans / y` summed to y's shape is `-(g * ans).sum(...) / y`: factors already
@@ -671,6 +704,13 @@ class StatementAdjoints:
         if keepdims:
             keywords["keepdims"] = nodes.const(True)
         return nodes.call(nodes.attribute(value, "sum"), [], keywords)
+
+
+_EINSUM_FROM = 1 << 16  # elements: below this, einsum's own overhead costs more than it saves
+
+
+def _size(shape: tuple) -> int:
+    return int(np.prod(shape)) if shape else 1
 
 
 def _apply_factors(summed: gast.expr, outer: list) -> gast.expr:

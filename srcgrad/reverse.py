@@ -407,6 +407,9 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     """
     tree = ctx.parsed.tree
     body, last, output, assigns, ops, active, shapes = analysed(ctx, wrt, param_shapes)
+    ctx.complex_values = may_be_complex(tree, ops) or any(
+        d.startswith("complex") for d in ctx.dtypes.values()
+    )
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)

@@ -120,3 +120,33 @@ def test_a_name_whose_shape_depends_on_the_branch(corner):  # found by the rando
     got = srcgrad.grad(c.branch_shapes_differ, wrt=(0, 1))(x, y)
     want = gradient(c.branch_shapes_differ, (x, y), (0, 1))
     assert all(np.allclose(a, b) for a, b in zip(got, want))
+
+
+# ---- code srcgrad writes only for large arrays, checked on small ones ---------------------------
+
+
+def _layer_norm(x, gamma, beta):
+    mu = np.mean(x, axis=1, keepdims=True)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=1, keepdims=True)
+    xn = xc / np.sqrt(var + 1e-5)
+    return np.sum(np.sin(xn * gamma + beta))
+
+
+def _scaled(x, s, b):
+    return np.sum(np.tanh(x * s + b) * x)
+
+
+@pytest.mark.parametrize("fn", [_layer_norm, _scaled], ids=lambda f: f.__name__)
+def test_einsum_sums_of_products_for_large_arrays(fn, monkeypatch):
+    """At large sizes a broadcast adjoint `(a * b).sum(axis=0)` is written
+    `np.einsum('ab,ab->b', a, b)`; here the size threshold is lowered to reach that code."""
+    from srcgrad import adjoints
+
+    monkeypatch.setattr(adjoints, "_EINSUM_FROM", 1)
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=3))
+    gradient = srcgrad.grad(fn, wrt=(0, 1, 2))
+    gradient(*args)
+    assert "np.einsum(" in gradient.source
+    assert srcgrad.check_grad(fn, *args, wrt=(0, 1, 2))
