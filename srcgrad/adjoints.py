@@ -166,22 +166,46 @@ class StatementAdjoints:
             and (isinstance(held, gast.Constant) or self.shapes.get(held.id) == ())
         )
 
-    def _is_uniform(self, value: gast.expr, full: tuple | None) -> bool:
-        """`value` reads only names smaller than `full` (numbers, or a reduction's adjoint
-        with its reduced axes kept): it stands for its broadcast, like the adjoint it came
-        from. (Reading an operand or the result, of shape `full`, makes a full value.)"""
-        calls = (gast.Call, gast.Attribute, gast.Subscript)
-        if full is None or any(isinstance(n, calls) for n in gast.walk(value)):
-            return False
-        for name in nodes.names_read(value):
-            primal = self.ctx.names.primal_of(name) or name  # a number's adjoint is a number
+    def _spread_kind(self, value: gast.expr, full: tuple | None) -> str:
+        """What a contribution made from a uniform adjoint is: "full" if it reads a value of
+        the result's shape `full` (an operand, the result); "uniform" if every value it reads
+        is smaller (numbers, a kept-axes reduction's adjoint), so that it broadcasts as the
+        adjoint it came from did; "unknown" where some shape is not known."""
+        if full is None:
+            return "unknown"
+        functions = {
+            id(n)
+            for call in gast.walk(value)
+            if isinstance(call, gast.Call)
+            for n in gast.walk(call.func)
+        }
+        kind = "uniform"
+        for node in gast.walk(value):
+            if not isinstance(node, gast.Name) or id(node) in functions:
+                continue
+            primal = self.ctx.names.primal_of(node.id) or node.id  # a number's adjoint: a number
             shape = self.shapes.get(primal)
-            if shape is None or shape == full:
-                return False
-        return True
+            if shape == full:
+                return "full"
+            if shape is None:
+                kind = "unknown"
+        return kind
+
+    def _spread_contribution(self, name: str, value: gast.expr, full: tuple | None) -> None:
+        """Contribute `value`, made from a uniform adjoint, to `name` (whose value has the
+        result's shape): as it is if full, as a uniform adjoint if it broadcasts, and spread
+        to `name`'s shape where that cannot be told (np.full_like is right either way)."""
+        kind = self._spread_kind(value, full)
+        if kind == "full":
+            self.contribute(name, value)
+        elif kind == "uniform":
+            self.contribute(name, value, True, self._uniform_shape(value))
+        else:
+            self.contribute(name, self._filled(name, value))
 
     def _uniform_shape(self, value: gast.expr) -> tuple:
-        """The shape of a uniform value: that of the largest name it reads."""
+        """The shape of a uniform value: that of the largest name it reads (np.where of a
+        number and numbers is a number)."""
         shapes = [
             self.shapes.get(self.ctx.names.primal_of(n) or n) for n in nodes.names_read(value)
         ]
@@ -325,9 +349,10 @@ class StatementAdjoints:
                 return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
-                full = self.shapes.get(op.target)
-                uniform = self.spread and self._is_uniform(g, full)
-                self.contribute(op.args[0].id, g, uniform, self._uniform_shape(g))
+                if self.spread:
+                    self._spread_contribution(op.args[0].id, g, self.shapes.get(op.target))
+                else:
+                    self.contribute(op.args[0].id, g)
             return
         if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
             return
@@ -534,8 +559,10 @@ class StatementAdjoints:
             if rule.broadcasting and not (rule.shape == BROADCAST and _only_operand(op, operand)):
                 value = self.sum_to_shape(value, operand, op.target)
             fresh = operand.id not in self.defined
-            uniform = self.spread and self._is_uniform(value, self.shapes.get(op.target))
-            self.contribute(operand.id, value, uniform, self._uniform_shape(value))
+            if self.spread:
+                self._spread_contribution(operand.id, value, self.shapes.get(op.target))
+            else:
+                self.contribute(operand.id, value)
             if fresh and op.key is operator.getitem:
                 self.owned.add(operand.id)  # index_adjoint and its variants make a new array
             if fresh and value is whole:  # (a mask is the result's shape: not after a sum)

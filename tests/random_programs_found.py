@@ -352,3 +352,13 @@ def name_bound_after_continue(x, s):
             v5 = x + s
         out[k] *= np.tanh(np.log(2.0 + np.sin(np.tanh(np.sum(out @ v5, axis=0)))))
     return np.sum(out) + np.sum(out)
+
+
+@found(
+    lambda: (np.array([[0.88, 0.02, 0.95, -0.83]]), 0.21, 2),
+    wrt=(0, 1),
+    reason=None,  # fixed: np.where(c, 1.0, 0.0) of a number c was taken for x's full adjoint
+)
+def where_on_a_number_under_a_sum(x, s, n):
+    v1 = np.where(s > s, x, x)
+    return np.sum(v1)
