@@ -349,6 +349,9 @@ class StatementAdjoints:
                 return
         if op.kind == COPY:
             if self._is_active(op.args[0]):
+                if op.target in self.trees and not self.spread:
+                    # the name held a container elsewhere: its adjoint may be None (zero)
+                    g = nodes.call(self._helper(runtime.as_gradient), [g, nodes.load(op.target)])
                 if self.spread:
                     self._spread_contribution(op.args[0].id, g, self.shapes.get(op.target))
                 else:

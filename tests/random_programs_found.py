@@ -362,3 +362,22 @@ def name_bound_after_continue(x, s):
 def where_on_a_number_under_a_sum(x, s, n):
     v1 = np.where(s > s, x, x)
     return np.sum(v1)
+
+
+def _root_and_log(p, q, r):
+    return np.sqrt(2.0 + np.sin(q)), np.log(2.0 + np.sin(np.tanh(np.sum(r)))) if q > 0.0 else q
+
+
+@found(
+    lambda: (np.array([[0.88], [1.29]]), 0.52, 1.45),
+    wrt=(0, 1, 2),
+    reason=None,  # fixed: v1 held a helper's tuple part, then a float; its zero adjoint was None
+    helpers=(_root_and_log,),
+)
+def tuple_part_name_rebound_in_loop(x, s, t):
+    v1, v2 = _root_and_log(x, t, r=x)
+    v1 = s
+    for _ in x:
+        v1 = np.cos(s)
+    v6 = np.tanh(x)
+    return np.sum(v6) + np.sum(v1**2)
