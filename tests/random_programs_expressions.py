@@ -407,8 +407,9 @@ class Expressions(Chooser):
             shape = index_shape(x.shape, index)
             valid = index_shape(x.shape, last) == shape
             if shape is not None and valid and fit.allows(shape):
-                # NumPy copies for a fancy index, but srcgrad takes every index for a view
-                owned = shape == ()
+                # NumPy copies for a fancy index, but srcgrad takes every index for a view;
+                # x[1] of a vector is a number, x[..., 1] a 0-d view of x
+                owned = shape == () and "..." not in text and "None" not in text
                 base = None if owned or fancy else x.base
                 return Value(f"{x.operand}[{text}]", shape, x.bounds, owned=owned, base=base)
         return None
