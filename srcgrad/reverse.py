@@ -396,7 +396,37 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
         p for p in indices if ctx.dtypes[p] != "int" and p not in {op.target for op in ops.values()}
     )
     ctx.shapes = shapes
+    _refuse_tuple_arithmetic(ctx, assigns, ops, active)
     return body, last, output, assigns, ops, active, shapes
+
+
+def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
+    """`t = (a, b) + (c, d)` joins tuples, `t * 2` repeats one: not arithmetic, which is what
+    the rules of + and * say. Refused where an operand is certainly a tuple (a tuple display,
+    a function that returns one) and carries a derivative."""
+    made_by: dict[str, list] = {}
+    for op in ops.values():
+        made_by.setdefault(op.target, []).append(op)
+
+    def is_tuple(node) -> bool:
+        if isinstance(node, gast.Tuple):
+            return True
+        makers = made_by.get(getattr(node, "id", None), [])
+        return bool(makers) and all(
+            m.kind == TUPLE or (m.kind == CALL and id(m.key) in _TUPLE_RESULTS) for m in makers
+        )
+
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        if op.kind != CALL or op.key not in (operator.add, operator.mul):
+            continue
+        if any(is_tuple(a) for a in op.args) and (op.names() & active or op.target in active):
+            raise UnsupportedSyntaxError(
+                "joining or repeating tuples with + or * is not supported where they carry a "
+                "derivative",
+                ctx.origin(stmt),
+                "index the parts and combine them one by one",
+            )
 
 
 def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.FunctionDef:
@@ -531,6 +561,9 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
 
 
 # functions whose result may be a tuple or a list of arrays, which code may index: t[1]
+# functions whose result is always a tuple (qr is one only in some modes)
+_TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}
+
 _SEQUENCE_RESULTS = {
     id(f)
     for f in (

@@ -229,3 +229,28 @@ def test_errors_are_srcgrad_errors():
         srcgrad.InternalError,
     ):
         assert issubclass(cls, srcgrad.SrcgradError)
+
+
+# ---- tuples joined with +: not the arithmetic the rule of + describes ------------------------
+
+
+def joined_results(x, y):
+    t = np.divmod(x, y) + np.divmod(x, y)
+    return np.sum(t[3])
+
+
+def joined_displays(x):
+    t = (x, 2.0 * x) + (x,)
+    return np.sum(t[2])
+
+
+@pytest.mark.parametrize("fn", [joined_results, joined_displays], ids=lambda f: f.__name__)
+def test_joining_tuples_is_refused_not_differentiated_as_a_sum(fn):
+    args = (np.array([3.5, 2.2]), np.array([1.0, 0.7]))[: fn.__code__.co_argcount]
+    for transform in (srcgrad.grad(fn), srcgrad.forward(fn)):
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="joining or repeating tuples"):
+            transform(*args) if transform.mode != "jvp" else transform(np.ones(2), *args)
+    line = inspect.getsourcelines(fn)[1] + 1
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
+        srcgrad.grad(fn)(*args)
+    assert str(info.value).startswith(f"{__file__}:{line}:")
