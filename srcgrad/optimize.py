@@ -425,6 +425,21 @@ class _Algebra(gast.NodeTransformer):
                     return nodes.binop(a, gast.Div(), b.right)
         return node
 
+    def visit_Assign(self, node: gast.Assign) -> gast.stmt:
+        self.generic_visit(node)
+        value = node.value
+        if (  # `dx[::2] = 1.0 * w`: the update copies w into dx anyway
+            isinstance(node.targets[0], gast.Subscript)
+            and isinstance(value, gast.BinOp)
+            and isinstance(value.op, gast.Mult)
+        ):
+            for one, other in ((value.left, value.right), (value.right, value.left)):
+                if _is_one(one):
+                    node.value = other
+                    self.changed = True
+                    break
+        return node
+
     def visit_UnaryOp(self, node: gast.UnaryOp) -> gast.expr:
         self.generic_visit(node)
         inner = node.operand

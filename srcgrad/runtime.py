@@ -141,6 +141,14 @@ def zero_at(g, index):
     return out
 
 
+def nonnegative(index, size: int):
+    """Integer positions with the negative ones counted from the end, as indexing reads them
+    (np.bincount takes only positions from 0; most indices have none below 0: no new array)."""
+    if np.min(index, initial=0) >= 0:
+        return index
+    return np.mod(index, size)
+
+
 def index_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
     dtype = _gradient_dtype(x, g)

@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import index_adjoint, inverse_permutation
+from ..runtime import index_adjoint, inverse_permutation, nonnegative
 from .registry import STANDIN, adjoint, linear, variant
 
 
@@ -95,8 +95,8 @@ def _length(facts):
     return facts.shape("x")[0]
 
 
-# repeated positions add up, as bincount adds its weights; `% size` reads negative positions
-# from the end, as indexing does
+# repeated positions add up, as bincount adds its weights; negative positions count from the
+# end, as indexing reads them
 @variant(operator.getitem, when=_gather_1d, differentiable=["x"], size=_length)
 def getitem_gathered(g, ans, x, index, *, size):
-    return np.bincount(index % size, weights=g, minlength=size)
+    return np.bincount(nonnegative(index, size), weights=g, minlength=size)

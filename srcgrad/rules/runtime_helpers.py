@@ -11,6 +11,7 @@ from ..runtime import (
     clip_weights,
     inverse_permutation,
     mean_count,
+    nonnegative,
     real_tangent,
     tangent_like,
     unbroadcast,
@@ -28,6 +29,7 @@ nondifferentiable(
     mean_count,
     inverse_permutation,
     check_scalar,
+    nonnegative,
 )
 
 
