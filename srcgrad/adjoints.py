@@ -494,20 +494,7 @@ class StatementAdjoints:
             self.contribute(name, nodes.subscript(nodes.load(result), nodes.const(k)))
 
     def apply(self, general: Rule, op: Operation, g: gast.expr) -> None:
-        if any(isinstance(a, gast.Starred) for a in op.args):
-            raise UnsupportedSyntaxError(
-                f"a starred argument (*args) to {_describe(op)}, whose derivative is needed, is "
-                "not supported",
-                self.origin,
-                "pass the arguments one by one",
-            )
-        try:
-            bound = general.signature().bind(*op.args, **op.keywords)
-        except TypeError as exc:
-            raise NoRuleError(
-                f"the derivative rule for {_describe(op)} does not accept these arguments ({exc})",
-                self.origin,
-            ) from None
+        bound = bind_operands(general, op, self.origin)
         given = {p: nodes.const(v) for p, v in general.defaults.items()}
         given.update(bound.arguments)
         rule, extra = choose_rule(op.key, self.facts(given))
@@ -765,6 +752,25 @@ def _only_operand(op: Operation, operand: gast.Name) -> bool:
 def _has_list(index: gast.expr) -> bool:
     """An index with a list in it (`x[[0, 0]]`) may name an element twice."""
     return any(isinstance(n, gast.List) for n in gast.walk(index))
+
+
+def bind_operands(rule, op: Operation, origin: Origin | None):
+    """The operands of `op` bound to the parameters of `rule` (a reverse or a forward rule),
+    or a SrcgradError at the user's line saying why they cannot be."""
+    if any(isinstance(a, gast.Starred) for a in op.args):
+        raise UnsupportedSyntaxError(
+            f"a starred argument (*args) to {_describe(op)}, whose derivative is needed, is "
+            "not supported",
+            origin,
+            "pass the arguments one by one",
+        )
+    try:
+        return rule.signature().bind(*op.args, **op.keywords)
+    except TypeError as exc:
+        raise NoRuleError(
+            f"the derivative rule for {_describe(op)} does not accept these arguments ({exc})",
+            origin,
+        ) from None
 
 
 def _describe(op: Operation) -> str:

@@ -20,6 +20,7 @@ import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
+from .adjoints import bind_operands
 from .core import (
     APPEND,
     CALL,
@@ -211,13 +212,6 @@ class _Forward:
                 "value outside the differentiated function if it does not depend on the "
                 "inputs you differentiate with respect to",
             )
-        if any(isinstance(a, gast.Starred) for a in op.args):
-            raise UnsupportedSyntaxError(
-                f"a starred argument (*args) to '{op.description or name}', whose derivative "
-                "is needed, is not supported",
-                self.origin,
-                "pass the arguments one by one",
-            )
         out = op.keywords.get("out")
         if out is not None and not (isinstance(out, gast.Constant) and out.value is None):
             raise UnsupportedSyntaxError(
@@ -226,14 +220,7 @@ class _Forward:
                 self.origin,
                 "assign the result instead: y = f(...)",
             )
-        try:
-            bound = rule.signature().bind(*op.args, **op.keywords)
-        except TypeError as exc:
-            raise NoRuleError(
-                f"the derivative rule for '{op.description or name}' does not accept these "
-                f"arguments ({exc})",
-                self.origin,
-            ) from None
+        bound = bind_operands(rule, op, self.origin)
         slots = [p for p in rule.differentiable if self._has_active(bound.arguments.get(p))]
         if not slots:
             return [], self.zero(nodes.load(ans))
