@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import reading
+from . import dispatch, reading
 from .errors import NonScalarOutputError, SrcgradError, UnsupportedSyntaxError, WrtError
 from .pipeline import Generated, gradient
 from .shapes import of_value
@@ -67,6 +67,12 @@ class Gradient:
         # calls that can skip binding: every argument given by position, none keyword-only
         plain = not self._keyword_only and self._star is None
         self._count = len(self.params) if plain else -1
+        # calls go through a guard written for the latest signature (see dispatch.py)
+        self._guarded = (
+            type(self) is Gradient
+            and plain
+            and all(p.kind != kinds.VAR_KEYWORD for p in self._parameters)
+        )
         self._seen: dict[tuple, Generated] = {}
         self.internal = False  # called by generated code: its arguments were checked already
 
@@ -83,20 +89,21 @@ class Gradient:
             return self._call_bound(self._bind(args, kwargs))
         # the common case inline (it runs at every call): every argument by position,
         # a signature seen before
-        found = self._seen.get(
-            tuple(
-                [
-                    _FLOAT
-                    if (kind := type(a)) is float
-                    else (a.shape, a.dtype)
-                    if kind is _ndarray
-                    else of_value(a)
-                    for a in args
-                ]
-            )
+        signature = tuple(
+            [
+                _FLOAT
+                if (kind := type(a)) is float
+                else (a.shape, a.dtype)
+                if kind is _ndarray
+                else of_value(a)
+                for a in args
+            ]
         )
+        found = self._seen.get(signature)
         if found is None:
             return self._call_bound(args)
+        if self._guarded:  # a signature seen before: worth a guard of its own
+            self._guard(signature, args, found)
         self._latest = found
         return found.function(*args)
 
@@ -112,6 +119,8 @@ class Gradient:
         if found is None:
             found = self._generated(signature, args)
             self._seen[signature] = found
+        elif self._guarded:  # a signature seen before: worth a guard of its own
+            self._guard(signature, args, found)
         self._latest = found
         if tangents is not None:
             given = dict(zip(found.tangents, tangents))
@@ -122,6 +131,21 @@ class Gradient:
         if self._count < 0:
             return found.function(*self._positional_arguments(args), **self._keywords(args))
         return found.function(*args)
+
+    def _guard(self, signature: tuple, args: tuple, found: Generated) -> None:
+        """Make this object's calls test for `signature` first (dispatch.guard)."""
+        cls = type(self)
+        if cls is not Gradient and cls.__call__.signature == signature:
+            return
+        made = dispatch.guard(self._count, signature, args, found.function, _retry)
+        if made is None:
+            return
+        if cls is Gradient:  # the guard is a method of a class of this object's own
+            cls = type(
+                "Gradient", (Gradient,), {"__module__": __name__, "__qualname__": "Gradient"}
+            )
+            self.__class__ = cls
+        cls.__call__ = made
 
     def _positional_arguments(self, args: tuple) -> tuple:
         """The arguments to pass by position, `*args`' tuple expanded in its place."""
@@ -231,6 +255,11 @@ class Gradient:
     def __repr__(self) -> str:
         wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
         return f"<srcgrad.{self.mode} of {self.fn.__qualname__} wrt {wrt!r}>"
+
+
+def _retry(transform: Gradient, positional: tuple, more: tuple, keywords: dict):
+    """A guard's way out: the full look-up (which writes the guard for a new signature)."""
+    return Gradient.__call__(transform, *dispatch.given(positional), *more, **keywords)
 
 
 class Forward(Gradient):

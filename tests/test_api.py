@@ -385,3 +385,43 @@ def test_keyword_only_parameters():
     assert srcgrad.check_grad(keyword_only, x, scale=1.5)
     _, pullback = srcgrad.vjp(keyword_only, x, power=2)
     assert np.allclose(pullback(1.0), 8 * x)
+
+
+def test_repeated_calls_go_through_a_guard_that_serves_only_its_own_signature():
+    def f(x, w=2.0):
+        return np.sum(w * x**2) + np.sum(x)
+
+    calls = [
+        (np.arange(3.0),),
+        (np.arange(3.0), 0.5),
+        (1.5,),
+        (np.arange(4.0).reshape(2, 2), 3.0),
+        (np.arange(3, dtype=np.float32),),
+        (np.float64(2.5), 1.0),
+        (np.arange(3.0), np.arange(3.0)),
+    ]
+    g = srcgrad.grad(f)
+    for _ in range(3):  # the second round installs guards, the third switches between them
+        for args in calls:
+            got = g(*args)
+            fresh = srcgrad.grad(f, wrt="x")(*args)  # a new object: the full look-up
+            w = args[1] if len(args) > 1 else 2.0
+            assert np.allclose(got, 2 * w * np.asarray(args[0]) + 1)
+            assert np.shape(got) == np.shape(fresh) and np.result_type(got) == np.result_type(fresh)
+            assert np.allclose(g(x=args[0], w=w), got)  # by keyword: the full look-up
+            assert np.allclose(g(args[0], w), got)
+    assert type(g).__call__ is not srcgrad.Gradient.__call__  # a guard serves repeated calls
+    assert isinstance(g, srcgrad.Gradient) and repr(g).startswith("<srcgrad.grad of")
+    with pytest.raises(TypeError):
+        g(np.arange(3.0), 1.0, 2.0)  # too many arguments: the guard lets Python say so
+
+
+def test_a_guard_tells_an_index_array_from_a_mask_of_the_same_shape():
+    def f(x, m):
+        return np.sum(x[m] ** 2)
+
+    x = np.arange(1.0, 4.0)
+    g = srcgrad.grad(f, wrt="x")
+    for _ in range(3):  # positions first: their code (np.bincount) would misread a mask
+        assert np.array_equal(g(x, np.array([0, 2, 2])), [2.0, 0.0, 12.0])
+        assert np.array_equal(g(x, np.array([True, False, True])), [2.0, 0.0, 6.0])
