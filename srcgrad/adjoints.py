@@ -611,8 +611,15 @@ class StatementAdjoints:
             shapes[param] = shape_analysis.operand_shape(node, self.shapes)
             with contextlib.suppress(shape_analysis.NotConstant):
                 constants[param] = shape_analysis.constant_value(node, self.ctx.integers)
-        integers = self.ctx.index_arrays
-        return Facts(self.ctx.floating, shapes, constants, self.donors(), arguments, integers)
+        return Facts(
+            self.ctx.floating,
+            shapes,
+            constants,
+            self.donors(),
+            arguments,
+            self.ctx.index_arrays,
+            self.ctx.array_arguments,
+        )
 
     def _is_active(self, node: gast.expr | None) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active

@@ -27,6 +27,7 @@ class Context:
     check_finite: bool = False  # checks after every adjoint (finite.py), in callees too
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length
     index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
+    array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound
     complex_values: bool = False  # complex values in between (an FFT): no real-only shortcuts
 
     @classmethod

@@ -392,8 +392,12 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
     known.update(dict.fromkeys(integers, ()))
     indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
     shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
+    targets = {op.target for op in ops.values()}
     ctx.index_arrays = frozenset(  # integer-array arguments that keep their value throughout
-        p for p in indices if ctx.dtypes[p] != "int" and p not in {op.target for op in ops.values()}
+        p for p in indices if ctx.dtypes[p] != "int" and p not in targets
+    )
+    ctx.array_arguments = frozenset(  # NumPy arrays and scalars: they have .shape and .dtype
+        p for p, d in ctx.dtypes.items() if d not in ("float", "int", "tree") and p not in targets
     )
     ctx.shapes = shapes
     _refuse_tuple_arithmetic(ctx, assigns, ops, active)

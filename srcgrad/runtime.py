@@ -144,9 +144,9 @@ def zero_at(g, index):
 def nonnegative(index, size: int):
     """Integer positions with the negative ones counted from the end, as indexing reads them
     (np.bincount takes only positions from 0; most indices have none below 0: no new array)."""
-    if np.min(index, initial=0) >= 0:
-        return index
-    return np.mod(index, size)
+    # (the array's own method: np.min's dispatch costs more than the minimum of a short index)
+    lowest = index.min(initial=0) if type(index) is np.ndarray else np.min(index, initial=0)
+    return index if lowest >= 0 else np.mod(index, size)
 
 
 def index_adjoint(g, x, index):

@@ -324,6 +324,7 @@ for expr, shape in [
     ("x[x > 0]", (4, 5)),
 ]:
     row(operator.getitem, expr, x=normal(*shape))
+row(operator.getitem, "(2.0 * x)[1:3, ::2]", x=normal(4, 5))  # a computed array, not an argument
 row(operator.getitem, "x[idx]", x=normal(4, 5), const={"idx": Const([3, 0, 3, 1])})
 row(operator.getitem, "x[idx]", x=normal(6), const={"idx": Const([3, 0, 3, 1, -1, 5])})
 row(operator.getitem, "x[mask]", x=normal(4, 5), const={"mask": Const([True, False, True, True])})

@@ -66,6 +66,18 @@ def _basic_index(facts) -> bool:
     return facts.floating and all(isinstance(p, basic) and not isinstance(p, bool) for p in parts)
 
 
+# an argument's array: (np.zeros_like costs six times np.zeros on a short array)
+@variant(
+    operator.getitem,
+    when=lambda facts: _basic_index(facts) and facts.array_argument("x"),
+    differentiable=["x"],
+)
+def getitem_basic_argument(g, ans, x, index):
+    dx = np.zeros(x.shape, x.dtype)
+    dx[index] = g
+    return dx
+
+
 @variant(operator.getitem, when=_basic_index, differentiable=["x"])
 def getitem_basic(g, ans, x, index):
     dx = np.zeros_like(x)

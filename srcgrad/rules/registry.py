@@ -98,6 +98,7 @@ class Facts:
         donors=None,
         operands=None,
         integer_arrays=frozenset(),
+        array_arguments=frozenset(),
     ):
         self.floating = floating
         self._shapes = shapes
@@ -105,11 +106,17 @@ class Facts:
         self._donors = donors or {}  # shape -> name of a computed float value of that shape
         self._operands = operands or {}  # parameter -> the operand expression bound to it
         self._integer_arrays = integer_arrays  # names that hold integer arrays (arguments)
+        self._array_arguments = array_arguments  # names that hold NumPy arrays (arguments)
 
     def integer_array(self, param: str) -> bool:
         """`param` is bound to an argument that holds an array of integers."""
         node = self._operands.get(param)
         return isinstance(node, gast.Name) and node.id in self._integer_arrays
+
+    def array_argument(self, param: str) -> bool:
+        """`param` is bound to an argument that holds a NumPy array (it has .shape, .dtype)."""
+        node = self._operands.get(param)
+        return isinstance(node, gast.Name) and node.id in self._array_arguments
 
     def like(self, param: str) -> gast.expr | None:
         """A value with the shape (and float dtype) of `param`'s active operand, for
