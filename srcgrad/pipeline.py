@@ -18,6 +18,7 @@ from .errors import InternalError, SrcgradError
 from .finite import add_checks
 from .forward import forward
 from .loading import load
+from .methods import as_methods
 from .normalize import normalize
 from .optimize import optimize
 from .reverse import reverse
@@ -71,6 +72,8 @@ def gradient(
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
         floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
         optimize(tree, ctx.names.generated, kept, scalars, floats)
+        if mode not in ("jvp_plain", "tangent"):  # (code transformed again reads np.sum)
+            as_methods(tree, ctx)
         if check_finite:
             add_checks(tree, ctx)
         text = emit(tree)

@@ -43,6 +43,8 @@ def unbroadcast(g, like):
 
 
 def _gradient_dtype(like, g):
+    if isinstance(like, (list, tuple)):  # (np.result_type reads a list as a dtype's fields)
+        like = np.asarray(like)
     return np.result_type(like, g, 1.0)
 
 

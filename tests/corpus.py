@@ -1096,3 +1096,19 @@ def larger_inputs(a, v):
 def tuple_assignment_from_calls(x, w, b):
     z, s = np.tanh(x @ w), np.sum(b * b)
     return np.sum(z) * s
+
+
+@case(lambda rng: (positive(rng, 3),))
+def reductions_of_a_list_along_an_axis(x):
+    rows = [x, 2.0 * x + 1.0]
+    pair = (x, x * x)
+    top = np.max(rows, axis=0) + np.min(rows, axis=0) + np.mean(pair, axis=1).sum()
+    return np.sum(top * np.std(rows, axis=0))
+
+
+@case(lambda rng: (normal(rng, 4, 3),))
+def reductions_written_as_functions_of_arrays(x):
+    z = x * x + 1.0
+    m = np.max(z, axis=1, keepdims=True)
+    s = np.sum(np.exp(z - m), axis=1, keepdims=True)
+    return np.sum(np.log(s) + m) + np.mean(z, 0).sum() + np.sum(np.min(z, axis=0) ** 2)

@@ -294,6 +294,8 @@ row(np.min, "x.min()", x=normal(3, 4))
 row(np.amax, "np.amax(x, axis=1)", x=normal(3, 4))
 row(np.amax, "np.amax(x, axis=1, keepdims=True)", x=normal(3, 4))
 row(np.amin, "np.amin(x, axis=0, keepdims=True)", x=normal(3, 4))
+for fn, name in [(np.max, "max"), (np.amax, "amax"), (np.min, "min"), (np.amin, "amin")]:
+    row(fn, f"np.{name}(x * y)", x=normal(), y=normal())  # Python floats: not arrays
 
 # prod with zeros: the adjoint of a zero entry is the product of the others.
 _ZEROS = [[0.0, 1.5, -0.7, 1.2], [0.9, 0.0, 0.0, 1.1], [1.3, -0.8, 0.6, 1.4]]

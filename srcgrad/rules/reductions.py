@@ -89,7 +89,18 @@ def _extreme_kept(facts) -> bool:
     return facts.floating and axis is not facts.UNKNOWN and (axis is None or keepdims is True)
 
 
-# ties share the adjoint equally, as in choose_adjoint
+def _extreme_kept_array(facts) -> bool:
+    return _extreme_kept(facts) and bool(facts.shape("a"))
+
+
+# ties share the adjoint equally, as in choose_adjoint; `a == ans` is an array when `a` is one,
+# and its own sum costs half np.sum's
+@variant(np.max, np.amax, np.min, np.amin, when=_extreme_kept_array)
+def extreme_kept_array(g, ans, a, axis=None, out=None, keepdims=False):
+    hits = a == ans
+    return g * hits / hits.sum(axis=axis, keepdims=True)
+
+
 @variant(np.max, np.amax, np.min, np.amin, when=_extreme_kept)
 def extreme_kept(g, ans, a, axis=None, out=None, keepdims=False):
     hits = a == ans
