@@ -328,11 +328,7 @@ class StatementAdjoints:
                     self.contribute(element.id, part)
             return
         if op.kind == LIST:
-            for k, element in enumerate(op.args):
-                if self._is_active(element):
-                    helper = self._helper(runtime.element_adjoint)
-                    part = nodes.call(helper, [g, nodes.const(k), element])
-                    self.contribute(element.id, part)
+            self._list_elements(op.args, g, nodes.load(op.target))
             return
         if op.kind == CALL and op.key is operator.getitem and self._is_list(op.args[0]):
             self.list_element(op.args[0].id, op.args[1], g)
@@ -365,7 +361,7 @@ class StatementAdjoints:
         general = reverse_rule(op.key) if op.kind == CALL else None
         if general is None:
             raise NoRuleError(
-                f"no derivative rule for {_describe(op)}",
+                f"no derivative rule for {describe(op)}",
                 self.origin,
                 "srcgrad differentiates the NumPy functions it has rules for; compute this "
                 "value outside the differentiated function if it does not depend on the "
@@ -594,6 +590,23 @@ class StatementAdjoints:
             return any(self._has_active(e) for e in node.elts)
         return self._is_active(node)
 
+    def _list_elements(self, elements: list, g: gast.expr, held: gast.expr) -> None:
+        """The adjoints of a list display's elements from the list's adjoint `g` (a list of
+        adjoints, or an array), nested displays element by element: `[[a, b], [c, d]]`.
+        `held`: the list as it was made (zeros of an element's shape where nothing flowed)."""
+        helper = self._helper(runtime.element_adjoint)
+        for k, element in enumerate(elements):
+            like = nodes.subscript(nodes.copy(held), nodes.const(k))
+            if isinstance(element, (gast.List, gast.Tuple)) and self._has_active(element):
+                part = self.ctx.names.temporary()
+                self.emit(
+                    nodes.assign(part, nodes.call(helper, [nodes.copy(g), nodes.const(k), like]))
+                )
+                self._list_elements(element.elts, nodes.load(part), like)
+            elif self._is_active(element):
+                part = nodes.call(helper, [nodes.copy(g), nodes.const(k), element])
+                self.contribute(element.id, part)
+
     def _contribute_elements(self, display: gast.expr, value: gast.expr) -> None:
         """`np.stack([a, b])`: the rule gives one adjoint per element of the list."""
         parts = self.ctx.names.temporary()
@@ -766,7 +779,7 @@ def bind_operands(rule, op: Operation, origin: Origin | None):
     or a SrcgradError at the user's line saying why they cannot be."""
     if any(isinstance(a, gast.Starred) for a in op.args):
         raise UnsupportedSyntaxError(
-            f"a starred argument (*args) to {_describe(op)}, whose derivative is needed, is "
+            f"a starred argument (*args) to {describe(op)}, whose derivative is needed, is "
             "not supported",
             origin,
             "pass the arguments one by one",
@@ -775,16 +788,19 @@ def bind_operands(rule, op: Operation, origin: Origin | None):
         return rule.signature().bind(*op.args, **op.keywords)
     except TypeError as exc:
         raise NoRuleError(
-            f"the derivative rule for {_describe(op)} does not accept these arguments ({exc})",
+            f"the derivative rule for {describe(op)} does not accept these arguments ({exc})",
             origin,
         ) from None
 
 
-def _describe(op: Operation) -> str:
+def describe(op: Operation) -> str:
+    """How an error names the operation: `'np.foo' (numpy.foo)`, `the method '.tolist'`."""
     if op.kind == CALL:
         name = getattr(op.key, "__name__", None) or repr(op.key)
         module = getattr(op.key, "__module__", None)
         if op.description:
             return f"'{op.description}' ({module + '.' if module else ''}{name})"
         return f"'{name}'"
+    if isinstance(op.callee, gast.Attribute):
+        return f"the method '.{op.callee.attr}'"
     return f"'{op.description}'" if op.description else "this operation"

@@ -58,6 +58,7 @@ class Operation:
     pullback: str | None = None
     active_params: list[str] = field(default_factory=list)
     bindings: dict[str, gast.expr] = field(default_factory=dict)
+    callee: gast.expr | None = None  # an UNKNOWN call of one of the function's own values
 
     def operands(self) -> list[gast.expr]:
         return [*self.args, *self.keywords.values()]
@@ -66,6 +67,8 @@ class Operation:
         found: set[str] = set()
         for node in self.operands():
             found |= nodes.names_read(node)
+        if self.callee is not None:  # `_t4 = _t3()` of `x.item()`: the value called
+            found |= nodes.names_read(self.callee)
         return found
 
 
@@ -111,7 +114,9 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
         keywords = {kw.arg: kw.value for kw in value.keywords}
         spelled = unparse(value.func).strip()
         if key is MISSING:
-            return Operation(target, UNKNOWN, None, list(value.args), keywords, spelled)
+            made = Operation(target, UNKNOWN, None, list(value.args), keywords, spelled)
+            made.callee = value.func
+            return made
         kind = USER if is_user_function(key) else CALL
         return Operation(target, kind, key, list(value.args), keywords, spelled)
     return Operation(target, UNKNOWN, description=type(value).__name__)

@@ -20,7 +20,7 @@ import gast
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
-from .adjoints import bind_operands
+from .adjoints import bind_operands, describe
 from .core import (
     APPEND,
     CALL,
@@ -335,7 +335,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
             bind_user_call(ctx, stmt, op, active)
         if op.kind == UNKNOWN and op.target in active and op.names() & active:
             raise NoRuleError(
-                f"no derivative rule for '{op.description}'",
+                f"no derivative rule for {describe(op)}",
                 ctx.origin(stmt),
                 "srcgrad differentiates the NumPy functions it has rules for",
             )

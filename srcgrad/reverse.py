@@ -404,6 +404,21 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
     return body, last, output, assigns, ops, active, shapes
 
 
+def _lists(ops: dict) -> set[str]:
+    """Names that hold Python lists: list displays, and copies of them (`u = _l` after a
+    comprehension), whose adjoints are lists too."""
+    lists = {op.target for op in ops.values() if op.kind == LIST}
+    copies = [op for op in ops.values() if op.kind == COPY and isinstance(op.args[0], gast.Name)]
+    grown = True
+    while grown:
+        grown = False
+        for op in copies:
+            if op.args[0].id in lists and op.target not in lists:
+                lists.add(op.target)
+                grown = True
+    return lists
+
+
 def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
     """`t = (a, b) + (c, d)` joins tuples, `t * 2` repeats one: not arithmetic, which is what
     the rules of + and * say. Refused where an operand is certainly a tuple (a tuple display,
@@ -459,7 +474,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     sweep.bound_at = _bound_at(body, frozenset(param_shapes))
     sweep.wrt = list(wrt)
     sweep.components = components
-    sweep.lists = {op.target for op in ops.values() if op.kind == LIST}
+    sweep.lists = _lists(ops)
     sweep.trees = _trees(ctx, ops)
     sweep.open_tuples = mode == "vjp"
     sweep.origin = ctx.origin(last)

@@ -19,6 +19,11 @@ def astype(x, dtype):
     return x.astype(dtype)
 
 
+def item(x):
+    """`x.item()` (in generated code, so that it has a derivative rule)."""
+    return x.item()
+
+
 def abs_slope(x):
     """d|x|/dx: the sign of x (0 at 0); for complex x, conj(x)/|x| (JAX's convention)."""
     if np.iscomplexobj(x):

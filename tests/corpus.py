@@ -1112,3 +1112,21 @@ def reductions_written_as_functions_of_arrays(x):
     m = np.max(z, axis=1, keepdims=True)
     s = np.sum(np.exp(z - m), axis=1, keepdims=True)
     return np.sum(np.log(s) + m) + np.mean(z, 0).sum() + np.sum(np.min(z, axis=0) ** 2)
+
+
+@case(lambda rng: (normal(rng, 3),))
+def nested_list_display_bound_to_a_name(x):
+    m = [[x[0], x[1]], [x[2], 2.0 * x[0]]]
+    return np.sum(np.array(m) ** 2) + m[1][0] * m[0][1]
+
+
+@case(lambda rng: (normal(rng, 3),))
+def copy_of_a_comprehension_list(x):
+    rows = [x, 2.0 * x]
+    copied = [v for v in rows]
+    return np.sum(copied[0] * copied[1])
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 1, 1)))
+def item_of_arrays(x, s):
+    return (x * x).sum().item() * 3.0 + s.item() * np.sum(x)

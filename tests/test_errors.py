@@ -91,6 +91,22 @@ def test_no_rule_names_function_and_line():
     assert message.startswith(f"{__file__}:{line}:5: no derivative rule for 'OPAQUE'"), message
 
 
+def method_of_a_value(x):
+    y = x * 2
+    return np.sum(np.array(y.tolist()))
+
+
+def test_unknown_method_of_a_differentiated_value_is_refused_in_both_modes():
+    # it was split into `_t = y.tolist` and `_t()`, whose result looked constant: zero, silently
+    line = inspect.getsourcelines(method_of_a_value)[1] + 2
+    for transform in (srcgrad.grad(method_of_a_value), srcgrad.forward(method_of_a_value, "x")):
+        with pytest.raises(srcgrad.NoRuleError) as info:
+            transform.source_for(np.ones(3))
+        message = str(info.value)
+        assert message.startswith(f"{__file__}:{line}:5: no derivative rule for "), message
+        assert "'.tolist'" in message, message
+
+
 def test_inactive_call_needs_no_rule():
     x = np.arange(3.0)
     assert np.allclose(srcgrad.grad(unknown_but_inactive)(x, np.array([1, 0, 2])), 2.0)

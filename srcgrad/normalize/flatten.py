@@ -141,7 +141,9 @@ class _Flatten:
                 return nodes.const(-node.operand.value)
             node.operand = self.atom(node.operand)
         elif isinstance(node, gast.Call):
-            if not self._global(node.func) and not isinstance(node.func, gast.Name):
+            if isinstance(node.func, gast.Attribute) and not self._global(node.func):
+                node.func.value = self.atom(node.func.value)  # `_t2.tolist()`, one operation
+            elif not self._global(node.func) and not isinstance(node.func, gast.Name):
                 node.func = self.atom(node.func)
             node.args = [self.atom(a) for a in node.args]
             for kw in node.keywords:

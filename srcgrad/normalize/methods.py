@@ -73,6 +73,9 @@ class _Methods(gast.NodeTransformer):
         if not isinstance(func, gast.Attribute) or not self._is_value(func.value):
             return node
         receiver, method, args = func.value, func.attr, node.args
+        if method == "item" and not args and not node.keywords:
+            helper = self.ctx.support.name_for(runtime.item, "item")
+            return nodes.call(nodes.load(helper), [receiver])
         if method == "astype":
             helper = self.ctx.support.name_for(runtime.astype, "astype")
             return nodes.call(

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import abs_slope, astype, clip_weights, list_of
+from ..runtime import abs_slope, astype, clip_weights, item, list_of
 from .registry import (
     BROADCAST,
     SAME,
@@ -97,6 +97,17 @@ def keep_value(g, ans, x, dtype=None):
     return g
 
 
+# `x.item()`: the one element of an array of size 1, as a Python number
+@adjoint(item, shape=lambda x: ())
+def item_value(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+@variant(item, when=lambda facts: facts.shape("x") == ())
+def item_of_scalar(g, ans, x):
+    return g
+
+
 @adjoint(operator.neg, np.negative, shape=SAME)
 def negative(g, ans, x):
     return -g
@@ -123,7 +134,7 @@ nondifferentiable(operator.floordiv, np.floor_divide)
 # ---- forward rules: each term is what one operand's tangent adds to the result's -------------
 
 linear(operator.mul, np.multiply)
-linear(builtins.float, np.float64, np.asarray, astype)
+linear(builtins.float, np.float64, np.asarray, astype, item)
 linear(operator.neg, np.negative)
 linear(operator.pos, np.positive)
 
