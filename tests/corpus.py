@@ -1130,3 +1130,9 @@ def copy_of_a_comprehension_list(x):
 @case(lambda rng: (normal(rng, 3), normal(rng, 1, 1)))
 def item_of_arrays(x, s):
     return (x * x).sum().item() * 3.0 + s.item() * np.sum(x)
+
+
+@case(lambda rng: (positive(rng, 3),))
+def interp_of_lists(x):
+    values = np.interp([0.2, 0.5, 1.5], [0.0, 1.0, 2.0], [x[0], x[1], x[2] ** 2])
+    return np.sum(values * values)

@@ -413,6 +413,7 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
     right (as in JAX). Points left of xp[0] take `left` (fp[0] when None), right of xp[-1]
     `right` (fp[-1]); a period wraps x and xp first, so fp gathers from both ends.
     """
+    x, xp, fp = np.asarray(x), np.asarray(xp), np.asarray(fp)  # (lists index by arrays too)
     if period is not None:
         order = np.argsort(xp % period)
         wrapped = (xp % period)[order]
