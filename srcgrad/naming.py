@@ -47,6 +47,9 @@ class Names:
             self.generated.add(self._adjoints[name])
         return self._adjoints[name]
 
+    def has_adjoint(self, name: str) -> bool:
+        return name in self._adjoints
+
     def primal_of(self, adjoint: str) -> str | None:
         """The name whose adjoint `adjoint` is, if it is one."""
         for name, held in self._adjoints.items():

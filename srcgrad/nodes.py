@@ -147,6 +147,11 @@ def assign(target: str | gast.expr, value: gast.expr, origin: Origin | None = No
     return stamp(gast.Assign(targets=[target], value=value, type_comment=None), origin)
 
 
+def delete(names: list[str], origin: Origin | None = None) -> gast.Delete:
+    targets = [gast.Name(id=n, ctx=gast.Del(), annotation=None, type_comment=None) for n in names]
+    return stamp(gast.Delete(targets=targets), origin)
+
+
 def expr_stmt(value: gast.expr, origin: Origin | None = None) -> gast.Expr:
     return stamp(gast.Expr(value=value), origin)
 

@@ -21,6 +21,7 @@ from .loading import load
 from .methods import as_methods
 from .normalize import normalize
 from .optimize import optimize
+from .release import release
 from .reverse import reverse
 from .shapes import dtype_name, is_floating
 
@@ -76,6 +77,8 @@ def gradient(
             as_methods(tree, ctx)
         if check_finite:
             add_checks(tree, ctx)
+        if mode not in ("jvp_plain", "tangent"):  # (the fence refuses `del` in code it reads)
+            release(tree, ctx)
         text = emit(tree)
     except SrcgradError:
         raise

@@ -160,6 +160,35 @@ def test_corpus_names_are_unique_and_gaps_exist():
     assert set(KNOWN_GAPS) <= set(names)
 
 
+@pytest.fixture
+def release_everything(monkeypatch):
+    """Generated code that lets go of every value after its last read (`del`), not only of
+    large arrays; the caches are emptied before and after, so no other test sees this code."""
+    from srcgrad import api, release
+
+    def empty():
+        for cache in (api._CACHE, api._PULLBACKS, api._FORWARDS, api._PLAIN):
+            cache.clear()
+
+    empty()
+    monkeypatch.setattr(release, "LARGE", 1)
+    yield
+    monkeypatch.undo()
+    empty()
+
+
+@pytest.mark.parametrize("item", list(_params()))
+def test_corpus_function_releasing_every_value(item: corpus.Case, release_everything):
+    args = _arguments(item)
+    _, is_tuple = finite_differences.wrt_indices(item.fn, item.wrt)
+    tolerance = FLOAT32_TOLERANCE if any(map(_is_float32, args)) else FLOAT64_TOLERANCE
+    gradients = _as_tuple(srcgrad.grad(item.fn, wrt=item.wrt)(*args), is_tuple)
+    expected = _reference(item, args)
+    for got, want in zip(gradients, expected, strict=True):
+        for got_leaf, want_leaf in zip(_leaves(got), _leaves(want)):
+            np.testing.assert_allclose(got_leaf, want_leaf, **tolerance)
+
+
 @pytest.mark.parametrize("item", list(_params()))
 def test_corpus_function(item: corpus.Case):
     args = _arguments(item)

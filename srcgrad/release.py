@@ -1,0 +1,92 @@
+"""Optimize stage, memory: a large array is let go (`del d, picked`) after the last statement
+that reads it, as PyTorch frees a graph's buffers once backward has used them.
+
+A generated gradient holds the forward values it needs for the reverse sweep, and Python keeps
+every local name alive until the function returns: a gather's difference array `d`, read once
+to make `picked`, would still take its megabytes while the reverse sweep makes its own arrays.
+Only names the shape analysis knows to be large are released (small ones cost nothing to keep
+and the `del` would be noise), and only where it is plain that nothing reads them again: bound
+by one top-level assignment, never read in a nested function, not an argument.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import gast
+import numpy as np
+
+from . import nodes
+
+LARGE = 1 << 12  # elements: from 32 kB of float64
+
+
+def release(fn: gast.FunctionDef, ctx) -> None:
+    """Insert, in place, `del` statements after the last reads of large single-use values."""
+    large = _large_names(ctx)
+    if not large:
+        return
+    body = fn.body
+    candidates = _bound_once_at_top(fn) & large
+    parameters = {n.id for n in gast.walk(fn.args) if isinstance(n, gast.Name)}
+    candidates -= parameters | _read_in_nested_functions(fn)
+    last: dict[str, int] = {}
+    for i, stmt in enumerate(body):
+        for name in _reads(stmt) & candidates:
+            last[name] = i
+    freed: dict[int, list[str]] = {}
+    for name, i in last.items():
+        if not all(isinstance(stmt, gast.Return) for stmt in body[i + 1 :]):  # (it frees all)
+            freed.setdefault(i, []).append(name)
+    for i in sorted(freed, reverse=True):
+        body.insert(i + 1, nodes.delete(sorted(freed[i]), nodes.origin_of(body[i])))
+
+
+def _large_names(ctx) -> set[str]:
+    large = {
+        name
+        for name, shape in ctx.shapes.items()
+        if shape is not None and int(np.prod(shape)) >= LARGE
+    }
+    return large | {ctx.names.adjoint(name) for name in large if ctx.names.has_adjoint(name)}
+
+
+def _bound_once_at_top(fn: gast.FunctionDef) -> set[str]:
+    """Names stored exactly once in the whole function, by an assignment of its own body."""
+    stores = Counter(
+        node.id
+        for node in gast.walk(fn)
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del))
+    )
+    top = set()
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign):
+            for target in stmt.targets:
+                top |= {
+                    n.id
+                    for n in gast.walk(target)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+                }
+    declared = {
+        name
+        for node in gast.walk(fn)
+        if isinstance(node, (gast.Global, gast.Nonlocal))
+        for name in node.names
+    }
+    return {name for name in top if stores[name] == 1} - declared
+
+
+def _read_in_nested_functions(fn: gast.FunctionDef) -> set[str]:
+    inner = [
+        node
+        for stmt in fn.body
+        for node in gast.walk(stmt)
+        if isinstance(node, (gast.FunctionDef, gast.Lambda))
+    ]
+    return set().union(*(_reads(node) for node in inner)) if inner else set()
+
+
+def _reads(node: gast.AST) -> set[str]:
+    return {
+        n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+    }
