@@ -19,6 +19,11 @@ def astype(x, dtype):
     return x.astype(dtype)
 
 
+def sigmoid(x):
+    """The logistic function, computed as the user wrote it: `1 / (1 + np.exp(-x))`."""
+    return 1 / (1 + np.exp(-x))
+
+
 def item(x):
     """`x.item()` (in generated code, so that it has a derivative rule)."""
     return x.item()

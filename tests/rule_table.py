@@ -420,6 +420,8 @@ row(np.float64, "np.float64(x) * x", x=normal())
 row(np.asarray, "np.asarray(x) * x", x=normal(2, 3))
 row(srcgrad_runtime.astype, "(x * 2).astype(np.float64)", x=normal(3))
 row(srcgrad_runtime.item, "x.item() * y", x=normal(1, 1), y=normal(3))
+row(srcgrad_runtime.sigmoid, "1 / (1 + np.exp(-x))", x=normal(3, 4))  # (normalize/idioms.py)
+row(srcgrad_runtime.sigmoid, "1.0 / (np.exp(-(x * y)) + 1.0)", x=normal(3, 1), y=normal(4))
 row(srcgrad_runtime.item, "np.sum(x * x).item() * y", x=normal(3), y=normal())
 
 # srcgrad's own helpers that generated forward code calls (differentiated again for Hessians)

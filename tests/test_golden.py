@@ -37,14 +37,12 @@ def grad_loss(a, w1, w2, w3, w4):
 LOGISTIC = """\
 def grad_logistic_loss(w, x, y):
     z = x @ w
-    _t2 = np.exp(-z)
-    _t3 = 1 + _t2
-    p = 1 / _t3
+    p = sigmoid(z)
     # golden_functions.py:9  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     dp = -0.125 * y / p
     dp = dp + 0.125 * (1 - y) / (1 - p)
     # golden_functions.py:8  p = 1 / (1 + np.exp(-z))
-    dz = dp * p / _t3 * _t2
+    dz = dp * (p * (1.0 - p))
     # golden_functions.py:7  z = x @ w
     dw = x.T @ dz
     return dw

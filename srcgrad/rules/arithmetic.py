@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import abs_slope, astype, clip_weights, item, list_of
+from ..runtime import abs_slope, astype, clip_weights, item, list_of, sigmoid
 from .registry import (
     BROADCAST,
     SAME,
@@ -121,6 +121,12 @@ def positive(g, ans, x):
 @elementwise(builtins.abs, np.abs, np.absolute)
 def absolute(x, ans):
     return abs_slope(x)
+
+
+# `1 / (1 + np.exp(-z))` as written by the user (normalize/idioms.py): reads only its result
+@elementwise(sigmoid)
+def logistic(x, ans):
+    return ans * (1.0 - ans)
 
 
 @elementwise(np.reciprocal)
