@@ -26,6 +26,7 @@ _FLOAT = ((), "float")  # what of_value says of a Python float
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()
 _MAX_SIGNATURES = 8  # past this many shapes, one generic version serves every call
+_GUARDED = 4  # signatures a guard tests for, the latest of those seen twice
 
 
 class Gradient:
@@ -74,6 +75,8 @@ class Gradient:
             and all(p.kind != kinds.VAR_KEYWORD for p in self._parameters)
         )
         self._seen: dict[tuple, Generated] = {}
+        self._guard_entries: list = []  # (signature, argument types, generated function)
+        self._guarded_keys: set = set()
         self.internal = False  # called by generated code: its arguments were checked already
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
@@ -133,13 +136,18 @@ class Gradient:
         return found.function(*args)
 
     def _guard(self, signature: tuple, args: tuple, found: Generated) -> None:
-        """Make this object's calls test for `signature` first (dispatch.guard)."""
-        cls = type(self)
-        if cls is not Gradient and cls.__call__.signature == signature:
+        """Make this object's calls test for `signature` first (dispatch.guard), along with
+        the few signatures before it: code that switches between shapes stays on the guard."""
+        key = (signature, tuple(map(type, args)))
+        if key in self._guarded_keys:
             return
-        made = dispatch.guard(self._count, signature, args, found.function, _retry)
+        entries = [*self._guard_entries, (*key, found.function)][-_GUARDED:]
+        made = dispatch.guard(self._count, entries, _retry)
         if made is None:
             return
+        self._guard_entries = entries
+        self._guarded_keys = {(sig, types) for sig, types, _ in entries}
+        cls = type(self)
         if cls is Gradient:  # the guard is a method of a class of this object's own
             cls = type(
                 "Gradient", (Gradient,), {"__module__": __name__, "__qualname__": "Gradient"}
