@@ -37,7 +37,8 @@ def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=No
     decorator: `@register_vjp(np.hypot)`."""
 
     def decorate(fn: Callable) -> Callable:
-        built = registry.build_rule(fn, differentiable=differentiable)
+        registry.load_optional_rules()  # (a SciPy rule registered later would replace this one)
+        built = registry.build_rule(fn, differentiable=differentiable).load()  # checked now
         registry.VARIANTS.pop(registry._key(obj), None)  # the user's rule wins everywhere
         registry.REVERSE.pop(registry._key(obj), None)
         registry.register(built, [obj])
@@ -54,8 +55,14 @@ def register_jvp(obj: object, rule: Callable | None = None, *, differentiable=No
     follow `obj`'s reverse rule if it has one. Usable as a decorator."""
 
     def decorate(fn: Callable) -> Callable:
+        registry.load_optional_rules()
         registry.TANGENT.pop(registry._key(obj), None)
         registry.tangent(obj, differentiable=differentiable)(fn)
+        try:
+            registry.tangent_rule(obj).load()  # checked now
+        except registry.RuleError:
+            registry.TANGENT.pop(registry._key(obj), None)
+            raise
         _forget_generated_code()
         return fn
 

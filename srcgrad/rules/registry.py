@@ -3,8 +3,10 @@
 A reverse rule's parameters are `g` (the adjoint of the result), `ans` (the result) and the
 differentiated function's own parameters; its body may assign temporaries and ends in a `return`
 of one expression per differentiable parameter (`None` where there is no gradient). The registry
-parses each rule once, at import, checks that shape, and remembers the rule's own file and line
-so that a broken rule names itself.
+reads a rule's parameters at import and parses its body once, the first time a transformation
+uses it (parsing all of them cost most of `import srcgrad`); it checks the rule's shape then and
+remembers the rule's own file and line so that a broken rule names itself. A user's rule
+(srcgrad.register_vjp) is parsed and checked when it is registered.
 
 Guarantees: `reverse_rule(obj)` finds a rule by the object the user's code resolves to (never by
 spelling); `is_nondifferentiable(obj)` says whether `obj` has zero derivative by declaration.
@@ -12,8 +14,12 @@ spelling); `is_nondifferentiable(obj)` says whether `obj` has zero derivative by
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import inspect
+import sys
 import textwrap
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,9 +34,46 @@ BROADCAST = "broadcast"  # numpy broadcasting of the differentiable inputs
 STANDIN = "standin"  # value-independent: evaluate on zero-stride stand-ins when args are constant
 
 
+_PARSING = threading.RLock()
+
+
+class _Deferred:
+    """A rule whose parsed parts (`body`, `outputs` or `terms`, `free`, `origin`) are made by
+    `_load` on first use; every other field is set when the rule is declared."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        with _PARSING:
+            load = self.__dict__.get("_load")
+            if load is None:
+                raise AttributeError(name)
+            self.__dict__.update(load())  # (a broken rule raises here, every time it is used)
+            del self.__dict__["_load"]
+        return getattr(self, name)
+
+    def load(self):
+        """Parse now (a user's rule: its errors belong to its registration)."""
+        _ = self.origin
+        return self
+
+
+def _deferred(cls, load: Callable[[], dict], **fields):
+    """A `cls` (a dataclass) with `fields` set now and the rest by `load()` on first use."""
+    made = cls.__new__(cls)
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            made.__dict__[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            made.__dict__[f.name] = f.default_factory()
+    made.__dict__.update(fields)
+    made.__dict__["_load"] = load
+    return made
+
+
 @dataclass
-class Rule:
-    """One reverse rule, parsed."""
+class Rule(_Deferred):
+    """One reverse rule (parsed on first use: see `_Deferred`)."""
 
     name: str
     params: list[str]  # the primal function's parameters, in order
@@ -158,13 +201,31 @@ def _key(obj: object) -> object:
         return id(obj)
 
 
+# rules for a library srcgrad does not import itself: the module the user's program imports ->
+# the rule module that needs it, registered at the first look-up after that import
+_OPTIONAL = {"scipy.special": "srcgrad.rules.scipy_special"}
+
+
+def load_optional_rules() -> None:
+    """Register the rules of every optional library the program has imported by now."""
+    for library, rules in list(_OPTIONAL.items()):
+        if library in sys.modules:
+            with _PARSING:
+                if _OPTIONAL.pop(library, None) is not None:
+                    importlib.import_module(rules)
+
+
 def reverse_rule(obj: object) -> Rule | None:
     """The general rule for `obj` (None if it has none)."""
+    if _OPTIONAL:
+        load_optional_rules()
     return REVERSE.get(_key(obj))
 
 
 def choose_rule(obj: object, facts: Facts) -> tuple[Rule | None, dict[str, object]]:
     """The first variant whose `when` holds and whose extras are known, else the general rule."""
+    if _OPTIONAL:
+        load_optional_rules()
     key = _key(obj)
     for rule in VARIANTS.get(key, ()):
         if not rule.when(facts):
@@ -177,6 +238,8 @@ def choose_rule(obj: object, facts: Facts) -> tuple[Rule | None, dict[str, objec
 
 
 def is_nondifferentiable(obj: object) -> bool:
+    if _OPTIONAL:
+        load_optional_rules()
     return id(obj) in NONDIFFERENTIABLE
 
 
@@ -230,12 +293,14 @@ def build_rule(
     broadcasting: bool = False,
     shape: str | Callable | None = None,
 ) -> Rule:
-    """Parse a rule function `def r(g, ans, x, y, axis=None): ...; return dx, dy`."""
-    tree, origin = _parse(fn)
+    """A rule function `def r(g, ans, x, y, axis=None): ...; return dx, dy`: its parameters
+    now, its body when it is first used."""
     sig = inspect.signature(fn)
     names = list(sig.parameters)
     if names[:2] != ["g", "ans"]:
-        raise RuleError("a reverse rule's first two parameters must be 'g' and 'ans'", origin)
+        raise RuleError(
+            "a reverse rule's first two parameters must be 'g' and 'ans'", _parse(fn)[1]
+        )
     kinds = inspect.Parameter
     params = [p for p in names[2:] if sig.parameters[p].kind != kinds.KEYWORD_ONLY]
     extra_params = [p for p in names[2:] if sig.parameters[p].kind == kinds.KEYWORD_ONLY]
@@ -246,18 +311,25 @@ def build_rule(
     }
     if differentiable is None:
         differentiable = [p for p in params if p not in defaults]
-    outputs = _returned(fn, tree, origin, list(differentiable), "rule", "adjoint(s)")
-    outputs = [None if _is_none(o) else o for o in outputs]
-    free = _free_names(fn, tree, set(names))
-    return Rule(
+    differentiable = list(differentiable)
+
+    def load() -> dict:
+        tree, origin = _parse(fn)
+        outputs = _returned(fn, tree, origin, differentiable, "rule", "adjoint(s)")
+        return {
+            "body": tree.body[:-1],
+            "outputs": [None if _is_none(o) else o for o in outputs],
+            "free": _free_names(fn, tree, set(names)),
+            "origin": origin,
+        }
+
+    return _deferred(
+        Rule,
+        load,
         name=fn.__name__,
         params=params,
         defaults=defaults,
-        differentiable=list(differentiable),
-        body=tree.body[:-1],
-        outputs=outputs,
-        free=free,
-        origin=origin,
+        differentiable=differentiable,
         broadcasting=broadcasting,
         shape=shape,
         extra_params=extra_params,
@@ -343,43 +415,49 @@ def elementwise(*keys: object):
     """
 
     def decorate(fn: Callable) -> Callable:
-        tree, origin = _parse(fn)
-        sig = list(inspect.signature(fn).parameters)
-        if sig != ["x", "ans"] or not isinstance(tree.body[-1], gast.Return):
-            raise RuleError("an elementwise rule is 'def name(x, ans): return derivative'", origin)
-        derivative = tree.body[-1].value
-        product = gast.BinOp(
-            left=gast.Name(id="g", ctx=gast.Load(), annotation=None, type_comment=None),
-            op=gast.Mult(),
-            right=derivative,
-        )
-        rule = Rule(
-            name=fn.__name__,
-            params=["x"],
-            defaults={},
-            differentiable=["x"],
-            body=tree.body[:-1],
-            outputs=[product],
-            free=_free_names(fn, tree, {"x", "ans", "g"}),
-            origin=origin,
-            shape=SAME,
-        )
-        register(rule, keys)
-        term = nodes.binop(nodes.load("x_dot"), gast.Mult(), nodes.copy(derivative))
-        forward = TangentRule(
-            name=fn.__name__,
-            params=["x"],
-            defaults={},
-            differentiable=["x"],
-            body=tree.body[:-1],
-            terms=[term],
-            free=rule.free,
-            origin=origin,
-        )
-        _register_tangent(forward, keys)
+        if list(inspect.signature(fn).parameters) != ["x", "ans"]:
+            raise RuleError(
+                "an elementwise rule is 'def name(x, ans): return derivative'", _parse(fn)[1]
+            )
+        parsed = _memo(lambda: _parse(fn))
+
+        def derivative() -> gast.expr:
+            tree, origin = parsed()
+            if not isinstance(tree.body[-1], gast.Return):
+                raise RuleError("an elementwise rule ends in 'return derivative'", origin)
+            return tree.body[-1].value
+
+        def load_reverse() -> dict:
+            tree, origin = parsed()
+            g = gast.Name(id="g", ctx=gast.Load(), annotation=None, type_comment=None)
+            product = gast.BinOp(left=g, op=gast.Mult(), right=derivative())
+            free = _free_names(fn, tree, {"x", "ans", "g"})
+            return {"body": tree.body[:-1], "outputs": [product], "free": free, "origin": origin}
+
+        def load_forward() -> dict:
+            tree, origin = parsed()
+            term = nodes.binop(nodes.load("x_dot"), gast.Mult(), nodes.copy(derivative()))
+            free = _free_names(fn, tree, {"x", "ans", "g"})
+            return {"body": tree.body[:-1], "terms": [term], "free": free, "origin": origin}
+
+        common = {"name": fn.__name__, "params": ["x"], "defaults": {}, "differentiable": ["x"]}
+        register(_deferred(Rule, load_reverse, shape=SAME, **common), keys)
+        _register_tangent(_deferred(TangentRule, load_forward, **common), keys)
         return fn
 
     return decorate
+
+
+def _memo(make: Callable) -> Callable:
+    """`make`, called once: later calls return what the first one made."""
+    made = []
+
+    def once():
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return once
 
 
 # ---- forward (tangent) rules ----------------------------------------------------------------
@@ -392,8 +470,9 @@ def elementwise(*keys: object):
 
 
 @dataclass
-class TangentRule:
-    """One forward rule, parsed (or, for a linear function, just its differentiable slots)."""
+class TangentRule(_Deferred):
+    """One forward rule (or, for a linear function, just its differentiable slots); parsed on
+    first use (see `_Deferred`)."""
 
     name: str
     params: list[str]
@@ -433,6 +512,8 @@ TANGENT: dict[object, TangentRule] = {}
 
 def tangent_rule(obj: object) -> TangentRule | None:
     """The forward rule for `obj` (None if it has none)."""
+    if _OPTIONAL:
+        load_optional_rules()
     return TANGENT.get(_key(obj))
 
 
@@ -457,54 +538,53 @@ def tangent(*keys: object, differentiable=None):
     default are differentiable)."""
 
     def decorate(fn: Callable) -> Callable:
-        tree, origin = _parse(fn)
-        names = list(inspect.signature(fn).parameters)
+        sig = inspect.signature(fn)
+        names = list(sig.parameters)
         if names[:1] != ["ans"]:
-            raise RuleError("a forward rule's first parameter must be 'ans'", origin)
+            raise RuleError("a forward rule's first parameter must be 'ans'", _parse(fn)[1])
         reverse = REVERSE.get(_key(keys[0])) if keys else None
         params = names[1:]
         if reverse is None:  # a function with a forward rule only: its own parameters
-            sig = inspect.signature(fn)
             defaults = {
                 p: sig.parameters[p].default
                 for p in params
                 if sig.parameters[p].default is not inspect.Parameter.empty
             }
-            reverse = Rule(
-                fn.__name__,
-                params,
-                defaults,
-                [p for p in params if p not in defaults],
-                [],
-                [],
-                {},
-                origin,
-            )
+            own = [p for p in params if p not in defaults]
+            reverse = Rule(fn.__name__, params, defaults, own, [], [], {}, None)
         if params != reverse.params:
             raise RuleError(
                 f"forward rule '{fn.__name__}' has parameters {params}, but the reverse rule "
                 f"'{reverse.name}' has {reverse.params}",
-                origin,
+                _parse(fn)[1],
             )
         wanted = list(differentiable or reverse.differentiable)
-        terms = _returned(fn, tree, origin, wanted, "forward rule", "term(s)")
         dots = {f"{p}_dot" for p in wanted}
-        for p, term in zip(wanted, terms):
-            read = {n.id for n in gast.walk(term) if isinstance(n, gast.Name)} & dots
-            if read - {f"{p}_dot"}:
-                raise RuleError(
-                    f"forward rule '{fn.__name__}': the term for '{p}' reads {sorted(read)}",
-                    origin,
-                )
-        rule = TangentRule(
+
+        def load() -> dict:
+            tree, origin = _parse(fn)
+            terms = _returned(fn, tree, origin, wanted, "forward rule", "term(s)")
+            for p, term in zip(wanted, terms):
+                read = {n.id for n in gast.walk(term) if isinstance(n, gast.Name)} & dots
+                if read - {f"{p}_dot"}:
+                    raise RuleError(
+                        f"forward rule '{fn.__name__}': the term for '{p}' reads {sorted(read)}",
+                        origin,
+                    )
+            return {
+                "body": tree.body[:-1],
+                "terms": [None if _is_none(t) else t for t in terms],
+                "free": _free_names(fn, tree, {*names, *dots}),
+                "origin": origin,
+            }
+
+        rule = _deferred(
+            TangentRule,
+            load,
             name=fn.__name__,
             params=params,
             defaults=dict(reverse.defaults),
             differentiable=wanted,
-            body=tree.body[:-1],
-            terms=[None if _is_none(t) else t for t in terms],
-            free=_free_names(fn, tree, {*names, *dots}),
-            origin=origin,
             broadcasting=reverse.broadcasting,
         )
         _register_tangent(rule, keys)
@@ -519,7 +599,9 @@ def linear(*keys: object, differentiable=None) -> None:
     itself with each active operand in turn replaced by its tangent, the terms added."""
     for key in keys:  # each object with its own parameters: those of its reverse rule
         reverse = _reverse_of([key], "linear")
-        rule = TangentRule(
+        rule = _deferred(
+            TangentRule,
+            lambda reverse=reverse: {"origin": reverse.origin},
             name=reverse.name,
             params=list(reverse.params),
             defaults=dict(reverse.defaults),
@@ -527,7 +609,6 @@ def linear(*keys: object, differentiable=None) -> None:
             body=[],
             terms=None,
             free={},
-            origin=reverse.origin,
             broadcasting=False,
         )
         _register_tangent(rule, [key])

@@ -1,0 +1,49 @@
+"""The rule registry: rules are read at import and parsed on first use, so every built-in rule
+is parsed here, and a broken rule must name itself whenever it is parsed."""
+
+import numpy as np
+import pytest
+
+from srcgrad.rules import registry
+
+
+def _every_rule():
+    registry.load_optional_rules()
+    yield from registry.REVERSE.values()
+    for variants in registry.VARIANTS.values():
+        yield from variants
+    yield from registry.TANGENT.values()
+
+
+def test_every_built_in_rule_parses_and_has_the_shape_the_registry_needs():
+    rules = list(_every_rule())
+    assert len(rules) > 400
+    for rule in rules:
+        rule.load()  # a broken rule raises RuleError, naming its file and line
+        assert rule.origin is not None and rule.origin.lineno > 0
+        if isinstance(rule, registry.Rule):
+            assert len(rule.outputs) == len(rule.differentiable), rule.name
+        elif not rule.linear:
+            assert len(rule.terms) == len(rule.differentiable), rule.name
+
+
+def test_a_broken_rule_names_itself_when_it_is_first_used():
+    marker = object()
+
+    def two_adjoints_for_one(g, ans, x):
+        return g, g
+
+    rule = registry.build_rule(two_adjoints_for_one)
+    registry.register(rule, [marker])
+    try:
+        with pytest.raises(registry.RuleError) as info:
+            rule.load()
+        assert "returns 2 adjoint(s) for 1 differentiable parameter" in str(info.value)
+        assert "test_registry.py" in str(info.value)
+    finally:
+        registry.REVERSE.pop(registry._key(marker))
+
+
+def test_a_rule_is_parsed_once():
+    rule = registry.reverse_rule(np.tanh)
+    assert rule.load().body is rule.body and rule.outputs is rule.outputs
