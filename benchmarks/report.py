@@ -16,6 +16,7 @@ TARGETS = {  # name: (size, limit)
 MEMORY_LIMIT = 1.2  # peak memory of a call, relative to hand-written (large sizes)
 TRANSFORM_LIMIT = 30e-3  # seconds, median per case
 OVERHEAD_LIMIT = 2e-6  # seconds: cached grad(f)(*args) minus the generated function alone
+IMPORT_LIMIT = 150e-3  # seconds: `import srcgrad` after NumPy
 
 
 @dataclass
@@ -127,8 +128,9 @@ def _verdict(holds: bool) -> str:
     return "holds " if holds else "MISSED"
 
 
-def targets(rows: list[Row]) -> list[str]:
-    """srcgrad against the performance issue's targets, one line each."""
+def targets(rows: list[Row], imported: float | None = None) -> list[str]:
+    """srcgrad against the performance issue's targets, one line each (`imported`: seconds
+    `import srcgrad` took)."""
     lines = []
     for size in ("small", "large"):
         ratios = {r.case: r.ratio("srcgrad") for r in rows if r.size == size}
@@ -154,6 +156,12 @@ def targets(rows: list[Row]) -> list[str]:
     lines += _per_row_limit(
         rows, "overhead", OVERHEAD_LIMIT, 1e6, "µs", "cached lookup + call minus generated"
     )
+    if imported is not None:
+        verdict = _verdict(imported <= IMPORT_LIMIT)
+        lines.append(
+            f"{verdict} import srcgrad <= {IMPORT_LIMIT * 1e3:g} ms: {imported * 1e3:.0f} ms "
+            "(median, NumPy imported first)"
+        )
     return lines
 
 

@@ -126,14 +126,15 @@ def main() -> int:
             if size in case.sizes:
                 rows.append(measure(case, size, methods, settings, failures))
                 print(f"  measured {case.name}/{size}", file=sys.stderr, flush=True)
-    print_report(rows, methods, "quick" if options.quick else "full")
+    imported = timing.import_time(5)
+    print_report(rows, methods, "quick" if options.quick else "full", imported)
     print(f"load average at the end: {machine.load():.2f}")
     for failure in failures:
         print("CHECK FAILED:", failure)
     return 1 if failures else 0
 
 
-def print_report(rows: list[report.Row], methods: list[str], run: str) -> None:
+def print_report(rows: list[report.Row], methods: list[str], run: str, imported: float) -> None:
     sections = [
         (f"Median µs per gradient call, and time / hand-written ({run} run)",
          report.timing_table(rows, methods)),
@@ -142,7 +143,8 @@ def print_report(rows: list[report.Row], methods: list[str], run: str) -> None:
          "generated function called directly",
          report.detail_table(rows)),
         ("", report.means(rows, methods)),
-        ("Targets (srcgrad / hand-written):", ["  " + line for line in report.targets(rows)]),
+        ("Targets (srcgrad / hand-written):",
+         ["  " + line for line in report.targets(rows, imported)]),
     ]  # fmt: skip
     for title, lines in sections:
         print(f"\n{title}" if title else "")

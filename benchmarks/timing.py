@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -81,3 +83,20 @@ def transformation(fresh: Callable[[], Callable], wrt: tuple, args: tuple, repea
             times.append(time.perf_counter() - start)
         differences.append(times[0] - times[1])
     return statistics.median(differences)
+
+
+_IMPORT = (
+    "import time, numpy; start = time.perf_counter(); import srcgrad; "
+    "print(time.perf_counter() - start)"
+)
+
+
+def import_time(repeats: int) -> float:
+    """Median seconds `import srcgrad` takes in a new interpreter that has imported NumPy
+    (srcgrad's own modules and rules; SciPy's rules wait until the program imports SciPy)."""
+    runs = [
+        float(subprocess.run([sys.executable, "-c", _IMPORT], capture_output=True, text=True,
+                             check=True).stdout)
+        for _ in range(repeats)
+    ]  # fmt: skip
+    return statistics.median(runs)
