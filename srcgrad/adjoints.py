@@ -18,7 +18,7 @@ import numpy as np
 
 from . import nodes, runtime
 from . import shapes as shape_analysis
-from .core import APPEND, CALL, COPY, INERT, LIST, TUPLE, UNPACK, USER, Operation
+from .core import APPEND, CALL, COPY, DICT, INERT, LIST, TUPLE, UNPACK, USER, Operation
 from .errors import NoRuleError, Origin, UnsupportedSyntaxError
 from .rules.registry import (
     BROADCAST,
@@ -329,6 +329,13 @@ class StatementAdjoints:
             return
         if op.kind == LIST:
             self._list_elements(op.args, g, nodes.load(op.target))
+            return
+        if op.kind == DICT:
+            for key, value in zip(op.keys, op.args):
+                if self._is_active(value):
+                    helper = self._helper(runtime.entry_adjoint)
+                    part = nodes.call(helper, [nodes.copy(g), nodes.const(key), value])
+                    self.contribute(value.id, part)
             return
         if op.kind == CALL and op.key is operator.getitem and self._is_list(op.args[0]):
             self.list_element(op.args[0].id, op.args[1], g)

@@ -43,6 +43,7 @@ TUPLE = "tuple"  # t = (a, b): its adjoint is the tuple of theirs
 LIST = "list"  # xs = [a, b] (often []): a Python list; its adjoint is a list of adjoints
 APPEND = "append"  # xs.append(v): the list grows
 UNPACK = "unpack"  # a = t[k] of `a, b = t`: t's adjoint is built from theirs, where t is made
+DICT = "dict"  # d = {"w": a, "b": b}: its adjoint is a dict of theirs (built with add_item)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Operation:
     active_params: list[str] = field(default_factory=list)
     bindings: dict[str, gast.expr] = field(default_factory=dict)
     callee: gast.expr | None = None  # an UNKNOWN call of one of the function's own values
+    keys: list = field(default_factory=list)  # a DICT's constant keys, one per argument
 
     def operands(self) -> list[gast.expr]:
         return [*self.args, *self.keywords.values()]
@@ -109,6 +111,9 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
         return Operation(target, TUPLE, args=list(value.elts), description="a tuple")
     if isinstance(value, gast.List):
         return Operation(target, LIST, args=list(value.elts), description="a list")
+    if isinstance(value, gast.Dict):
+        keys = [k.value for k in value.keys]
+        return Operation(target, DICT, args=list(value.values), description="a dict", keys=keys)
     if isinstance(value, gast.Call):
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}

@@ -42,6 +42,7 @@ EXPRESSIONS = (
     gast.keyword,
     gast.IfExp,
     gast.BoolOp,
+    gast.Dict,
     gast.ListComp,
     gast.GeneratorExp,
     gast.comprehension,
@@ -90,7 +91,6 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.Lambda: ("a lambda inside the function", "define a function at module level"),
     gast.SetComp: ("a set comprehension", ""),
     gast.DictComp: ("a dict comprehension", ""),
-    gast.Dict: ("a dict display", ""),
     gast.Set: ("a set display", ""),
     gast.Yield: ("'yield'", "a generator cannot be differentiated; return a value"),
     gast.YieldFrom: ("'yield from'", "a generator cannot be differentiated; return a value"),
@@ -263,12 +263,23 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
             continue
         if isinstance(child, (gast.expr_context, *OPERATORS)):
             continue
+        if isinstance(child, gast.Dict) and not all(_constant_key(k) for k in child.keys):
+            _reject(
+                parsed,
+                child,
+                "a dict display whose keys are not constants (or that unpacks **another)",
+                "write each key as a string or number: {'w': w, 'b': b}",
+            )
         if isinstance(child, gast.Call):
             for kw in child.keywords:
                 if kw.arg is None:
                     _reject(parsed, child, "a '**kwargs' argument", "pass keywords one by one")
         if not isinstance(child, EXPRESSIONS) and not isinstance(child, OPERATORS):
             _reject_node(parsed, child, near=node)
+
+
+def _constant_key(key: gast.expr | None) -> bool:
+    return isinstance(key, gast.Constant) and type(key.value) in (str, int)
 
 
 def _reject_node(parsed: Parsed, node: gast.AST, near: gast.AST | None = None) -> None:

@@ -25,6 +25,7 @@ from .core import (
     APPEND,
     CALL,
     COPY,
+    DICT,
     INERT,
     LIST,
     SETITEM,
@@ -176,6 +177,8 @@ class _Forward:
                 self.owned.discard(source.id)  # both names hold the same tangent now
                 return [], nodes.load(self.dot(source.id))
             return [], self.zero(nodes.load(ans))
+        if op.kind == DICT:
+            return [], nodes.dict_(op.keys, [self.of(a) for a in op.args])
         if op.kind in (TUPLE, LIST):
             made = nodes.tuple_([self.of(a) for a in op.args])
             if op.kind == LIST:

@@ -132,6 +132,10 @@ def add(left: gast.expr, right: gast.expr) -> gast.BinOp:
     return binop(left, gast.Add(), right)
 
 
+def dict_(keys: list, values: list[gast.expr]) -> gast.Dict:
+    return gast.Dict(keys=[const(k) for k in keys], values=list(values))
+
+
 def tuple_(elts: Iterable[gast.expr], ctx: gast.expr_context | None = None) -> gast.Tuple:
     return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
 

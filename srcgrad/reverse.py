@@ -20,7 +20,7 @@ from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import CALL, COPY, LIST, SETITEM, TUPLE, UNKNOWN, UNPACK, USER, operation
+from .core import CALL, COPY, DICT, LIST, SETITEM, TUPLE, UNKNOWN, UNPACK, USER, operation
 from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from .fence import is_append
 from .tape import LOOPS, Plan, forward
@@ -620,6 +620,7 @@ def _trees(ctx, ops: dict) -> set[str]:
     (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
     `add_item`, which looks at the value at run time."""
     trees = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
+    trees |= {op.target for op in ops.values() if op.kind == DICT}
     indexed = {
         op.args[0].id
         for op in ops.values()

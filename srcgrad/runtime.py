@@ -332,13 +332,20 @@ def add_adjoints(a, b):
     return a + b
 
 
+def entry_adjoint(adjoint, key, like):
+    """The adjoint of `d[key]` (`like` is the value) from the adjoint of the dict `d`, which is
+    None or a dict with an entry for each key something flowed into."""
+    g = None if adjoint is None else adjoint.get(key)
+    return as_gradient(g, like)
+
+
 def as_gradient(adjoint, like):
     """The gradient with the structure of `like`: tuples where it has tuples, zeros for None."""
     if isinstance(like, dict):
         adjoint = adjoint or {}
         return {k: as_gradient(adjoint.get(k), v) for k, v in like.items()}
-    if isinstance(like, (list, tuple)):
-        adjoint = adjoint or [None] * len(like)
+    if isinstance(like, (list, tuple)):  # (an array adjoint too: a rule's, for a list operand)
+        adjoint = [None] * len(like) if adjoint is None else adjoint
         parts = [as_gradient(a, v) for a, v in zip(adjoint, like)]
         return tuple(parts) if isinstance(like, tuple) else parts
     if adjoint is None:

@@ -14,7 +14,7 @@ import operator
 import gast
 import numpy as np
 
-from .core import CALL, COPY, SETITEM, Operation
+from .core import CALL, COPY, DICT, SETITEM, Operation
 from .markers import stop_gradient
 from .rules.reductions import reduced_shape
 from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
@@ -93,6 +93,7 @@ def infer(
         for name in index_arrays
         if params.get(name) is not None and name not in assigned
     }
+    standing.update(_dict_displays(ops))
     counts: dict = {}
     for op in ops:
         counts[op.target] = counts.get(op.target, 0) + 1
@@ -114,13 +115,28 @@ def infer(
             agreed[op.target] = value if seen is _UNSET or seen == value else None
             if op.target not in multi or round_number == 0:
                 current[op.target] = shape
-                known[op.target] = value
+                known[op.target] = standing.get(op.target, value)
         result = {**shapes, **params, **joined}
         values = {k: v for k, v in agreed.items() if v is not None}
         if result == shapes and round_number > 0:
             return shapes
         shapes = result
     return dict(params)  # no agreement: every computed shape unknown
+
+
+class DictDisplay(dict):
+    """`d = {"w": w, "b": b}`, bound once and never changed: `d["w"]` has `w`'s shape."""
+
+
+def _dict_displays(ops: list[Operation]) -> dict:
+    counts: dict = {}
+    for op in ops:
+        counts[op.target] = counts.get(op.target, 0) + 1
+    return {
+        op.target: DictDisplay(zip(op.keys, op.args))
+        for op in ops
+        if op.kind == DICT and counts[op.target] == 1
+    }
 
 
 def _value(op: Operation, shapes: dict, values: dict):
@@ -221,6 +237,12 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
 def _shape(op: Operation, shapes: dict, integers: frozenset, values: dict) -> tuple | None:
     if op.kind in (COPY, SETITEM):  # x[i] = v leaves x its shape
         return operand_shape(op.args[0], shapes)
+    if op.kind == CALL and op.key is operator.getitem and isinstance(op.args[0], gast.Name):
+        display = values.get(op.args[0].id)
+        key = op.args[1]
+        if isinstance(display, DictDisplay) and isinstance(key, gast.Constant):
+            entry = display.get(key.value)
+            return None if entry is None else operand_shape(entry, shapes)
     if op.kind == CALL and (op.key in _CONSTRUCTORS or op.key in _LIKE):
         return _constructed_shape(op, shapes, values)
     if op.description == "comparison":

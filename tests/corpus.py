@@ -1136,3 +1136,15 @@ def item_of_arrays(x, s):
 def interp_of_lists(x):
     values = np.interp([0.2, 0.5, 1.5], [0.0, 1.0, 2.0], [x[0], x[1], x[2] ** 2])
     return np.sum(values * values)
+
+
+def _dense(p, x):
+    return np.tanh(x @ p["w"] + p["b"])
+
+
+@case(lambda rng: (normal(rng, 3, 2), normal(rng, 2), normal(rng, 4, 3)), wrt=(0, 1))
+def dict_of_parameters_built_inside(w, b, x):
+    params = {"w": w, "b": 2.0 * b, "layers": 1}
+    h = _dense(params, x)
+    scaled = {0: h, "scale": np.sum(params["w"] ** 2)}
+    return np.sum(scaled[0] ** 2) * params["layers"] + scaled["scale"]

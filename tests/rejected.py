@@ -69,8 +69,17 @@ def comprehension_in_while_test(x):
     return x
 
 
-def dict_display(x):
-    d = {"a": x}  # at: {
+KEY = "a"
+OTHER = {"b": 1.0}
+
+
+def dict_display_with_a_computed_key(x):
+    d = {KEY: x}  # at: {
+    return d["a"]
+
+
+def dict_display_unpacking_another(x):
+    d = {"a": x, **OTHER}  # at: {
     return d["a"]
 
 

@@ -171,6 +171,8 @@ class _Flatten:
             node.elts = [self.atom(e, force=isinstance(e, gast.Tuple)) for e in node.elts]
         elif isinstance(node, gast.List):
             node.elts = [self.atom(e) for e in node.elts]
+        elif isinstance(node, gast.Dict):
+            node.values = [self.atom(v) for v in node.values]
         return node
 
     def conditional(self, test, body, orelse) -> gast.expr:
