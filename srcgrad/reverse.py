@@ -10,6 +10,7 @@ zeros on the others; straight-line code never creates a zero-filled array.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import operator
 
@@ -600,6 +601,8 @@ _SEQUENCE_RESULTS = {
         np.vsplit,
         np.dsplit,
         np.linspace,
+        builtins.sorted,
+        runtime.permuted,  # (sorted's tangent, in forward code differentiated again)
     )
 }
 

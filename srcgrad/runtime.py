@@ -118,6 +118,41 @@ def choose_adjoint(g, ans, x, axis=None, keepdims=False):
     return np.where(hits, g / count, 0.0).astype(_gradient_dtype(x, g), copy=False)
 
 
+def extreme_shares(ans, x, y=None):
+    """How much `x` and `y` move Python's `max(x, y)` or `min(x, y)` (`ans`), and the axes of
+    x that share: `(x_share, y_share, axes)`.
+
+    The operands equal to the result share it equally (a tie splits in half, as np.maximum
+    does). With one iterable `x` (`max(xs)`, y None) its elements equal to the result share it
+    equally, as np.max's do; x's shares then lie along its first axis, the one `axes` names.
+    """
+    if y is None:
+        values = np.asarray(x)
+        hits = np.reshape(values == ans, (np.shape(values)[0], -1)).all(axis=1)
+        share = hits / max(int(np.sum(hits)), 1)
+        share = np.reshape(share, (-1, *(1,) * (np.ndim(values) - 1)))
+        return share.astype(_gradient_dtype(values, 1.0), copy=False), 0.0, 0
+    x_hits, y_hits = 1.0 * np.equal(x, ans), 1.0 * np.equal(y, ans)
+    count = np.maximum(x_hits + y_hits, 1.0)
+    return x_hits / count, y_hits / count, ()
+
+
+def sorted_order(iterable, key=None, reverse=False) -> list:
+    """The element numbers of `iterable` in the order `sorted(iterable, key=key,
+    reverse=reverse)` puts the elements: Python's own stable sort of the numbers, comparing
+    what it compares, so that equal elements land where `sorted` puts them."""
+    values = list(iterable)
+    if key is None:
+        return sorted(range(len(values)), key=values.__getitem__, reverse=reverse)
+    keys = [key(v) for v in values]
+    return sorted(range(len(values)), key=keys.__getitem__, reverse=reverse)
+
+
+def permuted(values, order) -> list:
+    """The list of `values[i]` for each i in `order` (the tangent of `sorted`'s result)."""
+    return [values[i] for i in order]
+
+
 def _is_integer_array_index(part) -> bool:
     dtype = getattr(part, "dtype", None)
     if dtype is not None:

@@ -1148,3 +1148,13 @@ def dict_of_parameters_built_inside(w, b, x):
     h = _dense(params, x)
     scaled = {0: h, "scale": np.sum(params["w"] ** 2)}
     return np.sum(scaled[0] ** 2) * params["layers"] + scaled["scale"]
+
+
+@case(lambda rng: (distinct(rng, 4), [0.3, -0.8, 1.1]))
+def sorted_lists_grown_and_read(x, extra):
+    ranked = sorted(x * x)  # a list, appended to and read by constant and loop indices
+    ranked.append(max(extra) * x[0])
+    total = ranked[0] * ranked[-1]
+    for i in range(len(ranked)):
+        total = total + i * ranked[i]
+    return total + min(sorted(extra)[1:]) * sorted([x[1], x[2]], reverse=True)[0]

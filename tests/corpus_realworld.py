@@ -92,3 +92,37 @@ def huber_by_loop(r, delta):
 def ridge(w, X, y, lam=0.1):
     resid = X.dot(w) - y
     return resid.dot(resid) / len(y) + lam * w.dot(w)
+
+
+@case(lambda rng: (normal(rng, 4), np.linspace(-1.0, 1.0, 9), normal(rng, 9)))
+def polynomial_fit_residual(coeffs, x, y, lam=1e-2):
+    resid = np.polyval(coeffs, x) - y
+    return np.mean(resid**2) + lam * np.sum(coeffs**2)
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 4)), wrt=(0, 1))
+def polynomial_flatness_penalty(coeffs, points):
+    # the curve and its slope at each point (the slope from np.polyder's coefficients)
+    slopes = np.polyval(coeffs[:-1] * np.arange(len(coeffs) - 1, 0, -1), points)
+    return np.sum(np.polyval(coeffs, points) ** 2) + 0.1 * np.sum(slopes**2)
+
+
+# residuals above the 75th percentile count only up to it (7 residuals: the cap sits halfway
+# between two of them, so no residual equals it)
+@case(lambda rng: (normal(rng, 7), normal(rng, 7)))
+def clipped_residual_loss(pred, target):
+    r = np.abs(pred - target)
+    cap = np.percentile(r, 75)
+    return np.mean(np.minimum(r, cap) ** 2) + 0.1 * cap
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 6, 3), normal(rng, 6)))
+def worst_group_loss(w, X, y):
+    losses = [np.mean((X[i : i + 2] @ w - y[i : i + 2]) ** 2) for i in range(0, 6, 2)]
+    return max(losses) + 0.5 * min(losses)
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 8, 3)))
+def top_k_margin(w, X):
+    ranked = sorted(np.tanh(X @ w), reverse=True)
+    return sum(ranked[:3]) / 3 - ranked[-1] + 0.1 * np.quantile(X @ w, [0.25, 0.5]).sum()

@@ -197,6 +197,35 @@ row(
 )
 row(np.median, "np.median(x)", x=Fixed([1.0, 1.0, 3.0, 5.0, 5.0], "ties-off-middle"))
 
+# ---- quantiles: (1 - frac) and frac to the two order statistics interpolated ---------------
+# (random values are distinct; a place (n - 1) q that is a whole number picks one element)
+
+for args, shape in [
+    (", 30.0", (6,)),
+    (", 62.5", (3, 5)),
+    (", [10, 50, 90]", (7,)),
+    (", 40, axis=0", (5, 3)),
+    (", [25, 75], axis=1", (3, 6)),
+    (", 80, axis=-1, keepdims=True", (2, 3, 5)),
+    (", [5, 95], axis=(0, 2)", (2, 3, 4)),
+    (", [20, 60], keepdims=True", (3, 4)),
+    (", 0", (5,)),
+    (", 100", (5,)),
+    (", 75", (5,)),  # the place is 3.0: one element takes it all
+]:
+    row(np.percentile, f"np.percentile(x{args})", x=normal(*shape))
+for args, shape in [
+    (", 0.3", (6,)),
+    (", [0.1, 0.5, 1.0]", (4, 3)),
+    (", 0.35, axis=1", (4, 6)),
+    (", [0.2, 0.9], axis=0, keepdims=True", (5, 2)),
+    (", q=0.5, axis=(0, 1)", (3, 2, 4)),
+]:
+    row(np.quantile, f"np.quantile(x{args})", x=normal(*shape))
+row(np.quantile, "np.quantile(x, q)", x=normal(3, 4), const={"q": Const([0.15, 0.85])})
+row(np.quantile, "np.quantile([x, y * 2.0, z, 0.5], 0.6)", x=normal(), y=normal(), z=normal())
+row(np.percentile, "np.percentile(x, 90.0) * x[0]", x=Fixed([0.4, -1.3, 2.1, 0.9], "distinct"))
+
 # ---- NaN-skipping reductions ----------------------------------------------------------------
 
 _WITH_NAN = [[1.0, np.nan, -0.5, 2.0], [0.3, -1.2, np.nan, np.nan], [1.5, 0.7, -0.9, 1.1]]
@@ -298,6 +327,17 @@ row(
     const={"xp": Const([2.5, 0.2, 1.0, -0.4])},
 )
 row(np.interp, "np.interp(x, xp, fp)", fp=normal(5), const={"x": Const(_QUERY), "xp": _XP})
+
+# ---- polynomials: with respect to the coefficients and to x ---------------------------------
+
+row(np.polyval, "np.polyval(p, x)", p=normal(4), x=normal(5))
+row(np.polyval, "np.polyval(p, x)", p=normal(3), x=normal(2, 3))
+row(np.polyval, "np.polyval(p, x)", p=normal(3), x=normal())
+row(np.polyval, "np.polyval(p, x)", p=normal(1), x=normal(3))
+row(np.polyval, "np.polyval([a, b, 0.5], x)", a=normal(), b=normal(), x=normal(4))
+row(np.polyval, "np.polyval(p, x)", x=normal(4), const={"p": Const([0.5, -1.0, 2.0, 0.25])})
+row(np.polyval, "np.polyval(p, 0.7)", p=normal(3))
+row(np.polyval, "np.polyval(p, x)", p=normal(3, 2), x=normal(4, 1))  # coefficients of a shape
 
 # ---- 1-D convolution and correlation -----------------------------------------------------------
 

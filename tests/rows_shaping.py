@@ -1,7 +1,9 @@
 """Rule-table rows for the shaping rules (see rule_table.py for the row format)."""
 
+import builtins
+
 import numpy as np
-from rule_table import Const, normal, row
+from rule_table import Const, Fixed, normal, row
 
 _MASK = Const([[True, False, True, False], [False, False, True, True], [True, True, False, True]])
 
@@ -236,6 +238,15 @@ row(np.sort, "np.sort(x)[-2:]", x=normal(6))
 row(np.partition, "np.partition(x, 2)", x=normal(6))
 row(np.partition, "np.partition(x, 1, axis=0)", x=normal(4, 3))
 row(np.partition, "np.partition(x, (0, 3), axis=None)", x=normal(2, 3))
+
+# Python's sorted: a list, of an array's or a list's numbers (distinct: a tie has no derivative)
+_DISTINCT = Fixed([0.4, -1.3, 2.1, 0.9, -0.2], "distinct")
+row(builtins.sorted, "sorted(x)", x=_DISTINCT)
+row(builtins.sorted, "sorted(x)[1]", x=_DISTINCT)
+row(builtins.sorted, "sorted(x, reverse=True)[:3]", x=_DISTINCT)
+row(builtins.sorted, "sorted(x, key=abs)", x=_DISTINCT)
+row(builtins.sorted, "sorted([x, y * 2.0, z, 0.5])", x=Fixed(0.3), y=Fixed(-0.6), z=Fixed(1.1))
+row(builtins.sorted, "sum(sorted([x, y, z])[:2])", x=Fixed(0.3), y=Fixed(-0.6), z=Fixed(1.1))
 
 # ---- constructors that carry their values: np.full's fill value, np.linspace's ends ---------
 

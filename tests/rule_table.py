@@ -414,6 +414,18 @@ row(builtins.max, "max(x, y)", x=Fixed(0.3), y=Fixed(-0.2))
 row(builtins.min, "min(x, y) * x", x=Fixed(0.3), y=Fixed(-0.2))
 row(builtins.pow, "pow(x, y)", x=positive(), y=normal())
 
+# ... and of one iterable: a 1-D array or a list of numbers, distinct values (or an exact two-way
+# tie, which shares the adjoint half and half as np.max does)
+_DISTINCT = Fixed([0.4, -1.3, 2.1, 0.9, -0.2], "distinct")
+row(builtins.max, "max(x)", x=_DISTINCT)
+row(builtins.min, "min(x)", x=_DISTINCT)
+row(builtins.max, "max(x) - min(x)", x=_DISTINCT)
+row(builtins.max, "max([x, y * 2.0, z])", x=Fixed(0.3), y=Fixed(0.7), z=Fixed(-0.5))
+row(builtins.min, "min([x, y, 1.5]) * y", x=Fixed(0.3), y=Fixed(-0.6))
+row(builtins.min, "min((x, y, z))", x=Fixed(0.3), y=Fixed(-0.6), z=Fixed(0.1))
+row(builtins.max, "max([x, y, z])", x=Fixed(1.2), y=Fixed(-0.4), z=Fixed(1.2))
+row(builtins.max, "max(x * y)", x=Fixed([0.5, -1.5, 1.0], "distinct"), y=normal())
+
 # conversions that keep the value
 row(builtins.float, "float(np.sum(x))", x=normal(3))
 row(np.float64, "np.float64(x) * x", x=normal())
@@ -448,6 +460,18 @@ row(
     "srcgrad_runtime.choose_adjoint(g, np.max(a, axis=0), a, 0)",
     const={"a": Const([[1.0, 3.0, 2.0], [1.0, 0.5, 4.0]])},
     g=normal(3),
+)
+
+row(
+    srcgrad_runtime.permuted,
+    "srcgrad_runtime.permuted(x, [2, 0, 1])",
+    x=normal(3),
+)
+row(
+    srcgrad_runtime.permuted,
+    "srcgrad_runtime.permuted([x, y * 2.0], [1, 0])[0]",
+    x=normal(),
+    y=normal(),
 )
 
 # builtins.sum over a Python list of active values (and a start value)

@@ -270,3 +270,52 @@ def test_joining_tuples_is_refused_not_differentiated_as_a_sum(fn):
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
         srcgrad.grad(fn)(*args)
     assert str(info.value).startswith(f"{__file__}:{line}:")
+
+
+# ---- quantiles srcgrad has no exact derivative of: refused, never a wrong number -------------
+
+
+def quantile_nearest(x):
+    return np.percentile(x, 40, method="nearest")
+
+
+def quantile_method_given_at_run_time(x, method):
+    return np.quantile(x, 0.4, method=method)
+
+
+def quantile_overwriting_its_input(x):
+    y = x * 1.0
+    return np.quantile(y, 0.4, overwrite_input=True)
+
+
+def quantile_weighted(x):
+    return np.quantile(x, 0.4, method="inverted_cdf", weights=np.ones(5))
+
+
+def extreme_of_three(x):
+    return max(x[0], x[1], x[2])
+
+
+@pytest.mark.parametrize(
+    "fn, extra, words",
+    [
+        pytest.param(*case, id=case[0].__name__)
+        for case in [
+            (quantile_nearest, (), "method='linear' only, not method='nearest'"),
+            (quantile_method_given_at_run_time, ("lower",), "not method='lower'"),
+            (quantile_overwriting_its_input, (), "overwrite_input=True"),
+            (quantile_weighted, (), "unexpected keyword argument 'weights'"),
+            (extreme_of_three, (), "too many positional arguments"),
+        ]
+    ],
+)
+def test_unsupported_forms_of_supported_functions_are_refused_in_both_modes(fn, extra, words):
+    x = np.array([0.4, -1.3, 2.1, 0.9, -0.2])
+    with pytest.raises(srcgrad.NoRuleError, match=re.escape(words)):
+        srcgrad.grad(fn, wrt=0)(x, *extra)
+    with pytest.raises(srcgrad.NoRuleError, match=re.escape(words)):
+        srcgrad.jvp(fn, (x, *extra), np.ones(5), wrt=0)
+    # the linear method, given by name at run time, is differentiated
+    if fn is quantile_method_given_at_run_time:
+        gradient = srcgrad.grad(fn, wrt=0)(x, "linear")
+        assert np.allclose(gradient, [0.6, 0.0, 0.0, 0.0, 0.4])

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import abs_slope, astype, clip_weights, item, list_of, sigmoid
+from ..runtime import abs_slope, astype, clip_weights, extreme_shares, item, list_of, sigmoid
 from .registry import (
     BROADCAST,
     SAME,
@@ -59,15 +59,45 @@ def mod(g, ans, x, y):
     return g, -g * np.floor_divide(x, y)
 
 
-# At a tie each side gets half, as in JAX. `max(a, b)` of two numbers is the same function.
-@broadcasting(np.maximum, np.fmax, builtins.max)
+# At a tie each side gets half, as in JAX.
+@broadcasting(np.maximum, np.fmax)
 def maximum(g, ans, x, y):
     return g * ((x > y) + 0.5 * (x == y)), g * ((x < y) + 0.5 * (x == y))
 
 
-@broadcasting(np.minimum, np.fmin, builtins.min)
+@broadcasting(np.minimum, np.fmin)
 def minimum(g, ans, x, y):
     return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
+
+
+# ---- Python's max and min: of two numbers, or of the one iterable they are given -------------
+# `max(a, b)` is np.maximum of two numbers; `max(xs)` (y left out, so None: the transform always
+# sees which) sends g to the largest element, shared among ties as np.max does (the variant).
+
+
+def builtin_extreme_shape(x, y=None):
+    """The shape of `max(x, y)` (broadcast), or of `max(x)`: one element of the iterable."""
+    return tuple(x)[1:] if y is None else tuple(np.broadcast_shapes(x, y))
+
+
+@adjoint(builtins.max, broadcasting=True, shape=builtin_extreme_shape, differentiable=["x", "y"])
+def builtin_max(g, ans, x, y=None):
+    return g * ((x > y) + 0.5 * (x == y)), g * ((x < y) + 0.5 * (x == y))
+
+
+@adjoint(builtins.min, broadcasting=True, shape=builtin_extreme_shape, differentiable=["x", "y"])
+def builtin_min(g, ans, x, y=None):
+    return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
+
+
+def _one_iterable(facts) -> bool:
+    return facts.constant("y") is None
+
+
+# a list of numbers or a 1-D array: the adjoint is an array with one element per element of x
+@variant(builtins.max, builtins.min, when=_one_iterable, differentiable=["x", "y"])
+def extreme_of_iterable(g, ans, x, y=None):
+    return g * extreme_shares(ans, x)[0], None
 
 
 @broadcasting(np.arctan2)
@@ -170,14 +200,21 @@ def mod_tangent(ans, x, y):
     return x_dot, -y_dot * np.floor_divide(x, y)
 
 
-@tangent(np.maximum, np.fmax, builtins.max)
+@tangent(np.maximum, np.fmax)
 def maximum_tangent(ans, x, y):
     return x_dot * ((x > y) + 0.5 * (x == y)), y_dot * ((x < y) + 0.5 * (x == y))
 
 
-@tangent(np.minimum, np.fmin, builtins.min)
+@tangent(np.minimum, np.fmin)
 def minimum_tangent(ans, x, y):
     return x_dot * ((x < y) + 0.5 * (x == y)), y_dot * ((x > y) + 0.5 * (x == y))
+
+
+# the elements equal to the result share its tangent (`axes`: an iterable's, summed over)
+@tangent(builtins.max, builtins.min)
+def builtin_extreme_tangent(ans, x, y=None):
+    shares = extreme_shares(ans, x, y)
+    return np.sum(shares[0] * x_dot, axis=shares[2]), shares[1] * y_dot
 
 
 @tangent(np.arctan2)

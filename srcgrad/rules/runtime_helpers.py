@@ -9,18 +9,23 @@ from ..runtime import (
     check_scalar,
     choose_adjoint,
     clip_weights,
+    extreme_shares,
     inverse_permutation,
     mean_count,
     nonnegative,
+    permuted,
     real_tangent,
+    sorted_order,
     tangent_like,
     unbroadcast,
     zero_gradient,
     zero_tangent,
 )
 from .registry import SAME, adjoint, linear, nondifferentiable
+from .statistics import polynomial_derivative_factors, quantile_axes, quantile_shares
 
-# values that do not move with the inputs: zeros, masks, counts, signs, shapes
+# values that do not move with the inputs: zeros, masks, counts, signs, shapes, orders, and the
+# shares of the elements a max, min or quantile picks (constant wherever the derivative exists)
 nondifferentiable(
     zero_tangent,
     zero_gradient,
@@ -30,6 +35,11 @@ nondifferentiable(
     inverse_permutation,
     check_scalar,
     nonnegative,
+    extreme_shares,
+    sorted_order,
+    quantile_shares,
+    quantile_axes,
+    polynomial_derivative_factors,
 )
 
 
@@ -51,4 +61,10 @@ def choose_adjoint_adjoint(g, ans, values, extreme, x, axis=None, keepdims=False
     return np.sum(g * share, axis=axis, keepdims=keepdims)
 
 
-linear(tangent_like, real_tangent, choose_adjoint)
+# permuted(values, order) lists values[i] for each i in order: its adjoint puts g back
+@adjoint(permuted, differentiable=["values"])
+def permuted_adjoint(g, ans, values, order):
+    return np.take(g, np.argsort(order), axis=0)
+
+
+linear(tangent_like, real_tangent, choose_adjoint, permuted)

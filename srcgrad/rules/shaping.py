@@ -1,4 +1,5 @@
-"""Rules for NumPy's functions that join, cut, move, repeat and select elements.
+"""Rules for NumPy's functions that join, cut, move, repeat, select and sort elements (and
+Python's `sorted`).
 
 Every function here copies elements of its inputs around (`np.trace` also adds some up), so
 every adjoint sends `g` back to where each element came from: by the inverse move (`np.flip`, `np.moveaxis`), by cutting `g`
@@ -11,11 +12,12 @@ element of the list (a list, or an array whose rows are the adjoints); called on
 (whose rows it joins), it gets an array shaped like that array.
 """
 
+import builtins
 from itertools import accumulate
 
 import numpy as np
 
-from ..runtime import scatter_add, unbroadcast
+from ..runtime import scatter_add, sorted_order, unbroadcast
 from .registry import STANDIN, adjoint, variant
 
 # ---- helpers the generated code calls --------------------------------------------------------
@@ -559,3 +561,10 @@ def partition(g, ans, a, kth, axis=-1, kind="introselect", order=None):
     ranks = np.argsort(np.argsort(a, axis=axis), axis=axis)
     places = np.take_along_axis(np.argsort(ans, axis=axis), ranks, axis=axis)
     return np.reshape(np.take_along_axis(g, places, axis=axis), np.shape(a))
+
+
+# Python's `sorted` (with its `key` and `reverse`) of a list of numbers or a 1-D array: a list,
+# whose adjoint (an array, a list or a tuple of numbers) goes back to where its elements came from
+@adjoint(builtins.sorted, differentiable=["iterable"])
+def sorted_(g, ans, iterable, key=None, reverse=False):
+    return np.take(g, np.argsort(sorted_order(iterable, key, reverse)), axis=0)

@@ -7,8 +7,11 @@ one's place, filled with zeros), and sorting, whose tangent is the input's tange
 same permutation.
 """
 
+import builtins
+
 import numpy as np
 
+from ..runtime import permuted, sorted_order
 from . import shaping  # noqa: F401  (the reverse rules, which the forward ones follow)
 from .registry import linear, tangent
 
@@ -188,3 +191,9 @@ def sort_tangent_rule(ans, a, axis=-1, kind=None, order=None, stable=None):
 @tangent(np.partition)
 def partition_tangent_rule(ans, a, kth, axis=-1, kind="introselect", order=None):
     return partition_tangent(a_dot, a, ans, axis)
+
+
+# `sorted` makes a list: so does its tangent, the tangents in the same order
+@tangent(builtins.sorted)
+def sorted_tangent(ans, iterable, key=None, reverse=False):
+    return permuted(iterable_dot, sorted_order(iterable, key, reverse))

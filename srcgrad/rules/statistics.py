@@ -1,5 +1,5 @@
-"""Rules for statistics: spread, weighted and NaN-ignoring reductions, cumulative functions,
-differences, interpolation and 1-D convolution.
+"""Rules for statistics: spread, weighted and NaN-ignoring reductions, median and quantiles,
+cumulative functions, differences, interpolation, polynomials and 1-D convolution.
 
 Adjoints of reductions are spread back over the reduced axes with `expand_to`; where a rule
 needs more than one NumPy call, the helper that computes it lives below, next to its rule, and
@@ -8,6 +8,7 @@ generated code calls it by name.
 
 import numpy as np
 
+from ..errors import NoRuleError
 from ..runtime import (
     choose_adjoint,
     expand_to,
@@ -86,7 +87,7 @@ def std_dropped(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=Fal
     return np.expand_dims(g / ans, axis) * (a - np.mean(a, axis=axis, keepdims=True)) / count
 
 
-# ---- weighted average and median ------------------------------------------------------------
+# ---- weighted average, median and quantiles -------------------------------------------------
 
 
 def average_shape(a, weights=None, axis=None, returned=False, keepdims=False):
@@ -160,6 +161,87 @@ def median_adjoint(g, a, axis=None, keepdims=False):
 @adjoint(np.median, shape=reduced_shape)
 def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return median_adjoint(g, a, axis, keepdims)
+
+
+def quantile_axes(a, q, axis=None) -> tuple:
+    """The axes of `a` a quantile over `axis` reduces, counted in an array shaped like `q`'s
+    shape followed by `a`'s (the shape of `quantile_shares`)."""
+    ndim, lead = np.ndim(a), np.ndim(q)
+    if axis is None:
+        return tuple(range(lead, lead + ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(lead + ax % ndim for ax in axes)
+
+
+def quantile_shares(a, q, axis=None, method="linear", overwrite_input=False):
+    """How much each element of `a` moves each quantile `q` (fractions, 0 to 1) over `axis`:
+    an array shaped like `q`'s shape followed by `a`'s.
+
+    NumPy's linear method puts the quantile at the virtual place v = (n - 1) q among the n
+    sorted values of a slice and interpolates between the values at floor(v) and the next
+    place: they move it by (1 - frac) and frac, frac = v - floor(v). Among equal values, the
+    ones a stable sort puts there are the ones moved (as for the median). Other methods, and
+    `overwrite_input` (NumPy then reorders `a` itself, so its elements are no longer where the
+    rule would look), are refused.
+    """
+    if method != "linear":
+        raise NoRuleError(
+            f"srcgrad differentiates quantiles and percentiles with method='linear' only, "
+            f"not method={method!r}",
+            hint="leave method out (NumPy's default is 'linear')",
+        )
+    if overwrite_input:
+        raise NoRuleError(
+            "srcgrad does not differentiate quantiles with overwrite_input=True: NumPy reorders "
+            "the input in place, so the elements picked are no longer where they were",
+            hint="leave overwrite_input out",
+        )
+    q = np.asarray(q)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    flat, moved, axes, ends = reduced_axes_last(a, axis)
+    count = np.shape(flat)[-1]
+    ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
+    place = count * q + (1 - q) - 1  # NumPy's own arithmetic, so that floor(place) agrees
+    below = np.clip(np.floor(place), 0, count - 1)
+    frac = np.reshape(place - below, (*np.shape(q), *(1,) * np.ndim(flat)))
+    below = np.reshape(below.astype(np.intp), np.shape(frac))
+    above = np.minimum(below + 1, count - 1)
+    shares = np.where(ranks == below, 1.0 - frac, 0.0) + np.where(ranks == above, frac, 0.0)
+    shares = np.reshape(shares, (*np.shape(q), *np.shape(moved)))
+    lead = np.ndim(q)
+    shares = np.moveaxis(shares, [lead + e for e in ends], [lead + ax for ax in axes])
+    return shares.astype(np.result_type(flat, 1.0), copy=False)
+
+
+def quantile_adjoint(g, a, q, axis=None, method="linear", overwrite_input=False, keepdims=False):
+    """Adjoint of `np.quantile(a, q, axis, method=method, keepdims=keepdims)` for `a`: each
+    quantile's `g` goes to the two elements it interpolates between (`quantile_shares`)."""
+    shares = quantile_shares(a, q, axis, method, overwrite_input)
+    if not keepdims:
+        g = np.expand_dims(g, quantile_axes(a, q, axis))
+    return np.sum(g * shares, axis=tuple(range(np.ndim(q))))
+
+
+def quantile_shape(a, q=0.5, axis=None, keepdims=False, **_):
+    """The shape of a quantile of an array shaped `a`: `q`'s shape, then the reduced shape."""
+    return (*np.shape(q), *reduced_shape(a, axis, keepdims=keepdims))
+
+
+# `q` is a constant: only `a` is differentiated
+@adjoint(np.quantile, shape=quantile_shape, differentiable=["a"])
+def quantile(
+    g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
+):
+    return quantile_adjoint(g, a, q, axis, method, overwrite_input, keepdims)
+
+
+# a percentile is the quantile at q / 100 (NumPy divides so too)
+@adjoint(np.percentile, shape=quantile_shape, differentiable=["a"])
+def percentile(
+    g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
+):
+    return quantile_adjoint(g, a, np.true_divide(q, 100), axis, method, overwrite_input, keepdims)
 
 
 # ---- reductions that skip NaN ---------------------------------------------------------------
@@ -446,6 +528,39 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
 def interp(g, ans, x, xp, fp, left=None, right=None, period=None):
     parts = interp_adjoints(g, x, xp, fp, left, right, period)
     return parts[0], parts[1], parts[2], parts[3]
+
+
+# ---- polynomials ----------------------------------------------------------------------------
+# np.polyval(p, x) = p[0] x^(N-1) + ... + p[N-1]: a coefficient moves it by its power of x (summed
+# where it was broadcast against x), and x by the derivative polynomial at x. Coefficients may
+# be arrays of their own (p shaped (N, ...)), as NumPy allows.
+
+
+def polynomial_derivative_factors(p):
+    """N - 1, ..., 1 for the N coefficients of `p` (highest power first), shaped to multiply
+    `p[:-1]` into the coefficients of the derivative."""
+    p = np.asarray(p)
+    factors = np.arange(np.shape(p)[0] - 1, 0, -1, dtype=np.result_type(p, 1.0))
+    return np.reshape(factors, (-1, *(1,) * (np.ndim(p) - 1)))
+
+
+def polyval_coefficients_adjoint(g, p, x):
+    """Adjoint of `np.polyval(p, x)` for the coefficients `p`: g x^(N-1-k) for p[k]."""
+    p = np.asarray(p)
+    count = np.shape(p)[0]
+    parts = [unbroadcast(g * x ** (count - 1 - k), p[k]) for k in range(count)]
+    return np.stack(parts) if parts else np.zeros_like(p, dtype=np.result_type(p, 1.0))
+
+
+def polyval_shape(p, x):
+    """The shape of `np.polyval(p, x)`: x's, broadcast against a coefficient's."""
+    return tuple(np.broadcast_shapes(tuple(p)[1:], tuple(x)))
+
+
+@adjoint(np.polyval, shape=polyval_shape)
+def polyval(g, ans, p, x):
+    slope = np.polyval(np.asarray(p)[:-1] * polynomial_derivative_factors(p), x)
+    return polyval_coefficients_adjoint(g, p, x), unbroadcast(g * slope, x)
 
 
 # ---- 1-D convolution and correlation --------------------------------------------------------

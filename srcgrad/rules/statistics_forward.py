@@ -1,5 +1,6 @@
 """Forward rules for the functions of `statistics.py`: spread, weighted and NaN-ignoring
-reductions, cumulative functions, differences, interpolation and 1-D convolution.
+reductions, median and quantiles, cumulative functions, differences, interpolation, polynomials
+and 1-D convolution.
 
 A reduction's tangent is the reduction of the input's tangent weighted by each element's
 share, the same shares the reverse rules spread an adjoint by (ties shared, NaN skipped). Where
@@ -11,7 +12,13 @@ import numpy as np
 from ..runtime import choose_adjoint, mean_count, product_of_others
 from .registry import linear, tangent
 from .special import TangentTuple
-from .statistics import median_adjoint, present_count
+from .statistics import (
+    median_adjoint,
+    polynomial_derivative_factors,
+    present_count,
+    quantile_axes,
+    quantile_shares,
+)
 
 # ---- spread ---------------------------------------------------------------------------------
 
@@ -89,6 +96,23 @@ def average_tangent(ans, a, axis=None, weights=None, returned=False, keepdims=Fa
 def median_tangent(ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     share = median_adjoint(np.ones_like(ans, dtype=np.result_type(a, 1.0)), a, axis, keepdims)
     return np.sum(a_dot * share, axis=axis, keepdims=keepdims)
+
+
+# Each quantile moves with the two elements it interpolates between, by their shares.
+@tangent(np.quantile)
+def quantile_tangent(
+    ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
+):
+    shares = quantile_shares(a, q, axis, method, overwrite_input)
+    return np.sum(a_dot * shares, axis=quantile_axes(a, q, axis), keepdims=keepdims)
+
+
+@tangent(np.percentile)
+def percentile_tangent(
+    ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
+):
+    shares = quantile_shares(a, np.true_divide(q, 100), axis, method, overwrite_input)
+    return np.sum(a_dot * shares, axis=quantile_axes(a, q, axis), keepdims=keepdims)
 
 
 # ---- reductions that skip NaN: the tangent at a NaN counts for nothing ----------------------
@@ -263,6 +287,15 @@ def interp_tangent(ans, x, xp, fp, left=None, right=None, period=None):
         np.where(below_knots(x, xp, period), left_dot, 0.0),
         np.where(above_knots(x, xp, period), right_dot, 0.0),
     )
+
+
+# ---- polynomials: linear in the coefficients; x moves it by the derivative polynomial ------
+
+
+@tangent(np.polyval)
+def polyval_tangent(ans, p, x):
+    slope = np.polyval(np.asarray(p)[:-1] * polynomial_derivative_factors(p), x)
+    return np.polyval(p_dot, x), x_dot * slope
 
 
 # ---- 1-D convolution and correlation: linear in each input ---------------------------------
