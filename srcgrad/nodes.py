@@ -26,6 +26,19 @@ def origin_of(node: gast.AST) -> Origin | None:
     return getattr(node, _ORIGIN, None)
 
 
+_AUGMENTED = "srcgrad_augmented"  # on the value of `x = x + v` written `x += v`
+
+
+def mark_augmented(value: gast.expr) -> gast.expr:
+    setattr(value, _AUGMENTED, True)
+    return value
+
+
+def is_augmented(stmt: gast.stmt) -> bool:
+    """`x = x op v` that the user wrote `x op= v`: NumPy does that in place, in x's memory."""
+    return isinstance(stmt, gast.Assign) and getattr(stmt.value, _AUGMENTED, False)
+
+
 def mark_adjoint(stmt: gast.stmt) -> gast.stmt:
     setattr(stmt, _ADJOINT, True)
     return stmt

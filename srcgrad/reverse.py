@@ -21,7 +21,19 @@ from . import nodes, runtime
 from . import shapes as shape_analysis
 from .activity import active_names
 from .adjoints import StatementAdjoints
-from .core import CALL, COPY, DICT, LIST, SETITEM, TUPLE, UNKNOWN, UNPACK, USER, operation
+from .core import (
+    CALL,
+    COPY,
+    DICT,
+    LIST,
+    SETITEM,
+    TUPLE,
+    UNKNOWN,
+    UNPACK,
+    USER,
+    Operation,
+    operation,
+)
 from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from .fence import is_append
 from .tape import LOOPS, Plan, forward
@@ -421,15 +433,17 @@ def _lists(ops: dict) -> set[str]:
 
 
 def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
-    """`t = (a, b) + (c, d)` joins tuples, `t * 2` repeats one: not arithmetic, which is what
-    the rules of + and * say. Refused where an operand is certainly a tuple (a tuple display,
-    a function that returns one) and carries a derivative."""
+    """`t = (a, b) + (c, d)` joins tuples (lists: `xs + [y]`), `t * 2` repeats one: not
+    arithmetic, which is what the rules of + and * say. Refused where an operand is certainly a
+    tuple or a list (a display, a list built in the function, a function that returns one) and
+    carries a derivative."""
     made_by: dict[str, list] = {}
     for op in ops.values():
         made_by.setdefault(op.target, []).append(op)
+    lists = _lists(ops)
 
     def is_tuple(node) -> bool:
-        if isinstance(node, gast.Tuple):
+        if isinstance(node, (gast.Tuple, gast.List)) or getattr(node, "id", None) in lists:
             return True
         makers = made_by.get(getattr(node, "id", None), [])
         return bool(makers) and all(
@@ -440,10 +454,17 @@ def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) ->
         op = ops[id(stmt)]
         if op.kind != CALL or op.key not in (operator.add, operator.mul):
             continue
-        if any(is_tuple(a) for a in op.args) and (op.names() & active or op.target in active):
+        first, second = op.args[0], op.args[1]
+        if op.key is operator.add:  # (a list plus an array is NumPy's sum)
+            joined = is_tuple(first) and is_tuple(second)
+        else:  # (a list times an array is NumPy's product)
+            joined = (is_tuple(first) and _integer(ctx, second)) or (
+                is_tuple(second) and _integer(ctx, first)
+            )
+        if joined and op.names() & active:
             raise UnsupportedSyntaxError(
-                "joining or repeating tuples with + or * is not supported where they carry a "
-                "derivative",
+                "joining or repeating tuples or lists with + or * is not supported where they "
+                "carry a derivative",
                 ctx.origin(stmt),
                 "index the parts and combine them one by one",
             )
@@ -580,10 +601,10 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     return [inner, nodes.ret(pair, ctx.origin(last))]
 
 
-# functions whose result may be a tuple or a list of arrays, which code may index: t[1]
 # functions whose result is always a tuple (qr is one only in some modes)
 _TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}
 
+# functions whose result may be a tuple or a list of arrays, which code may index: t[1]
 _SEQUENCE_RESULTS = {
     id(f)
     for f in (
@@ -751,7 +772,9 @@ def _reaching_updates(body: list, ops: dict) -> set[int]:
                 op = ops[id(stmt)]
                 if op.kind == SETITEM:
                     reaching.update(state.get(op.target, ()))
-                elif isinstance(stmt, gast.Assign):
+                elif nodes.is_augmented(stmt):  # `y += v`: the memory of the y it reads
+                    reaching.update(state.get(_augmented_name(stmt), ()))
+                if op.kind != SETITEM and isinstance(stmt, gast.Assign):
                     state[op.target] = {id(stmt)}
         return state
 
@@ -768,6 +791,9 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None)
     among them first, so that the caller's arrays never change. With `body`, only the
     assignments that reach an update are checked."""
     updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind == SETITEM}
+    augmented = {  # `y += v`: in place too, where y holds an array
+        _augmented_name(s): s for s in assigns if nodes.is_augmented(s) and id(s) in ops
+    }
     reaching = _reaching_updates(body, ops) if body is not None else None
     reads: dict[str, int] = {}
     for op in ops.values():
@@ -775,32 +801,92 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None)
             reads[name] = reads.get(name, 0) + 1
     for stmt in assigns:
         op = ops[id(stmt)]
-        if op.target not in updated or op.kind == SETITEM:
+        if op.target not in {**updated, **augmented} or op.kind == SETITEM:
             continue
         if reaching is not None and id(stmt) not in reaching:
             continue  # rebound before any update sees it
-        source = op.args[0] if op.kind == COPY else None
-        handed_on = (  # `v = _t` where nothing else reads srcgrad's `_t` (from `a if c else b`)
-            isinstance(source, gast.Name)
-            and source.id in ctx.names.generated
-            and reads.get(source.id) == 1
-        )
-        sharing = (op.kind in (COPY, USER, UNKNOWN) and not handed_on) or (
-            op.kind == CALL and op.key in _SHARING
-        )
+        sharing = _may_share(ctx, op, params, reads, in_place=op.target in updated)
         if sharing:
             where = ctx.origin(stmt)
+            at = updated.get(op.target) or augmented[op.target]
             raise UnsupportedSyntaxError(
-                f"in-place update of '{op.target}', which may share its memory with another "
-                f"array (from line {where.lineno}: {where.text})",
-                ctx.origin(updated[op.target]),
-                f"copy it first: {op.target} = np.copy(...)",
+                f"an in-place update of '{op.target}', which may share its memory with "
+                f"another array (from line {where.lineno}: {where.text}), is not supported",
+                ctx.origin(at),
+                f"copy it first ({op.target} = np.copy(...)), or write {op.target} = "
+                f"{op.target} + ... for a new array",
             )
     copies = []
     for name in sorted(set(updated) & params):
         copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(name)])
         copies.append(nodes.assign(name, copy, ctx.origin(updated[name])))
     return copies
+
+
+def _may_share(ctx, op: Operation, params: set[str], reads: dict, in_place: bool) -> bool:
+    """`op` binds its target to memory another name may hold too, which an update in place
+    (`in_place`: `x[i] = v`; else `x += v`) would change as well."""
+    if not in_place and _holds_a_number(ctx, op, params):
+        return False  # `s += v` on a number rebinds s: nothing else changes
+    source = op.args[0] if op.kind == COPY else None
+    handed_on = (  # `v = _t` where nothing else reads srcgrad's `_t` (from `a if c else b`)
+        isinstance(source, gast.Name)
+        and source.id in ctx.names.generated
+        and reads.get(source.id) == 1
+    )
+    if op.kind == COPY:
+        return not handed_on
+    if op.kind in (USER, UNKNOWN):
+        # (`v = helper(x); v += ...` is left alone: the results of the user's functions are
+        # nearly always new values, and accumulating into one is common)
+        return in_place
+    if op.kind == CALL and op.key in _SHARING:
+        # `v = y[1:]` of an array y shares y's memory; a part of a tuple (`v, w = h(x)`) is
+        # the value itself, which `+=` on a number rebinds
+        return in_place or bool(ctx.shapes.get(getattr(op.args[0], "id", None)))
+    return False
+
+
+def _integer(ctx, node: gast.expr) -> bool:
+    """A Python int for sure: a literal, a range loop's variable or arithmetic on them."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    return isinstance(node, gast.Name) and node.id in ctx.integers
+
+
+def _augmented_name(stmt: gast.Assign) -> str | None:
+    """The name whose value `y += v` (now `y_2 = y_1 + v`) changes in place."""
+    left = stmt.value.left
+    return left.id if isinstance(left, gast.Name) else None
+
+
+def _holds_a_number(ctx, op, params: set[str]) -> bool:
+    """`op`'s target is a number, which `+=` rebinds (not an array or a view, which it
+    changes): a scalar read by integer indices from an array of known shape, or a copy of a
+    Python number."""
+    if ctx.shapes.get(op.target) != ():
+        return False
+    source = op.args[0] if op.args else None
+    if op.kind == COPY:
+        if isinstance(source, gast.Constant):
+            return True
+        if isinstance(source, gast.Name) and source.id in params:
+            return ctx.dtypes.get(source.id) in ("float", "int")
+        return isinstance(source, gast.Name)  # a number computed in the function
+    if op.kind == CALL and op.key is operator.getitem and isinstance(source, gast.Name):
+        index = op.args[1]
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        shape = ctx.shapes.get(source.id)
+        return (
+            shape is not None
+            and len(parts) == len(shape)
+            and not any(
+                isinstance(p, gast.Slice)
+                or (isinstance(p, gast.Constant) and p.value in (None, ...))
+                for p in parts
+            )
+        )
+    return False
 
 
 def loop_integers(body: list, assigns: list) -> frozenset:

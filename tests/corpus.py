@@ -1158,3 +1158,14 @@ def sorted_lists_grown_and_read(x, extra):
     for i in range(len(ranked)):
         total = total + i * ranked[i]
     return total + min(sorted(extra)[1:]) * sorted([x[1], x[2]], reverse=True)[0]
+
+
+@case(lambda rng: (normal(rng, 3), normal(rng, 2, 3)))
+def augmented_assignments_that_rebind(x, m):
+    s = x[0]  # a number: `s *= ...` rebinds it and changes nothing else
+    s *= 3.0
+    row = m[1, 2]
+    row += s
+    acc = np.zeros(3)  # an array of the function's own: += changes only it
+    acc += x * row
+    return np.sum(acc * x) + s

@@ -140,3 +140,16 @@ def yield_statement(x):
 def annotation_only(x):
     y: float  # at: y: float
     return x
+
+
+def augmented_assignment_to_a_view(x):
+    y = x * 1.0
+    v = y[1:]
+    v *= 3.0  # at: v *=
+    return np.sum(y * y)
+
+
+def augmented_assignment_to_an_alias(x):
+    z = x
+    z += 1.0  # at: z +=
+    return np.sum(x * z)

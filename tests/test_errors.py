@@ -235,6 +235,16 @@ def test_non_scalar_output_found_at_run_time():
 # ---- internal errors never escape bare ------------------------------------------------------
 
 
+def list_of_zeros_filled_in(x):
+    zs = [0.0] * 3  # a repeated list of constants carries no derivative: not refused
+    zs[1] = x[0] * 2.0
+    return zs[1] + zs[0]
+
+
+def test_a_repeated_list_of_constants_is_not_refused():
+    assert np.array_equal(srcgrad.grad(list_of_zeros_filled_in)(np.ones(3)), [2.0, 0.0, 0.0])
+
+
 def test_errors_are_srcgrad_errors():
     for cls in (
         srcgrad.UnsupportedSyntaxError,
@@ -251,22 +261,37 @@ def test_errors_are_srcgrad_errors():
 
 
 def joined_results(x, y):
-    t = np.divmod(x, y) + np.divmod(x, y)
+    t = np.divmod(x, y) + np.divmod(x, y)  # joined
     return np.sum(t[3])
 
 
 def joined_displays(x):
-    t = (x, 2.0 * x) + (x,)
+    t = (x, 2.0 * x) + (x,)  # joined
     return np.sum(t[2])
 
 
-@pytest.mark.parametrize("fn", [joined_results, joined_displays], ids=lambda f: f.__name__)
+def joined_lists(x):
+    xs = [x, 2.0 * x] + [x * x]  # joined (the reverse gradient of xs[2] was silently wrong)
+    return np.sum(xs[2])
+
+
+def extended_list(x):
+    xs = [x[0], x[1]]
+    ys = xs + [x[1] * 3.0]  # joined
+    return ys[2] * 2.0
+
+
+JOINED = [joined_results, joined_displays, joined_lists, extended_list]
+
+
+@pytest.mark.parametrize("fn", JOINED, ids=lambda f: f.__name__)
 def test_joining_tuples_is_refused_not_differentiated_as_a_sum(fn):
     args = (np.array([3.5, 2.2]), np.array([1.0, 0.7]))[: fn.__code__.co_argcount]
     for transform in (srcgrad.grad(fn), srcgrad.forward(fn)):
         with pytest.raises(srcgrad.UnsupportedSyntaxError, match="joining or repeating tuples"):
             transform(*args) if transform.mode != "jvp" else transform(np.ones(2), *args)
-    line = inspect.getsourcelines(fn)[1] + 1
+    lines, first = inspect.getsourcelines(fn)
+    line = first + next(i for i, text in enumerate(lines) if "# joined" in text)
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
         srcgrad.grad(fn)(*args)
     assert str(info.value).startswith(f"{__file__}:{line}:")
@@ -288,6 +313,11 @@ def quantile_overwriting_its_input(x):
     return np.quantile(y, 0.4, overwrite_input=True)
 
 
+def median_overwriting_its_input(x):
+    y = x * 1.0
+    return np.median(y, overwrite_input=True)
+
+
 def quantile_weighted(x):
     return np.quantile(x, 0.4, method="inverted_cdf", weights=np.ones(5))
 
@@ -304,6 +334,7 @@ def extreme_of_three(x):
             (quantile_nearest, (), "method='linear' only, not method='nearest'"),
             (quantile_method_given_at_run_time, ("lower",), "not method='lower'"),
             (quantile_overwriting_its_input, (), "overwrite_input=True"),
+            (median_overwriting_its_input, (), "overwrite_input=True"),
             (quantile_weighted, (), "unexpected keyword argument 'weights'"),
             (extreme_of_three, (), "too many positional arguments"),
         ]

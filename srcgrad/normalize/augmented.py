@@ -25,6 +25,8 @@ class _Expand(gast.NodeTransformer):
         current = nodes.copy(node.target)
         current.ctx = gast.Load()
         value = nodes.binop(current, node.op, node.value)
+        if isinstance(node.target, gast.Name):  # an array's memory changes: see reverse.py
+            nodes.mark_augmented(value)
         return nodes.assign(node.target, value, nodes.origin_of(node))
 
     def visit_AnnAssign(self, node: gast.AnnAssign) -> gast.Assign:

@@ -141,13 +141,19 @@ def average_unweighted(g, ans, a, axis=None, weights=None, returned=False, keepd
     return expand_to(g / mean_count(a, axis), a, axis, keepdims), None
 
 
-def median_adjoint(g, a, axis=None, keepdims=False):
+def median_adjoint(g, a, axis=None, keepdims=False, overwrite_input=False):
     """Adjoint of `np.median(a, axis, keepdims=keepdims)`.
 
     Each slice's `g` goes to its middle element, or half to each of its two middle elements.
     Among equal values, the ones a stable sort puts in the middle take it (as in JAX, whose
     median differentiates through a sort).
     """
+    if overwrite_input:
+        raise NoRuleError(
+            "srcgrad does not differentiate np.median with overwrite_input=True: NumPy reorders "
+            "the input in place, so the middle elements are no longer where they were",
+            hint="leave overwrite_input out",
+        )
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     flat, moved, axes, ends = reduced_axes_last(a, axis)
@@ -160,7 +166,7 @@ def median_adjoint(g, a, axis=None, keepdims=False):
 
 @adjoint(np.median, shape=reduced_shape)
 def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    return median_adjoint(g, a, axis, keepdims)
+    return median_adjoint(g, a, axis, keepdims, overwrite_input)
 
 
 def quantile_axes(a, q, axis=None) -> tuple:

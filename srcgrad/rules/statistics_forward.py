@@ -94,7 +94,8 @@ def average_tangent(ans, a, axis=None, weights=None, returned=False, keepdims=Fa
 # The middle element of each slice moves the median, or its two middle elements half each.
 @tangent(np.median)
 def median_tangent(ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    share = median_adjoint(np.ones_like(ans, dtype=np.result_type(a, 1.0)), a, axis, keepdims)
+    ones = np.ones_like(ans, dtype=np.result_type(a, 1.0))
+    share = median_adjoint(ones, a, axis, keepdims, overwrite_input)
     return np.sum(a_dot * share, axis=axis, keepdims=keepdims)
 
 
