@@ -22,52 +22,65 @@ from .registry import (
 
 # ---- reverse rules --------------------------------------------------------------------------
 
+
 @elementwise(scipy.special.expit)
 def expit(x, ans):
     return ans * (1.0 - ans)
+
 
 @elementwise(scipy.special.logit)
 def logit(x, ans):
     return 1.0 / (x * (1.0 - x))
 
+
 @elementwise(scipy.special.erf)
 def erf(x, ans):
     return 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+
 
 @elementwise(scipy.special.erfc)
 def erfc(x, ans):
     return -2.0 / math.sqrt(math.pi) * np.exp(-x * x)
 
+
 @elementwise(scipy.special.erfinv)
 def erfinv(x, ans):
     return math.sqrt(math.pi) / 2.0 * np.exp(ans * ans)
+
 
 @elementwise(scipy.special.erfcinv)
 def erfcinv(x, ans):
     return -math.sqrt(math.pi) / 2.0 * np.exp(ans * ans)
 
+
 @elementwise(scipy.special.gamma)
 def gamma(x, ans):
     return ans * scipy.special.digamma(x)
+
 
 @elementwise(scipy.special.gammaln)
 def gammaln(x, ans):
     return scipy.special.digamma(x)
 
+
 @elementwise(scipy.special.digamma)  # also scipy.special.psi, the same ufunc
 def digamma(x, ans):
     return scipy.special.polygamma(1, x)
+
 
 # The modified Bessel functions: I0' = I1, I1' = I0 - I1 / x (-> 1/2 at 0).
 @elementwise(np.i0, scipy.special.i0)
 def i0(x, ans):
     return scipy.special.i1(x)
 
+
 @elementwise(scipy.special.i1)
 def i1(x, ans):
     return np.where(x == 0, 0.5, scipy.special.i0(x) - ans / np.where(x == 0, 1.0, x))
 
+
 # ---- beta and gamma functions, and the Bessel functions of the first and second kind ----
+
 
 def underivable(function, parameter):
     """Raise for a parameter whose derivative has no closed form here (the order of a Bessel
@@ -77,17 +90,18 @@ def underivable(function, parameter):
         f"{parameter}: pass it a value that is not differentiated"
     )
 
+
 @broadcasting(scipy.special.beta)
 def beta(g, ans, a, b):
     both = scipy.special.digamma(a + b)
-    return g * ans * (scipy.special.digamma(a) - both), g * ans * (
-        scipy.special.digamma(b) - both
-    )
+    return g * ans * (scipy.special.digamma(a) - both), g * ans * (scipy.special.digamma(b) - both)
+
 
 @broadcasting(scipy.special.betaln)
 def betaln(g, ans, a, b):
     both = scipy.special.digamma(a + b)
     return g * (scipy.special.digamma(a) - both), g * (scipy.special.digamma(b) - both)
+
 
 # The regularized incomplete beta function I_x(a, b): its x-derivative is the beta density.
 @adjoint(scipy.special.betainc, broadcasting=True, shape=BROADCAST)
@@ -98,6 +112,7 @@ def betainc(g, ans, a, b, x):
         g * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
     )
 
+
 # The regularized lower and upper incomplete gamma functions: the gamma density in x.
 @adjoint(scipy.special.gammainc, broadcasting=True, shape=BROADCAST)
 def gammainc(g, ans, a, x):
@@ -106,6 +121,7 @@ def gammainc(g, ans, a, x):
         g * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
     )
 
+
 @adjoint(scipy.special.gammaincc, broadcasting=True, shape=BROADCAST)
 def gammaincc(g, ans, a, x):
     return (
@@ -113,37 +129,46 @@ def gammaincc(g, ans, a, x):
         -g * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
     )
 
+
 # polygamma(n, x) for an integer order n.
 @adjoint(scipy.special.polygamma, broadcasting=True, shape=BROADCAST, differentiable=["x"])
 def polygamma(g, ans, n, x):
     return g * scipy.special.polygamma(n + 1, x)
 
+
 @elementwise(scipy.special.rgamma)  # 1 / gamma(x)
 def rgamma(x, ans):
     return -ans * scipy.special.digamma(x)
+
 
 # The multivariate log-gamma: the sum of gammaln(a - j / 2) for j < d (an integer).
 @adjoint(scipy.special.multigammaln, shape=SAME, differentiable=["a"])
 def multigammaln(g, ans, a, d):
     return g * np.sum(scipy.special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), -1)
 
+
 nondifferentiable(scipy.special.gammasgn)
+
 
 @elementwise(scipy.special.j0)
 def j0(x, ans):
     return -scipy.special.j1(x)
 
+
 @elementwise(scipy.special.y0)
 def y0(x, ans):
     return -scipy.special.y1(x)
+
 
 @elementwise(scipy.special.j1)
 def j1(x, ans):
     return 0.5 * (scipy.special.j0(x) - scipy.special.jv(2, x))
 
+
 @elementwise(scipy.special.y1)
 def y1(x, ans):
     return 0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x))
+
 
 # jv (also spelled jn) of real order v; yn of integer order n.
 @adjoint(scipy.special.jv, broadcasting=True, shape=BROADCAST)
@@ -152,15 +177,18 @@ def jv(g, ans, v, x):
         scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
     )
 
+
 @adjoint(scipy.special.yn, broadcasting=True, shape=BROADCAST, differentiable=["x"])
 def yn(g, ans, n, x):
     return 0.5 * g * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
+
 
 @adjoint(scipy.special.iv, broadcasting=True, shape=BROADCAST)
 def iv(g, ans, v, x):
     return underivable("iv", "v"), 0.5 * g * (
         scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
     )
+
 
 # ive(v, x) = iv(v, x) exp(-|x|).
 @adjoint(scipy.special.ive, broadcasting=True, shape=BROADCAST)
@@ -169,22 +197,27 @@ def ive(g, ans, v, x):
         0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
     )
 
+
 # As JAX: d/dx x log(y) = log(y) and d/dy = x / y, also where x is 0.
 @broadcasting(scipy.special.xlogy)
 def xlogy(g, ans, x, y):
     return g * np.log(y), g * x / y
 
+
 @broadcasting(scipy.special.xlog1py)
 def xlog1py(g, ans, x, y):
     return g * np.log1p(y), g * x / (1.0 + y)
+
 
 @adjoint(scipy.special.softmax, shape=SAME)
 def softmax(g, ans, x, axis=None):
     return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
 
+
 @adjoint(scipy.special.log_softmax, shape=SAME)
 def log_softmax(g, ans, x, axis=None):
     return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
 
 def logsumexp_shape(a, b=None, axis=None, keepdims=False, return_sign=False):
     """The shape of `logsumexp` of an array shaped `a` (for the shape analysis)."""
@@ -198,6 +231,7 @@ def logsumexp_shape(a, b=None, axis=None, keepdims=False, return_sign=False):
         return tuple(1 if i in axes else n for i, n in enumerate(shape))
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
+
 def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False):
     """Adjoints of `scipy.special.logsumexp(a, axis, b, keepdims)` with respect to `a` and
     `b`: `g * b * exp(a - ans)` (a softmax weighted by b) and `g * exp(a - ans)`."""
@@ -209,10 +243,12 @@ def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False):
         return share, None
     return unbroadcast(share * b, a), unbroadcast(share, b)
 
+
 @adjoint(scipy.special.logsumexp, shape=logsumexp_shape, differentiable=["a", "b"])
 def logsumexp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     parts = logsumexp_adjoints(g, ans, a, axis, b, keepdims)
     return parts[0], parts[1]
+
 
 def _unweighted_over_all(facts) -> bool:
     return (
@@ -220,6 +256,7 @@ def _unweighted_over_all(facts) -> bool:
         and facts.constant("return_sign") is False
         and (facts.constant("axis") is None or facts.constant("keepdims") is True)
     )
+
 
 # Without weights, and with the reduced axes kept (or all of them reduced), the adjoint is
 # the textbook g * softmax(a).
@@ -230,6 +267,7 @@ def logsumexp_kept(g, ans, a, axis=None, b=None, keepdims=False, return_sign=Fal
 
 # ---- forward rules --------------------------------------------------------------------------
 
+
 @tangent(scipy.special.beta)
 def beta_tangent(ans, a, b):
     both = scipy.special.digamma(a + b)
@@ -238,10 +276,12 @@ def beta_tangent(ans, a, b):
         b_dot * ans * (scipy.special.digamma(b) - both),
     )
 
+
 @tangent(scipy.special.betaln)
 def betaln_tangent(ans, a, b):
     both = scipy.special.digamma(a + b)
     return a_dot * (scipy.special.digamma(a) - both), b_dot * (scipy.special.digamma(b) - both)
+
 
 @tangent(scipy.special.betainc)
 def betainc_tangent(ans, a, b, x):
@@ -251,12 +291,14 @@ def betainc_tangent(ans, a, b, x):
         x_dot * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
     )
 
+
 @tangent(scipy.special.gammainc)
 def gammainc_tangent(ans, a, x):
     return (
         underivable("gammainc", "a"),
         x_dot * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
     )
+
 
 @tangent(scipy.special.gammaincc)
 def gammaincc_tangent(ans, a, x):
@@ -265,13 +307,16 @@ def gammaincc_tangent(ans, a, x):
         -x_dot * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
     )
 
+
 @tangent(scipy.special.polygamma)
 def polygamma_tangent(ans, n, x):
     return x_dot * scipy.special.polygamma(n + 1, x)
 
+
 @tangent(scipy.special.multigammaln)
 def multigammaln_tangent(ans, a, d):
     return a_dot * np.sum(scipy.special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), -1)
+
 
 @tangent(scipy.special.jv)
 def jv_tangent(ans, v, x):
@@ -279,9 +324,11 @@ def jv_tangent(ans, v, x):
         scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
     )
 
+
 @tangent(scipy.special.yn)
 def yn_tangent(ans, n, x):
     return 0.5 * x_dot * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
+
 
 @tangent(scipy.special.iv)
 def iv_tangent(ans, v, x):
@@ -289,27 +336,33 @@ def iv_tangent(ans, v, x):
         scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
     )
 
+
 @tangent(scipy.special.ive)
 def ive_tangent(ans, v, x):
     return underivable("ive", "v"), x_dot * (
         0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
     )
 
+
 @tangent(scipy.special.xlogy)
 def xlogy_tangent(ans, x, y):
     return x_dot * np.log(y), y_dot * x / y
+
 
 @tangent(scipy.special.xlog1py)
 def xlog1py_tangent(ans, x, y):
     return x_dot * np.log1p(y), y_dot * x / (1.0 + y)
 
+
 @tangent(scipy.special.softmax)
 def softmax_tangent(ans, x, axis=None):
     return ans * (x_dot - np.sum(x_dot * ans, axis=axis, keepdims=True))
 
+
 @tangent(scipy.special.log_softmax)
 def log_softmax_tangent(ans, x, axis=None):
     return x_dot - np.sum(np.exp(ans) * x_dot, axis=axis, keepdims=True)
+
 
 def logsumexp_share(ans, a, axis=None, keepdims=False, return_sign=False):
     """exp(a - ans) for `ans = scipy.special.logsumexp(a, axis, b, keepdims)`, with the
@@ -322,6 +375,7 @@ def logsumexp_share(ans, a, axis=None, keepdims=False, return_sign=False):
     if axis is not None and not keepdims:
         ans = np.expand_dims(ans, axis)
     return np.exp(a - ans)
+
 
 # d log(sum(b exp(a))) = sum(b exp(a) da + exp(a) db) / sum(b exp(a)).
 @tangent(scipy.special.logsumexp)
