@@ -139,8 +139,13 @@ def is_user_function(obj: object) -> bool:
 
 
 def has_user_source(obj: object) -> bool:
-    """A Python function of the user's (not a library's), whatever rules it has."""
+    """A Python function of the user's (not a library's), whatever rules it has; or one of
+    srcgrad's own helpers that has no rule (`product_of_others`, called by a rule's tangent):
+    plain NumPy code, differentiated by reading its source like the user's, so that generated
+    code can be differentiated again (Hessians)."""
     if not isinstance(obj, types.FunctionType):
         return False
-    module = (getattr(obj, "__module__", None) or "").split(".")[0]
-    return module not in _LIBRARIES
+    module = getattr(obj, "__module__", None) or ""
+    if module == "srcgrad.runtime" or module.startswith("srcgrad.rules."):
+        return True
+    return module.split(".")[0] not in _LIBRARIES

@@ -481,6 +481,14 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     ctx.complex_values = may_be_complex(tree, ops) or any(
         d.startswith("complex") for d in ctx.dtypes.values()
     )
+    origin = ctx.origin(tree)
+    if ctx.complex_values and origin.filename.startswith("<srcgrad:"):
+        raise NoRuleError(  # (|z|'s second derivative came out wrong, silently)
+            "srcgrad does not make second derivatives through complex values yet (np.fft, "
+            "complex arithmetic)",
+            origin,
+            "take the Hessian of a function without complex values in between",
+        )
     components = _unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)

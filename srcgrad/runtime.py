@@ -30,9 +30,11 @@ def item(x):
 
 
 def abs_slope(x):
-    """d|x|/dx: the sign of x (0 at 0); for complex x, conj(x)/|x| (JAX's convention)."""
+    """d|x|/dx: the sign of x (0 at 0); for complex x, conj(x)/|x| (JAX's convention), which
+    moves with x: a Hessian differentiates this source (it is not declared constant)."""
     if np.iscomplexobj(x):
-        return np.conj(np.sign(x))
+        size = np.abs(x)
+        return np.conj(x) / np.where(size == 0, 1.0, size)
     return np.sign(x)
 
 
@@ -90,7 +92,7 @@ def reduced_axes_last(a, axis=None):
         axes = tuple(ax % ndim for ax in (axis if isinstance(axis, tuple) else (axis,)))
     ends = tuple(range(ndim - len(axes), ndim))
     moved = np.moveaxis(a, axes, ends)
-    flat = np.reshape(moved, (*np.shape(moved)[: ndim - len(axes)], -1))
+    flat = np.reshape(moved, np.shape(moved)[: ndim - len(axes)] + (-1,))
     return flat, moved, axes, ends
 
 

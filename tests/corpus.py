@@ -1169,3 +1169,9 @@ def augmented_assignments_that_rebind(x, m):
     acc = np.zeros(3)  # an array of the function's own: += changes only it
     acc += x * row
     return np.sum(acc * x) + s
+
+
+@case(lambda rng: (positive(rng, 3),))
+def interp_queries_between_listed_knots(x):
+    # (forward mode indexed the listed knots with an array, and crashed)
+    return np.sum(np.interp(x, [0.0, 1.0, 2.0, 3.0], [0.0, 2.0, 1.0, 3.0]) ** 2)

@@ -5,7 +5,6 @@ be differentiated again (`grad(grad(f))`, Hessians): higher orders are transform
 import numpy as np
 
 from ..runtime import (
-    abs_slope,
     check_scalar,
     choose_adjoint,
     clip_weights,
@@ -30,7 +29,6 @@ nondifferentiable(
     zero_tangent,
     zero_gradient,
     clip_weights,
-    abs_slope,
     mean_count,
     inverse_permutation,
     check_scalar,

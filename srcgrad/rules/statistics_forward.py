@@ -257,6 +257,7 @@ def interp_slope(x, xp, fp, period=None):
     """d np.interp(x, xp, fp, period=period) / dx: the slope of the piece `x` lies on (at a
     knot the one on its right, as in JAX), 0 beyond the first and last knots. A period wraps
     x and xp first, and the knots at either end are repeated one period away."""
+    xp, fp = np.asarray(xp), np.asarray(fp)  # (lists index by arrays too)
     if period is not None:
         order = np.argsort(xp % period)
         wrapped = (xp % period)[order]
@@ -265,17 +266,17 @@ def interp_slope(x, xp, fp, period=None):
         return interp_slope(x % period, knots, fp[index])
     k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, np.shape(xp)[0] - 2)
     slope = (fp[k + 1] - fp[k]) / (xp[k + 1] - xp[k])
-    return np.where((x < xp[0]) | (x > xp[-1]), 0.0, slope)
+    return np.where(np.logical_or(x < xp[0], x > xp[-1]), 0.0, slope)
 
 
 def below_knots(x, xp, period=None):
     """Where np.interp gives `left`: before the first knot (nowhere, with a period)."""
-    return np.less(x, xp[0]) & (period is None)
+    return np.logical_and(np.less(x, xp[0]), period is None)
 
 
 def above_knots(x, xp, period=None):
     """Where np.interp gives `right`: after the last knot (nowhere, with a period)."""
-    return np.greater(x, xp[-1]) & (period is None)
+    return np.logical_and(np.greater(x, xp[-1]), period is None)
 
 
 # Linear in fp, with `left` and `right` (fp[0] and fp[-1] where None) in its place beyond the
