@@ -147,5 +147,5 @@ def has_user_source(obj: object) -> bool:
         return False
     module = getattr(obj, "__module__", None) or ""
     if module == "srcgrad.runtime" or module.startswith("srcgrad.rules."):
-        return True
+        return not getattr(obj, "opaque", False)
     return module.split(".")[0] not in _LIBRARIES

@@ -160,7 +160,9 @@ def _value(op: Operation, shapes: dict, values: dict):
     if any(a is None for a in arguments) or op.keywords:
         return None
     if op.key is operator.getitem and isinstance(arguments[0], tuple):
-        return arguments[0][arguments[1]] if isinstance(arguments[1], int) else None
+        held, index = arguments
+        # (an index past the end: `x.shape[2]` in a branch taken only for other shapes)
+        return held[index] if isinstance(index, int) and -len(held) <= index < len(held) else None
     if op.key in _INTEGER_ARITHMETIC and all(type(a) is int for a in arguments):
         return op.key(*arguments)
     return None

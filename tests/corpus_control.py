@@ -1237,3 +1237,13 @@ def pairs_two_apart(x):
         j = i + 2
         total = total + x[j] * x[i] - x[j - 1]
     return total
+
+
+@case(lambda rng: (normal(rng, 2, 3),))
+def branch_reading_a_dimension_the_argument_lacks(x):
+    # the shape analysis read x.shape[2] of a 2-d x, in the branch not taken, and crashed
+    if x.ndim == 3:
+        n = x.shape[2]
+    else:
+        n = x.shape[0]
+    return np.sum(x**2) * n

@@ -400,3 +400,14 @@ def test_second_derivatives_through_complex_values_are_refused_not_wrong():
     assert np.allclose(srcgrad.grad(spectral_energy)(x), 3 * x + np.sum(x))
     with pytest.raises(srcgrad.NoRuleError, match="complex values"):
         srcgrad.hessian(spectral_energy, 0)(x)
+
+
+def singular_value_energy(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False) ** 2)
+
+
+def test_hessian_through_svd_is_refused_naming_the_helper():
+    a = np.array([[2.0, 0.5], [0.3, 1.0]])
+    assert np.allclose(srcgrad.grad(singular_value_energy)(a), 2 * a)  # sum s^2 = |a|_F^2
+    with pytest.raises(srcgrad.NoRuleError, match="svd_jvp"):
+        srcgrad.hessian(singular_value_energy, 0)(a)
