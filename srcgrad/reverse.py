@@ -612,6 +612,9 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
 # functions whose result is always a tuple (qr is one only in some modes)
 _TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}
 
+# functions whose result is a list of the values of a container: always read element by element
+_CONTAINER_RESULTS = {id(runtime.dict_values), id(runtime.dict_items)}
+
 # functions whose result may be a tuple or a list of arrays, which code may index: t[1]
 _SEQUENCE_RESULTS = {
     id(f)
@@ -652,7 +655,11 @@ def _trees(ctx, ops: dict) -> set[str]:
     (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
     `add_item`, which looks at the value at run time."""
     trees = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
-    trees |= {op.target for op in ops.values() if op.kind == DICT}
+    trees |= {
+        op.target
+        for op in ops.values()
+        if op.kind == DICT or (op.kind == CALL and id(op.key) in _CONTAINER_RESULTS)
+    }
     indexed = {
         op.args[0].id
         for op in ops.values()

@@ -19,6 +19,47 @@ def astype(x, dtype):
     return x.astype(dtype)
 
 
+def dict_values(d) -> list:
+    """`d.values()`, as a list (in generated code, so that it has a derivative rule)."""
+    return list(d.values())
+
+
+def dict_items(d) -> list:
+    """`d.items()`, as a list of `(key, value)` pairs."""
+    return list(d.items())
+
+
+def dict_keys(d) -> list:
+    """`d.keys()`, as a list."""
+    return list(d.keys())
+
+
+def iterated(xs):
+    """What `for v in xs` steps through, for a `xs` that may be a dict: its keys (a list)."""
+    return list(xs) if isinstance(xs, dict) else xs
+
+
+def iterated_adjoint(g, xs):
+    """The adjoint of `xs` from that of `iterated(xs)`: none for a dict (its keys)."""
+    return None if isinstance(xs, dict) else g
+
+
+def values_adjoint(g, d):
+    """The adjoint of the dict `d` from that of `list(d.values())` (a list of adjoints, None
+    where nothing flowed; or None)."""
+    if g is None:
+        return None
+    return {key: part for key, part in zip(d, g) if part is not None}
+
+
+def items_adjoint(g, d):
+    """The adjoint of the dict `d` from that of `list(d.items())`: each pair's second part."""
+    if g is None:
+        return None
+    parts = {key: None if pair is None else pair[1] for key, pair in zip(d, g)}
+    return {key: part for key, part in parts.items() if part is not None}
+
+
 def sigmoid(x):
     """The logistic function, computed as the user wrote it: `1 / (1 + np.exp(-x))`."""
     return 1 / (1 + np.exp(-x))
@@ -386,7 +427,7 @@ def as_gradient(adjoint, like):
         parts = [as_gradient(a, v) for a, v in zip(adjoint, like)]
         return tuple(parts) if isinstance(like, tuple) else parts
     if adjoint is None:
-        return zero_gradient(like)
+        return None if isinstance(like, (str, bytes)) or like is None else zero_gradient(like)
     return adjoint
 
 

@@ -1175,3 +1175,27 @@ def augmented_assignments_that_rebind(x, m):
 def interp_queries_between_listed_knots(x):
     # (forward mode indexed the listed knots with an array, and crashed)
     return np.sum(np.interp(x, [0.0, 1.0, 2.0, 3.0], [0.0, 2.0, 1.0, 3.0]) ** 2)
+
+
+def _l2(params):
+    return sum(np.sum(w**2) for w in params.values())
+
+
+@case(lambda rng: (normal(rng, 3, 2), normal(rng, 2), normal(rng, 4, 3)), wrt=(0, 1))
+def dict_views_and_iteration(w, b, x):
+    params = {"w": w, "b": b}
+    h = np.tanh(x @ params["w"] + params["b"])
+    total = np.sum(h**2) + 0.1 * _l2(params)
+    for name, value in params.items():
+        total = total + np.sum(value) * len(name)
+    for key in params:
+        total = total + np.mean(params[key] ** 2)
+    return total + sum(len(k) for k in params.keys())  # noqa: SIM118  (d.keys() on purpose)
+
+
+@case(lambda rng: ({"a": normal(rng, 3), "c": normal(rng, 2, 2)},))
+def dict_argument_iterated(p):
+    total = 0.0
+    for key in p:
+        total = total + np.sum(np.sin(p[key]))
+    return total + sum(np.sum(v**3) for v in p.values())

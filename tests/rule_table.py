@@ -432,6 +432,15 @@ row(np.float64, "np.float64(x) * x", x=normal())
 row(np.asarray, "np.asarray(x) * x", x=normal(2, 3))
 row(srcgrad_runtime.astype, "(x * 2).astype(np.float64)", x=normal(3))
 row(srcgrad_runtime.item, "x.item() * y", x=normal(1, 1), y=normal(3))
+# a dict's views and `for k in d` (normalize/methods.py, normalize/loops.py)
+row(srcgrad_runtime.dict_values, "sum({'a': x, 'b': x * y}.values())", x=normal(3), y=normal(3))
+row(
+    srcgrad_runtime.dict_items,
+    "np.stack([v * len(k) for k, v in {'a': x, 'bc': y}.items()])",
+    x=normal(3),
+    y=normal(3),
+)
+row(srcgrad_runtime.iterated, "srcgrad_runtime.iterated(x) * y", x=normal(3), y=normal(3))
 row(srcgrad_runtime.sigmoid, "1 / (1 + np.exp(-x))", x=normal(3, 4))  # (normalize/idioms.py)
 row(srcgrad_runtime.sigmoid, "1.0 / (np.exp(-(x * y)) + 1.0)", x=normal(3, 1), y=normal(4))
 row(srcgrad_runtime.item, "np.sum(x * x).item() * y", x=normal(3), y=normal())

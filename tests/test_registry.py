@@ -47,3 +47,24 @@ def test_a_broken_rule_names_itself_when_it_is_first_used():
 def test_a_rule_is_parsed_once():
     rule = registry.reverse_rule(np.tanh)
     assert rule.load().body is rule.body and rule.outputs is rule.outputs
+
+
+def test_a_rule_is_parsed_from_its_file_as_it_was_when_declared(tmp_path):
+    import importlib.util
+
+    path = tmp_path / "late_rule.py"
+    path.write_text("def doubled(g, ans, x):\n    return 2.0 * g\n")
+    spec = importlib.util.spec_from_file_location("late_rule", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rule = registry.build_rule(module.doubled)
+    # the file changes on disk before the rule is first used (an upgrade, an editor)
+    path.write_text("# moved\n\n\ndef something_else(g, ans, x):\n    return g\n")
+    rule.load()
+    assert rule.name == "doubled" and "2.0" in ast_text(rule.outputs[0])
+
+
+def ast_text(node) -> str:
+    from srcgrad.emit import unparse
+
+    return unparse(node)

@@ -28,16 +28,20 @@ import builtins
 
 import gast
 
-from .. import nodes
+from .. import nodes, runtime
 
 
 class _Lower(gast.NodeTransformer):
-    def __init__(self, ctx):
+    def __init__(self, ctx, root: gast.FunctionDef):
         self.ctx = ctx
+        self.root = root
         self.rebound: set[str] = set()
+        self.dicts: set[str] | None = None  # names bound to a dict display somewhere
 
     def visit_For(self, node: gast.For):
         self.generic_visit(node)
+        if self.dicts is None:
+            self.dicts = _dict_names(self.root)
         if self._is(node.iter, builtins.range):
             return node
         origin = nodes.origin_of(node)
@@ -88,8 +92,17 @@ class _Lower(gast.NodeTransformer):
                 nodes.call(nodes.load("len"), [sequence]), gast.Sub(), nodes.const(1)
             )
             return [last, nodes.const(-1), nodes.const(-1)], _element(target, sequence, k, origin)
+        if self._may_be_a_dict(iterable):  # `for k in params`: its keys
+            helper = self.ctx.support.name_for(runtime.iterated, "iterated")
+            iterable = nodes.call(nodes.load(helper), [iterable])
         sequence = self._sequence(iterable, setup, origin)
         return [nodes.call(nodes.load("len"), [sequence])], _element(target, sequence, k, origin)
+
+    def _may_be_a_dict(self, node: gast.expr) -> bool:
+        """A container argument, or a name the function binds to a dict display."""
+        if not isinstance(node, gast.Name):
+            return False
+        return self.ctx.dtypes.get(node.id) == "tree" or node.id in self.dicts
 
 
 def _pair(target) -> bool:
@@ -110,5 +123,15 @@ def _element(target, sequence, k, origin) -> list:
     ]
 
 
+def _dict_names(tree: gast.FunctionDef) -> set[str]:
+    return {
+        target.id
+        for stmt in gast.walk(tree)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Dict)
+        for target in stmt.targets
+        if isinstance(target, gast.Name)
+    }
+
+
 def run(tree: gast.FunctionDef, ctx) -> None:
-    _Lower(ctx).visit(tree)
+    _Lower(ctx, tree).visit(tree)

@@ -58,6 +58,12 @@ METHODS = {
 METHODS["flatten"] = "ravel"
 SHAPE_METHODS = {"reshape": "reshape", "transpose": "transpose"}  # also take *shape
 ATTRIBUTES = {"T": "transpose", "real": "real", "imag": "imag"}
+# a dict's views, as lists (srcgrad.runtime): rules carry the adjoints back to the dict's values
+_DICT_VIEWS = {
+    "values": runtime.dict_values,
+    "items": runtime.dict_items,
+    "keys": runtime.dict_keys,
+}
 
 
 class _Methods(gast.NodeTransformer):
@@ -73,6 +79,9 @@ class _Methods(gast.NodeTransformer):
         if not isinstance(func, gast.Attribute) or not self._is_value(func.value):
             return node
         receiver, method, args = func.value, func.attr, node.args
+        if method in _DICT_VIEWS and not args and not node.keywords:  # d.values(), d.items()
+            helper = self.ctx.support.name_for(_DICT_VIEWS[method], f"dict_{method}")
+            return nodes.call(nodes.load(helper), [receiver])
         if method == "item" and not args and not node.keywords:
             helper = self.ctx.support.name_for(runtime.item, "item")
             return nodes.call(nodes.load(helper), [receiver])

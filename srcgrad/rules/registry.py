@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import linecache
 import sys
 import textwrap
 import threading
@@ -250,9 +251,31 @@ def nondifferentiable(*objects: object) -> None:
         _NONDIFF_OBJECTS.append(obj)
 
 
+_SOURCES: dict[str, list[str]] = {}  # file -> its lines when its rules were declared
+
+
+def _remember_source(fn: Callable) -> None:
+    """Keep the text of `fn`'s file as it is now: `fn` is parsed later, when first used, and
+    the file on disk may have changed by then (an upgrade while the program runs)."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and code.co_filename not in _SOURCES:
+        lines = linecache.getlines(code.co_filename)
+        if lines:
+            _SOURCES[code.co_filename] = list(lines)
+
+
+def _source_lines(fn: Callable) -> tuple[list[str], int]:
+    code = getattr(fn, "__code__", None)
+    kept = _SOURCES.get(code.co_filename) if code is not None else None
+    if kept is None:
+        return inspect.getsourcelines(fn)
+    first = code.co_firstlineno
+    return inspect.getblock(kept[first - 1 :]), first
+
+
 def _parse(fn: Callable) -> tuple[gast.FunctionDef, Origin]:
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = _source_lines(fn)
     except (OSError, TypeError) as exc:
         raise RuleError(
             f"cannot read the source of the rule {getattr(fn, '__qualname__', fn)!r} ({exc})",
@@ -295,6 +318,7 @@ def build_rule(
 ) -> Rule:
     """A rule function `def r(g, ans, x, y, axis=None): ...; return dx, dy`: its parameters
     now, its body when it is first used."""
+    _remember_source(fn)
     sig = inspect.signature(fn)
     names = list(sig.parameters)
     if names[:2] != ["g", "ans"]:
@@ -415,6 +439,7 @@ def elementwise(*keys: object):
     """
 
     def decorate(fn: Callable) -> Callable:
+        _remember_source(fn)
         if list(inspect.signature(fn).parameters) != ["x", "ans"]:
             raise RuleError(
                 "an elementwise rule is 'def name(x, ans): return derivative'", _parse(fn)[1]
@@ -538,6 +563,7 @@ def tangent(*keys: object, differentiable=None):
     default are differentiable)."""
 
     def decorate(fn: Callable) -> Callable:
+        _remember_source(fn)
         sig = inspect.signature(fn)
         names = list(sig.parameters)
         if names[:1] != ["ans"]:

@@ -17,8 +17,19 @@ from itertools import accumulate
 
 import numpy as np
 
-from ..runtime import scatter_add, sorted_order, unbroadcast
-from .registry import STANDIN, adjoint, variant
+from ..runtime import (
+    dict_items,
+    dict_keys,
+    dict_values,
+    items_adjoint,
+    iterated,
+    iterated_adjoint,
+    scatter_add,
+    sorted_order,
+    unbroadcast,
+    values_adjoint,
+)
+from .registry import STANDIN, adjoint, linear, nondifferentiable, tangent, variant
 
 # ---- helpers the generated code calls --------------------------------------------------------
 
@@ -568,3 +579,32 @@ def partition(g, ans, a, kth, axis=-1, kind="introselect", order=None):
 @adjoint(builtins.sorted, differentiable=["iterable"])
 def sorted_(g, ans, iterable, key=None, reverse=False):
     return np.take(g, np.argsort(sorted_order(iterable, key, reverse)), axis=0)
+
+
+# ---- a dict's views (d.values(), d.items()): lists whose adjoints go back to the dict's values
+
+
+@adjoint(dict_values, differentiable=["d"])
+def values_of_dict(g, ans, d):
+    return values_adjoint(g, d)
+
+
+@adjoint(dict_items, differentiable=["d"])
+def items_of_dict(g, ans, d):
+    return items_adjoint(g, d)
+
+
+# `for k in d` for a `d` that may be a dict steps through `iterated(d)`: a dict's keys carry
+# no derivative, any other sequence passes its adjoint through
+@adjoint(iterated, differentiable=["xs"])
+def iterated_sequence(g, ans, xs):
+    return iterated_adjoint(g, xs)
+
+
+@tangent(iterated)
+def iterated_tangent(ans, xs):
+    return iterated_adjoint(xs_dot, xs)
+
+
+nondifferentiable(dict_keys)
+linear(dict_values, dict_items)
