@@ -126,3 +126,13 @@ def worst_group_loss(w, X, y):
 def top_k_margin(w, X):
     ranked = sorted(np.tanh(X @ w), reverse=True)
     return sum(ranked[:3]) / 3 - ranked[-1] + 0.1 * np.quantile(X @ w, [0.25, 0.5]).sum()
+
+
+@case(lambda rng: (normal(rng, 6, 3), normal(rng, 3)), wrt=(0, 1))
+def gaussian_negative_log_likelihood(samples, mu):
+    # the samples' own covariance (np.cov), regularised, in a Gaussian log-density
+    cov = np.cov(samples, rowvar=False) + np.eye(3)
+    diff = samples - mu
+    sign, logdet = np.linalg.slogdet(cov)
+    mahalanobis = np.sum(diff @ np.linalg.inv(cov) * diff, axis=1)
+    return 0.5 * np.mean(mahalanobis) + 0.5 * logdet

@@ -432,6 +432,10 @@ row(np.float64, "np.float64(x) * x", x=normal())
 row(np.asarray, "np.asarray(x) * x", x=normal(2, 3))
 row(srcgrad_runtime.astype, "(x * 2).astype(np.float64)", x=normal(3))
 row(srcgrad_runtime.item, "x.item() * y", x=normal(1, 1), y=normal(3))
+row(np.cov, "np.cov(x)", x=normal(3, 5))
+row(np.cov, "np.cov(x, rowvar=False, bias=True)", x=normal(5, 2))
+row(np.cov, "np.cov(x, ddof=0) * y", x=normal(6), y=normal())
+row(np.cov, "np.cov(x, rowvar=False)", x=normal(7))  # one variable: a 1-d array is not flipped
 # a dict's views and `for k in d` (normalize/methods.py, normalize/loops.py)
 row(srcgrad_runtime.dict_values, "sum({'a': x, 'b': x * y}.values())", x=normal(3), y=normal(3))
 row(

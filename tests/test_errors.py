@@ -318,6 +318,10 @@ def median_overwriting_its_input(x):
     return np.median(y, overwrite_input=True)
 
 
+def cov_with_a_second_variable(x):
+    return np.sum(np.cov(x, 2.0 * x))
+
+
 def quantile_weighted(x):
     return np.quantile(x, 0.4, method="inverted_cdf", weights=np.ones(5))
 
@@ -335,6 +339,7 @@ def extreme_of_three(x):
             (quantile_method_given_at_run_time, ("lower",), "not method='lower'"),
             (quantile_overwriting_its_input, (), "overwrite_input=True"),
             (median_overwriting_its_input, (), "overwrite_input=True"),
+            (cov_with_a_second_variable, (), "not with y"),
             (quantile_weighted, (), "unexpected keyword argument 'weights'"),
             (extreme_of_three, (), "too many positional arguments"),
         ]

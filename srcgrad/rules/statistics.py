@@ -37,6 +37,46 @@ def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return expand_to(g / ans, a, axis, keepdims) * centred / (mean_count(a, axis) - ddof)
 
 
+def cov_variables(m, rowvar=True, y=None, fweights=None, aweights=None):
+    """`m` as np.cov reads it: one variable per row of a 2-d array, `(x, flipped)`. np.cov's
+    other inputs are refused: differentiated wrongly they would be a silent error."""
+    if y is not None or fweights is not None or aweights is not None:
+        raise NoRuleError(
+            "srcgrad differentiates np.cov(m, rowvar=..., bias=..., ddof=...) only, not with "
+            "y, fweights or aweights",
+            hint="stack the variables into one array: np.cov(np.vstack([m, y]))",
+        )
+    x = np.atleast_2d(m)
+    flipped = not rowvar and np.ndim(m) != 1
+    return (np.transpose(x) if flipped else x), flipped
+
+
+def cov_divisor(x, bias=False, ddof=None):
+    return np.shape(x)[1] - ((0 if bias else 1) if ddof is None else ddof)
+
+
+def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """Adjoint of `np.cov(m, ...)` for `m`: C = xc xc^T / d with xc the centred variables, so
+    dxc = (G + G^T) xc / d, whose rows already sum to 0 (the mean passes nothing back)."""
+    x, flipped = cov_variables(m, rowvar, y, fweights, aweights)
+    centred = x - np.mean(x, axis=1, keepdims=True)
+    count = np.shape(x)[0]
+    square = np.reshape(g, (count, count))
+    dx = (square + np.transpose(square)) @ centred / cov_divisor(x, bias, ddof)
+    return np.reshape(np.transpose(dx) if flipped else dx, np.shape(m))
+
+
+def cov_shape(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    x = np.atleast_2d(np.zeros(m))
+    count = np.shape(x.T if not rowvar and len(m) != 1 else x)[0]
+    return () if count == 1 else (count, count)
+
+
+@adjoint(np.cov, shape=cov_shape, differentiable=["m"])
+def cov(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    return cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
 # max - min: ties share as they do for max and min.
 @adjoint(np.ptp, shape=reduced_shape)
 def ptp(g, ans, a, axis=None, out=None, keepdims=False):

@@ -13,6 +13,8 @@ from ..runtime import choose_adjoint, mean_count, product_of_others
 from .registry import linear, tangent
 from .special import TangentTuple
 from .statistics import (
+    cov_divisor,
+    cov_variables,
     median_adjoint,
     polynomial_derivative_factors,
     present_count,
@@ -37,6 +39,22 @@ def std_tangent(ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False)
     centred = a - np.mean(a, axis=axis, keepdims=True)
     moved = np.sum(a_dot * centred, axis=axis, keepdims=keepdims)
     return moved / ((mean_count(a, axis) - ddof) * ans)
+
+
+def cov_jvp(
+    m_dot, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None
+):
+    """The tangent of np.cov(m, ...) along m_dot: (dxc xc^T + xc dxc^T) / d."""
+    x, flipped = cov_variables(m, rowvar, y, fweights, aweights)
+    t = np.transpose(np.atleast_2d(m_dot)) if flipped else np.atleast_2d(m_dot)
+    centred = x - np.mean(x, axis=1, keepdims=True)
+    moved = (t - np.mean(t, axis=1, keepdims=True)) @ np.transpose(centred)
+    return np.reshape((moved + np.transpose(moved)) / cov_divisor(x, bias, ddof), np.shape(ans))
+
+
+@tangent(np.cov)
+def cov_tangent(ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    return cov_jvp(m_dot, ans, m, y, rowvar, bias, ddof, fweights, aweights)
 
 
 # max - min: the k tied elements at either end each move it by 1/k of their tangent.
