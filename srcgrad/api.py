@@ -47,6 +47,10 @@ class Gradient:
         # a gradient of a gradient: differentiate the inner one's derivative, written as
         # forward-mode code of the same arguments (see `derivative_function`)
         self.inner = fn if isinstance(fn, Gradient) else None
+        # `model.loss`: the class's function, called with the instance first (never
+        # differentiated: its attributes are constants of the call)
+        self.bound = fn.__self__ if isinstance(fn, types.MethodType) else None
+        fn = fn.__func__ if self.bound is not None else fn
         self.fn = fn.fn if self.inner is not None else reading.plain_function(fn)
         self.mode = mode or ("value_and_grad" if with_value else "grad")
         prefix = {"vjp": "vjp", "jvp": "jvp", "tangent": "jvp"}.get(self.mode, "grad")
@@ -55,7 +59,8 @@ class Gradient:
         self.__wrapped__ = fn
         self._parameters = list(inspect.signature(self.fn).parameters.values())
         self.params = [p.name for p in self._parameters]
-        self.wrt, self.wrt_is_tuple = _resolve_wrt(self.fn, self.params, wrt)
+        called = self.params[1:] if self.bound is not None else self.params  # what calls pass
+        self.wrt, self.wrt_is_tuple = _resolve_wrt(self.fn, called, wrt)
         self.with_value = self.mode == "value_and_grad"
         self.check_finite = check_finite
         self._signature = inspect.signature(self.fn)
@@ -66,7 +71,7 @@ class Gradient:
         starred = [i for i, p in enumerate(self._parameters) if p.kind == kinds.VAR_POSITIONAL]
         self._star = starred[0] if starred else None  # the position of `*args`, a tuple
         # calls that can skip binding: every argument given by position, none keyword-only
-        plain = not self._keyword_only and self._star is None
+        plain = not self._keyword_only and self._star is None and self.bound is None
         self._count = len(self.params) if plain else -1
         # calls go through a guard written for the latest signature (see dispatch.py)
         self._guarded = (
@@ -80,7 +85,10 @@ class Gradient:
         self.internal = False  # called by generated code: its arguments were checked already
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
-        """The arguments in parameter order, defaults filled in."""
+        """The arguments in parameter order, defaults filled in (a bound method's instance
+        first)."""
+        if self.bound is not None:
+            args = (self.bound, *args)
         if kwargs or len(args) != len(self.params):
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()

@@ -49,7 +49,8 @@ def check_grad(
     """Compare `srcgrad.grad(fn, wrt)(*args, **kwargs)` with central differences of step
     `eps` (keyword arguments other than these four go to `fn`)."""
     transform = Gradient(fn, wrt)
-    values = list(transform._bind(args, kwargs))
+    values = list(transform._bind(args, kwargs))  # (a bound method's instance first)
+    fn = getattr(fn, "__func__", fn) if transform.bound is not None else fn
     gradients = transform._call_bound(tuple(values))
     gradients = gradients if transform.wrt_is_tuple else (gradients,)
     worst = None
