@@ -247,6 +247,9 @@ class StatementAdjoints:
             part: gast.expr = at_index(adjoint)
             if in_place or itself:  # a slice is a view: keep its values before they are zeroed
                 part = nodes.call(self.ctx.numpy_name("copy"), [part])
+            if self._may_repeat(index):  # x[[0, 1, 1]] = v: only the last write arrives
+                helper = self._helper(runtime.last_writes)
+                part = nodes.call(helper, [part, nodes.load(adjoint), nodes.index_value(index)])
             helper = self.ctx.support.name_for(runtime.unbroadcast, "unbroadcast")
             share = nodes.call(nodes.load(helper), [part, value])
             if itself:  # the earlier y gets its share after its overwritten part is zeroed
@@ -270,6 +273,24 @@ class StatementAdjoints:
             self.owned.add(array)
         if self._is_active(value) and itself:
             self.contribute(value.id, share)
+
+    def _may_repeat(self, index: gast.expr) -> bool:
+        """An index that may name one element twice: an integer array or list in it (not a
+        number, a slice, a loop's integer, or a display of distinct numbers)."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, (gast.Constant, gast.Slice)):
+                continue
+            if isinstance(part, gast.Name):
+                if part.id in self.ctx.integers or self.shapes.get(part.id) == ():
+                    continue
+                return True
+            if isinstance(part, gast.List):
+                numbers = [e.value for e in part.elts if isinstance(e, gast.Constant)]
+                if len(numbers) == len(part.elts) and len(set(numbers)) == len(numbers):
+                    continue
+            return True
+        return False
 
     def statement(self, stmt: gast.stmt, op: Operation) -> None:
         self.spread = False

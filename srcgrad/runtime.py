@@ -19,6 +19,16 @@ def astype(x, dtype):
     return x.astype(dtype)
 
 
+def last_writes(part, like, index):
+    """`part` (an adjoint read at `index`) with zeros where a later position of `index` wrote
+    the same element: after `x[[0, 1, 1]] = v`, v[1] never reached x. NumPy's own assignment,
+    done again with positions for values, tells which write each element kept."""
+    order = np.reshape(np.arange(np.size(part)), np.shape(part))
+    kept = np.full(np.shape(like), -1)
+    kept[index] = order
+    return np.where(kept[index] == order, part, 0.0)
+
+
 def dict_values(d) -> list:
     """`d.values()`, as a list (in generated code, so that it has a derivative rule)."""
     return list(d.values())

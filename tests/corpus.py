@@ -1199,3 +1199,13 @@ def dict_argument_iterated(p):
     for key in p:
         total = total + np.sum(np.sin(p[key]))
     return total + sum(np.sum(v**3) for v in p.values())
+
+
+@case(lambda rng: (normal(rng, 4, 3), np.array([4, 2, 4])))
+def setitem_with_repeated_positions(x, idx):
+    # the value written first to a repeated position never arrives: only the last write does
+    y = np.zeros(6)
+    y[[0, 1, 1]] = x[0]
+    z = np.zeros(5)
+    z[idx] = x[1] * 2.0
+    return np.sum(y * np.arange(6)) + np.sum(z * np.arange(5.0) ** 2)
