@@ -20,6 +20,7 @@ class Context:
     support: Support
     local_names: set[str]
     shapes: dict[str, tuple | None] = field(default_factory=dict)
+    views: frozenset = frozenset()  # primal names that may share another array's memory
     wrt_is_tuple: bool = False
     floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
     dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value

@@ -23,6 +23,7 @@ def optimize(
     kept: set[str],
     scalars: frozenset = frozenset(),
     floats: frozenset = frozenset(),
+    views: frozenset = frozenset(),
 ) -> gast.FunctionDef:
     """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
     of the user's own variables, which the reader follows through the reverse sweep);
@@ -33,7 +34,7 @@ def optimize(
         changed = False
         changed |= _fold_constants(fn)
         changed |= _forward_copies(fn, generated, temporaries)
-        changed |= _algebra(fn, generated | scalars, floats)
+        changed |= _algebra(fn, generated | scalars, floats, views - scalars)
         changed |= _dead_code(fn)
         changed |= _dead_stores(fn.body, set())
         changed |= _fold_temporaries(fn, temporaries)
@@ -380,8 +381,9 @@ def _forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[
 
 
 class _Algebra(gast.NodeTransformer):
-    def __init__(self, generated: set[str], floats=None):
+    def __init__(self, generated: set[str], floats=None, views=frozenset()):
         self.generated = generated
+        self.views = views  # srcgrad's temporaries that hold a view of a primal array
         self.floats = floats  # names that hold floats (adjoints, tangents); None: any name
         self.changed = False
 
@@ -389,8 +391,18 @@ class _Algebra(gast.NodeTransformer):
         return self.floats is None or (isinstance(node, gast.Name) and node.id in self.floats)
 
     def _keeps_fresh(self, node: gast.expr) -> bool:
-        # `1.0 * x` makes a new array; `x` alone would hand out the caller's or a primal array
-        return not isinstance(node, gast.Name) or node.id in self.generated
+        """`node` alone is a new array, or one of srcgrad's own. `1.0 * x` makes a new array;
+        `x` alone would hand out the caller's or a primal array, and `np.reshape(y, s)`,
+        `y.T` or `y[1:]` a view of it, which the reverse sweep may change in place later."""
+        if isinstance(node, gast.Name):
+            return node.id in self.generated and node.id not in self.views
+        if isinstance(node, gast.Attribute) and node.attr in ("T", "real", "imag"):
+            return self._keeps_fresh(node.value)
+        if isinstance(node, gast.Subscript):
+            return self._keeps_fresh(node.value)
+        if isinstance(node, gast.Call) and node.args and _views(node.func):
+            return self._keeps_fresh(node.args[0])
+        return True
 
     def visit_BinOp(self, node: gast.BinOp) -> gast.expr:
         self.generic_visit(node)
@@ -452,6 +464,34 @@ class _Algebra(gast.NodeTransformer):
         return node
 
 
+# functions whose result may be a view of their first argument
+_VIEWS = {
+    "reshape",
+    "transpose",
+    "ravel",
+    "squeeze",
+    "expand_dims",
+    "swapaxes",
+    "moveaxis",
+    "broadcast_to",
+    "asarray",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "flip",
+    "fliplr",
+    "flipud",
+    "diagonal",
+    "real",
+    "imag",
+}
+
+
+def _views(func: gast.expr) -> bool:
+    name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+    return name in _VIEWS
+
+
 def _strip_leading_negation(node: gast.expr) -> bool:
     """Remove the `-` of the leftmost factor of a product or quotient, if it has one."""
     parent = None
@@ -487,8 +527,8 @@ def _is_one(node: gast.expr) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) in (int, float) and node.value == 1
 
 
-def _algebra(fn, generated, floats=frozenset()) -> bool:
-    algebra = _Algebra(generated, floats)
+def _algebra(fn, generated, floats=frozenset(), views=frozenset()) -> bool:
+    algebra = _Algebra(generated, floats, views)
     algebra.visit(fn)
     return algebra.changed
 

@@ -72,7 +72,7 @@ def gradient(
             kept = ctx.names.adjoints_of_user_names()
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
         floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
-        optimize(tree, ctx.names.generated, kept, scalars, floats)
+        optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views)
         if mode not in ("jvp_plain", "tangent"):  # (code transformed again reads np.sum)
             as_methods(tree, ctx)
         if check_finite:

@@ -413,6 +413,11 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
         p for p, d in ctx.dtypes.items() if d not in ("float", "int", "tree") and p not in targets
     )
     ctx.shapes = shapes
+    ctx.views = frozenset(  # names that may hold a view of another array (or the array itself)
+        op.target
+        for op in ops.values()
+        if op.kind == COPY or (op.kind == CALL and op.key in _SHARING)
+    )
     _refuse_tuple_arithmetic(ctx, assigns, ops, active)
     return body, last, output, assigns, ops, active, shapes
 

@@ -1209,3 +1209,11 @@ def setitem_with_repeated_positions(x, idx):
     z = np.zeros(5)
     z[idx] = x[1] * 2.0
     return np.sum(y * np.arange(6)) + np.sum(z * np.arange(5.0) ** 2)
+
+
+@case(lambda rng: (normal(rng, 4, 3),))
+def adjoint_that_is_a_view_of_an_array_updated_in_place(x):
+    # x's adjoint was np.reshape(y, ...), a view of y, which the reverse sweep then restored
+    y = np.zeros(12)
+    y[::2] = x.ravel()[:6]
+    return np.sum(y.reshape(4, 3) * x)
