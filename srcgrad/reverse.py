@@ -826,6 +826,10 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None)
         if reaching is not None and id(stmt) not in reaching:
             continue  # rebound before any update sees it
         sharing = _may_share(ctx, op, params, reads, in_place=op.target in updated)
+        if sharing and op.target not in updated and body is not None:
+            # `x = v; x += x` changes v too, which matters only if v is read again
+            whole = [*body, ctx.parsed.tree.body[-1]]  # (the final `return name` reads too)
+            sharing = _read_later(whole, augmented[op.target], _aliased(op, ops))
         if sharing:
             where = ctx.origin(stmt)
             at = updated.get(op.target) or augmented[op.target]
@@ -841,6 +845,50 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None)
         copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(name)])
         copies.append(nodes.assign(name, copy, ctx.origin(updated[name])))
     return copies
+
+
+def _aliased(op: Operation, ops: dict) -> set[str]:
+    """The names whose memory `op`'s target may share: its source, their sources, ..."""
+    found: set[str] = set()
+    pending = [op]
+    while pending:
+        made = pending.pop()
+        source = made.args[0] if made.args else None
+        if made.kind not in (COPY, CALL) or not isinstance(source, gast.Name):
+            continue
+        if made.kind == CALL and made.key not in _SHARING or source.id in found:
+            continue
+        found.add(source.id)
+        pending.extend(o for o in ops.values() if o.target == source.id)
+    return found
+
+
+def _read_later(body: list, stmt: gast.stmt, names: set[str]) -> bool:
+    """Some statement that runs after `stmt` reads one of `names`: one after it in the text,
+    or any in a loop around it (the loop's next round), or the function's result."""
+    order: list[tuple[gast.stmt, tuple]] = []
+
+    def walk(block: list, loops: tuple) -> None:
+        for item in block:
+            order.append((item, loops))
+            inner = (*loops, id(item)) if isinstance(item, LOOPS) else loops
+            walk(getattr(item, "body", None) or [], inner)
+            walk(getattr(item, "orelse", None) or [], inner)
+
+    walk(body, ())
+    position = next(i for i, (item, _) in enumerate(order) if item is stmt)
+    around = order[position][1][:1]  # the outermost loop around it, if any
+    for i, (item, loops) in enumerate(order):
+        if i <= position and not (around and loops[:1] == around):
+            continue
+        parts = (
+            [item]
+            if not isinstance(item, (gast.If, *LOOPS))
+            else [getattr(item, "test", None) or item.iter]
+        )
+        if any(nodes.names_read(part) & names for part in parts):
+            return True
+    return False
 
 
 def _may_share(ctx, op: Operation, params: set[str], reads: dict, in_place: bool) -> bool:

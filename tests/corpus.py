@@ -1160,6 +1160,15 @@ def sorted_lists_grown_and_read(x, extra):
     return total + min(sorted(extra)[1:]) * sorted([x[1], x[2]], reverse=True)[0]
 
 
+@case(lambda rng: (positive(rng, 3), positive(rng, 3)))
+def augmented_assignment_to_an_alias_never_read_again(x, y):
+    # `z += y` changes v's array too, but nothing reads v after it: the value is z's
+    v = x * 1.0
+    z = v
+    z += y
+    return np.sum(np.log(z))
+
+
 @case(lambda rng: (normal(rng, 3), normal(rng, 2, 3)))
 def augmented_assignments_that_rebind(x, m):
     s = x[0]  # a number: `s *= ...` rebinds it and changes nothing else

@@ -153,3 +153,13 @@ def augmented_assignment_to_an_alias(x):
     z = x
     z += 1.0  # at: z +=
     return np.sum(x * z)
+
+
+def augmented_assignment_to_an_alias_read_in_the_next_round(x):
+    v = x * 1.0
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(v)
+        z = v
+        z += 1.0  # at: z +=
+    return s
