@@ -36,7 +36,8 @@ from .core import (
 )
 from .errors import NoRuleError, UnsupportedSyntaxError
 from .fence import is_append
-from .reverse import analysed, assignments, bind_user_call, may_be_complex, updated_in_place
+from .in_place import updated_in_place
+from .reverse import analysed, assignments, bind_user_call, may_be_complex
 from .rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 
 
