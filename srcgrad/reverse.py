@@ -183,6 +183,7 @@ class _Reverse(StatementAdjoints):
             fresh = {n for n in entry - before if n not in self.lists and n not in self.trees}
             start_owned = (owned_entry | fresh) - not_owned
             self.defined, self.owned = set(entry), set(start_owned)
+            self.masks = {}  # (not the masks the previous pass over the body left behind)
             body = self.block(stmt.body)
             grown = self.defined - entry
             shared = start_owned - self.owned  # the next iteration starts from these
@@ -191,6 +192,7 @@ class _Reverse(StatementAdjoints):
             entry |= grown
             not_owned |= shared
         self.loops.pop()
+        self.masks = {}  # a mask made in the body is of one step's condition
         self.replayed.discard(replays)
         lost = entry - self.defined
         body += self._zeros(lost, stmt, like_adjoint=True)

@@ -381,3 +381,15 @@ def tuple_part_name_rebound_in_loop(x, s, t):
         v1 = np.cos(s)
     v6 = np.tanh(x)
     return np.sum(v6) + np.sum(v1**2)
+
+
+@found(
+    lambda: (np.array([[0.3, 0.9], [1.2, 0.4]]), 0.98, 0.78),
+    wrt=(0, 1, 2),
+    reason=None,  # fixed: the mask np.where left on x's adjoint in one pass over the loop body
+    # reached the next pass, and was put on the adjoint of the `+ np.sin(...)` beside it
+)
+def where_mask_carried_round_a_loop(x, s, t):
+    for _ in range(2):
+        x = np.tanh(np.where(x > t, 1.0, t / (1.5 + np.tanh(x))) + np.sin(s / (2.0 + np.sin(s))))
+    return np.mean(np.sin(x))
