@@ -579,7 +579,10 @@ class StatementAdjoints:
                 self.contribute(operand.id, value)
             if fresh and op.key is operator.getitem:
                 self.owned.add(operand.id)  # index_adjoint and its variants make a new array
-            if fresh and value is whole:  # (a mask is the result's shape: not after a sum)
+            # (a mask is the result's shape: not after a sum; and not in a loop, where the
+            # condition's name is bound again at every step: the statement before would read
+            # the condition the tape holds for it, of the step before)
+            if fresh and value is whole and not getattr(self, "loops", None):
                 if mask is not None:
                     self.masks[operand.id] = mask
                 if op.key is np.where and param in ("x", "y"):

@@ -1247,3 +1247,16 @@ def branch_reading_a_dimension_the_argument_lacks(x):
     else:
         n = x.shape[0]
     return np.sum(x**2) * n
+
+
+@case(lambda rng: (normal(rng, 3), 0.5, 1.2), wrt=0)
+def where_mask_of_this_step_in_a_loop(x, s, t):
+    # the mask np.where put on v's adjoint was applied to the statement before it with the
+    # condition the tape held for that statement: the step before's (wrong, silently)
+    out = np.zeros((3, 3))
+    c = s > t
+    for k in range(3):
+        v = np.sin(x * (k + 1))
+        c = s * (k + 1) > t
+        out[k] = np.where(c, v, s)
+    return np.sum(out) + np.sum(c * x)
