@@ -286,6 +286,16 @@ class _Reverse(StatementAdjoints):
         origin = nodes.origin_of(stmt)
         return [nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(names)]
 
+    def _updated_by_index(self) -> set[str]:
+        """Names whose adjoints may be added to or set at an index (`dx[i] += g`): they must
+        be arrays."""
+        return {
+            op.target if op.kind == SETITEM else op.args[0].id
+            for op in self.ops.values()
+            if op.kind == SETITEM
+            or (op.key is operator.getitem and op.args and isinstance(op.args[0], gast.Name))
+        }
+
     def _zeros(self, names: set[str], stmt, like_adjoint: bool = False) -> list[gast.stmt]:
         """`dx = np.zeros_like(x)`: the adjoint of a value no path after this point used."""
         out = []
@@ -298,6 +308,10 @@ class _Reverse(StatementAdjoints):
             if not like_adjoint and name not in bound and shape is not None and self.ctx.floating:
                 # a name no path may have bound yet (`continue` before it): zeros of its shape
                 zeros = self._zeros_of(shape)
+            elif not like_adjoint and name not in bound and name not in self._updated_by_index():
+                # ... of a shape not known: the number 0.0, which every later sum broadcasts
+                # (np.zeros_like of the unbound name raised UnboundLocalError)
+                zeros = nodes.const(0.0)
             if name in self.lists:
                 helper = self.ctx.support.name_for(runtime.list_adjoint, "list_adjoint")
                 zeros = nodes.call(nodes.load(helper), [nodes.load(name)])

@@ -393,3 +393,27 @@ def where_mask_carried_round_a_loop(x, s, t):
     for _ in range(2):
         x = np.tanh(np.where(x > t, 1.0, t / (1.5 + np.tanh(x))) + np.sin(s / (2.0 + np.sin(s))))
     return np.mean(np.sin(x))
+
+
+def _doubled(r):
+    return r + r
+
+
+@found(
+    lambda: (np.array([0.27, -0.46]), -0.92),
+    wrt=(0, 1),
+    reason=None,  # fixed: every step `continue`d before v6 was bound; its adjoint's zeros
+    # were np.zeros_like(v6), an UnboundLocalError (v6's shape is not known: 0.0 now)
+    helpers=(_doubled,),
+)
+def continue_before_a_name_is_first_bound(x, s):
+    v1 = _doubled(x)  # (a helper's result: the shape analysis does not know its shape)
+    out = np.zeros(2)
+    for k in range(2):
+        if out[1] > 0.8:
+            v6 = np.tanh(v1 * x)
+            r5 = s
+        else:
+            continue
+        out[k] = np.tanh(r5 - np.tanh(np.dot(np.tanh(v6), x)))
+    return np.sum(out[[1, 0, 1]] ** 2) + np.sum(x) * s
