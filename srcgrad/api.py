@@ -82,6 +82,7 @@ class Gradient:
         self._seen: dict[tuple, Generated] = {}
         self._guard_entries: list = []  # (signature, argument types, generated function)
         self._guarded_keys: set = set()
+        self._unguardable: set = set()  # signatures no guard can test for (containers)
         self.internal = False  # called by generated code: its arguments were checked already
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
@@ -147,11 +148,12 @@ class Gradient:
         """Make this object's calls test for `signature` first (dispatch.guard), along with
         the few signatures before it: code that switches between shapes stays on the guard."""
         key = (signature, tuple(map(type, args)))
-        if key in self._guarded_keys:
+        if key in self._guarded_keys or key in self._unguardable:
             return
         entries = [*self._guard_entries, (*key, found.function)][-_GUARDED:]
         made = dispatch.guard(self._count, entries, _retry)
-        if made is None:
+        if made is None:  # a container argument: the full look-up serves it, every time
+            self._unguardable.add(key)
             return
         self._guard_entries = entries
         self._guarded_keys = {(sig, types) for sig, types, _ in entries}

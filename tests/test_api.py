@@ -425,3 +425,20 @@ def test_a_guard_tells_an_index_array_from_a_mask_of_the_same_shape():
     for _ in range(3):  # positions first: their code (np.bincount) would misread a mask
         assert np.array_equal(g(x, np.array([0, 2, 2])), [2.0, 0.0, 12.0])
         assert np.array_equal(g(x, np.array([True, False, True])), [2.0, 0.0, 6.0])
+
+
+def test_a_signature_no_guard_can_test_is_not_tried_again_at_every_call(monkeypatch):
+    from srcgrad import dispatch
+
+    tried = []
+    real = dispatch.guard
+    monkeypatch.setattr(dispatch, "guard", lambda *a: tried.append(a) or real(*a))
+
+    def f(p):
+        return np.sum(p["w"] ** 2)
+
+    g = srcgrad.grad(f)
+    params = {"w": np.arange(3.0)}
+    for _ in range(5):  # a dict argument: only the full look-up can serve it
+        assert np.array_equal(g(params)["w"], 2 * params["w"])
+    assert len(tried) == 1
