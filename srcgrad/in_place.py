@@ -18,7 +18,8 @@ from .core import CALL, COPY, SETITEM, UNKNOWN, USER, Operation
 from .errors import UnsupportedSyntaxError
 from .tape import LOOPS
 
-# bindings after which `x[i] = v` could change another array too (views, aliases, unknowns)
+# functions whose result may be a view of their first argument (or the argument itself):
+# after `v = f(x)`, `v[i] = u` could change x too (the optimizer reads this list as well)
 SHARING = {
     operator.getitem,
     np.reshape,
@@ -32,6 +33,13 @@ SHARING = {
     np.asarray,
     np.atleast_1d,
     np.atleast_2d,
+    np.atleast_3d,
+    np.flip,
+    np.fliplr,
+    np.flipud,
+    np.diagonal,
+    np.real,
+    np.imag,
 }
 
 

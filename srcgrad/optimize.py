@@ -15,6 +15,7 @@ import gast
 
 from . import nodes
 from .emit import unparse
+from .in_place import SHARING
 
 
 def optimize(
@@ -464,27 +465,8 @@ class _Algebra(gast.NodeTransformer):
         return node
 
 
-# functions whose result may be a view of their first argument
-_VIEWS = {
-    "reshape",
-    "transpose",
-    "ravel",
-    "squeeze",
-    "expand_dims",
-    "swapaxes",
-    "moveaxis",
-    "broadcast_to",
-    "asarray",
-    "atleast_1d",
-    "atleast_2d",
-    "atleast_3d",
-    "flip",
-    "fliplr",
-    "flipud",
-    "diagonal",
-    "real",
-    "imag",
-}
+# the names of the functions whose result may be a view of their first argument
+_VIEWS = {function.__name__ for function in SHARING}
 
 
 def _views(func: gast.expr) -> bool:

@@ -163,3 +163,10 @@ def augmented_assignment_to_an_alias_read_in_the_next_round(x):
         z = v
         z += 1.0  # at: z +=
     return s
+
+
+def update_through_a_flipped_view(x):
+    y = x * 1.0
+    v = np.flip(y)
+    v[0] = 5.0  # at: v[0]
+    return np.sum(y * x)
