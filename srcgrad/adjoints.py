@@ -680,6 +680,9 @@ class StatementAdjoints:
             axes = list(range(lead))
             inner, outer = self._constant_factors(value, want, have)
             pair = self._product_of_two(inner, have)
+            # a sum of products, at large sizes: np.einsum makes no product array
+            letters = "abcdef"[: len(have)]
+            einsum = pair is not None and len(have) <= 6 and _size(have) >= _EINSUM_FROM
             if want == ():
                 if pair is not None:  # sum(a * b): one BLAS dot, no product array
                     summed = nodes.call(self.ctx.numpy_name("vdot"), list(pair))
@@ -687,15 +690,13 @@ class StatementAdjoints:
                     summed = nodes.call(nodes.attribute(inner, "sum"))
                 return _apply_factors(summed, outer)
             if not kept:
-                if pair is not None and len(have) <= 6 and _size(have) >= _EINSUM_FROM:
-                    letters = "abcdef"[: len(have)]
+                if einsum:
                     spec = f"{letters},{letters}->{letters[lead:]}"
                     product = nodes.call(self.ctx.numpy_name("einsum"), [nodes.const(spec), *pair])
-                    return _apply_factors(product, outer)  # no product array, at large sizes
+                    return _apply_factors(product, outer)
                 return _apply_factors(self._sum(inner, axes, keepdims=False), outer)
             if not axes:
-                if pair is not None and len(have) <= 6 and _size(have) >= _EINSUM_FROM:
-                    letters = "abcdef"[: len(have)]
+                if einsum:
                     left = "".join(c for i, c in enumerate(letters) if i not in kept)
                     product = nodes.call(
                         self.ctx.numpy_name("einsum"),

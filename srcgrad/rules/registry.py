@@ -454,8 +454,7 @@ def elementwise(*keys: object):
 
         def load_reverse() -> dict:
             tree, origin = parsed()
-            g = gast.Name(id="g", ctx=gast.Load(), annotation=None, type_comment=None)
-            product = gast.BinOp(left=g, op=gast.Mult(), right=derivative())
+            product = nodes.binop(nodes.load("g"), gast.Mult(), derivative())
             free = _free_names(fn, tree, {"x", "ans", "g"})
             return {"body": tree.body[:-1], "outputs": [product], "free": free, "origin": origin}
 
