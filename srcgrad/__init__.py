@@ -6,9 +6,12 @@ read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py
 """
 
 from . import rules  # noqa: F401  (importing it registers the derivative rules)
-from .api import Forward, Gradient, forward, grad, jvp, show, value_and_grad, vjp
-from .checking import GradientCheck, check_grad
-from .custom import custom_jvp, custom_vjp, register_jvp, register_vjp
+from .api.checking import GradientCheck, check_grad
+from .api.custom import custom_jvp, custom_vjp, register_jvp, register_vjp
+from .api.export import export
+from .api.graph import graph, render
+from .api.matrices import Hessian, Jacobian, hessian, hvp, jacobian
+from .api.transforms import Forward, Gradient, forward, grad, jvp, show, value_and_grad, vjp
 from .errors import (
     InternalError,
     NonFiniteError,
@@ -19,10 +22,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .export import export
-from .graph import graph, render
-from .markers import no_grad, stop_gradient
-from .matrices import Hessian, Jacobian, hessian, hvp, jacobian
+from .runtime.markers import no_grad, stop_gradient
 
 __version__ = "0.1.0"
 

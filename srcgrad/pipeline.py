@@ -11,19 +11,19 @@ import os
 import types
 from dataclasses import dataclass
 
-from . import fence, reading
-from .context import Context
-from .emit import emit
+from .analyse.shapes import dtype_name, is_floating
 from .errors import InternalError, SrcgradError
-from .finite import add_checks
-from .forward import forward
-from .loading import load
-from .methods import as_methods
+from .front import fence, reading
+from .front.context import Context
+from .front.emit import emit
+from .front.loading import load
 from .normalize import normalize
-from .optimize import optimize
-from .release import release
-from .reverse import reverse
-from .shapes import dtype_name, is_floating
+from .optimize.as_methods import as_methods
+from .optimize.finite import add_checks
+from .optimize.release import release
+from .optimize.simplify import optimize
+from .transform.forward import forward
+from .transform.reverse import reverse
 
 FORWARD_MODES = ("jvp", "jvp_plain", "tangent")
 
@@ -46,7 +46,7 @@ def gradient(
     check_finite: bool = False,
 ) -> Generated:
     """`signature` maps each parameter to `(shape, dtype)` of its value, or None.
-    `check_finite`: check every adjoint for nan and infinity (finite.py)."""
+    `check_finite`: check every adjoint for nan and infinity (optimize/finite.py)."""
     parsed = reading.read(fn)
     try:
         fence.check(parsed)

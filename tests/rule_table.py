@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srcgrad import runtime as srcgrad_runtime
+from srcgrad.runtime import helpers as srcgrad_runtime
 
 # ---- input factories ---------------------------------------------------------------------------
 
@@ -436,7 +436,7 @@ row(np.cov, "np.cov(x)", x=normal(3, 5))
 row(np.cov, "np.cov(x, rowvar=False, bias=True)", x=normal(5, 2))
 row(np.cov, "np.cov(x, ddof=0) * y", x=normal(6), y=normal())
 row(np.cov, "np.cov(x, rowvar=False)", x=normal(7))  # one variable: a 1-d array is not flipped
-# a dict's views and `for k in d` (normalize/methods.py, normalize/loops.py)
+# a dict's views and `for k in d` (normalize/method_calls.py, normalize/loops.py)
 row(srcgrad_runtime.dict_values, "sum({'a': x, 'b': x * y}.values())", x=normal(3), y=normal(3))
 row(
     srcgrad_runtime.dict_items,

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad import runtime
-from srcgrad.cli import main as cli_main
+from srcgrad.api.cli import main as cli_main
+from srcgrad.runtime import helpers as runtime
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SCALE = 2.0
@@ -428,7 +428,7 @@ def test_a_guard_tells_an_index_array_from_a_mask_of_the_same_shape():
 
 
 def test_a_signature_no_guard_can_test_is_not_tried_again_at_every_call(monkeypatch):
-    from srcgrad import dispatch
+    from srcgrad.api import dispatch
 
     tried = []
     real = dispatch.guard

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.api import vjp_of
+from srcgrad.api.transforms import vjp_of
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -141,7 +141,7 @@ def _scaled(x, s, b):
 def test_einsum_sums_of_products_for_large_arrays(fn, monkeypatch):
     """At large sizes a broadcast adjoint `(a * b).sum(axis=0)` is written
     `np.einsum('ab,ab->b', a, b)`; here the size threshold is lowered to reach that code."""
-    from srcgrad import adjoints
+    from srcgrad.transform import adjoints
 
     monkeypatch.setattr(adjoints, "_EINSUM_FROM", 1)
     rng = np.random.default_rng(5)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.cli import main as cli_main
+from srcgrad.api.cli import main as cli_main
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 sys.path.insert(0, str(Path(__file__).parent))

@@ -65,6 +65,6 @@ def test_a_rule_is_parsed_from_its_file_as_it_was_when_declared(tmp_path):
 
 
 def ast_text(node) -> str:
-    from srcgrad.emit import unparse
+    from srcgrad.front.emit import unparse
 
     return unparse(node)

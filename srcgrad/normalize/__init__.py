@@ -9,8 +9,8 @@ Each pass is one module with a before/after doctest.
 
 from __future__ import annotations
 
-from .. import nodes
-from ..context import Context
+from ..front import nodes
+from ..front.context import Context
 from . import (
     augmented,
     comprehensions,
@@ -20,7 +20,7 @@ from . import (
     jumps,
     lambdas,
     loops,
-    methods,
+    method_calls,
     no_grad,
     returns,
     single_assignment,
@@ -30,7 +30,7 @@ PASSES = (
     no_grad,
     docstrings,
     augmented,
-    methods,
+    method_calls,
     idioms,
     lambdas,
     comprehensions,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
+from ..front import nodes
 
 
 class _Expand(gast.NodeTransformer):
@@ -25,7 +25,7 @@ class _Expand(gast.NodeTransformer):
         current = nodes.copy(node.target)
         current.ctx = gast.Load()
         value = nodes.binop(current, node.op, node.value)
-        if isinstance(node.target, gast.Name):  # an array's memory changes: see reverse.py
+        if isinstance(node.target, gast.Name):  # an array's memory changes: see analyse/in_place.py
             nodes.mark_augmented(value)
         return nodes.assign(node.target, value, nodes.origin_of(node))
 

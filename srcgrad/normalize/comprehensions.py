@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
 from ..errors import UnsupportedSyntaxError
+from ..front import nodes
 
 
 class _Hoist(gast.NodeTransformer):

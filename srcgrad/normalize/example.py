@@ -9,10 +9,10 @@ import textwrap
 import gast
 import numpy
 
-from .. import nodes
-from ..context import Context
 from ..errors import Origin
-from ..reading import Namespace, Parsed
+from ..front import nodes
+from ..front.context import Context
+from ..front.reading import Namespace, Parsed
 
 
 def show(run, source: str) -> None:
@@ -20,7 +20,7 @@ def show(run, source: str) -> None:
     for node in gast.walk(tree):
         if hasattr(node, "lineno"):
             nodes.stamp(node, Origin("example.py", node.lineno, node.col_offset, tree.name, ""))
-    from ..markers import no_grad, stop_gradient
+    from ..runtime.markers import no_grad, stop_gradient
 
     namespace = Namespace(
         {

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
-from ..fence import is_append
+from ..front import nodes
+from ..front.fence import is_append
 
 
 class _Flatten:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
+from ..front import nodes
 
 LOOPS = (gast.For, gast.While)
 

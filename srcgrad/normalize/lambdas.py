@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
 from ..errors import UnsupportedSyntaxError
+from ..front import nodes
 
 
 class _Inline(gast.NodeTransformer):

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
-from ..markers import no_grad, stop_gradient
+from ..front import nodes
+from ..runtime.markers import no_grad, stop_gradient
 
 
 def _is_no_grad(stmt: gast.stmt, ctx) -> bool:

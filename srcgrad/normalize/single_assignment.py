@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
+from ..front import nodes
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:

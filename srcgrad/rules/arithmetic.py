@@ -9,7 +9,15 @@ import operator
 
 import numpy as np
 
-from ..runtime import abs_slope, astype, clip_weights, extreme_shares, item, list_of, sigmoid
+from ..runtime.helpers import (
+    abs_slope,
+    astype,
+    clip_weights,
+    extreme_shares,
+    item,
+    list_of,
+    sigmoid,
+)
 from .registry import (
     BROADCAST,
     SAME,

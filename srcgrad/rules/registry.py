@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import nodes
 from ..errors import Origin, SrcgradError
+from ..front import nodes
 
 # How a rule's result shape follows from its inputs' shapes (used to place `unbroadcast`).
 SAME = "same"  # elementwise: the shape of the first differentiable input

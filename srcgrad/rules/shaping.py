@@ -17,7 +17,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from ..runtime import (
+from ..runtime.helpers import (
     dict_items,
     dict_keys,
     dict_values,

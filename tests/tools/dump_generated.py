@@ -54,7 +54,7 @@ def _recording():
 
 
 def _empty_caches() -> None:
-    from srcgrad import api
+    from srcgrad.api import transforms as api
 
     for cache in (api._CACHE, api._PULLBACKS, api._FORWARDS, api._PLAIN):
         cache.clear()
@@ -204,7 +204,7 @@ def main(argv=None) -> None:
 
 def _patch_callers(recording) -> None:
     """The modules that call the pipeline by a name of their own."""
-    from srcgrad import api
+    from srcgrad.api import transforms as api
 
     api.gradient = recording
 

@@ -16,11 +16,11 @@ import operator
 import gast
 import numpy as np
 
-from . import nodes, runtime
-from . import shapes as shape_analysis
-from .core import APPEND, CALL, COPY, DICT, INERT, LIST, TUPLE, UNPACK, USER, Operation
-from .errors import NoRuleError, Origin, UnsupportedSyntaxError
-from .rules.registry import (
+from ..analyse import shapes as shape_analysis
+from ..errors import NoRuleError, Origin, UnsupportedSyntaxError
+from ..front import nodes
+from ..normalize.ir import APPEND, CALL, COPY, DICT, INERT, LIST, TUPLE, UNPACK, USER, Operation
+from ..rules.registry import (
     BROADCAST,
     SAME,
     Facts,
@@ -29,6 +29,7 @@ from .rules.registry import (
     is_nondifferentiable,
     reverse_rule,
 )
+from ..runtime import helpers as runtime
 
 
 class StatementAdjoints:

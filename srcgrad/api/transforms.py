@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import dispatch, reading
-from .errors import NonScalarOutputError, SrcgradError, UnsupportedSyntaxError, WrtError
-from .pipeline import Generated, gradient
-from .shapes import of_value
+from ..analyse.shapes import of_value
+from ..errors import NonScalarOutputError, SrcgradError, UnsupportedSyntaxError, WrtError
+from ..front import reading
+from ..pipeline import Generated, gradient
+from . import dispatch
 
 _ndarray = np.ndarray
 _FLOAT = ((), "float")  # what of_value says of a Python float
@@ -73,7 +74,7 @@ class Gradient:
         # calls that can skip binding: every argument given by position, none keyword-only
         plain = not self._keyword_only and self._star is None and self.bound is None
         self._count = len(self.params) if plain else -1
-        # calls go through a guard written for the latest signature (see dispatch.py)
+        # calls go through a guard written for the latest signature (see api/dispatch.py)
         self._guarded = (
             type(self) is Gradient
             and plain

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes, runtime
-from . import shapes as shape_analysis
-from .adjoints import bind_operands, describe
-from .core import (
+from ..analyse import shapes as shape_analysis
+from ..analyse.in_place import updated_in_place
+from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..front import nodes
+from ..front.fence import is_append
+from ..normalize.ir import (
     APPEND,
     CALL,
     COPY,
@@ -34,11 +36,10 @@ from .core import (
     USER,
     has_user_source,
 )
-from .errors import NoRuleError, UnsupportedSyntaxError
-from .fence import is_append
-from .in_place import updated_in_place
+from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
+from ..runtime import helpers as runtime
+from .adjoints import bind_operands, describe
 from .reverse import analysed, assignments, bind_user_call, may_be_complex
-from .rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 
 
 class _Forward:
@@ -288,7 +289,7 @@ class _Forward:
         """`y = h(a, b)` becomes `y, y_dot = jvp_h((a_dot,), a, b)`; in code that will be
         transformed again, `y, y_dot = jvp_h(a, b, a_dot=a_dot)`, a plain generated function
         (for any argument shapes) that the next transformation reads like the user's own."""
-        from .api import jvp_of, plain_jvp_function
+        from ..api.transforms import jvp_of, plain_jvp_function
 
         tangents = [self.of(op.bindings[p]) for p in op.active_params]
         if self.plain:

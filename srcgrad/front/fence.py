@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gast
 
+from ..errors import UnsupportedSyntaxError
 from . import nodes
-from .errors import UnsupportedSyntaxError
 from .reading import Parsed
 
 STATEMENTS = (
@@ -151,7 +151,7 @@ def is_print(parsed: Parsed, stmt: gast.stmt) -> bool:
 
 def _is_no_grad_block(parsed: Parsed, stmt: gast.stmt) -> bool:
     """`with srcgrad.no_grad():`, the one `with` srcgrad follows."""
-    from .markers import no_grad
+    from ..runtime.markers import no_grad
 
     if not isinstance(stmt, gast.With) or len(stmt.items) != 1 or stmt.items[0].optional_vars:
         return False

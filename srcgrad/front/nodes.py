@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import gast
 
-from .errors import Origin
+from ..errors import Origin
 
 _ORIGIN = "srcgrad_origin"
 _ADJOINT = "srcgrad_adjoint"  # set on statements of the reverse sweep: emit comments them

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes, runtime
+from ..front import nodes
+from ..runtime import helpers as runtime
 
 _COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)
 

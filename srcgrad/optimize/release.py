@@ -16,7 +16,7 @@ from collections import Counter
 import gast
 import numpy as np
 
-from . import nodes
+from ..front import nodes
 
 LARGE = 1 << 12  # elements: from 32 kB of float64
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import nodes
+from ..front import nodes
 
 LOOPS = (gast.For, gast.While)
 

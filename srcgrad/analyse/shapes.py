@@ -14,10 +14,10 @@ import operator
 import gast
 import numpy as np
 
-from .core import CALL, COPY, DICT, SETITEM, Operation
-from .markers import stop_gradient
-from .rules.reductions import reduced_shape
-from .rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
+from ..normalize.ir import CALL, COPY, DICT, SETITEM, Operation
+from ..rules.reductions import reduced_shape
+from ..rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
+from ..runtime.markers import stop_gradient
 
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
 

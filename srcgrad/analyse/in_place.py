@@ -13,9 +13,9 @@ import operator
 import gast
 import numpy as np
 
-from . import nodes
-from .core import CALL, COPY, SETITEM, UNKNOWN, USER, Operation
-from .errors import UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
+from ..front import nodes
+from ..normalize.ir import CALL, COPY, SETITEM, UNKNOWN, USER, Operation
 from .tape import LOOPS
 
 # functions whose result may be a view of their first argument (or the argument itself):

@@ -13,10 +13,10 @@ import sys
 
 import numpy as np
 
-from .api import Forward, Gradient
-from .errors import SrcgradError
+from ..errors import SrcgradError
 from .export import export
 from .graph import graph, render
+from .transforms import Forward, Gradient
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from . import nodes
+from ..front import nodes
 
 _METHODS = {np.sum: "sum", np.max: "max", np.min: "min", np.mean: "mean", np.prod: "prod"}
 _PARAMETERS = {"axis", "dtype", "out", "keepdims", "initial", "where"}

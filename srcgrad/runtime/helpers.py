@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from .errors import NonFiniteError, NonScalarOutputError
+from ..errors import NonFiniteError, NonScalarOutputError
 
 
 def astype(x, dtype):

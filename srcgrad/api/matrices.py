@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import reading
-from .api import Forward, Gradient, _check_differentiable_value
-from .errors import SrcgradError, WrtError
-from .shapes import of_value
+from ..analyse.shapes import of_value
+from ..errors import SrcgradError, WrtError
+from ..front import reading
+from .transforms import Forward, Gradient, _check_differentiable_value
 
 _MODES = ("auto", "forward", "reverse")
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .rules import registry
+from ..rules import registry
 
 
 def _forget_generated_code() -> None:
     """Code generated before the new rule existed would not use it."""
-    from . import api
+    from . import transforms as api
 
     with api._LOCK:
         api._CACHE.clear()

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import gast
 
+from ..errors import Origin, SourceUnavailableError
 from . import nodes
-from .errors import Origin, SourceUnavailableError
 
 MISSING = object()
 

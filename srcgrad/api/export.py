@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .api import Gradient
-from .errors import SrcgradError
+from ..errors import SrcgradError
+from .transforms import Gradient
 
 _OWN_MODULES = ("srcgrad.",)
 

@@ -14,15 +14,15 @@ from collections.abc import Callable
 
 import gast
 
-from . import fence, nodes, reading
-from .activity import active_names
-from .api import Gradient
-from .context import Context
-from .core import CALL, COPY, Operation, operation
-from .emit import unparse
-from .normalize import normalize
-from .optimize import simplified
-from .rules.registry import reverse_rule
+from ..analyse.activity import active_names
+from ..front import fence, nodes, reading
+from ..front.context import Context
+from ..front.emit import unparse
+from ..normalize import normalize
+from ..normalize.ir import CALL, COPY, Operation, operation
+from ..optimize.simplify import simplified
+from ..rules.registry import reverse_rule
+from .transforms import Gradient
 
 _LOOPS = (gast.For, gast.While)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .api import Gradient
+from .transforms import Gradient
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import nodes
-from .emit import unparse
-from .reading import MISSING
-from .rules.registry import is_nondifferentiable, reverse_rule
+from ..front import nodes
+from ..front.emit import unparse
+from ..front.reading import MISSING
+from ..rules.registry import is_nondifferentiable, reverse_rule
 
 BINARY = {
     gast.Add: operator.add,
@@ -146,6 +146,6 @@ def has_user_source(obj: object) -> bool:
     if not isinstance(obj, types.FunctionType):
         return False
     module = getattr(obj, "__module__", None) or ""
-    if module == "srcgrad.runtime" or module.startswith("srcgrad.rules."):
+    if module.startswith(("srcgrad.runtime.", "srcgrad.rules.")):
         return not getattr(obj, "opaque", False)
     return module.split(".")[0] not in _LIBRARIES

@@ -17,25 +17,16 @@ import operator
 import gast
 import numpy as np
 
-from . import nodes, runtime
-from . import shapes as shape_analysis
-from .activity import active_names
+from ..analyse import shapes as shape_analysis
+from ..analyse.activity import active_names
+from ..analyse.in_place import SHARING, updated_in_place
+from ..analyse.tape import LOOPS, Plan, forward
+from ..errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
+from ..front import nodes
+from ..front.fence import is_append
+from ..normalize.ir import CALL, COPY, DICT, LIST, SETITEM, TUPLE, UNPACK, USER, operation
+from ..runtime import helpers as runtime
 from .adjoints import StatementAdjoints
-from .core import (
-    CALL,
-    COPY,
-    DICT,
-    LIST,
-    SETITEM,
-    TUPLE,
-    UNPACK,
-    USER,
-    operation,
-)
-from .errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
-from .fence import is_append
-from .in_place import SHARING, updated_in_place
-from .tape import LOOPS, Plan, forward
 
 
 class _Reverse(StatementAdjoints):
@@ -732,7 +723,7 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     bind_user_call(ctx, stmt, op, active)
     if not op.active_params or op.target not in active:
         return
-    from .api import vjp_of  # the transform of the callee, made when it is first called
+    from ..api.transforms import vjp_of  # the transform of the callee, made when it is first called
 
     transform = vjp_of(op.key, tuple(op.active_params), ctx.check_finite)
     function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")

@@ -7,8 +7,8 @@ operation. Non-differentiable operations (comparisons, `.shape`, `np.floor`) sto
 
 from __future__ import annotations
 
-from .core import COPY, INERT, Operation
-from .rules.registry import is_nondifferentiable
+from ..normalize.ir import COPY, INERT, Operation
+from ..rules.registry import is_nondifferentiable
 
 
 def _passes_derivative(op: Operation) -> bool:

@@ -13,9 +13,9 @@ from collections import Counter
 
 import gast
 
-from . import nodes
-from .emit import unparse
-from .in_place import SHARING
+from ..analyse.in_place import SHARING
+from ..front import nodes
+from ..front.emit import unparse
 
 
 def optimize(

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import gast
 import numpy
 
+from ..errors import Origin
 from . import nodes
-from .errors import Origin
 from .naming import Names, Support
 from .reading import MISSING, Parsed
 
@@ -25,7 +25,7 @@ class Context:
     floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
     dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value
     integers: frozenset = frozenset()  # names that only ever hold a range loop's integers
-    check_finite: bool = False  # checks after every adjoint (finite.py), in callees too
+    check_finite: bool = False  # checks after every adjoint (optimize/finite.py), in callees too
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length
     index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
     array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound

@@ -7,7 +7,7 @@ Both do nothing when the function runs undifferentiated.
 
 from __future__ import annotations
 
-from .rules.registry import nondifferentiable
+from ..rules.registry import nondifferentiable
 
 
 def stop_gradient(x):
