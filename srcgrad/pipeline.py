@@ -7,12 +7,15 @@ Each stage is one module (normalize is a folder of one-pass modules) with one en
 
 from __future__ import annotations
 
+import inspect
 import os
+import threading
 import types
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from .analyse.shapes import dtype_name, is_floating
-from .errors import InternalError, SrcgradError
+from .errors import InternalError, SrcgradError, UnsupportedSyntaxError
 from .front import fence, reading
 from .front.context import Context
 from .front.emit import emit
@@ -37,20 +40,95 @@ class Generated:
     tangents: tuple[str, ...] = ()  # forward mode: the tangent parameters, in `wrt` order
 
 
+@dataclass
+class Callees:
+    """The transforms of the user's own functions that generated code calls (`vjp_h`, `jvp_h`),
+    one object per function and active parameters, so that every caller (recursion included)
+    names the same one. The transforms ask for them through `ctx.callees`; the public layer says
+    how to make them (`make_pullback`, `make_tangent`), and the pipeline keeps them."""
+
+    make_pullback: Callable  # (fn, wrt, check_finite) -> a vjp-mode transform
+    make_tangent: Callable  # (fn, wrt) -> a forward-mode transform
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    pullbacks: dict = field(default_factory=dict)
+    tangents: dict = field(default_factory=dict)
+    plain: dict = field(default_factory=dict)
+    _making: threading.local = field(default_factory=threading.local)
+
+    def pullback(self, fn: Callable, active: tuple[str, ...], check_finite: bool = False):
+        """The vjp-mode transform of `fn` for these active parameters: called by generated
+        code as `y, h_back = vjp_h(a, b)`."""
+        key = (fn, active, check_finite)
+        with self.lock:
+            found = self.pullbacks.get(key)
+            if found is None:
+                wrt = active[0] if len(active) == 1 else active  # one adjoint: not in a tuple
+                found = self.pullbacks[key] = self.make_pullback(fn, wrt, check_finite)
+            return found
+
+    def tangent(self, fn: Callable, active: tuple[str, ...]):
+        """The forward-mode transform of `fn` for these active parameters, called by generated
+        code as `jvp_h((a_dot, ...), a, ...)`."""
+        key = (fn, active)
+        with self.lock:
+            found = self.tangents.get(key)
+            if found is None:
+                found = self.tangents[key] = self.make_tangent(fn, tuple(active))
+            return found
+
+    def plain_tangent(self, fn: Callable, active: tuple[str, ...], origin=None) -> Generated:
+        """`fn`'s forward-mode code for these active parameters as a plain function of any
+        argument shapes, returning `(value, tangent)`, with keyword-only tangent parameters
+        (`Generated.tangents`): what code that is transformed again calls."""
+        key = (fn, active)
+        with self.lock:
+            found = self.plain.get(key)
+            if found is not None:
+                return found
+            making = getattr(self._making, "keys", None)
+            if making is None:
+                making = self._making.keys = set()
+            if key in making:
+                raise UnsupportedSyntaxError(
+                    f"'{fn.__name__}' calls itself: a recursive function has no derivative of a "
+                    "derivative in srcgrad yet",
+                    origin,
+                    "write the recursion as a loop",
+                )
+            making.add(key)
+            try:
+                params = list(inspect.signature(fn).parameters)
+                found = gradient(fn, active, True, dict.fromkeys(params), self, "jvp_plain")
+            finally:
+                making.discard(key)
+            self.plain[key] = found
+            return found
+
+    def forget(self) -> None:
+        """Drop every callee (a new rule was registered: code made before would not use it)."""
+        with self.lock:
+            self.pullbacks.clear()
+            self.tangents.clear()
+            self.plain.clear()
+
+
 def gradient(
     fn: types.FunctionType,
     wrt: tuple[str, ...],
     wrt_is_tuple: bool,
     signature: dict[str, tuple | None],
+    callees: Callees,
     mode: str = "grad",
     check_finite: bool = False,
 ) -> Generated:
-    """`signature` maps each parameter to `(shape, dtype)` of its value, or None.
+    """`signature` maps each parameter to `(shape, dtype)` of its value, or None. `callees`
+    makes and keeps the transforms of the user's functions that the code calls.
     `check_finite`: check every adjoint for nan and infinity (optimize/finite.py)."""
     parsed = reading.read(fn)
     try:
         fence.check(parsed)
         ctx = Context.of(parsed)
+        ctx.callees = callees
         ctx.wrt_is_tuple = wrt_is_tuple
         ctx.check_finite = check_finite
         ctx.floating = all(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.api.transforms import vjp_of
+from srcgrad.api.transforms import CALLEES
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -116,7 +116,7 @@ def test_helper_calls_show_as_calls_and_pullbacks():
 
 
 def test_callee_code_is_readable_on_its_own():
-    vjp = vjp_of(layer, ("W", "b"))
+    vjp = CALLEES.pullback(layer, ("W", "b"))
     vjp(np.ones(3), np.ones((4, 3)), np.ones(4))
     source = vjp.source
     assert source.startswith("def vjp_layer(x, W, b):")

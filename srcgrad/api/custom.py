@@ -17,17 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..rules import registry
-
-
-def _forget_generated_code() -> None:
-    """Code generated before the new rule existed would not use it."""
-    from . import transforms as api
-
-    with api._LOCK:
-        api._CACHE.clear()
-        api._PULLBACKS.clear()
-        api._FORWARDS.clear()
-        api._PLAIN.clear()
+from .transforms import forget_generated_code
 
 
 def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=None):
@@ -42,7 +32,7 @@ def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=No
         registry.VARIANTS.pop(registry._key(obj), None)  # the user's rule wins everywhere
         registry.REVERSE.pop(registry._key(obj), None)
         registry.register(built, [obj])
-        _forget_generated_code()
+        forget_generated_code()
         return fn
 
     return decorate if rule is None else decorate(rule)
@@ -63,7 +53,7 @@ def register_jvp(obj: object, rule: Callable | None = None, *, differentiable=No
         except registry.RuleError:
             registry.TANGENT.pop(registry._key(obj), None)
             raise
-        _forget_generated_code()
+        forget_generated_code()
         return fn
 
     return decorate if rule is None else decorate(rule)

@@ -17,9 +17,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ..analyse.shapes import of_value
-from ..errors import NonScalarOutputError, SrcgradError, UnsupportedSyntaxError, WrtError
+from ..errors import NonScalarOutputError, SrcgradError, WrtError
 from ..front import reading
-from ..pipeline import Generated, gradient
+from ..pipeline import Callees, Generated, gradient
 from . import dispatch
 
 _ndarray = np.ndarray
@@ -197,6 +197,7 @@ class Gradient:
                         self.wrt,
                         self.wrt_is_tuple,
                         dict(zip(self.params, signature)),
+                        CALLEES,
                         self.mode,
                         self.check_finite,
                     )
@@ -249,6 +250,7 @@ class Gradient:
                     self.wrt,
                     self.wrt_is_tuple,
                     dict(zip(self.params, signature)),
+                    CALLEES,
                     "tangent",
                 )
                 table[key] = found
@@ -309,65 +311,25 @@ class Forward(Gradient):
         return f"<srcgrad.forward of {self.fn.__qualname__} wrt {wrt!r}>"
 
 
-_PULLBACKS: dict = {}
-_FORWARDS: dict = {}
+def _pullback(fn: Callable, wrt, check_finite: bool) -> Gradient:
+    return Gradient(fn, wrt, mode="vjp", check_finite=check_finite)
 
 
-_PLAIN: dict = {}
-_MAKING = threading.local()
+def _tangent(fn: Callable, wrt: tuple[str, ...]) -> Forward:
+    made = Forward(fn, wrt)
+    made.internal = True  # called by generated code: its arguments were checked already
+    return made
 
 
-def plain_jvp_function(fn: Callable, active: tuple[str, ...], origin=None) -> Generated:
-    """`fn`'s forward-mode code for these active parameters as a plain function of any
-    argument shapes, returning `(value, tangent)`, with keyword-only tangent parameters
-    (`Generated.tangents`): what code that is transformed again calls."""
-    key = (fn, active)
+# the transforms of the user's functions that generated code calls, kept by the pipeline
+CALLEES = Callees(_pullback, _tangent, _LOCK)
+
+
+def forget_generated_code() -> None:
+    """Every function generated so far is made again when next called (a new rule exists)."""
     with _LOCK:
-        found = _PLAIN.get(key)
-        if found is not None:
-            return found
-        making = getattr(_MAKING, "keys", None)
-        if making is None:
-            making = _MAKING.keys = set()
-        if key in making:
-            raise UnsupportedSyntaxError(
-                f"'{fn.__name__}' calls itself: a recursive function has no derivative of a "
-                "derivative in srcgrad yet",
-                origin,
-                "write the recursion as a loop",
-            )
-        making.add(key)
-        try:
-            params = list(inspect.signature(fn).parameters)
-            found = gradient(fn, active, True, dict.fromkeys(params), "jvp_plain")
-        finally:
-            making.discard(key)
-        _PLAIN[key] = found
-        return found
-
-
-def jvp_of(fn: Callable, active: tuple[str, ...]) -> Forward:
-    """The one forward-mode transform of `fn` for these active parameters, called by generated
-    code as `jvp_h((a_dot, ...), a, ...)`."""
-    key = (fn, active)
-    with _LOCK:
-        found = _FORWARDS.get(key)
-        if found is None:
-            found = _FORWARDS[key] = Forward(fn, tuple(active))
-            found.internal = True
-        return found
-
-
-def vjp_of(fn: Callable, active: tuple[str, ...], check_finite: bool = False) -> Gradient:
-    """The one vjp-mode transform of `fn` for these active parameters (so that generated code
-    that calls it, recursive calls included, always names the same object)."""
-    key = (fn, active, check_finite)
-    with _LOCK:
-        found = _PULLBACKS.get(key)
-        if found is None:
-            wrt = active[0] if len(active) == 1 else active  # one adjoint: not in a tuple
-            found = _PULLBACKS[key] = Gradient(fn, wrt, mode="vjp", check_finite=check_finite)
-        return found
+        _CACHE.clear()
+        CALLEES.forget()
 
 
 def grad(fn: Callable | None = None, wrt=0, *, argnums=None, check_finite: bool = False):

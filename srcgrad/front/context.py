@@ -30,6 +30,7 @@ class Context:
     index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
     array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound
     complex_values: bool = False  # complex values in between (an FFT): no real-only shortcuts
+    callees: object = None  # pipeline.Callees: the transforms of the user's functions it calls
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

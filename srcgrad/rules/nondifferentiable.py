@@ -9,7 +9,10 @@ import builtins
 
 import numpy as np
 
+from ..runtime.markers import stop_gradient
 from .registry import nondifferentiable
+
+nondifferentiable(stop_gradient)  # srcgrad's own marker: a constant to the gradient
 
 nondifferentiable(
     # rounding and sign

@@ -7,8 +7,6 @@ Both do nothing when the function runs undifferentiated.
 
 from __future__ import annotations
 
-from ..rules.registry import nondifferentiable
-
 
 def stop_gradient(x):
     """`x` itself; srcgrad gives it no derivative (the value is a constant to the gradient)."""
@@ -23,6 +21,3 @@ class no_grad:
 
     def __exit__(self, *exc):
         return False
-
-
-nondifferentiable(stop_gradient)

@@ -289,18 +289,16 @@ class _Forward:
         """`y = h(a, b)` becomes `y, y_dot = jvp_h((a_dot,), a, b)`; in code that will be
         transformed again, `y, y_dot = jvp_h(a, b, a_dot=a_dot)`, a plain generated function
         (for any argument shapes) that the next transformation reads like the user's own."""
-        from ..api.transforms import jvp_of, plain_jvp_function
-
         tangents = [self.of(op.bindings[p]) for p in op.active_params]
         if self.plain:
-            made = plain_jvp_function(op.key, tuple(op.active_params), self.origin)
+            made = self.ctx.callees.plain_tangent(op.key, tuple(op.active_params), self.origin)
             function = self.ctx.support.name_for(made.function, f"jvp_{op.key.__name__}")
             stmt.value.keywords = [
                 *stmt.value.keywords,
                 *(nodes.keyword(name, t) for name, t in zip(made.tangents, tangents)),
             ]
         else:
-            transform = jvp_of(op.key, tuple(op.active_params))
+            transform = self.ctx.callees.tangent(op.key, tuple(op.active_params))
             function = self.ctx.support.name_for(transform, f"jvp_{op.key.__name__}")
             stmt.value.args = [nodes.tuple_(tangents), *stmt.value.args]
         stmt.value.func = nodes.load(function)

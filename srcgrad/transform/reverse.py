@@ -723,9 +723,8 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     bind_user_call(ctx, stmt, op, active)
     if not op.active_params or op.target not in active:
         return
-    from ..api.transforms import vjp_of  # the transform of the callee, made when it is first called
-
-    transform = vjp_of(op.key, tuple(op.active_params), ctx.check_finite)
+    # the transform of the callee (its code is made when it is first called)
+    transform = ctx.callees.pullback(op.key, tuple(op.active_params), ctx.check_finite)
     function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")
     op.pullback = ctx.names.fresh(f"{op.key.__name__}_back")
     ctx.names.generated.add(op.pullback)

@@ -54,10 +54,9 @@ def _recording():
 
 
 def _empty_caches() -> None:
-    from srcgrad.api import transforms as api
+    from srcgrad.api.transforms import forget_generated_code
 
-    for cache in (api._CACHE, api._PULLBACKS, api._FORWARDS, api._PLAIN):
-        cache.clear()
+    forget_generated_code()
 
 
 def _one(label: str, call, out: io.StringIO) -> None:
