@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .analyse.shapes import dtype_name, is_floating
 from .errors import InternalError, SrcgradError, UnsupportedSyntaxError
 from .front import fence, reading
-from .front.context import Context
+from .front.context import Context, Mode
 from .front.emit import emit
 from .front.loading import load
 from .normalize import normalize
@@ -27,8 +27,6 @@ from .optimize.release import release
 from .optimize.simplify import optimize
 from .transform.forward import forward
 from .transform.reverse import reverse
-
-FORWARD_MODES = ("jvp", "jvp_plain", "tangent")
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ class Callees:
             making.add(key)
             try:
                 params = list(inspect.signature(fn).parameters)
-                found = gradient(fn, active, True, dict.fromkeys(params), self, "jvp_plain")
+                found = gradient(fn, active, True, dict.fromkeys(params), self, Mode.JVP_PLAIN)
             finally:
                 making.discard(key)
             self.plain[key] = found
@@ -118,7 +116,7 @@ def gradient(
     wrt_is_tuple: bool,
     signature: dict[str, tuple | None],
     callees: Callees,
-    mode: str = "grad",
+    mode: Mode = Mode.GRAD,
     check_finite: bool = False,
 ) -> Generated:
     """`signature` maps each parameter to `(shape, dtype)` of its value, or None. `callees`
@@ -142,7 +140,7 @@ def gradient(
                 shapes[name] = ()
                 ctx.dtypes[name] = "float"
         tangents: list[str] = []
-        if mode in FORWARD_MODES:
+        if mode.forward:
             tree, tangents = forward(ctx, list(wrt), shapes, mode)
             kept = ctx.names.tangents_of_user_names()
         else:
@@ -151,11 +149,11 @@ def gradient(
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
         floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
         optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views)
-        if mode not in ("jvp_plain", "tangent"):  # (code transformed again reads np.sum)
+        if not mode.read_again:  # (code transformed again reads np.sum)
             as_methods(tree, ctx)
         if check_finite:
             add_checks(tree, ctx)
-        if mode not in ("jvp_plain", "tangent"):  # (the fence refuses `del` in code it reads)
+        if not mode.read_again:  # (the fence refuses `del` in code it reads)
             release(tree, ctx)
         text = emit(tree)
     except SrcgradError:
@@ -166,11 +164,11 @@ def gradient(
             parsed.definition,
             "this is a bug in srcgrad; please report it with the function's source",
         ) from exc
-    what = mode.replace("_", " ")
+    what = mode.value.replace("_", " ")
     where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
     filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
     function = load(text, filename, parsed.fn, ctx.support.injected)
-    if mode == "tangent":  # a derivative to transform again: the tangents default to 1.0
+    if mode is Mode.TANGENT:  # a derivative to transform again: the tangents default to 1.0
         function.__kwdefaults__ = {
             **(function.__kwdefaults__ or {}),
             **dict.fromkeys(tangents, 1.0),

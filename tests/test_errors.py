@@ -299,7 +299,7 @@ def test_joining_tuples_is_refused_not_differentiated_as_a_sum(fn):
     args = (np.array([3.5, 2.2]), np.array([1.0, 0.7]))[: fn.__code__.co_argcount]
     for transform in (srcgrad.grad(fn), srcgrad.forward(fn)):
         with pytest.raises(srcgrad.UnsupportedSyntaxError, match="joining or repeating tuples"):
-            transform(*args) if transform.mode != "jvp" else transform(np.ones(2), *args)
+            transform(*args) if transform.mode.value != "jvp" else transform(np.ones(2), *args)
     lines, first = inspect.getsourcelines(fn)
     line = first + next(i for i, text in enumerate(lines) if "# joined" in text)
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:

@@ -7,14 +7,14 @@ operation. Non-differentiable operations (comparisons, `.shape`, `np.floor`) sto
 
 from __future__ import annotations
 
-from ..normalize.ir import COPY, INERT, Operation
+from ..normalize.ir import Kind, Operation
 from ..rules.registry import is_nondifferentiable
 
 
 def _passes_derivative(op: Operation) -> bool:
-    if op.kind == INERT:
+    if op.kind is Kind.INERT:
         return False
-    return not (op.kind != COPY and op.key is not None and is_nondifferentiable(op.key))
+    return not (op.kind is not Kind.COPY and op.key is not None and is_nondifferentiable(op.key))
 
 
 def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:

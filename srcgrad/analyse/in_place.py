@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
-from ..normalize.ir import CALL, COPY, SETITEM, UNKNOWN, USER, Operation
+from ..normalize.ir import Kind, Operation
 from .tape import LOOPS
 
 # functions whose result may be a view of their first argument (or the argument itself):
@@ -60,11 +60,11 @@ def _reaching_updates(body: list, ops: dict) -> set[int]:
                     state = {n: entry.get(n, set()) | after.get(n, set()) for n in {*entry, *after}}
             elif id(stmt) in ops:
                 op = ops[id(stmt)]
-                if op.kind == SETITEM:
+                if op.kind is Kind.SETITEM:
                     reaching.update(state.get(op.target, ()))
                 elif nodes.is_augmented(stmt):  # `y += v`: the memory of the y it reads
                     reaching.update(state.get(_augmented_name(stmt), ()))
-                if op.kind != SETITEM and isinstance(stmt, gast.Assign):
+                if op.kind is not Kind.SETITEM and isinstance(stmt, gast.Assign):
                     state[op.target] = {id(stmt)}
         return state
 
@@ -80,7 +80,7 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None)
     """Check the arrays updated in place (`x[i] = v`) own their memory; copy the parameters
     among them first, so that the caller's arrays never change. With `body`, only the
     assignments that reach an update are checked."""
-    updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind == SETITEM}
+    updated = {ops[id(s)].target: s for s in assigns if ops[id(s)].kind is Kind.SETITEM}
     augmented = {  # `y += v`: in place too, where y holds an array
         _augmented_name(s): s for s in assigns if nodes.is_augmented(s) and id(s) in ops
     }
@@ -91,7 +91,7 @@ def updated_in_place(ctx, assigns: list, ops: dict, params: set[str], body=None)
             reads[name] = reads.get(name, 0) + 1
     for stmt in assigns:
         op = ops[id(stmt)]
-        if op.target not in {**updated, **augmented} or op.kind == SETITEM:
+        if op.target not in {**updated, **augmented} or op.kind is Kind.SETITEM:
             continue
         if reaching is not None and id(stmt) not in reaching:
             continue  # rebound before any update sees it
@@ -124,9 +124,9 @@ def _aliased(op: Operation, ops: dict) -> set[str]:
     while pending:
         made = pending.pop()
         source = made.args[0] if made.args else None
-        if made.kind not in (COPY, CALL) or not isinstance(source, gast.Name):
+        if made.kind not in (Kind.COPY, Kind.CALL) or not isinstance(source, gast.Name):
             continue
-        if made.kind == CALL and made.key not in SHARING or source.id in found:
+        if made.kind is Kind.CALL and made.key not in SHARING or source.id in found:
             continue
         found.add(source.id)
         pending.extend(o for o in ops.values() if o.target == source.id)
@@ -166,19 +166,19 @@ def _may_share(ctx, op: Operation, params: set[str], reads: dict, in_place: bool
     (`in_place`: `x[i] = v`; else `x += v`) would change as well."""
     if not in_place and _holds_a_number(ctx, op, params):
         return False  # `s += v` on a number rebinds s: nothing else changes
-    source = op.args[0] if op.kind == COPY else None
+    source = op.args[0] if op.kind is Kind.COPY else None
     handed_on = (  # `v = _t` where nothing else reads srcgrad's `_t` (from `a if c else b`)
         isinstance(source, gast.Name)
         and source.id in ctx.names.generated
         and reads.get(source.id) == 1
     )
-    if op.kind == COPY:
+    if op.kind is Kind.COPY:
         return not handed_on
-    if op.kind in (USER, UNKNOWN):
+    if op.kind in (Kind.USER, Kind.UNKNOWN):
         # (`v = helper(x); v += ...` is left alone: the results of the user's functions are
         # nearly always new values, and accumulating into one is common)
         return in_place
-    if op.kind == CALL and op.key in SHARING:
+    if op.kind is Kind.CALL and op.key in SHARING:
         # `v = y[1:]` of an array y shares y's memory; a part of a tuple (`v, w = h(x)`) is
         # the value itself, which `+=` on a number rebinds
         return in_place or bool(ctx.shapes.get(getattr(op.args[0], "id", None)))
@@ -198,13 +198,13 @@ def _holds_a_number(ctx, op, params: set[str]) -> bool:
     if ctx.shapes.get(op.target) != ():
         return False
     source = op.args[0] if op.args else None
-    if op.kind == COPY:
+    if op.kind is Kind.COPY:
         if isinstance(source, gast.Constant):
             return True
         if isinstance(source, gast.Name) and source.id in params:
             return ctx.dtypes.get(source.id) in ("float", "int")
         return isinstance(source, gast.Name)  # a number computed in the function
-    if op.kind == CALL and op.key is operator.getitem and isinstance(source, gast.Name):
+    if op.kind is Kind.CALL and op.key is operator.getitem and isinstance(source, gast.Name):
         index = op.args[1]
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         shape = ctx.shapes.get(source.id)

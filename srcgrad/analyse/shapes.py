@@ -14,7 +14,7 @@ import operator
 import gast
 import numpy as np
 
-from ..normalize.ir import CALL, COPY, DICT, SETITEM, Operation
+from ..normalize.ir import Kind, Operation
 from ..rules.reductions import reduced_shape
 from ..rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
 from ..runtime.markers import stop_gradient
@@ -135,14 +135,14 @@ def _dict_displays(ops: list[Operation]) -> dict:
     return {
         op.target: DictDisplay(zip(op.keys, op.args))
         for op in ops
-        if op.kind == DICT and counts[op.target] == 1
+        if op.kind is Kind.DICT and counts[op.target] == 1
     }
 
 
 def _value(op: Operation, shapes: dict, values: dict):
     """The value of a statement's target when the signature decides it (`x.shape[0]`, `len(x)`,
     `n - 1`), else None."""
-    if op.kind == COPY:
+    if op.kind is Kind.COPY:
         return _known(op.args[0], values)
     source = op.args[0] if op.args else None
     shape = operand_shape(source, shapes) if source is not None else None
@@ -150,7 +150,7 @@ def _value(op: Operation, shapes: dict, values: dict):
         if shape is None:
             return None
         return {".shape": shape, ".ndim": len(shape), ".size": int(np.prod(shape))}[op.description]
-    if op.kind != CALL:
+    if op.kind is not Kind.CALL:
         return None
     if op.key in (len, np.shape, np.ndim, np.size) and shape is not None:
         if op.key is len:
@@ -237,20 +237,20 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
 
 
 def _shape(op: Operation, shapes: dict, integers: frozenset, values: dict) -> tuple | None:
-    if op.kind in (COPY, SETITEM):  # x[i] = v leaves x its shape
+    if op.kind in (Kind.COPY, Kind.SETITEM):  # x[i] = v leaves x its shape
         return operand_shape(op.args[0], shapes)
-    if op.kind == CALL and op.key is operator.getitem and isinstance(op.args[0], gast.Name):
+    if op.kind is Kind.CALL and op.key is operator.getitem and isinstance(op.args[0], gast.Name):
         display = values.get(op.args[0].id)
         key = op.args[1]
         if isinstance(display, DictDisplay) and isinstance(key, gast.Constant):
             entry = display.get(key.value)
             return None if entry is None else operand_shape(entry, shapes)
-    if op.kind == CALL and (op.key in _CONSTRUCTORS or op.key in _LIKE):
+    if op.kind is Kind.CALL and (op.key in _CONSTRUCTORS or op.key in _LIKE):
         return _constructed_shape(op, shapes, values)
     if op.description == "comparison":
         operands = [operand_shape(node, shapes) for node in op.args]
         return None if None in operands else tuple(np.broadcast_shapes(*operands))
-    if op.kind != CALL:
+    if op.kind is not Kind.CALL:
         return None
     if op.key is stop_gradient:
         return operand_shape(op.args[0], shapes)

@@ -19,7 +19,7 @@ from ..front import fence, nodes, reading
 from ..front.context import Context
 from ..front.emit import unparse
 from ..normalize import normalize
-from ..normalize.ir import CALL, COPY, Operation, operation
+from ..normalize.ir import Kind, Operation, operation
 from ..optimize.simplify import simplified
 from ..rules.registry import reverse_rule
 from .transforms import Gradient
@@ -135,9 +135,9 @@ class _Drawing:
 
     def derivative(self, op: Operation, operand: str) -> str:
         """The local derivative d(target)/d(operand) as a formula, from the rule with g = 1."""
-        if op.kind == COPY:
+        if op.kind is Kind.COPY:
             return "1"
-        rule = reverse_rule(op.key) if op.kind == CALL else None
+        rule = reverse_rule(op.key) if op.kind is Kind.CALL else None
         if rule is None:
             return ""
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import gast
 import numpy
@@ -11,6 +12,30 @@ from ..errors import Origin
 from . import nodes
 from .naming import Names, Support
 from .reading import MISSING, Parsed
+
+
+class Mode(Enum):
+    """What a generated function computes and returns."""
+
+    GRAD = "grad"  # the gradient
+    VALUE_AND_GRAD = "value_and_grad"  # (value, gradient)
+    VJP = "vjp"  # (value, pullback): how differentiated code calls the user's functions
+    JVP = "jvp"  # forward mode: (value, tangent)
+    # forward mode for any argument shapes, tangents as keyword parameters: what code that is
+    # differentiated again calls in place of the user's functions
+    JVP_PLAIN = "jvp_plain"
+    # forward mode, the tangent alone, every tangent 1.0 by default: for a scalar input, the
+    # derivative itself, as a function of the same arguments (`grad(grad(f))` reads it)
+    TANGENT = "tangent"
+
+    @property
+    def forward(self) -> bool:
+        return self in (Mode.JVP, Mode.JVP_PLAIN, Mode.TANGENT)
+
+    @property
+    def read_again(self) -> bool:
+        """Code that srcgrad itself will read and differentiate again."""
+        return self in (Mode.JVP_PLAIN, Mode.TANGENT)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 import types
 from dataclasses import dataclass, field
+from enum import Enum
 
 import gast
 
@@ -33,23 +34,27 @@ UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.no
 # attributes of an array that carry no derivative
 INERT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
 
-COPY = "copy"  # target = name or constant
-CALL = "call"  # target = a function of the operands, with a rule looked up by `key`
-INERT = "inert"  # comparisons, .shape and friends: no derivative, by nature
-UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
-USER = "user"  # a call to the user's own Python function: through its generated pullback
-SETITEM = "setitem"  # x[index] = v: the array x changes in place
-TUPLE = "tuple"  # t = (a, b): its adjoint is the tuple of theirs
-LIST = "list"  # xs = [a, b] (often []): a Python list; its adjoint is a list of adjoints
-APPEND = "append"  # xs.append(v): the list grows
-UNPACK = "unpack"  # a = t[k] of `a, b = t`: t's adjoint is built from theirs, where t is made
-DICT = "dict"  # d = {"w": a, "b": b}: its adjoint is a dict of theirs (built with add_item)
+
+class Kind(Enum):
+    """What a normalized statement does, which decides how it is differentiated."""
+
+    COPY = "copy"  # target = name or constant
+    CALL = "call"  # target = a function of the operands, with a rule looked up by `key`
+    INERT = "inert"  # comparisons, .shape and friends: no derivative, by nature
+    UNKNOWN = "unknown"  # a call or attribute srcgrad cannot resolve to an object
+    USER = "user"  # a call to the user's own Python function: through its generated pullback
+    SETITEM = "setitem"  # x[index] = v: the array x changes in place
+    TUPLE = "tuple"  # t = (a, b): its adjoint is the tuple of theirs
+    LIST = "list"  # xs = [a, b] (often []): a Python list; its adjoint is a list of adjoints
+    APPEND = "append"  # xs.append(v): the list grows
+    UNPACK = "unpack"  # a = t[k] of `a, b = t`: t's adjoint is built from theirs, where t is made
+    DICT = "dict"  # d = {"w": a, "b": b}: its adjoint is a dict of theirs (built with add_item)
 
 
 @dataclass
 class Operation:
     target: str
-    kind: str
+    kind: Kind
     key: object = None
     args: list[gast.expr] = field(default_factory=list)
     keywords: dict[str, gast.expr] = field(default_factory=dict)
@@ -78,53 +83,55 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
     if isinstance(stmt, gast.Expr):  # xs.append(v) (the fence let no other through)
         method = stmt.value.func
         return Operation(
-            method.value.id, APPEND, None, [nodes.load(method.value.id), stmt.value.args[0]]
+            method.value.id, Kind.APPEND, None, [nodes.load(method.value.id), stmt.value.args[0]]
         )
     if isinstance(stmt.targets[0], gast.Subscript):
         place = stmt.targets[0]
         array = nodes.load(place.value.id)
         index = nodes.index_value(place.slice)
-        return Operation(place.value.id, SETITEM, None, [array, index, stmt.value])
+        return Operation(place.value.id, Kind.SETITEM, None, [array, index, stmt.value])
     target = stmt.targets[0].id
     value = stmt.value
     if isinstance(value, (gast.Name, gast.Constant)) or (
         isinstance(value, gast.Attribute) and ctx.is_global_reference(value)
     ):
-        return Operation(target, COPY, args=[value])
+        return Operation(target, Kind.COPY, args=[value])
     if isinstance(value, gast.BinOp):
-        return Operation(target, CALL, BINARY[type(value.op)], [value.left, value.right])
+        return Operation(target, Kind.CALL, BINARY[type(value.op)], [value.left, value.right])
     if isinstance(value, gast.UnaryOp):
         key = UNARY[type(value.op)]
-        kind = INERT if key is operator.not_ else CALL
+        kind = Kind.INERT if key is operator.not_ else Kind.CALL
         return Operation(target, kind, key, [value.operand])
     if isinstance(value, gast.Subscript):
         index = nodes.index_value(value.slice)
-        return Operation(target, CALL, operator.getitem, [value.value, index])
+        return Operation(target, Kind.CALL, operator.getitem, [value.value, index])
     if isinstance(value, gast.Compare):
         return Operation(
-            target, INERT, args=[value.left, *value.comparators], description="comparison"
+            target, Kind.INERT, args=[value.left, *value.comparators], description="comparison"
         )
     if isinstance(value, gast.Attribute):
-        kind = INERT if value.attr in INERT_ATTRIBUTES else UNKNOWN
+        kind = Kind.INERT if value.attr in INERT_ATTRIBUTES else Kind.UNKNOWN
         return Operation(target, kind, args=[value.value], description=f".{value.attr}")
     if isinstance(value, gast.Tuple):
-        return Operation(target, TUPLE, args=list(value.elts), description="a tuple")
+        return Operation(target, Kind.TUPLE, args=list(value.elts), description="a tuple")
     if isinstance(value, gast.List):
-        return Operation(target, LIST, args=list(value.elts), description="a list")
+        return Operation(target, Kind.LIST, args=list(value.elts), description="a list")
     if isinstance(value, gast.Dict):
         keys = [k.value for k in value.keys]
-        return Operation(target, DICT, args=list(value.values), description="a dict", keys=keys)
+        return Operation(
+            target, Kind.DICT, args=list(value.values), description="a dict", keys=keys
+        )
     if isinstance(value, gast.Call):
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}
         spelled = unparse(value.func).strip()
         if key is MISSING:
-            made = Operation(target, UNKNOWN, None, list(value.args), keywords, spelled)
+            made = Operation(target, Kind.UNKNOWN, None, list(value.args), keywords, spelled)
             made.callee = value.func
             return made
-        kind = USER if is_user_function(key) else CALL
+        kind = Kind.USER if is_user_function(key) else Kind.CALL
         return Operation(target, kind, key, list(value.args), keywords, spelled)
-    return Operation(target, UNKNOWN, description=type(value).__name__)
+    return Operation(target, Kind.UNKNOWN, description=type(value).__name__)
 
 
 # library code is differentiated by its rules, never by reading its source

@@ -19,7 +19,7 @@ import numpy as np
 from ..analyse import shapes as shape_analysis
 from ..errors import NoRuleError, Origin, UnsupportedSyntaxError
 from ..front import nodes
-from ..normalize.ir import APPEND, CALL, COPY, DICT, INERT, LIST, TUPLE, UNPACK, USER, Operation
+from ..normalize.ir import Kind, Operation
 from ..rules.registry import (
     BROADCAST,
     SAME,
@@ -138,8 +138,8 @@ class StatementAdjoints:
         """`op` is elementwise and every active operand has the result's (known) shape: a
         uniform adjoint of the result gives its operands uniform or full adjoints, never one
         to be summed over a broadcast."""
-        rule = reverse_rule(op.key) if op.kind == CALL else None
-        if op.kind != COPY and (rule is None or rule.shape not in (SAME, BROADCAST)):
+        rule = reverse_rule(op.key) if op.kind is Kind.CALL else None
+        if op.kind is not Kind.COPY and (rule is None or rule.shape not in (SAME, BROADCAST)):
             return False
         shape = self.shapes.get(op.target)
         if shape is None or op.keywords:
@@ -158,7 +158,7 @@ class StatementAdjoints:
     def _sum_of_number(self, op: Operation) -> bool:
         held = self.uniform.get(op.target)
         return (
-            op.kind == CALL
+            op.kind is Kind.CALL
             and op.key is np.sum
             and len(op.args) == 1
             and set(op.keywords) <= {"axis", "keepdims"}
@@ -301,7 +301,7 @@ class StatementAdjoints:
             self.spread = False
 
     def _statement(self, stmt: gast.stmt, op: Operation) -> None:
-        if op.kind == UNPACK:  # `a = t[k]`: a's adjoint waits for the statement that makes t
+        if op.kind is Kind.UNPACK:  # `a = t[k]`: a's adjoint waits for the statement that makes t
             parts = self.components.get(op.target)
             if parts is not None:  # `(a, b), c = t`: a's own parts give its adjoint now
                 g = self._tuple_adjoint(parts, op.target)
@@ -309,7 +309,7 @@ class StatementAdjoints:
                     self.origin = nodes.origin_of(stmt)
                     self.contribute(op.target, g)
             return
-        if op.kind == APPEND:
+        if op.kind is Kind.APPEND:
             self.append(stmt, op)
             return
         parts = self.components.get(op.target)
@@ -337,11 +337,11 @@ class StatementAdjoints:
             self.materialize(op.target)
             g = nodes.load(self.ctx.names.adjoint(op.target))
             self.defined.discard(op.target)
-            if op.target in self.trees and op.kind in (CALL, USER):
+            if op.target in self.trees and op.kind in (Kind.CALL, Kind.USER):
                 # a tuple result indexed part by part: zeros for the parts not used
                 helper = self._helper(runtime.as_gradient)
                 g = nodes.call(helper, [g, nodes.load(op.target)])
-        if op.kind == TUPLE:
+        if op.kind is Kind.TUPLE:
             for k, element in enumerate(op.args):
                 if self._is_active(element):
                     part = nodes.subscript(g, nodes.const(k))
@@ -349,30 +349,30 @@ class StatementAdjoints:
                         part = nodes.call(self._helper(runtime.as_gradient), [part, element])
                     self.contribute(element.id, part)
             return
-        if op.kind == LIST:
+        if op.kind is Kind.LIST:
             self._list_elements(op.args, g, nodes.load(op.target))
             return
-        if op.kind == DICT:
+        if op.kind is Kind.DICT:
             for key, value in zip(op.keys, op.args):
                 if self._is_active(value):
                     helper = self._helper(runtime.entry_adjoint)
                     part = nodes.call(helper, [nodes.copy(g), nodes.const(key), value])
                     self.contribute(value.id, part)
             return
-        if op.kind == CALL and op.key is operator.getitem and self._is_list(op.args[0]):
+        if op.kind is Kind.CALL and op.key is operator.getitem and self._is_list(op.args[0]):
             self.list_element(op.args[0].id, op.args[1], g)
             return
-        if op.kind == CALL and op.key is operator.getitem and self._add_in_place(op, g):
+        if op.kind is Kind.CALL and op.key is operator.getitem and self._add_in_place(op, g):
             return
         source = op.args[0] if op.args else None
         if isinstance(source, gast.Name) and source.id in self.trees and self._is_active(source):
-            if op.kind == COPY:
+            if op.kind is Kind.COPY:
                 self.contribute(source.id, g)
                 return
             if op.key is operator.getitem:
                 self.tree_item(source.id, op.args[1], g)
                 return
-        if op.kind == COPY:
+        if op.kind is Kind.COPY:
             if self._is_active(op.args[0]):
                 if op.target in self.trees and not self.spread:
                     # the name held a container elsewhere: its adjoint may be None (zero)
@@ -382,12 +382,12 @@ class StatementAdjoints:
                 else:
                     self.contribute(op.args[0].id, g)
             return
-        if op.kind == INERT or (op.kind == CALL and is_nondifferentiable(op.key)):
+        if op.kind is Kind.INERT or (op.kind is Kind.CALL and is_nondifferentiable(op.key)):
             return
-        if op.kind == USER and op.pullback is not None:
+        if op.kind is Kind.USER and op.pullback is not None:
             self.through_pullback(op, g)
             return
-        general = reverse_rule(op.key) if op.kind == CALL else None
+        general = reverse_rule(op.key) if op.kind is Kind.CALL else None
         if general is None:
             raise NoRuleError(
                 f"no derivative rule for {describe(op)}",
@@ -828,7 +828,7 @@ def bind_operands(rule, op: Operation, origin: Origin | None):
 
 def describe(op: Operation) -> str:
     """How an error names the operation: `'np.foo' (numpy.foo)`, `the method '.tolist'`."""
-    if op.kind == CALL:
+    if op.kind is Kind.CALL:
         name = getattr(op.key, "__name__", None) or repr(op.key)
         module = getattr(op.key, "__module__", None)
         if op.description:

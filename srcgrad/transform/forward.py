@@ -22,20 +22,9 @@ from ..analyse import shapes as shape_analysis
 from ..analyse.in_place import updated_in_place
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
+from ..front.context import Mode
 from ..front.fence import is_append
-from ..normalize.ir import (
-    APPEND,
-    CALL,
-    COPY,
-    DICT,
-    INERT,
-    LIST,
-    SETITEM,
-    TUPLE,
-    UNKNOWN,
-    USER,
-    has_user_source,
-)
+from ..normalize.ir import Kind, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 from ..runtime import helpers as runtime
 from .adjoints import bind_operands, describe
@@ -117,10 +106,12 @@ class _Forward:
         """The loop with its body's tangents. A tangent updated in place in the loop, and not
         otherwise assigned there, is made srcgrad's own once before it."""
         inner = assignments(stmt.body)
-        assigned = {self.ops[id(s)].target for s in inner if self.ops[id(s)].kind != SETITEM}
+        assigned = {
+            self.ops[id(s)].target for s in inner if self.ops[id(s)].kind is not Kind.SETITEM
+        }
         if isinstance(stmt, gast.For):
             assigned |= nodes.names_stored(stmt.target)
-        updated = {self.ops[id(s)].target for s in inner if self.ops[id(s)].kind == SETITEM}
+        updated = {self.ops[id(s)].target for s in inner if self.ops[id(s)].kind is Kind.SETITEM}
         before = []
         self.origin = nodes.origin_of(stmt)
         for name in sorted((updated & self.active) - assigned - self.owned):
@@ -141,9 +132,9 @@ class _Forward:
     def assignment(self, stmt) -> list[gast.stmt]:
         op = self.ops[id(stmt)]
         self.origin = nodes.origin_of(stmt)
-        if op.kind == SETITEM:
+        if op.kind is Kind.SETITEM:
             return self.setitem(stmt, op)
-        if op.kind == APPEND:
+        if op.kind is Kind.APPEND:
             if op.target not in self.active:
                 return [stmt]
             method = nodes.attribute(nodes.load(self.dot(op.target)), "append")
@@ -151,7 +142,7 @@ class _Forward:
         target = op.target
         if target not in self.active:
             return [stmt]
-        if op.kind == USER and any(self._is_active(n) for n in op.bindings.values()):
+        if op.kind is Kind.USER and any(self._is_active(n) for n in op.bindings.values()):
             return [self.user_call(stmt, op)]
         if target in op.names():  # `x = f(x)`: the tangent reads the x from before
             held = self.ctx.names.temporary()
@@ -173,25 +164,25 @@ class _Forward:
         """Statements and the expression of the tangent of `ans = expression`."""
         target = op.target
         self.owned.discard(target)
-        if op.kind == COPY:
+        if op.kind is Kind.COPY:
             source = op.args[0]
             if self._is_active(source):
                 self.owned.discard(source.id)  # both names hold the same tangent now
                 return [], nodes.load(self.dot(source.id))
             return [], self.zero(nodes.load(ans))
-        if op.kind == DICT:
+        if op.kind is Kind.DICT:
             return [], nodes.dict_(op.keys, [self.of(a) for a in op.args])
-        if op.kind in (TUPLE, LIST):
+        if op.kind in (Kind.TUPLE, Kind.LIST):
             made = nodes.tuple_([self.of(a) for a in op.args])
-            if op.kind == LIST:
+            if op.kind is Kind.LIST:
                 made = gast.List(elts=made.elts, ctx=gast.Load())
             return [], made
-        passes = op.kind == CALL and not is_nondifferentiable(op.key)
-        if op.kind == INERT or not passes and op.kind == CALL:
+        passes = op.kind is Kind.CALL and not is_nondifferentiable(op.key)
+        if op.kind is Kind.INERT or not passes and op.kind is Kind.CALL:
             return [], self.zero(nodes.load(ans))
         if not any(self._has_active(a) for a in op.operands()):
             return [], self.zero(nodes.load(ans))
-        if op.kind != CALL:
+        if op.kind is not Kind.CALL:
             raise NoRuleError(
                 f"no derivative rule for '{op.description or 'this operation'}'",
                 self.origin,
@@ -317,11 +308,11 @@ def _sum(terms: list[gast.expr]) -> gast.expr:
     return total
 
 
-def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.FunctionDef, list]:
+def forward(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> tuple[gast.FunctionDef, list]:
     """The forward-mode function of the normalized `ctx.parsed.tree` with respect to `wrt`,
     and the names of its tangent parameters (keyword-only, one per `wrt` name, in order).
 
-    `mode` "jvp" returns `(value, tangent)`; "tangent" the output's tangent alone, with each
+    `mode` JVP returns `(value, tangent)`; TANGENT the output's tangent alone, with each
     tangent parameter 1.0 by default: for a scalar input, the derivative itself, as a function
     of the same arguments (what `grad(grad(f))` differentiates again).
     """
@@ -330,13 +321,13 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
     for stmt in assigns:
         op = ops[id(stmt)]
         # the user's function: its own forward rule if it has one (custom_jvp), else its source
-        if op.kind == USER and tangent_rule(op.key) is not None:
-            op.kind = CALL
-        elif op.kind == CALL and tangent_rule(op.key) is None and has_user_source(op.key):
-            op.kind = USER
-        if op.kind == USER:
+        if op.kind is Kind.USER and tangent_rule(op.key) is not None:
+            op.kind = Kind.CALL
+        elif op.kind is Kind.CALL and tangent_rule(op.key) is None and has_user_source(op.key):
+            op.kind = Kind.USER
+        if op.kind is Kind.USER:
             bind_user_call(ctx, stmt, op, active)
-        if op.kind == UNKNOWN and op.target in active and op.names() & active:
+        if op.kind is Kind.UNKNOWN and op.target in active and op.names() & active:
             raise NoRuleError(
                 f"no derivative rule for {describe(op)}",
                 ctx.origin(stmt),
@@ -344,7 +335,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
             )
     copies = updated_in_place(ctx, assigns, ops, set(param_shapes), body)
     sweep = _Forward(ctx, active, shapes, ops)
-    sweep.plain = mode in ("tangent", "jvp_plain")
+    sweep.plain = mode.read_again
     tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one
     origin = ctx.origin(tree)
     sweep.origin = origin
@@ -361,7 +352,7 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
             result = nodes.call(sweep._helper(runtime.real_tangent), [result, nodes.load(output)])
     else:
         result = sweep.zero(nodes.load(output))
-    if mode in ("jvp", "jvp_plain"):
+    if mode in (Mode.JVP, Mode.JVP_PLAIN):
         result = nodes.tuple_([nodes.load(output), result])
     body_out = [*copies, *start, *code, nodes.ret(result, ctx.origin(last))]
     fn = nodes.function_def(ctx.names.fresh(f"jvp_{ctx.parsed.name}"), [], body_out)
@@ -369,6 +360,6 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: str) -> tuple[gast.Fu
     for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
         arg.annotation = None
     fn.args.kwonlyargs = [*fn.args.kwonlyargs, *(nodes.param(t) for t in tangents)]
-    default = nodes.const(1.0) if mode == "tangent" else None
+    default = nodes.const(1.0) if mode is Mode.TANGENT else None
     fn.args.kw_defaults = [*fn.args.kw_defaults, *([default] * len(tangents))]
     return fn, tangents

@@ -23,8 +23,9 @@ from ..analyse.in_place import SHARING, updated_in_place
 from ..analyse.tape import LOOPS, Plan, forward
 from ..errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
+from ..front.context import Mode
 from ..front.fence import is_append
-from ..normalize.ir import CALL, COPY, DICT, LIST, SETITEM, TUPLE, UNPACK, USER, operation
+from ..normalize.ir import Kind, operation
 from ..runtime import helpers as runtime
 from .adjoints import StatementAdjoints
 
@@ -66,7 +67,7 @@ class _Reverse(StatementAdjoints):
         """The statement's adjoint, after popping the values it reads that were overwritten."""
         start = len(self.out)
         op = self.ops[id(stmt)]
-        if op.kind == SETITEM:
+        if op.kind is Kind.SETITEM:
             self.setitem(stmt)
         else:
             self.statement(stmt, op)
@@ -161,7 +162,7 @@ class _Reverse(StatementAdjoints):
         mutated = {
             self.ops[id(s)].target
             for s in assignments(stmt.body)
-            if self.ops[id(s)].kind == SETITEM
+            if self.ops[id(s)].kind is Kind.SETITEM
         } & self.active
         owned_before = set(self.owned)
         owned_entry = self.owned | mutated
@@ -281,9 +282,9 @@ class _Reverse(StatementAdjoints):
         """Names whose adjoints may be added to or set at an index (`dx[i] += g`): they must
         be arrays."""
         return {
-            op.target if op.kind == SETITEM else op.args[0].id
+            op.target if op.kind is Kind.SETITEM else op.args[0].id
             for op in self.ops.values()
-            if op.kind == SETITEM
+            if op.kind is Kind.SETITEM
             or (op.key is operator.getitem and op.args and isinstance(op.args[0], gast.Name))
         }
 
@@ -422,7 +423,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
     ctx.views = frozenset(  # names that may hold a view of another array (or the array itself)
         op.target
         for op in ops.values()
-        if op.kind == COPY or (op.kind == CALL and op.key in SHARING)
+        if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
     )
     _refuse_tuple_arithmetic(ctx, assigns, ops, active)
     return body, last, output, assigns, ops, active, shapes
@@ -431,8 +432,10 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
 def _lists(ops: dict) -> set[str]:
     """Names that hold Python lists: list displays, and copies of them (`u = _l` after a
     comprehension), whose adjoints are lists too."""
-    lists = {op.target for op in ops.values() if op.kind == LIST}
-    copies = [op for op in ops.values() if op.kind == COPY and isinstance(op.args[0], gast.Name)]
+    lists = {op.target for op in ops.values() if op.kind is Kind.LIST}
+    copies = [
+        op for op in ops.values() if op.kind is Kind.COPY and isinstance(op.args[0], gast.Name)
+    ]
     grown = True
     while grown:
         grown = False
@@ -458,12 +461,13 @@ def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) ->
             return True
         makers = made_by.get(getattr(node, "id", None), [])
         return bool(makers) and all(
-            m.kind == TUPLE or (m.kind == CALL and id(m.key) in _TUPLE_RESULTS) for m in makers
+            m.kind is Kind.TUPLE or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
+            for m in makers
         )
 
     for stmt in assigns:
         op = ops[id(stmt)]
-        if op.kind != CALL or op.key not in (operator.add, operator.mul):
+        if op.kind is not Kind.CALL or op.key not in (operator.add, operator.mul):
             continue
         first, second = op.args[0], op.args[1]
         if op.key is operator.add:  # (a list plus an array is NumPy's sum)
@@ -481,10 +485,10 @@ def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) ->
             )
 
 
-def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.FunctionDef:
+def reverse(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.FunctionDef:
     """The generated function of the normalized `ctx.parsed.tree` with respect to `wrt`.
 
-    `mode` "grad" returns the gradient, "value_and_grad" the value too, "vjp" the value and a
+    `mode` GRAD returns the gradient, VALUE_AND_GRAD the value too, VJP the value and a
     pullback function (the form in which differentiated code calls the user's functions).
     """
     tree = ctx.parsed.tree
@@ -517,7 +521,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     sweep.components = components
     sweep.lists = _lists(ops)
     sweep.trees = _trees(ctx, ops)
-    sweep.open_tuples = mode == "vjp"
+    sweep.open_tuples = mode is Mode.VJP
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
     backward = sweep.block(body)
@@ -550,16 +554,16 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
         ]
     result = grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
     value = output
-    if mode != "grad" and output in plan.reassigned:
+    if mode is not Mode.GRAD and output in plan.reassigned:
         value = ctx.names.fresh("value")  # the reverse sweep gives `output` its earlier values
         forward_sweep.append(nodes.assign(value, nodes.load(output), ctx.origin(last)))
-    if mode == "vjp":
+    if mode is Mode.VJP:
         body_out = [*forward_sweep, *_pullback(ctx, output, [*seed, *backward], result, last)]
     else:
-        if mode == "value_and_grad":
+        if mode is Mode.VALUE_AND_GRAD:
             result = nodes.tuple_([nodes.load(value), result])
         body_out = [*forward_sweep, *seed, *backward, nodes.ret(result, ctx.origin(last))]
-    prefix = "vjp" if mode == "vjp" else "grad"
+    prefix = "vjp" if mode is Mode.VJP else "grad"
     fn = nodes.function_def(ctx.names.fresh(f"{prefix}_{ctx.parsed.name}"), [], body_out)
     fn.args = nodes.copy(tree.args)
     for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:
@@ -567,15 +571,15 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: str) -> gast.Function
     return fn
 
 
-def _seed(ctx, sweep, output: str, mode: str, last) -> list:
+def _seed(ctx, sweep, output: str, mode: Mode, last) -> list:
     """The output's adjoint: 1.0 for a gradient (of a scalar), the pullback's argument for a vjp."""
-    if mode == "vjp":
+    if mode is Mode.VJP:
         sweep.defined.add(output)  # the pullback's parameter is named as its adjoint
         return []
     out = []
     output_shape = sweep.shapes.get(output)
     made_by = [op for op in sweep.ops.values() if op.target == output]
-    if any(op.kind == TUPLE for op in made_by):
+    if any(op.kind is Kind.TUPLE for op in made_by):
         count = len(made_by[0].args)
         raise NonScalarOutputError(
             f"grad needs a scalar output, but '{ctx.parsed.name}' returns a tuple of {count} "
@@ -669,7 +673,7 @@ def _trees(ctx, ops: dict) -> set[str]:
     trees |= {
         op.target
         for op in ops.values()
-        if op.kind == DICT or (op.kind == CALL and id(op.key) in _CONTAINER_RESULTS)
+        if op.kind is Kind.DICT or (op.kind is Kind.CALL and id(op.key) in _CONTAINER_RESULTS)
     }
     indexed = {
         op.args[0].id
@@ -680,7 +684,9 @@ def _trees(ctx, ops: dict) -> set[str]:
         and type(op.args[1].value) is int
     }
     for op in ops.values():
-        sequence = op.kind in (USER, TUPLE) or (op.kind == CALL and id(op.key) in _SEQUENCE_RESULTS)
+        sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
+            op.kind is Kind.CALL and id(op.key) in _SEQUENCE_RESULTS
+        )
         if sequence and op.target in indexed:
             trees.add(op.target)
     changed = bool(trees)
@@ -692,7 +698,7 @@ def _trees(ctx, ops: dict) -> set[str]:
             if (
                 reads_tree
                 and op.target not in trees
-                and (op.kind in (COPY, UNPACK) or op.key is operator.getitem)
+                and (op.kind in (Kind.COPY, Kind.UNPACK) or op.key is operator.getitem)
             ):
                 trees.add(op.target)
                 changed = True
@@ -705,20 +711,20 @@ def _unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
     found: dict[str, list] = {}
     for stmt in assigns:
         op = ops[id(stmt)]
-        if op.kind != CALL or op.key is not operator.getitem:
+        if op.kind is not Kind.CALL or op.key is not operator.getitem:
             continue
         whole, index = op.args
         size = ctx.unpacked.get(getattr(whole, "id", None))
         if size is None or not isinstance(index, gast.Constant):
             continue
         found.setdefault(whole.id, [None] * size)[index.value] = op.target
-        op.kind = UNPACK
+        op.kind = Kind.UNPACK
     return {name: parts for name, parts in found.items() if None not in parts}
 
 
 def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`."""
-    if op.kind != USER:
+    if op.kind is not Kind.USER:
         return
     bind_user_call(ctx, stmt, op, active)
     if not op.active_params or op.target not in active:
