@@ -20,6 +20,7 @@ import gast
 
 from ..analyse import shapes as shape_analysis
 from ..analyse.in_place import updated_in_place
+from ..analyse.program import analysed, assignments, bind_user_call, may_be_complex
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
 from ..front.context import Mode
@@ -28,7 +29,6 @@ from ..normalize.ir import Kind, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 from ..runtime import helpers as runtime
 from .adjoints import bind_operands, describe
-from .reverse import analysed, assignments, bind_user_call, may_be_complex
 
 
 class _Forward:
@@ -317,7 +317,9 @@ def forward(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> tuple[gast.F
     of the same arguments (what `grad(grad(f))` differentiates again).
     """
     tree = ctx.parsed.tree
-    body, last, output, assigns, ops, active, shapes = analysed(ctx, wrt, param_shapes)
+    program = analysed(ctx, wrt, param_shapes)
+    body, last, output = program.body, program.last, program.output
+    assigns, ops, active, shapes = program.assigns, program.ops, program.active, program.shapes
     for stmt in assigns:
         op = ops[id(stmt)]
         # the user's function: its own forward rule if it has one (custom_jvp), else its source

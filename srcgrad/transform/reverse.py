@@ -10,22 +10,19 @@ zeros on the others; straight-line code never creates a zero-filled array.
 
 from __future__ import annotations
 
-import builtins
-import inspect
 import operator
 
 import gast
-import numpy as np
 
-from ..analyse import shapes as shape_analysis
-from ..analyse.activity import active_names
-from ..analyse.in_place import SHARING, updated_in_place
+from ..analyse.containers import lists, trees, unpackings
+from ..analyse.in_place import updated_in_place
+from ..analyse.program import analysed, assignments, bind_user_call, bound_at, may_be_complex
 from ..analyse.tape import LOOPS, Plan, forward
-from ..errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
+from ..errors import NonScalarOutputError, NoRuleError
 from ..front import nodes
 from ..front.context import Mode
 from ..front.fence import is_append
-from ..normalize.ir import Kind, operation
+from ..normalize.ir import Kind
 from ..runtime import helpers as runtime
 from .adjoints import StatementAdjoints
 
@@ -313,31 +310,6 @@ class _Reverse(StatementAdjoints):
         return out
 
 
-def _bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:
-    """Statement id -> the names certainly bound when it starts: assigned before it on every
-    path (a loop's body may not run; an if binds what both of its branches bind)."""
-    found = {} if found is None else found
-    _bind_block(body, set(bound), found)
-    return found
-
-
-def _bind_block(body: list, bound: set, found: dict) -> set:
-    for stmt in body:
-        found[id(stmt)] = frozenset(bound)
-        if isinstance(stmt, gast.If):
-            then = _bind_block(stmt.body, set(bound), found)
-            other = _bind_block(stmt.orelse, set(bound), found)
-            bound |= then & other
-        elif isinstance(stmt, LOOPS):
-            inner = set(bound)
-            if isinstance(stmt, gast.For):
-                inner |= nodes.names_stored(stmt.target)
-            _bind_block(stmt.body, inner, found)
-        elif isinstance(stmt, gast.Assign):
-            bound |= nodes.names_stored(stmt.targets[0])
-    return bound
-
-
 def _reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
     """Statements last first, but within one user line, left operands before right ones.
 
@@ -382,109 +354,6 @@ def _reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
     return order
 
 
-def assignments(body: list) -> list[gast.stmt]:
-    """The statements that compute: assignments, and `xs.append(v)`."""
-    return [n for n in _walk_statements(body) if isinstance(n, gast.Assign) or is_append(n)]
-
-
-def _walk_statements(body: list):
-    for stmt in body:
-        yield stmt
-        for field_name in ("body", "orelse"):
-            yield from _walk_statements(getattr(stmt, field_name, None) or [])
-
-
-def analysed(ctx, wrt: list[str], param_shapes: dict) -> tuple:
-    """What both modes start from: the body and its final `return name`, the output's name,
-    the assignments and their operations, the active names, and the shapes (also left on
-    `ctx`, with the loop integers and the integer-array arguments)."""
-    tree = ctx.parsed.tree
-    *body, last = tree.body
-    if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
-        raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
-    output = last.value.id
-    assigns = assignments(body)
-    ops = {id(s): operation(s, ctx) for s in assigns}
-    active = active_names(list(ops.values()), wrt, output)
-    integers = loop_integers(body, assigns)
-    ctx.integers = integers
-    known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
-    known.update(dict.fromkeys(integers, ()))
-    indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
-    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
-    targets = {op.target for op in ops.values()}
-    ctx.index_arrays = frozenset(  # integer-array arguments that keep their value throughout
-        p for p in indices if ctx.dtypes[p] != "int" and p not in targets
-    )
-    ctx.array_arguments = frozenset(  # NumPy arrays and scalars: they have .shape and .dtype
-        p for p, d in ctx.dtypes.items() if d not in ("float", "int", "tree") and p not in targets
-    )
-    ctx.shapes = shapes
-    ctx.views = frozenset(  # names that may hold a view of another array (or the array itself)
-        op.target
-        for op in ops.values()
-        if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
-    )
-    _refuse_tuple_arithmetic(ctx, assigns, ops, active)
-    return body, last, output, assigns, ops, active, shapes
-
-
-def _lists(ops: dict) -> set[str]:
-    """Names that hold Python lists: list displays, and copies of them (`u = _l` after a
-    comprehension), whose adjoints are lists too."""
-    lists = {op.target for op in ops.values() if op.kind is Kind.LIST}
-    copies = [
-        op for op in ops.values() if op.kind is Kind.COPY and isinstance(op.args[0], gast.Name)
-    ]
-    grown = True
-    while grown:
-        grown = False
-        for op in copies:
-            if op.args[0].id in lists and op.target not in lists:
-                lists.add(op.target)
-                grown = True
-    return lists
-
-
-def _refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
-    """`t = (a, b) + (c, d)` joins tuples (lists: `xs + [y]`), `t * 2` repeats one: not
-    arithmetic, which is what the rules of + and * say. Refused where an operand is certainly a
-    tuple or a list (a display, a list built in the function, a function that returns one) and
-    carries a derivative."""
-    made_by: dict[str, list] = {}
-    for op in ops.values():
-        made_by.setdefault(op.target, []).append(op)
-    lists = _lists(ops)
-
-    def is_tuple(node) -> bool:
-        if isinstance(node, (gast.Tuple, gast.List)) or getattr(node, "id", None) in lists:
-            return True
-        makers = made_by.get(getattr(node, "id", None), [])
-        return bool(makers) and all(
-            m.kind is Kind.TUPLE or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
-            for m in makers
-        )
-
-    for stmt in assigns:
-        op = ops[id(stmt)]
-        if op.kind is not Kind.CALL or op.key not in (operator.add, operator.mul):
-            continue
-        first, second = op.args[0], op.args[1]
-        if op.key is operator.add:  # (a list plus an array is NumPy's sum)
-            joined = is_tuple(first) and is_tuple(second)
-        else:  # (a list times an array is NumPy's product)
-            joined = (is_tuple(first) and _integer(ctx, second)) or (
-                is_tuple(second) and _integer(ctx, first)
-            )
-        if joined and op.names() & active:
-            raise UnsupportedSyntaxError(
-                "joining or repeating tuples or lists with + or * is not supported where they "
-                "carry a derivative",
-                ctx.origin(stmt),
-                "index the parts and combine them one by one",
-            )
-
-
 def reverse(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.FunctionDef:
     """The generated function of the normalized `ctx.parsed.tree` with respect to `wrt`.
 
@@ -492,7 +361,9 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.Functio
     pullback function (the form in which differentiated code calls the user's functions).
     """
     tree = ctx.parsed.tree
-    body, last, output, assigns, ops, active, shapes = analysed(ctx, wrt, param_shapes)
+    program = analysed(ctx, wrt, param_shapes)
+    body, last, output = program.body, program.last, program.output
+    assigns, ops, active, shapes = program.assigns, program.ops, program.active, program.shapes
     ctx.complex_values = may_be_complex(tree, ops) or any(
         d.startswith("complex") for d in ctx.dtypes.values()
     )
@@ -504,7 +375,7 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.Functio
             origin,
             "take the Hessian of a function without complex values in between",
         )
-    components = _unpackings(ctx, assigns, ops)
+    components = unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], active)
     copies = updated_in_place(ctx, assigns, ops, set(param_shapes), body)
@@ -516,11 +387,11 @@ def reverse(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.Functio
             bound |= nodes.names_stored(stmt.targets[0])
     sweep = _Reverse(ctx, active, shapes, bound, ops, plan)
     sweep.bound_before = bound_before
-    sweep.bound_at = _bound_at(body, frozenset(param_shapes))
+    sweep.bound_at = bound_at(body, frozenset(param_shapes))
     sweep.wrt = list(wrt)
     sweep.components = components
-    sweep.lists = _lists(ops)
-    sweep.trees = _trees(ctx, ops)
+    sweep.lists = lists(ops)
+    sweep.trees = trees(ctx, ops)
     sweep.open_tuples = mode is Mode.VJP
     sweep.origin = ctx.origin(last)
     seed = _seed(ctx, sweep, output, mode, last) if output in active else []
@@ -624,104 +495,6 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     return [inner, nodes.ret(pair, ctx.origin(last))]
 
 
-# functions whose result is always a tuple (qr is one only in some modes)
-_TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}
-
-# functions whose result is a list of the values of a container: always read element by element
-_CONTAINER_RESULTS = {id(runtime.dict_values), id(runtime.dict_items)}
-
-# functions whose result may be a tuple or a list of arrays, which code may index: t[1]
-_SEQUENCE_RESULTS = {
-    id(f)
-    for f in (
-        np.linalg.eigh,
-        np.linalg.eig,
-        np.linalg.slogdet,
-        np.linalg.svd,
-        np.linalg.qr,
-        np.modf,
-        np.divmod,
-        np.frexp,
-        np.split,
-        np.array_split,
-        np.hsplit,
-        np.vsplit,
-        np.dsplit,
-        np.linspace,
-        builtins.sorted,
-        runtime.permuted,  # (sorted's tangent, in forward code differentiated again)
-    )
-}
-
-
-def may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
-    """Complex values in between (an FFT, np.linalg.eig, a complex literal)?"""
-    for op in ops.values():
-        module = str(getattr(op.key, "__module__", "") or "")
-        if module.startswith("numpy.fft") or op.key in (np.linalg.eig, np.linalg.eigvals):
-            return True
-    return any(
-        isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in gast.walk(tree)
-    )
-
-
-def _trees(ctx, ops: dict) -> set[str]:
-    """Names that may hold a container of arrays: tree arguments, results that may be tuples
-    (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
-    `add_item`, which looks at the value at run time."""
-    trees = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
-    trees |= {
-        op.target
-        for op in ops.values()
-        if op.kind is Kind.DICT or (op.kind is Kind.CALL and id(op.key) in _CONTAINER_RESULTS)
-    }
-    indexed = {
-        op.args[0].id
-        for op in ops.values()
-        if op.key is operator.getitem
-        and isinstance(op.args[0], gast.Name)
-        and isinstance(op.args[1], gast.Constant)
-        and type(op.args[1].value) is int
-    }
-    for op in ops.values():
-        sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
-            op.kind is Kind.CALL and id(op.key) in _SEQUENCE_RESULTS
-        )
-        if sequence and op.target in indexed:
-            trees.add(op.target)
-    changed = bool(trees)
-    while changed:
-        changed = False
-        for op in ops.values():
-            source = op.args[0] if op.args else None
-            reads_tree = isinstance(source, gast.Name) and source.id in trees
-            if (
-                reads_tree
-                and op.target not in trees
-                and (op.kind in (Kind.COPY, Kind.UNPACK) or op.key is operator.getitem)
-            ):
-                trees.add(op.target)
-                changed = True
-    return trees
-
-
-def _unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
-    """`_t = f(x); a = _t[0]; b = _t[1]` (from `a, b = f(x)`): `{"_t": ["a", "b"]}`, and
-    the reads of `_t` become UNPACK operations."""
-    found: dict[str, list] = {}
-    for stmt in assigns:
-        op = ops[id(stmt)]
-        if op.kind is not Kind.CALL or op.key is not operator.getitem:
-            continue
-        whole, index = op.args
-        size = ctx.unpacked.get(getattr(whole, "id", None))
-        if size is None or not isinstance(index, gast.Constant):
-            continue
-        found.setdefault(whole.id, [None] * size)[index.value] = op.target
-        op.kind = Kind.UNPACK
-    return {name: parts for name, parts in found.items() if None not in parts}
-
-
 def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`."""
     if op.kind is not Kind.USER:
@@ -736,90 +509,6 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     ctx.names.generated.add(op.pullback)
     stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
     stmt.value.func = nodes.load(function)
-
-
-def bind_user_call(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
-    """Bind a call to the user's function to its parameters (`op.bindings`) and find those
-    bound to active values (`op.active_params`)."""
-    starred = [i for i, a in enumerate(op.args) if isinstance(a, gast.Starred)]
-    try:
-        if starred:  # f(x, *rest): only the arguments before the star are bound by name
-            leading = op.args[: starred[0]]
-            bound = inspect.signature(op.key).bind_partial(*leading, **op.keywords)
-        else:
-            bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
-    except TypeError as exc:
-        raise NoRuleError(
-            f"cannot call '{op.description}' with these arguments ({exc})", ctx.origin(stmt)
-        ) from None
-    op.bindings = dict(bound.arguments)
-    passed = (
-        set().union(*(nodes.names_read(a) for a in op.args[starred[0] :])) if starred else set()
-    )
-    if passed & active:
-        raise UnsupportedSyntaxError(
-            "a differentiated value passed to your function after '*' is not supported",
-            ctx.origin(stmt),
-            "pass the values to differentiate by name or before the star",
-        )
-    op.active_params = [
-        p for p, node in op.bindings.items() if isinstance(node, gast.Name) and node.id in active
-    ]
-
-
-def _integer(ctx, node: gast.expr) -> bool:
-    """A Python int for sure: a literal, a range loop's variable or arithmetic on them."""
-    if isinstance(node, gast.Constant):
-        return type(node.value) is int
-    return isinstance(node, gast.Name) and node.id in ctx.integers
-
-
-def loop_integers(body: list, assigns: list) -> frozenset:
-    """Names only ever assigned as the variable of a `for ... in range(...)` loop."""
-    targets = set()
-    for stmt in _walk_statements(body):
-        if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
-            targets.add(stmt.target.id)
-    assigned = {
-        s.targets[0].id
-        for s in assigns
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-    }
-    integers = targets - assigned
-    # and names only ever assigned integer arithmetic on those (`j = i + 1`): any integer
-    # there gives an index result of the same shape
-    values: dict[str, list] = {}
-    for s in assigns:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            values.setdefault(s.targets[0].id, []).append(s.value)
-        elif isinstance(s, gast.Assign):  # x[...] = v changes no integer name
-            continue
-    for name in assigned & targets:
-        values.pop(name, None)  # a loop variable also assigned: not an integer for sure
-    grown = True
-    while grown:
-        grown = False
-        for name, made in values.items():
-            if name not in integers and all(_integer_arithmetic(v, integers) for v in made):
-                integers.add(name)
-                grown = True
-    return frozenset(integers)
-
-
-def _integer_arithmetic(node: gast.expr, integers: set) -> bool:
-    if isinstance(node, gast.Name):
-        return node.id in integers
-    if isinstance(node, gast.Constant):
-        return type(node.value) is int
-    if isinstance(node, gast.BinOp) and isinstance(
-        node.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)
-    ):
-        return _integer_arithmetic(node.left, integers) and _integer_arithmetic(
-            node.right, integers
-        )
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        return _integer_arithmetic(node.operand, integers)
-    return False
 
 
 def _final_gradient(ctx, name: str, sweep, argument) -> gast.expr:

@@ -1,0 +1,172 @@
+"""Analyse stage, containers: which names hold Python lists, tuples, dicts or trees of arrays.
+
+Their adjoints are containers too (a list of adjoints, a tuple, a dict built with `add_item`),
+so the reverse sweep must know them: list displays and their copies (`lists`), arguments
+and results that may hold containers, and what is read from them (`trees`), and the tuples
+that `a, b = t` takes apart (`unpackings`). Joining or repeating tuples and lists with `+`
+or `*` is refused where they carry a derivative: those are not the arithmetic NumPy's rules
+describe.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+
+import gast
+import numpy as np
+
+from ..errors import UnsupportedSyntaxError
+from ..normalize.ir import Kind
+from ..runtime import helpers as runtime
+
+# functions whose result is always a tuple (qr is one only in some modes)
+_TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}
+
+
+# functions whose result is a list of the values of a container: always read element by element
+_CONTAINER_RESULTS = {id(runtime.dict_values), id(runtime.dict_items)}
+
+
+# functions whose result may be a tuple or a list of arrays, which code may index: t[1]
+_SEQUENCE_RESULTS = {
+    id(f)
+    for f in (
+        np.linalg.eigh,
+        np.linalg.eig,
+        np.linalg.slogdet,
+        np.linalg.svd,
+        np.linalg.qr,
+        np.modf,
+        np.divmod,
+        np.frexp,
+        np.split,
+        np.array_split,
+        np.hsplit,
+        np.vsplit,
+        np.dsplit,
+        np.linspace,
+        builtins.sorted,
+        runtime.permuted,  # (sorted's tangent, in forward code differentiated again)
+    )
+}
+
+
+def lists(ops: dict) -> set[str]:
+    """Names that hold Python lists: list displays, and copies of them (`u = _l` after a
+    comprehension), whose adjoints are lists too."""
+    found = {op.target for op in ops.values() if op.kind is Kind.LIST}
+    copies = [
+        op for op in ops.values() if op.kind is Kind.COPY and isinstance(op.args[0], gast.Name)
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for op in copies:
+            if op.args[0].id in found and op.target not in found:
+                found.add(op.target)
+                grown = True
+    return found
+
+
+def trees(ctx, ops: dict) -> set[str]:
+    """Names that may hold a container of arrays: tree arguments, results that may be tuples
+    (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
+    `add_item`, which looks at the value at run time."""
+    found = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
+    found |= {
+        op.target
+        for op in ops.values()
+        if op.kind is Kind.DICT or (op.kind is Kind.CALL and id(op.key) in _CONTAINER_RESULTS)
+    }
+    indexed = {
+        op.args[0].id
+        for op in ops.values()
+        if op.key is operator.getitem
+        and isinstance(op.args[0], gast.Name)
+        and isinstance(op.args[1], gast.Constant)
+        and type(op.args[1].value) is int
+    }
+    for op in ops.values():
+        sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
+            op.kind is Kind.CALL and id(op.key) in _SEQUENCE_RESULTS
+        )
+        if sequence and op.target in indexed:
+            found.add(op.target)
+    changed = bool(found)
+    while changed:
+        changed = False
+        for op in ops.values():
+            source = op.args[0] if op.args else None
+            reads_tree = isinstance(source, gast.Name) and source.id in found
+            if (
+                reads_tree
+                and op.target not in found
+                and (op.kind in (Kind.COPY, Kind.UNPACK) or op.key is operator.getitem)
+            ):
+                found.add(op.target)
+                changed = True
+    return found
+
+
+def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
+    """`_t = f(x); a = _t[0]; b = _t[1]` (from `a, b = f(x)`): `{"_t": ["a", "b"]}`, and
+    the reads of `_t` become UNPACK operations."""
+    found: dict[str, list] = {}
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        if op.kind is not Kind.CALL or op.key is not operator.getitem:
+            continue
+        whole, index = op.args
+        size = ctx.unpacked.get(getattr(whole, "id", None))
+        if size is None or not isinstance(index, gast.Constant):
+            continue
+        found.setdefault(whole.id, [None] * size)[index.value] = op.target
+        op.kind = Kind.UNPACK
+    return {name: parts for name, parts in found.items() if None not in parts}
+
+
+def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
+    """`t = (a, b) + (c, d)` joins tuples (lists: `xs + [y]`), `t * 2` repeats one: not
+    arithmetic, which is what the rules of + and * say. Refused where an operand is certainly a
+    tuple or a list (a display, a list built in the function, a function that returns one) and
+    carries a derivative."""
+    made_by: dict[str, list] = {}
+    for op in ops.values():
+        made_by.setdefault(op.target, []).append(op)
+    listed = lists(ops)
+
+    def is_tuple(node) -> bool:
+        if isinstance(node, (gast.Tuple, gast.List)) or getattr(node, "id", None) in listed:
+            return True
+        makers = made_by.get(getattr(node, "id", None), [])
+        return bool(makers) and all(
+            m.kind is Kind.TUPLE or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
+            for m in makers
+        )
+
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        if op.kind is not Kind.CALL or op.key not in (operator.add, operator.mul):
+            continue
+        first, second = op.args[0], op.args[1]
+        if op.key is operator.add:  # (a list plus an array is NumPy's sum)
+            joined = is_tuple(first) and is_tuple(second)
+        else:  # (a list times an array is NumPy's product)
+            joined = (is_tuple(first) and _integer(ctx, second)) or (
+                is_tuple(second) and _integer(ctx, first)
+            )
+        if joined and op.names() & active:
+            raise UnsupportedSyntaxError(
+                "joining or repeating tuples or lists with + or * is not supported where they "
+                "carry a derivative",
+                ctx.origin(stmt),
+                "index the parts and combine them one by one",
+            )
+
+
+def _integer(ctx, node: gast.expr) -> bool:
+    """A Python int for sure: a literal, a range loop's variable or arithmetic on them."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    return isinstance(node, gast.Name) and node.id in ctx.integers

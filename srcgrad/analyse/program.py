@@ -1,0 +1,199 @@
+"""Analyse stage, the program: what both modes start from.
+
+`analysed` reads the normalized function once: its body and final `return name`, each
+assignment's `Operation`, the active names, the shapes of values, the names that only ever
+hold a range loop's integers, and which names may hold views; it leaves the facts every later
+stage reads on the context. The other scans here answer questions about the program's
+statements (which names are certainly bound where, which calls of the user's functions pass
+active values).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import gast
+import numpy as np
+
+from ..errors import InternalError, NoRuleError, UnsupportedSyntaxError
+from ..front import nodes
+from ..front.fence import is_append
+from ..normalize.ir import Kind, Operation, operation
+from . import shapes as shape_analysis
+from .activity import active_names
+from .containers import refuse_tuple_arithmetic
+from .in_place import SHARING
+from .tape import LOOPS
+
+
+def assignments(body: list) -> list[gast.stmt]:
+    """The statements that compute: assignments, and `xs.append(v)`."""
+    return [n for n in walk_statements(body) if isinstance(n, gast.Assign) or is_append(n)]
+
+
+def walk_statements(body: list):
+    for stmt in body:
+        yield stmt
+        for field_name in ("body", "orelse"):
+            yield from walk_statements(getattr(stmt, field_name, None) or [])
+
+
+@dataclass
+class Program:
+    """The normalized function as both modes read it."""
+
+    body: list[gast.stmt]  # every statement but the last
+    last: gast.Return  # `return output`
+    output: str
+    assigns: list[gast.stmt]  # the statements that compute, in program order, blocks included
+    ops: dict[int, Operation]  # statement id -> what it computes
+    active: set[str]  # the names that get an adjoint (or a tangent)
+    shapes: dict[str, tuple | None]  # the shapes known when the code is generated
+
+
+def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
+    """What both modes start from (the shapes are also left on `ctx`, with the loop integers,
+    the integer-array arguments and the names that may hold views)."""
+    tree = ctx.parsed.tree
+    *body, last = tree.body
+    if not isinstance(last, gast.Return) or not isinstance(last.value, gast.Name):
+        raise InternalError("normalized function does not end in 'return name'", ctx.origin(last))
+    output = last.value.id
+    assigns = assignments(body)
+    ops = {id(s): operation(s, ctx) for s in assigns}
+    active = active_names(list(ops.values()), wrt, output)
+    integers = loop_integers(body, assigns)
+    ctx.integers = integers
+    known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
+    known.update(dict.fromkeys(integers, ()))
+    indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
+    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
+    targets = {op.target for op in ops.values()}
+    ctx.index_arrays = frozenset(  # integer-array arguments that keep their value throughout
+        p for p in indices if ctx.dtypes[p] != "int" and p not in targets
+    )
+    ctx.array_arguments = frozenset(  # NumPy arrays and scalars: they have .shape and .dtype
+        p for p, d in ctx.dtypes.items() if d not in ("float", "int", "tree") and p not in targets
+    )
+    ctx.shapes = shapes
+    ctx.views = frozenset(  # names that may hold a view of another array (or the array itself)
+        op.target
+        for op in ops.values()
+        if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
+    )
+    refuse_tuple_arithmetic(ctx, assigns, ops, active)
+    return Program(body, last, output, assigns, ops, active, shapes)
+
+
+def bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:
+    """Statement id -> the names certainly bound when it starts: assigned before it on every
+    path (a loop's body may not run; an if binds what both of its branches bind)."""
+    found = {} if found is None else found
+    _bind_block(body, set(bound), found)
+    return found
+
+
+def _bind_block(body: list, bound: set, found: dict) -> set:
+    for stmt in body:
+        found[id(stmt)] = frozenset(bound)
+        if isinstance(stmt, gast.If):
+            then = _bind_block(stmt.body, set(bound), found)
+            other = _bind_block(stmt.orelse, set(bound), found)
+            bound |= then & other
+        elif isinstance(stmt, LOOPS):
+            inner = set(bound)
+            if isinstance(stmt, gast.For):
+                inner |= nodes.names_stored(stmt.target)
+            _bind_block(stmt.body, inner, found)
+        elif isinstance(stmt, gast.Assign):
+            bound |= nodes.names_stored(stmt.targets[0])
+    return bound
+
+
+def loop_integers(body: list, assigns: list) -> frozenset:
+    """Names only ever assigned as the variable of a `for ... in range(...)` loop."""
+    targets = set()
+    for stmt in walk_statements(body):
+        if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
+            targets.add(stmt.target.id)
+    assigned = {
+        s.targets[0].id
+        for s in assigns
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+    }
+    integers = targets - assigned
+    # and names only ever assigned integer arithmetic on those (`j = i + 1`): any integer
+    # there gives an index result of the same shape
+    values: dict[str, list] = {}
+    for s in assigns:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            values.setdefault(s.targets[0].id, []).append(s.value)
+        elif isinstance(s, gast.Assign):  # x[...] = v changes no integer name
+            continue
+    for name in assigned & targets:
+        values.pop(name, None)  # a loop variable also assigned: not an integer for sure
+    grown = True
+    while grown:
+        grown = False
+        for name, made in values.items():
+            if name not in integers and all(_integer_arithmetic(v, integers) for v in made):
+                integers.add(name)
+                grown = True
+    return frozenset(integers)
+
+
+def _integer_arithmetic(node: gast.expr, integers: set) -> bool:
+    if isinstance(node, gast.Name):
+        return node.id in integers
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    if isinstance(node, gast.BinOp) and isinstance(
+        node.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)
+    ):
+        return _integer_arithmetic(node.left, integers) and _integer_arithmetic(
+            node.right, integers
+        )
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return _integer_arithmetic(node.operand, integers)
+    return False
+
+
+def bind_user_call(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
+    """Bind a call to the user's function to its parameters (`op.bindings`) and find those
+    bound to active values (`op.active_params`)."""
+    starred = [i for i, a in enumerate(op.args) if isinstance(a, gast.Starred)]
+    try:
+        if starred:  # f(x, *rest): only the arguments before the star are bound by name
+            leading = op.args[: starred[0]]
+            bound = inspect.signature(op.key).bind_partial(*leading, **op.keywords)
+        else:
+            bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
+    except TypeError as exc:
+        raise NoRuleError(
+            f"cannot call '{op.description}' with these arguments ({exc})", ctx.origin(stmt)
+        ) from None
+    op.bindings = dict(bound.arguments)
+    passed = (
+        set().union(*(nodes.names_read(a) for a in op.args[starred[0] :])) if starred else set()
+    )
+    if passed & active:
+        raise UnsupportedSyntaxError(
+            "a differentiated value passed to your function after '*' is not supported",
+            ctx.origin(stmt),
+            "pass the values to differentiate by name or before the star",
+        )
+    op.active_params = [
+        p for p, node in op.bindings.items() if isinstance(node, gast.Name) and node.id in active
+    ]
+
+
+def may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
+    """Complex values in between (an FFT, np.linalg.eig, a complex literal)?"""
+    for op in ops.values():
+        module = str(getattr(op.key, "__module__", "") or "")
+        if module.startswith("numpy.fft") or op.key in (np.linalg.eig, np.linalg.eigvals):
+            return True
+    return any(
+        isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in gast.walk(tree)
+    )
