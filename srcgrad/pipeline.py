@@ -21,12 +21,13 @@ from .front.context import Context, Mode
 from .front.emit import emit
 from .front.loading import load
 from .normalize import normalize
+from .optimize import broadcast
 from .optimize.as_methods import as_methods
 from .optimize.finite import add_checks
 from .optimize.release import release
 from .optimize.simplify import optimize
-from .transform.forward import forward
-from .transform.reverse import reverse
+from .transform.forward import forward_mode
+from .transform.reverse import reverse_mode
 
 
 @dataclass(frozen=True)
@@ -141,13 +142,14 @@ def gradient(
                 ctx.dtypes[name] = "float"
         tangents: list[str] = []
         if mode.forward:
-            tree, tangents = forward(ctx, list(wrt), shapes, mode)
+            tree, tangents = forward_mode(ctx, list(wrt), shapes, mode)
             kept = ctx.names.tangents_of_user_names()
         else:
-            tree = reverse(ctx, list(wrt), shapes, mode)
+            tree = reverse_mode(ctx, list(wrt), shapes, mode)
             kept = ctx.names.adjoints_of_user_names()
         scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
         floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
+        broadcast.specialize(tree, ctx)
         optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views)
         if not mode.read_again:  # (code transformed again reads np.sum)
             as_methods(tree, ctx)

@@ -141,9 +141,9 @@ def _scaled(x, s, b):
 def test_einsum_sums_of_products_for_large_arrays(fn, monkeypatch):
     """At large sizes a broadcast adjoint `(a * b).sum(axis=0)` is written
     `np.einsum('ab,ab->b', a, b)`; here the size threshold is lowered to reach that code."""
-    from srcgrad.transform import adjoints
+    from srcgrad.optimize import broadcast
 
-    monkeypatch.setattr(adjoints, "_EINSUM_FROM", 1)
+    monkeypatch.setattr(broadcast, "_EINSUM_FROM", 1)
     rng = np.random.default_rng(5)
     args = (rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=3))
     gradient = srcgrad.grad(fn, wrt=(0, 1, 2))

@@ -344,6 +344,18 @@ def _operand_shapes(node: gast.expr, shapes: dict):
     return operand_shape(node, shapes)
 
 
+def broadcast_axes(have: tuple, want: tuple) -> tuple[list[int], list[int]] | None:
+    """How a value of shape `have` sums back to the shape `want` it was broadcast from, in one
+    `.sum`: the leading axes it gained, and the axes where `want` has a 1 (summed, kept); None
+    where that takes two sums (both kinds of axes at once)."""
+    lead = len(have) - len(want)
+    kept = [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
+    axes = list(range(lead))
+    if want != () and kept and axes:
+        return None
+    return axes, kept
+
+
 def _size(shape) -> int:
     if isinstance(shape, list):
         return sum(_size(s) for s in shape)

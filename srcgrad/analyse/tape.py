@@ -101,20 +101,20 @@ def _assigned_here(stmt: gast.stmt) -> set[str]:
     return set()
 
 
-def forward(body: list, plan: Plan) -> list:
+def recorded(body: list, plan: Plan) -> list:
     """The forward sweep: `body` with the plan's pushes and trip counters put in."""
     out: list = []
     for stmt in body:
         origin = nodes.origin_of(stmt)
         if isinstance(stmt, gast.If):
             out.extend(plan.push(name, origin) for name in plan.before.get(id(stmt), ()))
-            stmt.body = forward(stmt.body, plan) or [gast.Pass()]
-            stmt.orelse = forward(stmt.orelse, plan)
+            stmt.body = recorded(stmt.body, plan) or [gast.Pass()]
+            stmt.orelse = recorded(stmt.orelse, plan)
             out.append(stmt)
             if id(stmt) in plan.conditions:
                 out.append(plan.push(stmt.test.id, origin))
         elif isinstance(stmt, LOOPS):
-            body_out = forward(stmt.body, plan)
+            body_out = recorded(stmt.body, plan)
             counter = plan.counters.get(id(stmt))
             if counter is not None:
                 name, pushed = counter

@@ -48,6 +48,19 @@ def is_adjoint(stmt: gast.stmt) -> bool:
     return getattr(stmt, _ADJOINT, False)
 
 
+_BROADCAST = "srcgrad_broadcast"  # on `unbroadcast(g, x)`: (g's shape, x's shape), both known
+
+
+def mark_broadcast(call: gast.Call, have: tuple, want: tuple) -> gast.Call:
+    """`unbroadcast(g, x)` where g's shape `have` and x's shape `want` are known."""
+    setattr(call, _BROADCAST, (have, want))
+    return call
+
+
+def broadcast_of(node: gast.AST) -> tuple | None:
+    return getattr(node, _BROADCAST, None)
+
+
 _TITLED = "srcgrad_titled"  # a statement of the user's that emit comments (forward mode)
 
 

@@ -28,7 +28,7 @@ from ..front.fence import is_append
 from ..normalize.ir import Kind, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 from ..runtime import helpers as runtime
-from .adjoints import bind_operands, describe
+from .operands import bind_operands, describe
 
 
 class _Forward:
@@ -308,7 +308,9 @@ def _sum(terms: list[gast.expr]) -> gast.expr:
     return total
 
 
-def forward(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> tuple[gast.FunctionDef, list]:
+def forward_mode(
+    ctx, wrt: list[str], param_shapes: dict, mode: Mode
+) -> tuple[gast.FunctionDef, list]:
     """The forward-mode function of the normalized `ctx.parsed.tree` with respect to `wrt`,
     and the names of its tangent parameters (keyword-only, one per `wrt` name, in order).
 
