@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srcgrad.runtime import helpers as srcgrad_runtime
+from srcgrad import runtime as srcgrad_runtime
 
 # ---- input factories ---------------------------------------------------------------------------
 

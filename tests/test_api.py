@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import srcgrad
+from srcgrad import runtime
 from srcgrad.api.cli import main as cli_main
-from srcgrad.runtime import helpers as runtime
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SCALE = 2.0

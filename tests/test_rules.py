@@ -31,9 +31,9 @@ except ImportError:
 import pytest
 
 import srcgrad
+from srcgrad import runtime as srcgrad_runtime
 from srcgrad.rules import registry
 from srcgrad.rules.registry import REVERSE, Rule
-from srcgrad.runtime import helpers as srcgrad_runtime
 
 
 def _load_sibling(name: str):
@@ -73,7 +73,7 @@ import math
 import operator
 
 import numpy as np
-from srcgrad.runtime import helpers as srcgrad_runtime
+from srcgrad import runtime as srcgrad_runtime
 
 try:
     import scipy.special

@@ -16,9 +16,9 @@ import operator
 import gast
 import numpy as np
 
+from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..normalize.ir import Kind
-from ..runtime import helpers as runtime
 
 # functions whose result is always a tuple (qr is one only in some modes)
 _TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}

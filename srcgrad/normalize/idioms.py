@@ -21,8 +21,8 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from .. import runtime
 from ..front import nodes
-from ..runtime import helpers as runtime
 
 
 class _Idioms(gast.NodeTransformer):

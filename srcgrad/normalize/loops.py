@@ -28,8 +28,8 @@ import builtins
 
 import gast
 
+from .. import runtime
 from ..front import nodes
-from ..runtime import helpers as runtime
 
 
 class _Lower(gast.NodeTransformer):

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..front import nodes
-from ..runtime import helpers as runtime
 
 # method name -> numpy function name, for `x.method(*args, **kwargs) == np.function(x, ...)`
 METHODS = {

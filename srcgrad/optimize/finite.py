@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..front import nodes
-from ..runtime import helpers as runtime
 
 _COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)
 

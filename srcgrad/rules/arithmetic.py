@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime.helpers import (
+from ..runtime import (
     abs_slope,
     astype,
     clip_weights,

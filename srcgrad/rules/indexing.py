@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from ..runtime.helpers import index_adjoint, inverse_permutation, nonnegative
+from ..runtime import index_adjoint, inverse_permutation, nonnegative
 from .registry import STANDIN, adjoint, linear, variant
 
 

@@ -12,7 +12,7 @@ and create arrays only with `*_like`.
 
 import numpy as np
 
-from ..runtime.helpers import unbroadcast
+from ..runtime import unbroadcast
 from .products import _ranks
 from .registry import SAME, adjoint, tangent, variant
 

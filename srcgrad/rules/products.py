@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from ..runtime.helpers import (
+from ..runtime import (
     dot_adjoint_left,
     dot_adjoint_right,
     matmul_adjoint_left,

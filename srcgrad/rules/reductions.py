@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..runtime.helpers import choose_adjoint, expand_to, mean_count, product_of_others
+from ..runtime import choose_adjoint, expand_to, mean_count, product_of_others
 from .registry import adjoint, linear, tangent, variant
 
 

@@ -4,7 +4,7 @@ be differentiated again (`grad(grad(f))`, Hessians): higher orders are transform
 
 import numpy as np
 
-from ..runtime.helpers import (
+from ..runtime import (
     check_scalar,
     choose_adjoint,
     clip_weights,

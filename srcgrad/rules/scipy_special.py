@@ -8,7 +8,7 @@ import math
 import numpy as np
 import scipy.special
 
-from ..runtime.helpers import unbroadcast
+from ..runtime import unbroadcast
 from .registry import (
     BROADCAST,
     SAME,

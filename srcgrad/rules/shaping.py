@@ -17,7 +17,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from ..runtime.helpers import (
+from ..runtime import (
     dict_items,
     dict_keys,
     dict_values,

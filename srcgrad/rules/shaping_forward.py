@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ..runtime.helpers import permuted, sorted_order
+from ..runtime import permuted, sorted_order
 from . import shaping  # noqa: F401  (the reverse rules, which the forward ones follow)
 from .registry import linear, tangent
 

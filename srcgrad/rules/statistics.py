@@ -9,7 +9,7 @@ generated code calls it by name.
 import numpy as np
 
 from ..errors import NoRuleError
-from ..runtime.helpers import (
+from ..runtime import (
     choose_adjoint,
     expand_to,
     mean_count,

@@ -9,7 +9,7 @@ a rule needs more than one NumPy call, the helper that computes it lives below, 
 
 import numpy as np
 
-from ..runtime.helpers import choose_adjoint, mean_count, product_of_others
+from ..runtime import choose_adjoint, mean_count, product_of_others
 from .registry import linear, tangent
 from .special import TangentTuple
 from .statistics import (

@@ -12,10 +12,10 @@ import contextlib
 
 import gast
 
+from .. import runtime
 from ..analyse import shapes as shape_analysis
 from ..front import nodes
 from ..rules.registry import Facts
-from ..runtime import helpers as runtime
 from .adjoint_state import AdjointTable
 
 

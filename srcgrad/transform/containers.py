@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..front import nodes
 from ..normalize.ir import Operation
-from ..runtime import helpers as runtime
 
 
 def tuple_adjoint(adjoints, parts: list[str], whole: str) -> gast.expr | None:

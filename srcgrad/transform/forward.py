@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..analyse import shapes as shape_analysis
 from ..analyse.in_place import updated_in_place
 from ..analyse.program import analysed, assignments, bind_user_call, may_be_complex
@@ -27,7 +28,6 @@ from ..front.context import Mode
 from ..front.fence import is_append
 from ..normalize.ir import Kind, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
-from ..runtime import helpers as runtime
 from .operands import bind_operands, describe
 
 

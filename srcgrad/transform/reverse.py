@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..analyse.containers import lists, trees, unpackings
 from ..analyse.in_place import updated_in_place
 from ..analyse.program import Program, analysed, bind_user_call, bound_at, may_be_complex
@@ -20,7 +21,6 @@ from ..errors import NonScalarOutputError, NoRuleError
 from ..front import nodes
 from ..front.context import Mode
 from ..normalize.ir import Kind
-from ..runtime import helpers as runtime
 from .adjoints import Adjoints
 from .reverse_sweep import ReverseSweep
 

@@ -14,12 +14,12 @@ import operator
 
 import gast
 
+from .. import runtime
 from ..analyse.program import assignments
 from ..analyse.tape import LOOPS, Plan
 from ..front import nodes
 from ..front.fence import is_append
 from ..normalize.ir import Kind
-from ..runtime import helpers as runtime
 from .adjoint_state import AdjointTable, Array
 from .adjoints import Adjoints
 from .statements import StatementAdjoints

@@ -16,13 +16,13 @@ import operator
 import gast
 import numpy as np
 
+from .. import runtime
 from ..analyse import shapes as shape_analysis
 from ..analyse.tape import Plan
 from ..errors import NoRuleError
 from ..front import nodes
 from ..normalize.ir import Kind, Operation
 from ..rules.registry import BROADCAST, SAME, Rule, choose_rule, is_nondifferentiable, reverse_rule
-from ..runtime import helpers as runtime
 from . import containers, uniform
 from .adjoints import Adjoints
 from .operands import bind_operands, describe

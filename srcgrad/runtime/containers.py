@@ -1,0 +1,137 @@
+"""Adjoints of Python containers: a list's is a list of adjoints, a dict's or a tree
+argument's a container of the same structure, None (zero) where nothing flowed.
+
+Like every runtime helper: never mutates its inputs, creates arrays only with `*_like`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import zero_gradient
+from .indexing import index_adjoint
+
+
+def dict_values(d) -> list:
+    """`d.values()`, as a list (in generated code, so that it has a derivative rule)."""
+    return list(d.values())
+
+
+def dict_items(d) -> list:
+    """`d.items()`, as a list of `(key, value)` pairs."""
+    return list(d.items())
+
+
+def dict_keys(d) -> list:
+    """`d.keys()`, as a list."""
+    return list(d.keys())
+
+
+def iterated(xs):
+    """What `for v in xs` steps through, for a `xs` that may be a dict: its keys (a list)."""
+    return list(xs) if isinstance(xs, dict) else xs
+
+
+def iterated_adjoint(g, xs):
+    """The adjoint of `xs` from that of `iterated(xs)`: none for a dict (its keys)."""
+    return None if isinstance(xs, dict) else g
+
+
+def values_adjoint(g, d):
+    """The adjoint of the dict `d` from that of `list(d.values())` (a list of adjoints, None
+    where nothing flowed; or None)."""
+    if g is None:
+        return None
+    return {key: part for key, part in zip(d, g) if part is not None}
+
+
+def items_adjoint(g, d):
+    """The adjoint of the dict `d` from that of `list(d.items())`: each pair's second part."""
+    if g is None:
+        return None
+    parts = {key: None if pair is None else pair[1] for key, pair in zip(d, g)}
+    return {key: part for key, part in parts.items() if part is not None}
+
+
+def list_adjoint(values: list) -> list:
+    """The adjoint of `values` before anything flowed into it."""
+    return [None] * len(values)
+
+
+def add_at(adjoints: list, index, g) -> None:
+    """Add `g` to the adjoint of element `index` (in place: the list is the adjoint's own)."""
+    current = adjoints[index]
+    adjoints[index] = g if current is None else current + g
+
+
+def add_all(adjoints: list, gs) -> list:
+    """Elementwise sum of two lists of adjoints."""
+    return [g if a is None else a + g for a, g in zip(adjoints, gs)]
+
+
+def pop_adjoint(adjoints: list, like):
+    """The adjoint of the element appended last (zeros if nothing flowed into it)."""
+    g = adjoints.pop()
+    return np.zeros_like(like) if g is None else g
+
+
+def element_adjoint(adjoints: list, index: int, like):
+    g = adjoints[index]
+    return np.zeros_like(like) if g is None else g
+
+
+def list_of(g, values: list) -> list:
+    """`g` as the adjoint of every element (the adjoint of `sum(values)`)."""
+    return [g] * len(values)
+
+
+def add_item(adjoint, container, index, g):
+    """The adjoint of `container` after adding `g` to the adjoint of `container[index]`.
+
+    A list's or tuple's adjoint is a list, a dict's a dict (made on first use, from None);
+    an array's is an array.
+    """
+    if isinstance(container, dict):
+        adjoint = {} if adjoint is None else adjoint
+        adjoint[index] = add_adjoints(adjoint.get(index), g)
+        return adjoint
+    if isinstance(container, (list, tuple)):
+        adjoint = [None] * len(container) if adjoint is None else adjoint
+        adjoint[index] = add_adjoints(adjoint[index], g)
+        return adjoint
+    part = index_adjoint(g, container, index)
+    return part if adjoint is None else adjoint + part
+
+
+def add_adjoints(a, b):
+    """`a + b` for adjoints that may be None (zero), lists, tuples or dicts of adjoints."""
+    if a is None:
+        return list(b) if isinstance(b, tuple) else b
+    if b is None:
+        return a
+    if isinstance(a, dict):
+        return {k: add_adjoints(a.get(k), b.get(k)) for k in {**a, **b}}
+    if isinstance(a, (list, tuple)):
+        return [add_adjoints(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+def entry_adjoint(adjoint, key, like):
+    """The adjoint of `d[key]` (`like` is the value) from the adjoint of the dict `d`, which is
+    None or a dict with an entry for each key something flowed into."""
+    g = None if adjoint is None else adjoint.get(key)
+    return as_gradient(g, like)
+
+
+def as_gradient(adjoint, like):
+    """The gradient with the structure of `like`: tuples where it has tuples, zeros for None."""
+    if isinstance(like, dict):
+        adjoint = adjoint or {}
+        return {k: as_gradient(adjoint.get(k), v) for k, v in like.items()}
+    if isinstance(like, (list, tuple)):  # (an array adjoint too: a rule's, for a list operand)
+        adjoint = [None] * len(like) if adjoint is None else adjoint
+        parts = [as_gradient(a, v) for a, v in zip(adjoint, like)]
+        return tuple(parts) if isinstance(like, tuple) else parts
+    if adjoint is None:
+        return None if isinstance(like, (str, bytes)) or like is None else zero_gradient(like)
+    return adjoint
