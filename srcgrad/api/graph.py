@@ -20,7 +20,7 @@ from ..front.context import Context
 from ..front.emit import unparse
 from ..normalize import normalize
 from ..normalize.ir import Kind, Operation, operation
-from ..optimize.simplify import simplified
+from ..optimize.algebra import simplified
 from ..rules.registry import reverse_rule
 from .transforms import Gradient
 

@@ -1,0 +1,117 @@
+"""Optimize stage, folding: the seed `1.0` and copies between generated names are forwarded;
+a temporary read exactly once, by a later statement of its block that can see it, is written
+into that statement (it is then computed once, where it is used, as before).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..front import nodes
+from ..front.emit import unparse
+from .algebra import is_number
+from .blocks import COMPOUND, assignments, blocks, read_counts
+from .dead_code import written_through
+
+
+def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[str]) -> bool:
+    """`dy = 1.0`, `_t12 = -0.125` or `d_t1 = dd` (`d_t1` assigned once and read only after it
+    in its block, `dd` not assigned again there): read the right side directly. The adjoint of
+    a user's variable keeps a number other than the seed (`dd = -1.0` reads as the tutorial)."""
+    counts = assignments(fn)
+    reads = read_counts(fn.body)
+    changed = False
+    for block in blocks(fn):
+        per_statement = None  # each statement's reads, counted once per block when needed
+        for i, stmt in enumerate(block):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            name, value = stmt.targets[0].id, stmt.value
+            if name not in generated or counts[name] != 1:
+                continue
+            if per_statement is None:
+                per_statement = [read_counts([s]) for s in block]
+            rest = block[i + 1 :]
+            if sum(c[name] for c in per_statement[i + 1 :]) != reads[name]:
+                continue  # read before it, in a loop's next iteration, or elsewhere
+            is_seed = is_number(value) and (value.value == 1.0 or name in temporaries)
+            is_copy = isinstance(value, gast.Name) and not any(
+                value.id in nodes.names_stored(later) or written_through(later, value.id)
+                for later in rest
+            )
+            if is_seed or is_copy:
+                for j in range(i + 1, len(block)):
+                    if per_statement[j][name]:  # only the statements that read it change
+                        block[j] = nodes.substitute(block[j], {name: value})
+                        before, per_statement[j] = per_statement[j], read_counts([block[j]])
+                        reads.subtract(before)
+                        reads.update(per_statement[j])
+                changed = True
+    return changed
+
+
+_LONGEST_FOLDED = 80  # characters
+
+
+def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> int | None:
+    """The index of the statement after `i` that reads `name`, if the value `name` holds could
+    be computed there instead (nothing in between changes what it reads)."""
+    for j in range(i + 1, len(body)):
+        stmt = body[j]
+        if name in nodes.names_read(stmt):
+            compound = isinstance(stmt, COMPOUND)  # would run once per iteration, or not at all
+            return None if compound or written_through(stmt, name) else j
+        if nodes.names_stored(stmt) & value_reads:
+            return None
+        if _changes_an_array(stmt):  # through any name: another name may hold the same array
+            return None
+    return None
+
+
+def _changes_an_array(stmt: gast.stmt) -> bool:
+    """`a[i] = v`, `a[i] += v`, `a.append(v)`, `a.pop()`, here or in a block inside."""
+    for node in gast.walk(stmt):
+        if isinstance(node, (gast.Assign, gast.AugAssign)):
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            if any(isinstance(t, gast.Subscript) for t in targets):
+                return True
+        if (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Attribute)
+            and node.func.attr in ("append", "pop")
+            and not _is_tape(node.func.value)  # the tape holds values; no code reads it as one
+        ):
+            return True
+    return False
+
+
+def _is_tape(node: gast.expr) -> bool:
+    return isinstance(node, gast.Name) and node.id.startswith("_tape")
+
+
+def fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
+    """`_t1 = w * x` read once, later in the same block: put `w * x` where `_t1` is read."""
+    counts = assignments(fn)
+    reads = read_counts(fn.body)
+    changed = False
+    for block in blocks(fn):
+        i = 0
+        while i < len(block):
+            stmt = block[i]
+            i += 1
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            name = stmt.targets[0].id
+            if name not in temporaries or counts[name] != 1 or reads[name] != 1:
+                continue
+            later = _single_use_after(block, i - 1, name, nodes.names_read(stmt.value))
+            if later is None:
+                continue
+            folded = nodes.substitute(block[later], {name: stmt.value})
+            if nodes.is_adjoint(folded) and len(unparse(folded)) > _LONGEST_FOLDED:
+                continue  # one long line reads worse than two short ones
+            block[later] = folded
+            i -= 1
+            del block[i]
+            changed = True
+    return changed

@@ -1,0 +1,179 @@
+"""Optimize stage, outer products in loops: `dW += np.outer(a, b)` at every step of a loop is
+one matrix product after it, `dW += np.stack(as_, axis=1) @ np.stack(bs)`, as a hand-written
+RNN gradient says it (one BLAS call instead of a rank-1 update per step).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..front import nodes
+from .blocks import blocks
+
+
+def batch_outer_products(fn: gast.FunctionDef, generated: set[str]) -> None:
+    """`dW += np.outer(a, b)` at every step of a loop is one matrix product after it:
+    `dW += np.stack(as_, axis=1) @ np.stack(bs)`, as a hand-written RNN gradient says it
+    (one BLAS call instead of a rank-1 update per step)."""
+    for block in blocks(fn):
+        i = 0
+        while i < len(block):
+            loop = block[i]
+            if isinstance(loop, (gast.For, gast.While)):
+                made = _batched(loop, fn, generated)
+                if made:
+                    before, after = made
+                    i -= _zeros_replaced(block, i, after[0])
+                    block[i : i + 1] = [*before, loop, *after]
+                    i += len(before) + len(after)
+            i += 1
+
+
+def _zeros_replaced(block: list, i: int, guard: gast.If) -> int:
+    """`dW = np.zeros_like(W)` just before the loop, then `dW += product` after it: the
+    product is dW, the zeros only for a loop that does not run. How many statements went."""
+    removed = 0
+    for update in guard.body:
+        name = update.target.id
+        for j in range(i - 1, -1, -1):
+            stmt = block[j]
+            if (
+                isinstance(stmt, gast.Assign)
+                and isinstance(stmt.targets[0], gast.Name)
+                and stmt.targets[0].id == name
+                and isinstance(stmt.value, gast.Call)
+                and isinstance(stmt.value.func, gast.Attribute)
+                and stmt.value.func.attr == "zeros_like"
+            ):
+                guard.orelse.append(stmt)
+                del block[j]
+                removed += 1
+                i -= 1
+                replaced = nodes.assign(name, update.value, nodes.origin_of(update))
+                guard.body[guard.body.index(update)] = nodes.mark_adjoint(replaced)
+                break
+            if name in nodes.names_read(stmt) | nodes.names_stored(stmt):
+                break
+    return removed
+
+
+def _batched(loop, fn: gast.FunctionDef, generated: set[str]):
+    found = []
+    for k, stmt in enumerate(loop.body):
+        if not (
+            isinstance(stmt, gast.AugAssign)
+            and isinstance(stmt.op, gast.Add)
+            and isinstance(stmt.target, gast.Name)
+            and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Attribute)
+            and stmt.value.func.attr == "outer"
+            and len(stmt.value.args) == 2
+            and not stmt.value.keywords
+            and all(isinstance(a, gast.Name) for a in stmt.value.args)
+        ):
+            continue
+        target = stmt.target.id
+        others = [s for j, s in enumerate(loop.body) if j != k]
+        header = nodes.names_read(loop.iter if isinstance(loop, gast.For) else loop.test)
+        touched = set().union(set(), *(nodes.names_read(s) | nodes.names_stored(s) for s in others))
+        if target in touched or target in header:
+            continue
+        if all(_held_unchanged(a.id, loop.body) for a in stmt.value.args):
+            found.append(k)
+    if not found:
+        return None
+    # a vector's name -> (the list of its values, one per step; where it is appended)
+    lists: dict[str, tuple[str, int]] = {}
+    made: list[str] = []
+
+    def collected(name: str, k: int) -> tuple[str, bool]:
+        """The list for `name` at statement k, and whether it is appended to already (by
+        an update with no new value of `name` in between)."""
+        if name in lists:
+            held, at = lists[name]
+            between = loop.body[min(at, k) + 1 : max(at, k)]
+            if not any(name in nodes.names_stored(s) for s in between):
+                return held, True
+        held = _fresh(fn, generated, f"_{name.lstrip('_')}s")
+        lists[name] = (held, k)
+        made.append(held)
+        return held, False
+
+    after = []
+    for k in reversed(found):
+        stmt = loop.body[k]
+        numpy = stmt.value.func.value
+        appends, names = [], []
+        for arg in stmt.value.args:
+            held, shared = collected(arg.id, k)
+            names.append(held)
+            if not shared:
+                appends.append(_append(held, arg.id, stmt))
+        first, second = names
+        loop.body[k : k + 1] = appends
+        for name, (held, at) in list(lists.items()):  # positions after k moved
+            if at > k:
+                lists[name] = (held, at + len(appends) - 1)
+        product = nodes.binop(
+            _stacked(numpy, first, axis=1), gast.MatMult(), _stacked(numpy, second)
+        )
+        update = gast.AugAssign(target=nodes.store(stmt.target.id), op=gast.Add(), value=product)
+        after.insert(0, nodes.mark_adjoint(nodes.stamp(update, nodes.origin_of(stmt))))
+    origin = nodes.origin_of(loop)
+    before = [
+        nodes.mark_adjoint(nodes.assign(name, gast.List(elts=[], ctx=gast.Load()), origin))
+        for name in made
+    ]
+    guard = gast.If(test=nodes.load(made[0]), body=after, orelse=[])
+    return before, [nodes.mark_adjoint(nodes.stamp(guard, origin))]
+
+
+def _stacked(numpy: gast.expr, name: str, **keywords) -> gast.Call:
+    """`np.stack(name, axis=...)`, with the numpy of the call it replaces."""
+    method = nodes.attribute(nodes.copy(numpy), "stack")
+    return nodes.call(method, [nodes.load(name)], {k: nodes.const(v) for k, v in keywords.items()})
+
+
+def _held_unchanged(name: str, body: list) -> bool:
+    """Every value `name` takes in `body` is a new object that nothing there changes in
+    place: a list may hold it until the loop ends."""
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.AugAssign) and name in nodes.names_read(node.target):
+            return False
+        if isinstance(node, gast.Assign):
+            if any(
+                not isinstance(t, gast.Name) and name in nodes.names_read(t) for t in node.targets
+            ):
+                return False  # name[i] = v
+            if isinstance(node.value, gast.Name) and node.value.id == name:
+                return False  # another name for the same array
+            if name in nodes.names_stored(node.targets[0]) and isinstance(node.value, gast.Name):
+                return False  # name = other: other may change later
+    return True
+
+
+def _appends(stmt: gast.stmt, name: str) -> bool:
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Call)
+        and isinstance(stmt.value.func, gast.Attribute)
+        and stmt.value.func.attr == "append"
+        and isinstance(stmt.value.func.value, gast.Name)
+        and stmt.value.func.value.id == name
+    )
+
+
+def _append(name: str, value: str, like: gast.stmt) -> gast.stmt:
+    method = nodes.attribute(nodes.load(name), "append")
+    return nodes.mark_adjoint(
+        nodes.expr_stmt(nodes.call(method, [nodes.load(value)]), nodes.origin_of(like))
+    )
+
+
+def _fresh(fn: gast.FunctionDef, generated: set[str], base: str) -> str:
+    taken = {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)}
+    candidate, k = base, 1
+    while candidate in taken:
+        candidate, k = f"{base}_{k}", k + 1
+    generated.add(candidate)
+    return candidate
