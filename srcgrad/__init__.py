@@ -9,9 +9,10 @@ from . import rules  # noqa: F401  (importing it registers the derivative rules)
 from .api.checking import GradientCheck, check_grad
 from .api.custom import custom_jvp, custom_vjp, register_jvp, register_vjp
 from .api.export import export
+from .api.gradient import Forward, Gradient
 from .api.graph import graph, render
 from .api.matrices import Hessian, Jacobian, hessian, hvp, jacobian
-from .api.transforms import Forward, Gradient, forward, grad, jvp, show, value_and_grad, vjp
+from .api.transforms import forward, grad, jvp, show, value_and_grad, vjp
 from .errors import (
     InternalError,
     NonFiniteError,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.api.transforms import CALLEES
+from srcgrad.api.gradient import CALLEES
 
 sys.path.insert(0, str(Path(__file__).parent))
 

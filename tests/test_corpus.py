@@ -164,7 +164,7 @@ def test_corpus_names_are_unique_and_gaps_exist():
 def release_everything(monkeypatch):
     """Generated code that lets go of every value after its last read (`del`), not only of
     large arrays; the caches are emptied before and after, so no other test sees this code."""
-    from srcgrad.api.transforms import forget_generated_code as empty
+    from srcgrad.api.gradient import forget_generated_code as empty
     from srcgrad.optimize import release
 
     empty()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .transforms import Gradient
+from .gradient import Gradient
 
 
 @dataclass(frozen=True)

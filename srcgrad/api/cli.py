@@ -15,8 +15,8 @@ import numpy as np
 
 from ..errors import SrcgradError
 from .export import export
+from .gradient import Forward, Gradient
 from .graph import graph, render
-from .transforms import Forward, Gradient
 
 
 def _parser() -> argparse.ArgumentParser:

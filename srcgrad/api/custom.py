@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..rules import registry
-from .transforms import forget_generated_code
+from .gradient import forget_generated_code
 
 
 def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=None):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SrcgradError
-from .transforms import Gradient
+from .gradient import Gradient
 
 _OWN_MODULES = ("srcgrad.",)
 

@@ -22,7 +22,7 @@ from ..normalize import normalize
 from ..normalize.ir import Kind, Operation, operation
 from ..optimize.algebra import simplified
 from ..rules.registry import reverse_rule
-from .transforms import Gradient
+from .gradient import Gradient
 
 _LOOPS = (gast.For, gast.While)
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..analyse.shapes import of_value
 from ..errors import SrcgradError, WrtError
 from ..front import reading
-from .transforms import Forward, Gradient, _check_differentiable_value
+from .gradient import Forward, Gradient, check_differentiable_value
 
 _MODES = ("auto", "forward", "reverse")
 
@@ -34,7 +34,7 @@ def _float_dtype(value) -> np.dtype:
 
 
 def _array_argument(fn, name: str, value) -> None:
-    _check_differentiable_value(fn, name, value)
+    check_differentiable_value(fn, name, value)
     if isinstance(value, (list, tuple, dict)):
         raise WrtError(
             f"argument '{name}' is a container; jacobian and hessian take arrays and numbers",

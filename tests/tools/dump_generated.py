@@ -54,7 +54,7 @@ def _recording():
 
 
 def _empty_caches() -> None:
-    from srcgrad.api.transforms import forget_generated_code
+    from srcgrad.api.gradient import forget_generated_code
 
     forget_generated_code()
 
