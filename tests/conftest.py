@@ -1,13 +1,19 @@
-"""Test collection: modules that only hold tables for other tests are not collected themselves,
-and the test modules find their sibling helper modules by name (pytest runs in importlib mode).
+"""Test collection: the test modules find the corpora and other fixtures by module name
+(`tests/fixtures` is put on `sys.path`; pytest runs in importlib mode), and the fixtures are
+not collected themselves, but for the one with doctests.
 
-`test_rules.py` loads `rule_table.py`, which imports the `rows_*.py` files; collecting those
-for doctests first would leave the rows registered in another copy of the table.
+Collecting a fixture for doctests would import it a second time under another module name, and
+the corpora and rule tables register their cases when imported: each case would be there twice.
 """
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
-collect_ignore_glob = ["rows_*.py", "rule_table.py"]
+_DOCTESTED = {"finite_differences.py"}
+collect_ignore = [
+    str(path)
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.name not in _DOCTESTED
+]

@@ -203,9 +203,9 @@ def main(argv=None) -> None:
 
 def _patch_callers(recording) -> None:
     """The modules that call the pipeline by a name of their own."""
-    from srcgrad.api import transforms as api
+    from srcgrad.api import gradient
 
-    api.gradient = recording
+    gradient.gradient = recording
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 
 import srcgrad
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 
 import rejected
 

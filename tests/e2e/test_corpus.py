@@ -19,7 +19,7 @@ import pytest
 
 import srcgrad
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import corpus
 import corpus_control  # noqa: F401  (importing it registers the control-flow cases)
 import corpus_realworld  # noqa: F401  (and the real-world ones)

@@ -38,7 +38,9 @@ from srcgrad.rules.registry import REVERSE, Rule
 
 def _load_sibling(name: str):
     # pytest runs with --import-mode=importlib, so tests/ is not on sys.path.
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(
+        name, Path(__file__).resolve().parents[1] / "fixtures" / f"{name}.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
@@ -247,8 +249,8 @@ def test_every_registered_object_has_a_row():
         for key, (obj, rule) in _registered().items()
         if key not in covered
     ]
-    assert not missing, "registered rules with no row in tests/rule_table.py:\n  " + "\n  ".join(
-        missing
+    assert not missing, (
+        "registered rules with no row in tests/fixtures/rule_table.py:\n  " + "\n  ".join(missing)
     )
 
 

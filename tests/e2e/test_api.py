@@ -15,7 +15,7 @@ import srcgrad
 from srcgrad import runtime
 from srcgrad.api.cli import main as cli_main
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCALE = 2.0
 
 
@@ -235,7 +235,7 @@ def test_cli_reports_errors_without_a_traceback(capsys, tmp_path):
 
 
 def test_readme_quickstart_output_is_what_the_cli_prints(capsys):
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     cli_main([f"{EXAMPLES / 'neuron.py'}:loss", "--wrt", "w1,w2,w3,w4", "--at", "2,1,2,3,4"])
     out = capsys.readouterr().out
     assert out.strip() in readme
@@ -306,7 +306,7 @@ def test_check_grad_goes_into_containers_leaf_by_leaf():
 def test_exported_gradient_runs_without_srcgrad(tmp_path):
     import subprocess
 
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
     from golden_functions import mlp_loss
 
     shapes = [(4, 5), (5,), (5, 3), (3,), (6, 4), (6, 3)]

@@ -9,7 +9,7 @@ import pytest
 import srcgrad
 from srcgrad.api.gradient import CALLEES
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 
 from control_functions import (
     layer,
@@ -96,7 +96,7 @@ def grad_two_layers(W1, b1, W2, b2, x):
 
 def _text(source: str) -> str:
     """Generated code with this folder's path taken out of error locations."""
-    return source.replace(str(Path(__file__).parent) + "/", "")
+    return source.replace(str(Path(__file__).resolve().parents[1] / "fixtures") + "/", "")
 
 
 def test_rnn_loop_reads_like_handwritten_backprop():

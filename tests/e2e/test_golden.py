@@ -10,8 +10,8 @@ import numpy as np
 
 import srcgrad
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
 import neuron
 from golden_functions import logistic_loss, mlp_loss

@@ -12,13 +12,13 @@ import pytest
 import srcgrad
 from srcgrad.api.cli import main as cli_main
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 
 import neuron
 from control_functions import rnn
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _edges(dot: str) -> dict[tuple[str, str], str]:

@@ -10,7 +10,7 @@ with its smallest program minimised (`random_programs_shrink.py`) and its argume
 CI checks a fixed set of 500 programs (`derandomize=True`). The long run checks new ones:
 
     SRCGRAD_RANDOM_PROGRAMS=20000 python -m pytest -q -s \
-        tests/test_random_programs.py::test_random_programs
+        tests/e2e/test_random_programs.py::test_random_programs
 
 (any count other than 500 selects the long profile, whose programs are a little longer; `-s`
 shows the counts of a run that passes; `SRCGRAD_RANDOM_PROGRAMS_KEEP=DIR` writes every
@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import random_programs_found
 from random_programs import Program, programs
 from random_programs_check import NotSmooth, check, run_program
