@@ -198,13 +198,16 @@ def main(argv=None) -> None:
         for name, fn, args, wrt in source:
             with contextlib.redirect_stderr(io.StringIO()):
                 dump_function(name, fn, args, wrt, out)
-    sys.stdout.write(out.getvalue())
+    text = out.getvalue()
+    assert text.count("\ndef ") > 1000, "hardly any generated code was recorded"
+    sys.stdout.write(text)
 
 
 def _patch_callers(recording) -> None:
     """The modules that call the pipeline by a name of their own."""
     from srcgrad.api import gradient
 
+    assert hasattr(gradient, "gradient"), "the public layer no longer calls pipeline.gradient"
     gradient.gradient = recording
 
 
