@@ -1,8 +1,13 @@
-"""The whole tool in one place: the stages a function goes through to become its gradient.
+"""The whole tool in one place: the stages a function goes through to become its derivative.
 
-    read ─► fence ─► normalize ─► analyse + reverse ─► optimize ─► (checks) ─► emit ─► load
+    read ─► fence ─► normalize ─► analyse + transform ─► optimize ─► (checks) ─► emit ─► load
+    front    front    normalize/   analyse/ transform/    optimize/                front  front
 
-Each stage is one module (normalize is a folder of one-pass modules) with one entry point.
+`gradient` runs them in order: `prepared` (read, fence, normalize), `transformed` (the analyses
+and reverse or forward mode), `optimized` (the optimizer's passes, then `check_finite`'s checks
+and the releases of large arrays), `emit`, `loaded`. Each stage is a module or a folder of
+one-pass modules with one entry point; nothing else in srcgrad sequences them. `Callees` keeps
+the transforms of the user's functions that generated code calls, made by the public layer.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import gast
 
 from .analyse.shapes import dtype_name, is_floating
 from .errors import InternalError, SrcgradError, UnsupportedSyntaxError
@@ -111,6 +118,18 @@ class Callees:
             self.plain.clear()
 
 
+@dataclass(frozen=True)
+class Request:
+    """What to generate: the derivative of a function with respect to `wrt`, in `mode`, for
+    arguments of `signature` (each parameter's `(shape, dtype)`, or None where not known)."""
+
+    wrt: tuple[str, ...]
+    wrt_is_tuple: bool
+    signature: dict[str, tuple | None]
+    mode: Mode = Mode.GRAD
+    check_finite: bool = False  # check every adjoint for nan and infinity (optimize/finite.py)
+
+
 def gradient(
     fn: types.FunctionType,
     wrt: tuple[str, ...],
@@ -120,43 +139,14 @@ def gradient(
     mode: Mode = Mode.GRAD,
     check_finite: bool = False,
 ) -> Generated:
-    """`signature` maps each parameter to `(shape, dtype)` of its value, or None. `callees`
-    makes and keeps the transforms of the user's functions that the code calls.
-    `check_finite`: check every adjoint for nan and infinity (optimize/finite.py)."""
+    """The generated function of `fn` (see `Request`). `callees` makes and keeps the transforms
+    of the user's functions that the code calls."""
+    request = Request(wrt, wrt_is_tuple, signature, mode, check_finite)
     parsed = reading.read(fn)
     try:
-        fence.check(parsed)
-        ctx = Context.of(parsed)
-        ctx.callees = callees
-        ctx.wrt_is_tuple = wrt_is_tuple
-        ctx.check_finite = check_finite
-        ctx.floating = all(
-            signature.get(w) is not None and is_floating(signature[w][1]) for w in wrt
-        )
-        ctx.dtypes = {p: dtype_name(s[1]) for p, s in signature.items() if s is not None}
-        normalize(ctx)
-        shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
-        for name, default in (getattr(parsed.fn, "__kwdefaults__", None) or {}).items():
-            if name not in signature and type(default) is float:  # a tangent's 1.0
-                shapes[name] = ()
-                ctx.dtypes[name] = "float"
-        tangents: list[str] = []
-        if mode.forward:
-            tree, tangents = forward_mode(ctx, list(wrt), shapes, mode)
-            kept = ctx.names.tangents_of_user_names()
-        else:
-            tree = reverse_mode(ctx, list(wrt), shapes, mode)
-            kept = ctx.names.adjoints_of_user_names()
-        scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
-        floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
-        broadcast.specialize(tree, ctx)
-        optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views)
-        if not mode.read_again:  # (code transformed again reads np.sum)
-            as_methods(tree, ctx)
-        if check_finite:
-            add_checks(tree, ctx)
-        if not mode.read_again:  # (the fence refuses `del` in code it reads)
-            release(tree, ctx)
+        ctx = prepared(parsed, request, callees)
+        tree, tangents = transformed(ctx, request)
+        optimized(tree, ctx, request)
         text = emit(tree)
     except SrcgradError:
         raise
@@ -166,6 +156,65 @@ def gradient(
             parsed.definition,
             "this is a bug in srcgrad; please report it with the function's source",
         ) from exc
+    return loaded(parsed, ctx, request, text, tangents)
+
+
+def prepared(parsed: reading.Parsed, request: Request, callees: Callees | None) -> Context:
+    """The fence passed, the context made, the function normalized."""
+    fence.check(parsed)
+    ctx = Context.of(parsed)
+    ctx.callees = callees
+    ctx.wrt_is_tuple = request.wrt_is_tuple
+    ctx.check_finite = request.check_finite
+    signature = request.signature
+    ctx.floating = all(
+        signature.get(w) is not None and is_floating(signature[w][1]) for w in request.wrt
+    )
+    ctx.dtypes = {p: dtype_name(s[1]) for p, s in signature.items() if s is not None}
+    normalize(ctx)
+    return ctx
+
+
+def transformed(ctx: Context, request: Request) -> tuple[gast.FunctionDef, list[str]]:
+    """The analyses and the transform: the generated function's tree, and (forward mode) its
+    tangent parameters."""
+    signature = request.signature
+    shapes = {p: (s[0] if s is not None else None) for p, s in signature.items()}
+    for name, default in (getattr(ctx.parsed.fn, "__kwdefaults__", None) or {}).items():
+        if name not in signature and type(default) is float:  # a tangent's 1.0
+            shapes[name] = ()
+            ctx.dtypes[name] = "float"
+    if request.mode.forward:
+        return forward_mode(ctx, list(request.wrt), shapes, request.mode)
+    return reverse_mode(ctx, list(request.wrt), shapes, request.mode), []
+
+
+def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
+    """The optimizer's passes, then the checks of `check_finite` and the releases of large
+    arrays."""
+    mode = request.mode
+    if mode.forward:
+        kept = ctx.names.tangents_of_user_names()
+    else:
+        kept = ctx.names.adjoints_of_user_names()
+    scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
+    floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
+    broadcast.specialize(tree, ctx)
+    optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views)
+    if not mode.read_again:  # (code transformed again reads np.sum)
+        as_methods(tree, ctx)
+    if request.check_finite:
+        add_checks(tree, ctx)
+    if not mode.read_again:  # (the fence refuses `del` in code it reads)
+        release(tree, ctx)
+
+
+def loaded(
+    parsed: reading.Parsed, ctx: Context, request: Request, text: str, tangents: list[str]
+) -> Generated:
+    """The text compiled under a file name that says what it is, and registered for
+    tracebacks."""
+    mode = request.mode
     what = mode.value.replace("_", " ")
     where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
     filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
