@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-import sys
 
 _THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -106,8 +105,8 @@ def describe(versions: dict[str, str]) -> list[str]:
 
     lines = [
         f"CPU: {cpu_model()} ({os.cpu_count()} logical cores, load average {load():.2f})",
-        f"Python {platform.python_version()} ({sys.executable}), NumPy {np.__version__}, "
-        f"srcgrad {srcgrad.__version__} ({os.path.dirname(srcgrad.__file__)}, {revision(srcgrad)})",
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"srcgrad {srcgrad.__version__} ({revision(srcgrad)})",
         "peers: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "none installed"),
     ]
     lines += [f"BLAS: {pool}" for pool in blas_pools()]
