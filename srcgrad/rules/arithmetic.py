@@ -1,7 +1,9 @@
-"""Rules for Python's arithmetic operators and NumPy's arithmetic ufuncs.
+"""Rules for Python's arithmetic operators and NumPy's arithmetic ufuncs, both modes.
 
 Binary rules are declared with `broadcasting`: each adjoint is summed back to its operand's
-shape by the reverse stage, only where a broadcast could have happened.
+shape by the reverse stage, only where a broadcast could have happened, and each operand's
+forward term is its adjoint with `g` replaced by its tangent (`x_dot / y`). A product is
+`bilinear`, a conversion `linear`: the tangent is the user's own expression on the tangents.
 """
 
 import builtins
@@ -22,6 +24,7 @@ from .registry import (
     BROADCAST,
     SAME,
     adjoint,
+    bilinear,
     broadcasting,
     elementwise,
     linear,
@@ -29,6 +32,8 @@ from .registry import (
     tangent,
     variant,
 )
+
+# ---- binary operators and ufuncs -----------------------------------------------------------------
 
 
 @broadcasting(operator.add, np.add)
@@ -41,7 +46,8 @@ def subtract(g, ans, x, y):
     return g, -g
 
 
-@broadcasting(operator.mul, np.multiply)
+# its tangent is the user's product on each tangent in turn: `x_dot * y + x * y_dot`
+@bilinear(operator.mul, np.multiply, broadcasting=True, shape=BROADCAST)
 def multiply(g, ans, x, y):
     return g * y, g * x
 
@@ -78,7 +84,15 @@ def minimum(g, ans, x, y):
     return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
 
 
-# ---- Python's max and min: of two numbers, or of the one iterable they are given -------------
+@broadcasting(np.arctan2)
+def arctan2(g, ans, x, y):
+    return g * y / (x * x + y * y), -g * x / (x * x + y * y)
+
+
+nondifferentiable(operator.floordiv, np.floor_divide)  # piecewise constant
+
+
+# ---- Python's max and min: of two numbers, or of the one iterable they are given -----------------
 # `max(a, b)` is np.maximum of two numbers; `max(xs)` (y left out, so None: the transform always
 # sees which) sends g to the largest element, shared among ties as np.max does (the variant).
 
@@ -98,6 +112,13 @@ def builtin_min(g, ans, x, y=None):
     return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
 
 
+# the elements equal to the result share its tangent (`axes`: an iterable's, summed over)
+@tangent(builtins.max, builtins.min)
+def builtin_extreme_tangent(ans, x, y=None):
+    shares = extreme_shares(ans, x, y)
+    return np.sum(shares[0] * x_dot, axis=shares[2]), shares[1] * y_dot
+
+
 def _one_iterable(facts) -> bool:
     return facts.constant("y") is None
 
@@ -108,20 +129,21 @@ def extreme_of_iterable(g, ans, x, y=None):
     return g * extreme_shares(ans, x)[0], None
 
 
-@broadcasting(np.arctan2)
-def arctan2(g, ans, x, y):
-    return g * y / (x * x + y * y), -g * x / (x * x + y * y)
+# ---- choosing between operands -------------------------------------------------------------------
 
 
-@adjoint(np.where, broadcasting=True, shape=BROADCAST, differentiable=["x", "y"])
+@broadcasting(np.where, differentiable=["x", "y"])
 def where(g, ans, condition, x, y):
     return np.where(condition, g, 0.0), np.where(condition, 0.0, g)
 
 
-@adjoint(np.clip, broadcasting=True, shape=BROADCAST, differentiable=["a", "a_min", "a_max"])
+@broadcasting(np.clip, differentiable=["a", "a_min", "a_max"])
 def clip(g, ans, a, a_min, a_max):
     w = clip_weights(a, a_min, a_max)
     return g * w[0], g * w[1], g * w[2]
+
+
+# ---- sums of lists, and conversions that keep the value ------------------------------------------
 
 
 @adjoint(builtins.sum, differentiable=["iterable", "start"])
@@ -129,14 +151,20 @@ def sum_of_list(g, ans, iterable, start=0):
     return list_of(g, iterable), g
 
 
-# conversions that keep the value: the adjoint passes through
-@adjoint(builtins.float, np.float64, np.asarray, astype, differentiable=["x"], shape=SAME)
+@tangent(builtins.sum)
+def sum_of_list_tangent(ans, iterable, start=0):
+    return sum(iterable_dot), start_dot
+
+
+# conversions that keep the value: the adjoint passes through (np.asarray's reverse rule is
+# joining.py's, declared later; its forward rule is this one)
+@linear(builtins.float, np.float64, np.asarray, astype, differentiable=["x"], shape=SAME)
 def keep_value(g, ans, x, dtype=None):
     return g
 
 
 # `x.item()`: the one element of an array of size 1, as a Python number
-@adjoint(item, shape=lambda x: ())
+@linear(item, shape=lambda x: ())
 def item_value(g, ans, x):
     return np.reshape(g, np.shape(x))
 
@@ -146,12 +174,15 @@ def item_of_scalar(g, ans, x):
     return g
 
 
-@adjoint(operator.neg, np.negative, shape=SAME)
+# ---- unary operators -----------------------------------------------------------------------------
+
+
+@linear(operator.neg, np.negative, shape=SAME)
 def negative(g, ans, x):
     return -g
 
 
-@adjoint(operator.pos, np.positive, shape=SAME)
+@linear(operator.pos, np.positive, shape=SAME)
 def positive(g, ans, x):
     return g
 
@@ -170,77 +201,3 @@ def logistic(x, ans):
 @elementwise(np.reciprocal)
 def reciprocal(x, ans):
     return -ans * ans
-
-
-nondifferentiable(operator.floordiv, np.floor_divide)
-
-
-# ---- forward rules: each term is what one operand's tangent adds to the result's -------------
-
-linear(operator.mul, np.multiply)
-linear(builtins.float, np.float64, np.asarray, astype, item)
-linear(operator.neg, np.negative)
-linear(operator.pos, np.positive)
-
-
-@tangent(operator.add, np.add)
-def add_tangent(ans, x, y):
-    return x_dot, y_dot
-
-
-@tangent(operator.sub, np.subtract)
-def subtract_tangent(ans, x, y):
-    return x_dot, -y_dot
-
-
-@tangent(operator.truediv, np.divide, np.true_divide)
-def divide_tangent(ans, x, y):
-    return x_dot / y, -y_dot * ans / y
-
-
-@tangent(operator.pow, np.power, builtins.pow)
-def power_tangent(ans, x, y):
-    return x_dot * y * x ** (y - 1), y_dot * ans * np.log(np.where(x == 0, 1.0, x))
-
-
-@tangent(operator.mod, np.mod, np.remainder)
-def mod_tangent(ans, x, y):
-    return x_dot, -y_dot * np.floor_divide(x, y)
-
-
-@tangent(np.maximum, np.fmax)
-def maximum_tangent(ans, x, y):
-    return x_dot * ((x > y) + 0.5 * (x == y)), y_dot * ((x < y) + 0.5 * (x == y))
-
-
-@tangent(np.minimum, np.fmin)
-def minimum_tangent(ans, x, y):
-    return x_dot * ((x < y) + 0.5 * (x == y)), y_dot * ((x > y) + 0.5 * (x == y))
-
-
-# the elements equal to the result share its tangent (`axes`: an iterable's, summed over)
-@tangent(builtins.max, builtins.min)
-def builtin_extreme_tangent(ans, x, y=None):
-    shares = extreme_shares(ans, x, y)
-    return np.sum(shares[0] * x_dot, axis=shares[2]), shares[1] * y_dot
-
-
-@tangent(np.arctan2)
-def arctan2_tangent(ans, x, y):
-    return x_dot * y / (x * x + y * y), -y_dot * x / (x * x + y * y)
-
-
-@tangent(np.where)
-def where_tangent(ans, condition, x, y):
-    return np.where(condition, x_dot, 0.0), np.where(condition, 0.0, y_dot)
-
-
-@tangent(np.clip)
-def clip_tangent(ans, a, a_min, a_max):
-    w = clip_weights(a, a_min, a_max)
-    return a_dot * w[0], a_min_dot * w[1], a_max_dot * w[2]
-
-
-@tangent(builtins.sum)
-def sum_of_list_tangent(ans, iterable, start=0):
-    return sum(iterable_dot), start_dot

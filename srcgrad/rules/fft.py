@@ -7,11 +7,15 @@ symmetric, each transform's adjoint is the same transform with the same `norm`: 
 zero-padded back to the input's length where `n` or `s` changed it, and real where the input
 was real. The half-spectrum transforms weigh the entries that stand for two (themselves and
 their conjugate mirror images) twice.
+
+Every transform is linear in its input (over the reals, where a real signal or a real result is
+involved), so each is declared `linear`: its tangent is the same transform, with the same
+lengths, axes and norm, of the input's tangent. A shift is a permutation, linear too.
 """
 
 import numpy as np
 
-from .registry import STANDIN, adjoint, linear
+from .registry import STANDIN, linear
 
 
 def fit_adjoint(adjoint, a):
@@ -86,95 +90,72 @@ def irfftn_adjoint(g, a, s=None, axes=None, norm=None):
     return fit_adjoint(np.moveaxis(spectrum * weights, -1, last), a)
 
 
-@adjoint(np.fft.fft, shape=STANDIN)
+@linear(np.fft.fft, shape=STANDIN)
 def fft(g, ans, a, n=None, axis=-1, norm=None, out=None):
     return fit_adjoint(np.fft.fft(g, axis=axis, norm=norm), a)
 
 
-@adjoint(np.fft.ifft, shape=STANDIN)
+@linear(np.fft.ifft, shape=STANDIN)
 def ifft(g, ans, a, n=None, axis=-1, norm=None, out=None):
     return fit_adjoint(np.fft.ifft(g, axis=axis, norm=norm), a)
 
 
-@adjoint(np.fft.fft2, shape=STANDIN)
+@linear(np.fft.fft2, shape=STANDIN)
 def fft2(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
     return fit_adjoint(np.fft.fft2(g, axes=axes, norm=norm), a)
 
 
-@adjoint(np.fft.ifft2, shape=STANDIN)
+@linear(np.fft.ifft2, shape=STANDIN)
 def ifft2(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
     return fit_adjoint(np.fft.ifft2(g, axes=axes, norm=norm), a)
 
 
-@adjoint(np.fft.fftn, shape=STANDIN)
+@linear(np.fft.fftn, shape=STANDIN)
 def fftn(g, ans, a, s=None, axes=None, norm=None, out=None):
     return fit_adjoint(np.fft.fftn(g, axes=transformed_axes(s, axes), norm=norm), a)
 
 
-@adjoint(np.fft.ifftn, shape=STANDIN)
+@linear(np.fft.ifftn, shape=STANDIN)
 def ifftn(g, ans, a, s=None, axes=None, norm=None, out=None):
     return fit_adjoint(np.fft.ifftn(g, axes=transformed_axes(s, axes), norm=norm), a)
 
 
-@adjoint(np.fft.rfft, shape=STANDIN)
+@linear(np.fft.rfft, shape=STANDIN)
 def rfft(g, ans, a, n=None, axis=-1, norm=None, out=None):
     return rfft_adjoint(g, a, n, axis, norm)
 
 
-@adjoint(np.fft.irfft, shape=STANDIN)
+@linear(np.fft.irfft, shape=STANDIN)
 def irfft(g, ans, a, n=None, axis=-1, norm=None, out=None):
     return irfft_adjoint(g, a, n, axis, norm)
 
 
-@adjoint(np.fft.rfft2, shape=STANDIN)
+@linear(np.fft.rfft2, shape=STANDIN)
 def rfft2(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
     return rfftn_adjoint(g, a, s, axes, norm)
 
 
-@adjoint(np.fft.irfft2, shape=STANDIN)
+@linear(np.fft.irfft2, shape=STANDIN)
 def irfft2(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
     return irfftn_adjoint(g, a, s, axes, norm)
 
 
-@adjoint(np.fft.rfftn, shape=STANDIN)
+@linear(np.fft.rfftn, shape=STANDIN)
 def rfftn(g, ans, a, s=None, axes=None, norm=None, out=None):
     return rfftn_adjoint(g, a, s, axes, norm)
 
 
-@adjoint(np.fft.irfftn, shape=STANDIN)
+@linear(np.fft.irfftn, shape=STANDIN)
 def irfftn(g, ans, a, s=None, axes=None, norm=None, out=None):
     return irfftn_adjoint(g, a, s, axes, norm)
 
 
 # A shift is a permutation: its adjoint is the opposite shift.
-@adjoint(np.fft.fftshift, shape=STANDIN)
+@linear(np.fft.fftshift, shape=STANDIN)
 def fftshift(g, ans, x, axes=None):
     return fit_adjoint(np.fft.ifftshift(g, axes), x)
 
 
-@adjoint(np.fft.ifftshift, shape=STANDIN)
+@linear(np.fft.ifftshift, shape=STANDIN)
 def ifftshift(g, ans, x, axes=None):
     return fit_adjoint(np.fft.fftshift(g, axes), x)
-
-
-# ---- forward rules ----------------------------------------------------------------------------
-# Every transform is linear in its input (over the reals, where a real signal or a real result is
-# involved), so its tangent is the same transform, with the same lengths, axes and norm, of the
-# input's tangent. A shift is a permutation, linear too.
-
-linear(
-    np.fft.fft,
-    np.fft.ifft,
-    np.fft.fft2,
-    np.fft.ifft2,
-    np.fft.fftn,
-    np.fft.ifftn,
-    np.fft.rfft,
-    np.fft.irfft,
-    np.fft.rfft2,
-    np.fft.irfft2,
-    np.fft.rfftn,
-    np.fft.irfftn,
-    np.fft.fftshift,
-    np.fft.ifftshift,
-)

@@ -1,61 +1,77 @@
-"""Rules for reading by index and for shape functions: `x[i]`, slices, `reshape`, `transpose`."""
+"""Rules for reading elements by index and selecting them, both modes: `x[i]`, `np.take` and
+its kin, `np.select` and `np.choose`, diagonals and triangles, and the views of a dict.
+
+Every function here copies elements of its input (`np.trace` also adds some up), so every
+adjoint sends `g` back to where each element came from: by writing it into zeros at the index
+(`x[i]`), or, for the irregular ones (`np.take`, `np.delete`, `np.insert`), by running the same
+function on element numbers (`labels_like`) and adding each element of `g` back to the element
+its label names. Almost all are linear in their one differentiable operand: the tangent is the
+same call on the tangent. `np.insert` and `np.select` are linear in two operands jointly: each
+operand's term keeps the other one's place, filled with zeros.
+"""
 
 import operator
 
 import numpy as np
 
-from ..runtime import index_adjoint, inverse_permutation, nonnegative
-from .registry import STANDIN, adjoint, linear, variant
+from ..runtime import (
+    dict_items,
+    dict_keys,
+    dict_values,
+    index_adjoint,
+    items_adjoint,
+    iterated,
+    iterated_adjoint,
+    nonnegative,
+    scatter_add,
+    unbroadcast,
+    values_adjoint,
+)
+from .registry import STANDIN, adjoint, linear, nondifferentiable, tangent, variant
+
+# ---- helpers the generated code calls ------------------------------------------------------------
 
 
-@adjoint(operator.getitem, differentiable=["x"], shape=STANDIN)
+def labels_like(x):
+    """The element numbers 0, 1, 2, ... of `x` in C order, shaped like `x` (integers made with
+    `ones_like`, so that they are the same kind of array as `x`)."""
+    return np.reshape(np.cumsum(np.ones_like(x, dtype=np.intp)) - 1, np.shape(x))
+
+
+def gather_adjoint(g, x, sources):
+    """Adjoint of a function that copies elements of `x` around: `sources` is that function
+    applied to `labels_like(x)`, naming for each element of the result the element of `x` it
+    is a copy of (a negative number: of none). Each element of `g` is added to its source."""
+    out = np.zeros_like(x, dtype=np.result_type(x, g, 1.0), shape=np.size(x))
+    sources = np.ravel(sources)
+    g = np.ravel(g)
+    copied = sources >= 0
+    scatter_add(out, sources[copied], g[copied])
+    return np.reshape(out, np.shape(x))
+
+
+def _as_operand(pieces, operand):
+    """`pieces` for a list or tuple of operands, stacked into one array for an array operand
+    (whose rows were the operands)."""
+    return pieces if isinstance(operand, (list, tuple)) else np.stack(pieces)
+
+
+def zeros_of(x):
+    """Float zeros shaped like `x` (an array, a number or a nested list of them)."""
+    return np.zeros(np.shape(x))
+
+
+def zeros_of_each(arrays):
+    """One `zeros_of` per element of `arrays`: the place of operands that do not move."""
+    return [zeros_of(a) for a in arrays]
+
+
+# ---- reading by index: `x[i]` --------------------------------------------------------------------
+
+
+@linear(operator.getitem, differentiable=["x"], shape=STANDIN)
 def getitem(g, ans, x, index):
     return index_adjoint(g, x, index)
-
-
-@adjoint(np.reshape, shape=STANDIN)
-def reshape(g, ans, a, shape=None, order="C"):
-    return np.reshape(g, np.shape(a), order=order)
-
-
-@adjoint(np.ravel, shape=STANDIN)
-def ravel(g, ans, a, order="C"):
-    return np.reshape(g, np.shape(a), order=order)
-
-
-@adjoint(np.transpose, shape=STANDIN)
-def transpose(g, ans, a, axes=None):
-    return np.transpose(g, inverse_permutation(axes))
-
-
-@variant(np.transpose, when=lambda facts: facts.constant("axes") is None)
-def transpose_reversed(g, ans, a, axes=None):
-    return np.transpose(g)
-
-
-def _inverse(facts):
-    axes = facts.constant("axes")
-    return None if axes is facts.UNKNOWN or axes is None else inverse_permutation(axes)
-
-
-@variant(np.transpose, when=lambda facts: True, inverse=_inverse)
-def transpose_permuted(g, ans, a, axes=None, *, inverse):
-    return np.transpose(g, inverse)
-
-
-@adjoint(np.squeeze, shape=STANDIN)
-def squeeze(g, ans, a, axis=None):
-    return np.reshape(g, np.shape(a))
-
-
-@adjoint(np.expand_dims, differentiable=["a"], shape=STANDIN)
-def expand_dims(g, ans, a, axis):
-    return np.reshape(g, np.shape(a))
-
-
-@adjoint(np.copy, shape=STANDIN)
-def copy(g, ans, a):
-    return g
 
 
 def _basic_index(facts) -> bool:
@@ -85,10 +101,7 @@ def getitem_basic(g, ans, x, index):
     return dx
 
 
-linear(operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims, np.copy)
-
-
-# ---- a vector read at integer positions: summed back with np.bincount ----------------------
+# ---- a vector read at integer positions: summed back with np.bincount ----------------------------
 
 
 def _gather_1d(facts) -> bool:
@@ -112,3 +125,213 @@ def _length(facts):
 @variant(operator.getitem, when=_gather_1d, differentiable=["x"], size=_length)
 def getitem_gathered(g, ans, x, index, *, size):
     return np.bincount(nonnegative(index, size), weights=g, minlength=size)
+
+
+# ---- selecting -----------------------------------------------------------------------------------
+
+
+@linear(np.take, differentiable=["a"], shape=STANDIN)
+def take(g, ans, a, indices, axis=None, out=None, mode="raise"):
+    return gather_adjoint(g, a, np.take(labels_like(a), indices, axis, mode=mode))
+
+
+@linear(np.take_along_axis, differentiable=["arr"], shape=STANDIN)
+def take_along_axis(g, ans, arr, indices, axis=-1):
+    return gather_adjoint(g, arr, np.take_along_axis(labels_like(arr), indices, axis))
+
+
+@linear(np.compress, differentiable=["a"], shape=STANDIN)
+def compress(g, ans, condition, a, axis=None, out=None):
+    return gather_adjoint(g, a, np.compress(condition, labels_like(a), axis))
+
+
+@linear(np.extract, differentiable=["arr"], shape=STANDIN)
+def extract(g, ans, condition, arr):
+    return gather_adjoint(g, arr, np.extract(condition, labels_like(arr)))
+
+
+@linear(np.delete, differentiable=["arr"], shape=STANDIN)
+def delete(g, ans, arr, obj, axis=None):
+    return gather_adjoint(g, arr, np.delete(labels_like(arr), obj, axis))
+
+
+def insert_adjoint(g, arr, obj, values, axis=None):
+    """Adjoints of `np.insert(arr, obj, values, axis)` with respect to `arr` and `values`: the
+    elements of both are numbered one after the other, and `g` goes back by number."""
+    size = np.size(arr)
+    sources = np.insert(labels_like(arr), obj, labels_like(values) + size, axis)
+    both = np.zeros_like(g, dtype=np.result_type(g, 1.0), shape=size + np.size(values))
+    scatter_add(both, np.ravel(sources), np.ravel(g))
+    return np.reshape(both[:size], np.shape(arr)), np.reshape(both[size:], np.shape(values))
+
+
+@adjoint(np.insert, differentiable=["arr", "values"], shape=STANDIN)
+def insert(g, ans, arr, obj, values, axis=None):
+    pieces = insert_adjoint(g, arr, obj, values, axis)
+    return pieces[0], pieces[1]
+
+
+@tangent(np.insert)
+def insert_tangent(ans, arr, obj, values, axis=None):
+    return (
+        np.insert(arr_dot, obj, zeros_of(values), axis),
+        np.insert(zeros_of(arr), obj, values_dot, axis),
+    )
+
+
+def select_adjoint(g, condlist, choicelist, default=0):
+    """Adjoints of `np.select(condlist, choicelist, default)`, as (choices, default): each
+    choice gets `g` where its condition is the first that holds, the default where none does."""
+    taken = np.zeros_like(g, dtype=bool)
+    pieces = []
+    for condition, choice in zip(condlist, choicelist):
+        chosen = np.logical_and(condition, np.logical_not(taken))
+        pieces.append(unbroadcast(np.where(chosen, g, 0.0), choice))
+        taken = np.logical_or(taken, condition)
+    return _as_operand(pieces, choicelist), unbroadcast(np.where(taken, 0.0, g), default)
+
+
+@adjoint(np.select, differentiable=["choicelist", "default"])
+def select(g, ans, condlist, choicelist, default=0):
+    pieces = select_adjoint(g, condlist, choicelist, default)
+    return pieces[0], pieces[1]
+
+
+@tangent(np.select)
+def select_tangent(ans, condlist, choicelist, default=0):
+    # zeros shaped like the other operand, so that each term broadcasts to the result's shape
+    return (
+        np.select(condlist, choicelist_dot, zeros_of(default)),
+        np.select(condlist, zeros_of_each(choicelist), default_dot),
+    )
+
+
+def choices_adjoint(g, a, choices, mode="raise"):
+    """Adjoint of `np.choose(a, choices, mode=mode)` with respect to `choices`: choice k gets
+    `g` where the (wrapped or clipped) index is k."""
+    n = len(choices)
+    if mode == "wrap":
+        a = np.mod(a, n)
+    elif mode == "clip":
+        a = np.clip(a, 0, n - 1)
+    pieces = [unbroadcast(np.where(a == k, g, 0.0), c) for k, c in enumerate(choices)]
+    return _as_operand(pieces, choices)
+
+
+@linear(np.choose, differentiable=["choices"], shape=STANDIN)
+def choose(g, ans, a, choices, out=None, mode="raise"):
+    return choices_adjoint(g, a, choices, mode)
+
+
+def resize_shape(a, new_shape):
+    """The shape of `np.resize(x, new_shape)`."""
+    return (new_shape,) if np.ndim(new_shape) == 0 else tuple(new_shape)
+
+
+@linear(np.resize, differentiable=["a"], shape=resize_shape)
+def resize(g, ans, a, new_shape):
+    return gather_adjoint(g, a, np.resize(labels_like(a), new_shape))
+
+
+# ---- diagonals and triangles ---------------------------------------------------------------------
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of `np.diagonal(a, offset, axis1, axis2)`: zeros shaped like `a` with `g` on that
+    diagonal (`g` broadcasts along it: the trace's adjoint is this with `g[..., None]`)."""
+    out = np.zeros_like(a, dtype=np.result_type(a, g, 1.0))
+    planes = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writing it fills `out`
+    planes = planes[..., max(-offset, 0) :, max(offset, 0) :]
+    length = min(np.shape(planes)[-2:])
+    np.einsum("...ii->...i", planes[..., :length, :length])[...] = g
+    return out
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of `np.diag(v, k)`: the k-th diagonal of `g` for a vector `v`, a matrix with `g`
+    on its k-th diagonal for a matrix `v`."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    return diagonal_adjoint(g, v, k)
+
+
+def diag_shape(v, k=0):
+    """The shape of `np.diag(x, k)` for `x` shaped `v`."""
+    if len(v) == 1:
+        return (v[0] + abs(k),) * 2
+    rows, cols = v
+    return (max(0, min(rows + min(k, 0), cols - max(k, 0))),)
+
+
+def diagflat_shape(v, k=0):
+    """The shape of `np.diagflat(x, k)` for `x` shaped `v`."""
+    return (int(np.prod(v)) + abs(k),) * 2
+
+
+def triangle_shape(m, k=0):
+    """The shape of `np.tril(x, k)` or `np.triu(x, k)`: a vector becomes a square matrix."""
+    return (m[0], m[0]) if len(m) == 1 else tuple(m)
+
+
+@linear(np.diag, shape=diag_shape)
+def diag(g, ans, v, k=0):
+    return diag_adjoint(g, v, k)
+
+
+@variant(np.diag, when=lambda facts: facts.shape("v") is not None and len(facts.shape("v")) == 1)
+def diag_of_vector(g, ans, v, k=0):
+    return np.diagonal(g, k)
+
+
+@linear(np.diagflat, shape=diagflat_shape)
+def diagflat(g, ans, v, k=0):
+    return np.reshape(np.diagonal(g, k), np.shape(v))
+
+
+@linear(np.diagonal, shape=STANDIN)
+def diagonal(g, ans, a, offset=0, axis1=0, axis2=1):
+    return diagonal_adjoint(g, a, offset, axis1, axis2)
+
+
+@linear(np.trace, shape=STANDIN)
+def trace(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return diagonal_adjoint(np.expand_dims(g, -1), a, offset, axis1, axis2)
+
+
+# A 1-d `m` is broadcast to a square matrix first, so its adjoint is summed back.
+@linear(np.tril, broadcasting=True, shape=triangle_shape)
+def tril(g, ans, m, k=0):
+    return np.tril(g, k)
+
+
+@linear(np.triu, broadcasting=True, shape=triangle_shape)
+def triu(g, ans, m, k=0):
+    return np.triu(g, k)
+
+
+# ---- a dict's views (d.values(), d.items()): lists whose adjoints go back to the dict's values
+
+
+@linear(dict_values, differentiable=["d"])
+def values_of_dict(g, ans, d):
+    return values_adjoint(g, d)
+
+
+@linear(dict_items, differentiable=["d"])
+def items_of_dict(g, ans, d):
+    return items_adjoint(g, d)
+
+
+# `for k in d` for a `d` that may be a dict steps through `iterated(d)`: a dict's keys carry
+# no derivative, any other sequence passes its adjoint through
+@adjoint(iterated, differentiable=["xs"])
+def iterated_sequence(g, ans, xs):
+    return iterated_adjoint(g, xs)
+
+
+@tangent(iterated)
+def iterated_tangent(ans, xs):
+    return iterated_adjoint(xs_dot, xs)
+
+
+nondifferentiable(dict_keys)

@@ -1,8 +1,16 @@
-"""Rules for the `math` module's differentiable functions, on Python floats."""
+"""Rules for the `math` module's differentiable functions, on Python floats, both modes.
+
+Unary functions are declared by their derivative (`elementwise`); the others by their adjoints,
+with `diagonal=True`: a function of numbers has a diagonal Jacobian, so each operand's forward
+term is its adjoint with `g` replaced by its tangent (`g / (x * math.log(base))` becomes
+`x_dot / (x * math.log(base))`).
+"""
 
 import math
 
-from .registry import adjoint, elementwise, nondifferentiable, tangent
+from .registry import adjoint, elementwise, nondifferentiable
+
+# ---- functions of one number, declared by their derivative ---------------------------------------
 
 
 @elementwise(math.exp)
@@ -28,11 +36,6 @@ def log2(x, ans):
 @elementwise(math.log10)
 def log10(x, ans):
     return 1.0 / (x * math.log(10.0))
-
-
-@adjoint(math.log)
-def log(g, ans, x, base=math.e):
-    return g / (x * math.log(base))
 
 
 @elementwise(math.sqrt)
@@ -115,53 +118,33 @@ def erfc(x, ans):
     return -2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
-@adjoint(math.pow)
+# ---- functions with a base, or of two numbers ----------------------------------------------------
+
+
+@adjoint(math.log, diagonal=True)
+def log(g, ans, x, base=math.e):
+    return g / (x * math.log(base))
+
+
+@adjoint(math.pow, diagonal=True)
 def pow(g, ans, x, y):
     return g * y * math.pow(x, y - 1), g * ans * math.log(x) if x > 0 else 0.0
 
 
-@adjoint(math.atan2)
+@adjoint(math.atan2, diagonal=True)
 def atan2(g, ans, y, x):
     return g * x / (x * x + y * y), -g * y / (x * x + y * y)
 
 
-@adjoint(math.hypot)
+@adjoint(math.hypot, diagonal=True)
 def hypot(g, ans, x, y):
     return g * x / ans, g * y / ans
 
 
 # copysign(x, y) is |x| with y's sign: y moves it nowhere (except across 0, a jump)
-@adjoint(math.copysign, differentiable=["x"])
+@adjoint(math.copysign, differentiable=["x"], diagonal=True)
 def copysign(g, ans, x, y):
     return g * math.copysign(1.0, x) * math.copysign(1.0, y)
-
-
-@tangent(math.copysign)
-def copysign_tangent(ans, x, y):
-    return x_dot * math.copysign(1.0, x) * math.copysign(1.0, y)
-
-
-# ---- forward rules of the functions above that are not declared by a derivative alone ------
-
-
-@tangent(math.log)
-def log_tangent(ans, x, base=math.e):
-    return x_dot / (x * math.log(base))
-
-
-@tangent(math.pow)
-def pow_tangent(ans, x, y):
-    return x_dot * y * math.pow(x, y - 1), y_dot * ans * math.log(x) if x > 0 else 0.0
-
-
-@tangent(math.atan2)
-def atan2_tangent(ans, y, x):
-    return y_dot * x / (x * x + y * y), -x_dot * y / (x * x + y * y)
-
-
-@tangent(math.hypot)
-def hypot_tangent(ans, x, y):
-    return x_dot * x / ans, y_dot * y / ans
 
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)

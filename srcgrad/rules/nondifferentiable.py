@@ -65,7 +65,7 @@ nondifferentiable(
     np.logical_or,
     np.logical_not,
     np.logical_xor,
-    # constructors from shapes (np.full and np.linspace carry their values' gradients: shaping.py)
+    # constructors from shapes (np.full and np.linspace carry their values' gradients: joining.py)
     np.zeros,
     np.ones,
     np.empty,

@@ -1,8 +1,11 @@
-"""Rules for products: `@`, `dot`, `outer`, `vdot`, `tensordot`, `kron`, `cross`, `inner`,
-`einsum`, with readable variants for vectors and matrices of known rank.
+"""Rules for products: `@`, `dot`, `outer`, `vdot`, `tensordot`, `kron`, `cross`, `inner` (and
+`einsum`, in einsum.py), with readable variants for vectors and matrices of known rank.
 
-Helpers that no single NumPy call expresses are defined here, above the rules that call them:
-they never mutate their inputs and create arrays only with `*_like`.
+Every product is linear in each operand separately (`bilinear`): its tangent is the user's own
+call with one active operand at a time replaced by its tangent (`x_dot @ y + x @ y_dot`); that
+holds for vdot too, whose conjugate of `a` is real-linear. Helpers that no single NumPy call
+expresses are defined here, above the rules that call them: they never mutate their inputs and
+create arrays only with `*_like`.
 """
 
 import operator
@@ -16,7 +19,9 @@ from ..runtime import (
     matmul_adjoint_right,
     unbroadcast,
 )
-from .registry import STANDIN, adjoint, linear, variant
+from .registry import STANDIN, bilinear, variant
+
+# ---- matrix products -----------------------------------------------------------------------------
 
 
 def matmul_shape(x, y):
@@ -44,29 +49,29 @@ def dot_shape(a, b):
     return (*a[:-1], *b[:-2], b[-1])
 
 
-@adjoint(operator.matmul, np.matmul, shape=matmul_shape)
+@bilinear(operator.matmul, np.matmul, shape=matmul_shape)
 def matmul(g, ans, x, y):
     return matmul_adjoint_left(g, x, y), matmul_adjoint_right(g, x, y)
 
 
-@adjoint(np.dot, shape=dot_shape)
+@bilinear(np.dot, shape=dot_shape)
 def dot(g, ans, a, b):
     return dot_adjoint_left(g, a, b), dot_adjoint_right(g, a, b)
 
 
-@adjoint(np.outer)
+@bilinear(np.outer)
 def outer(g, ans, a, b):
     return np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), np.reshape(
         np.dot(np.ravel(a), g), np.shape(b)
     )
 
 
-@adjoint(np.vdot, shape=lambda a, b: ())
+@bilinear(np.vdot, shape=lambda a, b: ())
 def vdot(g, ans, a, b):
     return np.reshape(g * np.ravel(b), np.shape(a)), np.reshape(g * np.ravel(a), np.shape(b))
 
 
-# ---- variants for vectors and matrices of known rank -----------------------------------------
+# ---- variants for vectors and matrices of known rank ---------------------------------------------
 
 
 def _ranks(left: int, right: int, x: str = "x", y: str = "y"):
@@ -117,7 +122,7 @@ def dot_vectors(g, ans, a, b):
     return g * b, g * a
 
 
-# ---- tensor products ---------------------------------------------------------------------------
+# ---- tensor products -----------------------------------------------------------------------------
 
 
 def tensordot_axes(a, b, axes=2):
@@ -152,7 +157,7 @@ def tensordot_adjoint_right(g, a, b, axes=2):
     return np.transpose(summed, np.argsort(order))
 
 
-@adjoint(np.tensordot, shape=STANDIN)
+@bilinear(np.tensordot, shape=STANDIN)
 def tensordot(g, ans, a, b, axes=2):
     return tensordot_adjoint_left(g, a, b, axes), tensordot_adjoint_right(g, a, b, axes)
 
@@ -180,7 +185,7 @@ def kron_adjoint_right(g, a, b):
     return np.reshape(np.sum(blocks * a_spread, axis=tuple(range(0, blocks.ndim, 2))), np.shape(b))
 
 
-@adjoint(np.kron, shape=STANDIN)
+@bilinear(np.kron, shape=STANDIN)
 def kron(g, ans, a, b):
     return kron_adjoint_left(g, a, b), kron_adjoint_right(g, a, b)
 
@@ -211,7 +216,7 @@ def cross_adjoint(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, right=False)
     return np.moveaxis(unbroadcast(adjoint, np.moveaxis(own, own_axis, -1)), -1, own_axis)
 
 
-@adjoint(np.cross, shape=STANDIN)
+@bilinear(np.cross, shape=STANDIN)
 def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return cross_adjoint(g, a, b, axisa, axisb, axisc, axis), cross_adjoint(
         g, a, b, axisa, axisb, axisc, axis, right=True
@@ -258,7 +263,7 @@ def inner_adjoint_right(g, a, b):
     return np.moveaxis(np.tensordot(a, g, (a_rest, a_rest)), 0, -1)
 
 
-@adjoint(np.inner, shape=STANDIN)
+@bilinear(np.inner, shape=STANDIN)
 def inner(g, ans, a, b):
     return inner_adjoint_left(g, a, b), inner_adjoint_right(g, a, b)
 
@@ -266,173 +271,3 @@ def inner(g, ans, a, b):
 @variant(np.inner, when=_ranks(1, 1, "a", "b"))
 def inner_vectors(g, ans, a, b):
     return g * b, g * a
-
-
-# ---- einsum ------------------------------------------------------------------------------------
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _sublist_letters(sublist) -> str:
-    return "".join("..." if n is Ellipsis else _LETTERS[n] for n in sublist)
-
-
-def einsum_operands(arguments) -> tuple[list[str], str, list]:
-    """The subscripts of each operand and of the result of `np.einsum(*arguments)`, and the
-    operands; `...` is spelled out in letters of its own, and an implicit result made explicit.
-
-    Both of NumPy's forms are read: `einsum('ij,jk->ik', a, b)` and `einsum(a, [0, 1], b, [1, 2])`.
-    """
-    if isinstance(arguments[0], str):
-        spec, operands = arguments[0].replace(" ", ""), list(arguments[1:])
-        inputs, _, output = spec.partition("->")
-        inputs, output = inputs.split(","), output if "->" in spec else None
-    else:
-        operands = list(arguments[0::2])
-        inputs = [_sublist_letters(s) for s in arguments[1::2][: len(operands)]]
-        has_output = len(arguments) % 2 == 1
-        output = _sublist_letters(arguments[-1]) if has_output else None
-    used = set("".join(inputs)) | set(output or "")
-    spare = [c for c in _LETTERS if c not in used]
-    ranks = [np.ndim(x) - len(s.replace("...", "")) for s, x in zip(inputs, operands)]
-    broadcast = spare[: max([r for s, r in zip(inputs, ranks) if "..." in s], default=0)]
-    spelled = [
-        s.replace("...", "".join(broadcast[len(broadcast) - r :])) for s, r in zip(inputs, ranks)
-    ]
-    if output is None:
-        counts = "".join(inputs).replace("...", "")
-        output = "".join(broadcast) + "".join(
-            sorted(c for c in set(counts) if counts.count(c) == 1)
-        )
-    else:
-        output = output.replace("...", "".join(broadcast))
-    return spelled, output, operands
-
-
-def einsum_adjoint(g, position, *arguments):
-    """d(np.einsum(*arguments))/d(arguments[position]) applied to g: itself an einsum of `g` and
-    the other operands, then spread along the operand's indices that nothing else carries
-    (`'ij->i'`), summed where the operand was broadcast, and put on the diagonal for a repeated
-    index (`'ii->i'`). Unused operand slots of the rule are None, and dropped."""
-    while arguments and arguments[-1] is None:
-        arguments = arguments[:-1]
-    if position >= len(arguments):
-        raise ValueError("srcgrad differentiates np.einsum with at most 6 operands")
-    inputs, output, operands = einsum_operands(arguments)
-    operand = position - 1 if isinstance(arguments[0], str) else position // 2
-    own, x = inputs[operand], operands[operand]
-    others = [(s, y) for k, (s, y) in enumerate(zip(inputs, operands)) if k != operand]
-    others.append((output, g))
-    carried = set("".join(s for s, _ in others))
-    letters = "".join(dict.fromkeys(own))  # each index once, in order
-    present = "".join(c for c in letters if c in carried)
-    spec = ",".join(s for s, _ in others) + "->" + present
-    result = np.einsum(spec, *(y for _, y in others))
-    result = np.expand_dims(result, [k for k, c in enumerate(letters) if c not in carried])
-    sizes = {c: n for c, n in zip(own, np.shape(x))}
-    shrunk = tuple(k for k, c in enumerate(letters) if sizes[c] == 1 and result.shape[k] != 1)
-    if shrunk:
-        result = np.sum(result, axis=shrunk, keepdims=True)
-    out = np.zeros_like(x, dtype=np.result_type(x, g, 1.0))
-    if letters == own:
-        return out + result
-    diagonal = np.einsum(f"{own}->{letters}", out)  # a writable view of out
-    diagonal[...] = result
-    return out
-
-
-def _einsum_plain(count: int):
-    """Holds for `np.einsum('<subscripts>', x0, ...)` with `count` operands of known shapes, no
-    `...`, no index repeated in one operand or broadcast, and every index of an operand carried
-    by the result or another operand: the adjoints are einsums of g and the other operands."""
-
-    def holds(facts) -> bool:
-        spec = facts.constant("subscripts")
-        slots = [f"x{k}" for k in range(count)]
-        shapes = [facts.shape(p) for p in slots]
-        if not isinstance(spec, str) or "." in spec or facts.constant(f"x{count}") is not None:
-            return False
-        if any(s is None for s in shapes):
-            return False
-        inputs, output, _ = einsum_operands([spec, *[0.0] * count])
-        if len(inputs) != count or any(len(set(s)) != len(s) for s in inputs):
-            return False
-        sizes = {}
-        for s, shape in zip(inputs, shapes):
-            for c, n in zip(s, shape):
-                if sizes.setdefault(c, n) != n:
-                    return False
-        return all(set(s) <= set(output).union(*(t for t in inputs if t is not s)) for s in inputs)
-
-    return holds
-
-
-def _einsum_spec(position: int):
-    """The subscripts of the einsum that is operand `position`'s adjoint (`'ik,jk->ij'`)."""
-
-    def compute(facts) -> str:
-        spec = facts.constant("subscripts")
-        inputs, output, _ = einsum_operands([spec, *[0.0] * (spec.count(",") + 1)])
-        others = [*inputs[:position], output, *inputs[position + 1 :]]
-        return ",".join(others) + "->" + inputs[position]
-
-    return compute
-
-
-_EINSUM_SLOTS = ["subscripts", "x0", "x1", "x2", "x3", "x4", "x5", "optimize"]
-
-
-# NumPy's einsum takes `*operands`; the rule names six operand slots (x0 ... x5) after the
-# subscripts, each differentiable by its position among the arguments. The subscripts are
-# differentiable too (in `einsum(a, [0, 1], b, [1, 2])` they are an operand), and so is
-# `optimize`: bound to an active value, it is a seventh operand, and its adjoint an error.
-@adjoint(np.einsum, differentiable=_EINSUM_SLOTS)
-def einsum(
-    g, ans, subscripts, x0=None, x1=None, x2=None, x3=None, x4=None, x5=None, optimize=False
-):
-    return (
-        einsum_adjoint(g, 0, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 1, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 2, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 3, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 4, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 5, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 6, subscripts, x0, x1, x2, x3, x4, x5),
-        einsum_adjoint(g, 7, subscripts, x0, x1, x2, x3, x4, x5),
-    )
-
-
-@variant(np.einsum, when=_einsum_plain(1), differentiable=["x0"], spec=_einsum_spec(0))
-def einsum_one(g, ans, subscripts, x0, *, spec):
-    return np.einsum(spec, g)
-
-
-@variant(
-    np.einsum,
-    when=_einsum_plain(2),
-    differentiable=["x0", "x1"],
-    left=_einsum_spec(0),
-    right=_einsum_spec(1),
-)
-def einsum_two(g, ans, subscripts, x0, x1, *, left, right):
-    return np.einsum(left, g, x1), np.einsum(right, x0, g)
-
-
-# ---- forward rules -----------------------------------------------------------------------------
-# Every product is linear in each operand separately: its tangent is the user's own call with
-# one active operand at a time replaced by its tangent (`x_dot @ y + x @ y_dot`). That holds for
-# each operand slot of einsum too (in `einsum(a, [0, 1], b, [1, 2])` the subscripts slot is `a`),
-# and for vdot, whose conjugate of `a` is real-linear.
-
-linear(
-    operator.matmul,
-    np.matmul,
-    np.dot,
-    np.outer,
-    np.vdot,
-    np.tensordot,
-    np.kron,
-    np.cross,
-    np.inner,
-    np.einsum,
-)

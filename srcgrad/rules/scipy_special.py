@@ -1,6 +1,11 @@
-"""Rules for `scipy.special`, registered the first time a transformation looks a rule up after
-the user's program has imported `scipy.special` (registry.load_optional_rules): importing SciPy
-costs more than importing srcgrad, and code that never uses SciPy should not pay for it.
+"""Rules for `scipy.special`, both modes, registered the first time a transformation looks a rule
+up after the user's program has imported `scipy.special` (registry.load_optional_rules):
+importing SciPy costs more than importing srcgrad, and code that never uses SciPy should not pay
+for it.
+
+Elementwise functions are declared by their derivative (`elementwise`) or by their adjoints
+(`broadcasting`), which give their forward rules too; softmax, log-softmax and log-sum-exp, which
+mix the elements of an axis, have forward rules of their own.
 """
 
 import math
@@ -10,7 +15,6 @@ import scipy.special
 
 from ..runtime import unbroadcast
 from .registry import (
-    BROADCAST,
     SAME,
     adjoint,
     broadcasting,
@@ -20,7 +24,7 @@ from .registry import (
     variant,
 )
 
-# ---- reverse rules --------------------------------------------------------------------------
+# ---- unary functions -----------------------------------------------------------------------------
 
 
 @elementwise(scipy.special.expit)
@@ -79,7 +83,7 @@ def i1(x, ans):
     return np.where(x == 0, 0.5, scipy.special.i0(x) - ans / np.where(x == 0, 1.0, x))
 
 
-# ---- beta and gamma functions, and the Bessel functions of the first and second kind ----
+# ---- beta and gamma functions, and the Bessel functions of the first and second kind -------------
 
 
 def underivable(function, parameter):
@@ -104,7 +108,7 @@ def betaln(g, ans, a, b):
 
 
 # The regularized incomplete beta function I_x(a, b): its x-derivative is the beta density.
-@adjoint(scipy.special.betainc, broadcasting=True, shape=BROADCAST)
+@broadcasting(scipy.special.betainc)
 def betainc(g, ans, a, b, x):
     return (
         underivable("betainc", "a"),
@@ -114,7 +118,7 @@ def betainc(g, ans, a, b, x):
 
 
 # The regularized lower and upper incomplete gamma functions: the gamma density in x.
-@adjoint(scipy.special.gammainc, broadcasting=True, shape=BROADCAST)
+@broadcasting(scipy.special.gammainc)
 def gammainc(g, ans, a, x):
     return (
         underivable("gammainc", "a"),
@@ -122,7 +126,7 @@ def gammainc(g, ans, a, x):
     )
 
 
-@adjoint(scipy.special.gammaincc, broadcasting=True, shape=BROADCAST)
+@broadcasting(scipy.special.gammaincc)
 def gammaincc(g, ans, a, x):
     return (
         underivable("gammaincc", "a"),
@@ -131,7 +135,7 @@ def gammaincc(g, ans, a, x):
 
 
 # polygamma(n, x) for an integer order n.
-@adjoint(scipy.special.polygamma, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+@broadcasting(scipy.special.polygamma, differentiable=["x"])
 def polygamma(g, ans, n, x):
     return g * scipy.special.polygamma(n + 1, x)
 
@@ -142,7 +146,7 @@ def rgamma(x, ans):
 
 
 # The multivariate log-gamma: the sum of gammaln(a - j / 2) for j < d (an integer).
-@adjoint(scipy.special.multigammaln, shape=SAME, differentiable=["a"])
+@adjoint(scipy.special.multigammaln, shape=SAME, differentiable=["a"], diagonal=True)
 def multigammaln(g, ans, a, d):
     return g * np.sum(scipy.special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), -1)
 
@@ -171,19 +175,19 @@ def y1(x, ans):
 
 
 # jv (also spelled jn) of real order v; yn of integer order n.
-@adjoint(scipy.special.jv, broadcasting=True, shape=BROADCAST)
+@broadcasting(scipy.special.jv)
 def jv(g, ans, v, x):
     return underivable("jv", "v"), 0.5 * g * (
         scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
     )
 
 
-@adjoint(scipy.special.yn, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+@broadcasting(scipy.special.yn, differentiable=["x"])
 def yn(g, ans, n, x):
     return 0.5 * g * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
 
 
-@adjoint(scipy.special.iv, broadcasting=True, shape=BROADCAST)
+@broadcasting(scipy.special.iv)
 def iv(g, ans, v, x):
     return underivable("iv", "v"), 0.5 * g * (
         scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
@@ -191,11 +195,14 @@ def iv(g, ans, v, x):
 
 
 # ive(v, x) = iv(v, x) exp(-|x|).
-@adjoint(scipy.special.ive, broadcasting=True, shape=BROADCAST)
+@broadcasting(scipy.special.ive)
 def ive(g, ans, v, x):
     return underivable("ive", "v"), g * (
         0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
     )
+
+
+# ---- x log y -------------------------------------------------------------------------------------
 
 
 # As JAX: d/dx x log(y) = log(y) and d/dy = x / y, also where x is 0.
@@ -209,14 +216,28 @@ def xlog1py(g, ans, x, y):
     return g * np.log1p(y), g * x / (1.0 + y)
 
 
+# ---- softmax, log-softmax and log-sum-exp along an axis ------------------------------------------
+
+
 @adjoint(scipy.special.softmax, shape=SAME)
 def softmax(g, ans, x, axis=None):
     return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
 
 
+# The Jacobian diag(ans) - ans ans^T is symmetric: the term reads as the adjoint does.
+@tangent(scipy.special.softmax)
+def softmax_tangent(ans, x, axis=None):
+    return ans * (x_dot - np.sum(x_dot * ans, axis=axis, keepdims=True))
+
+
 @adjoint(scipy.special.log_softmax, shape=SAME)
 def log_softmax(g, ans, x, axis=None):
     return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+
+@tangent(scipy.special.log_softmax)
+def log_softmax_tangent(ans, x, axis=None):
+    return x_dot - np.sum(np.exp(ans) * x_dot, axis=axis, keepdims=True)
 
 
 def logsumexp_shape(a, b=None, axis=None, keepdims=False, return_sign=False):
@@ -263,105 +284,6 @@ def _unweighted_over_all(facts) -> bool:
 @variant(scipy.special.logsumexp, when=_unweighted_over_all, differentiable=["a", "b"])
 def logsumexp_kept(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     return g * np.exp(a - ans), None
-
-
-# ---- forward rules --------------------------------------------------------------------------
-
-
-@tangent(scipy.special.beta)
-def beta_tangent(ans, a, b):
-    both = scipy.special.digamma(a + b)
-    return (
-        a_dot * ans * (scipy.special.digamma(a) - both),
-        b_dot * ans * (scipy.special.digamma(b) - both),
-    )
-
-
-@tangent(scipy.special.betaln)
-def betaln_tangent(ans, a, b):
-    both = scipy.special.digamma(a + b)
-    return a_dot * (scipy.special.digamma(a) - both), b_dot * (scipy.special.digamma(b) - both)
-
-
-@tangent(scipy.special.betainc)
-def betainc_tangent(ans, a, b, x):
-    return (
-        underivable("betainc", "a"),
-        underivable("betainc", "b"),
-        x_dot * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
-    )
-
-
-@tangent(scipy.special.gammainc)
-def gammainc_tangent(ans, a, x):
-    return (
-        underivable("gammainc", "a"),
-        x_dot * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
-    )
-
-
-@tangent(scipy.special.gammaincc)
-def gammaincc_tangent(ans, a, x):
-    return (
-        underivable("gammaincc", "a"),
-        -x_dot * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
-    )
-
-
-@tangent(scipy.special.polygamma)
-def polygamma_tangent(ans, n, x):
-    return x_dot * scipy.special.polygamma(n + 1, x)
-
-
-@tangent(scipy.special.multigammaln)
-def multigammaln_tangent(ans, a, d):
-    return a_dot * np.sum(scipy.special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), -1)
-
-
-@tangent(scipy.special.jv)
-def jv_tangent(ans, v, x):
-    return underivable("jv", "v"), 0.5 * x_dot * (
-        scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
-    )
-
-
-@tangent(scipy.special.yn)
-def yn_tangent(ans, n, x):
-    return 0.5 * x_dot * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x))
-
-
-@tangent(scipy.special.iv)
-def iv_tangent(ans, v, x):
-    return underivable("iv", "v"), 0.5 * x_dot * (
-        scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
-    )
-
-
-@tangent(scipy.special.ive)
-def ive_tangent(ans, v, x):
-    return underivable("ive", "v"), x_dot * (
-        0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
-    )
-
-
-@tangent(scipy.special.xlogy)
-def xlogy_tangent(ans, x, y):
-    return x_dot * np.log(y), y_dot * x / y
-
-
-@tangent(scipy.special.xlog1py)
-def xlog1py_tangent(ans, x, y):
-    return x_dot * np.log1p(y), y_dot * x / (1.0 + y)
-
-
-@tangent(scipy.special.softmax)
-def softmax_tangent(ans, x, axis=None):
-    return ans * (x_dot - np.sum(x_dot * ans, axis=axis, keepdims=True))
-
-
-@tangent(scipy.special.log_softmax)
-def log_softmax_tangent(ans, x, axis=None):
-    return x_dot - np.sum(np.exp(ans) * x_dot, axis=axis, keepdims=True)
 
 
 def logsumexp_share(ans, a, axis=None, keepdims=False, return_sign=False):

@@ -1,8 +1,11 @@
-"""Rules for NumPy's remaining elementwise functions (`scipy.special`'s are in scipy_special.py).
+"""Rules for NumPy's remaining elementwise functions (`scipy.special`'s are in scipy_special.py),
+both modes.
 
 Unary functions are declared by their derivative d(ans)/d(x) (`elementwise`); binary ones by
-their two adjoints (`broadcasting`). Constants are Python floats (`math.sqrt(math.pi)`, not
-`np.sqrt(np.pi)`), which do not promote a float32 array to float64.
+their two adjoints (`broadcasting`), whose forward terms are the adjoints with `g` replaced by the
+operand's tangent. A function that returns two arrays gets `g` as the pair of their adjoints,
+and its forward rule returns the pair of their tangents as one term. Constants are Python floats
+(`math.sqrt(math.pi)`, not `np.sqrt(np.pi)`), which do not promote a float32 array to float64.
 """
 
 import math
@@ -20,7 +23,23 @@ from .registry import (
     tangent,
 )
 
-# ---- angles, sinc ---------------------------------------------------------------------------
+
+class TangentTuple(tuple):
+    """The tangent of a function that returns a tuple of arrays, one tangent per array.
+
+    The forward stage adds the terms of a call's active operands with `+`, which would join two
+    plain tuples end to end; two of these add element by element instead.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        if isinstance(other, TangentTuple) and len(other) == len(self):
+            return TangentTuple(mine + theirs for mine, theirs in zip(self, other))
+        return tuple.__add__(self, other)
+
+
+# ---- angles, sinc --------------------------------------------------------------------------------
 
 
 @elementwise(np.deg2rad, np.radians)
@@ -39,7 +58,7 @@ def sinc(x, ans):
     return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))
 
 
-# ---- signs and magnitudes -------------------------------------------------------------------
+# ---- signs and magnitudes ------------------------------------------------------------------------
 
 
 @elementwise(np.fabs)
@@ -48,13 +67,13 @@ def fabs(x, ans):
 
 
 # copysign(x, y) = |x| with the sign bit of y; y only chooses a sign, so it gets no gradient.
-@adjoint(np.copysign, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+@broadcasting(np.copysign, differentiable=["x"])
 def copysign(g, ans, x, y):
     return g * np.sign(x) * np.copysign(1.0, y)
 
 
 # ldexp(x, i) = x * 2**i for integer i.
-@adjoint(np.ldexp, broadcasting=True, shape=BROADCAST, differentiable=["x"])
+@linear(np.ldexp, broadcasting=True, shape=BROADCAST, differentiable=["x"])
 def ldexp(g, ans, x, i):
     return np.ldexp(g, i)
 
@@ -67,14 +86,14 @@ def hypot(g, ans, x, y):
 
 
 # heaviside(x, h) is 0 below 0, 1 above, and h at 0: only h, and only there, moves it.
-@adjoint(np.heaviside, broadcasting=True, shape=BROADCAST, differentiable=["x", "h"])
+@broadcasting(np.heaviside, differentiable=["x", "h"])
 def heaviside(g, ans, x, h):
     return None, np.where(x == 0, g, 0.0)
 
 
 nondifferentiable(np.signbit, np.spacing)
 
-# ---- powers, logarithms of sums, remainders -------------------------------------------------
+# ---- powers, logarithms of sums, remainders ------------------------------------------------------
 
 
 @broadcasting(np.float_power)
@@ -98,7 +117,9 @@ def fmod(g, ans, x, y):
     return g, -g * np.trunc(x / y)
 
 
-# ---- functions that return two arrays: `g` is the pair of their adjoints -------------------
+# ---- functions that return two arrays: `g` is the pair of their adjoints -------------------------
+# The integral part, the quotient and the exponent are piecewise constant: their tangents are 0.
+# (A rule of one operand returns one term, here a pair: hence the 1-tuples.)
 
 
 # modf(x) = (fractional part, integral part); only the fractional part moves with x.
@@ -107,10 +128,22 @@ def modf(g, ans, x):
     return g[0]
 
 
+@tangent(np.modf)
+def modf_tangent(ans, x):
+    return ((x_dot, np.zeros_like(x_dot)),)
+
+
 # divmod(x, y) = (floor_divide(x, y), mod(x, y)); only the remainder moves.
 @adjoint(np.divmod, broadcasting=True)
 def divmod_(g, ans, x, y):
     return g[1], -g[1] * ans[0]
+
+
+# Each term is full-sized (the forward stage cannot spread a tuple to the result's shape).
+@tangent(np.divmod)
+def divmod_tangent(ans, x, y):
+    still = np.zeros_like(ans[1])
+    return TangentTuple((still, x_dot + still)), TangentTuple((still, -y_dot * ans[0]))
 
 
 # frexp(x) = (m, e) with x = m * 2**e: m moves as x / 2**e, the integer e does not.
@@ -119,7 +152,12 @@ def frexp(g, ans, x):
     return np.ldexp(g[0], -ans[1])
 
 
-# ---- cleaning and complex parts -------------------------------------------------------------
+@tangent(np.frexp)
+def frexp_tangent(ans, x):
+    return ((np.ldexp(x_dot, -ans[1]), np.zeros_like(x_dot)),)
+
+
+# ---- cleaning and complex parts ------------------------------------------------------------------
 
 
 # The replacement values `nan`, `posinf`, `neginf` are scalars: each gathers the adjoint of
@@ -134,6 +172,16 @@ def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     )
 
 
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return (
+        np.where(np.isfinite(x), x_dot, 0.0),
+        np.where(np.isnan(x), nan_dot, 0.0),
+        np.where(np.isposinf(x), posinf_dot, 0.0),
+        np.where(np.isneginf(x), neginf_dot, 0.0),
+    )
+
+
 def imag_adjoint(g, val):
     """Adjoint of `np.imag(val)`: zero for a real `val`, `-1j * g` for a complex one (JAX's)."""
     if np.iscomplexobj(val):
@@ -141,17 +189,17 @@ def imag_adjoint(g, val):
     return np.zeros_like(g)
 
 
-@adjoint(np.real, shape=SAME)
+@linear(np.real, shape=SAME)
 def real(g, ans, val):
     return g
 
 
-@adjoint(np.imag, shape=SAME)
+@linear(np.imag, shape=SAME)
 def imag(g, ans, val):
     return imag_adjoint(g, val)
 
 
-@adjoint(np.conjugate, shape=SAME)  # np.conj is the same ufunc
+@linear(np.conjugate, shape=SAME)  # np.conj is the same ufunc
 def conjugate(g, ans, x):
     return np.conj(g)
 
@@ -160,6 +208,12 @@ def conjugate(g, ans, x):
 @adjoint(np.real_if_close, shape=SAME)
 def real_if_close(g, ans, a, tol=100):
     return g
+
+
+# Where the imaginary part was dropped, so is the tangent's.
+@tangent(np.real_if_close)
+def real_if_close_tangent(ans, a, tol=100):
+    return a_dot if np.iscomplexobj(ans) else np.real(a_dot)
 
 
 def angle_adjoint(g, z, deg=False):
@@ -176,99 +230,6 @@ def angle_adjoint(g, z, deg=False):
 @adjoint(np.angle, shape=SAME)
 def angle(g, ans, z, deg=False):
     return angle_adjoint(g, z, deg)
-
-
-# ---- forward rules ----------------------------------------------------------------------------
-
-
-class TangentTuple(tuple):
-    """The tangent of a function that returns a tuple of arrays, one tangent per array.
-
-    The forward stage adds the terms of a call's active operands with `+`, which would join two
-    plain tuples end to end; two of these add element by element instead.
-    """
-
-    __slots__ = ()
-
-    def __add__(self, other):
-        if isinstance(other, TangentTuple) and len(other) == len(self):
-            return TangentTuple(mine + theirs for mine, theirs in zip(self, other))
-        return tuple.__add__(self, other)
-
-
-linear(np.ldexp, np.real, np.imag, np.conjugate)
-
-
-# y only chooses a sign.
-@tangent(np.copysign)
-def copysign_tangent(ans, x, y):
-    return x_dot * np.sign(x) * np.copysign(1.0, y)
-
-
-@tangent(np.hypot)
-def hypot_tangent(ans, x, y):
-    r = np.where(ans == 0, 1.0, ans)
-    return x_dot * x / r, y_dot * y / r
-
-
-@tangent(np.heaviside)
-def heaviside_tangent(ans, x, h):
-    return None, np.where(x == 0, h_dot, 0.0)
-
-
-@tangent(np.float_power)
-def float_power_tangent(ans, x, y):
-    return x_dot * y * np.float_power(x, y - 1), y_dot * ans * np.log(np.where(x == 0, 1.0, x))
-
-
-@tangent(np.logaddexp)
-def logaddexp_tangent(ans, x, y):
-    return x_dot * np.exp(x - ans), y_dot * np.exp(y - ans)
-
-
-@tangent(np.logaddexp2)
-def logaddexp2_tangent(ans, x, y):
-    return x_dot * np.exp2(x - ans), y_dot * np.exp2(y - ans)
-
-
-@tangent(np.fmod)
-def fmod_tangent(ans, x, y):
-    return x_dot, -y_dot * np.trunc(x / y)
-
-
-# The integral part, the quotient and the exponent are piecewise constant: their tangents are 0.
-# (A rule of one operand returns one term, here a pair: hence the 1-tuples.)
-@tangent(np.modf)
-def modf_tangent(ans, x):
-    return ((x_dot, np.zeros_like(x_dot)),)
-
-
-# Each term is full-sized (the forward stage cannot spread a tuple to the result's shape).
-@tangent(np.divmod)
-def divmod_tangent(ans, x, y):
-    still = np.zeros_like(ans[1])
-    return TangentTuple((still, x_dot + still)), TangentTuple((still, -y_dot * ans[0]))
-
-
-@tangent(np.frexp)
-def frexp_tangent(ans, x):
-    return ((np.ldexp(x_dot, -ans[1]), np.zeros_like(x_dot)),)
-
-
-@tangent(np.nan_to_num)
-def nan_to_num_tangent(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    return (
-        np.where(np.isfinite(x), x_dot, 0.0),
-        np.where(np.isnan(x), nan_dot, 0.0),
-        np.where(np.isposinf(x), posinf_dot, 0.0),
-        np.where(np.isneginf(x), neginf_dot, 0.0),
-    )
-
-
-# Where the imaginary part was dropped, so is the tangent's.
-@tangent(np.real_if_close)
-def real_if_close_tangent(ans, a, tol=100):
-    return a_dot if np.iscomplexobj(ans) else np.real(a_dot)
 
 
 # atan2(y, x) of z = x + iy moves by (x dy - y dx) / |z|^2 = imag(conj(z) dz) / |z|^2 (0 at z = 0,

@@ -68,3 +68,72 @@ def ast_text(node) -> str:
     from srcgrad.front.emit import unparse
 
     return unparse(node)
+
+
+# ---- one declaration, both modes ----------------------------------------------------------------
+
+
+def test_an_elementwise_binary_rule_gives_its_forward_rule_by_substitution():
+    marker = object()
+
+    @registry.broadcasting(marker)
+    def ratio(g, ans, x, y):
+        return g / y, -g * ans / y
+
+    try:
+        terms = [srcgrad_unparse(t) for t in registry.tangent_rule(marker).load().terms]
+        assert terms == ["x_dot / y", "-y_dot * ans / y"]
+    finally:
+        registry.REVERSE.pop(marker, None)
+        registry.TANGENT.pop(marker, None)
+
+
+def test_a_forward_rule_is_not_derived_from_a_body_that_reads_g():
+    marker = object()
+
+    @registry.broadcasting(marker)
+    def reads_g_first(g, ans, x, y):
+        h = g * 2.0
+        return h, h
+
+    try:
+        with pytest.raises(registry.RuleError, match="cannot be derived: its body reads 'g'"):
+            registry.tangent_rule(marker).load()
+    finally:
+        registry.REVERSE.pop(marker, None)
+        registry.TANGENT.pop(marker, None)
+
+
+def test_linear_and_bilinear_declare_the_forward_rule_by_substitution():
+    one, two = object(), object()
+
+    @registry.linear(one)
+    def scaled(g, ans, x):
+        return 2.0 * g
+
+    @registry.bilinear(two)
+    def product(g, ans, x, y):
+        return g * y, g * x
+
+    try:
+        assert registry.reverse_rule(one).load().name == "scaled"
+        assert registry.tangent_rule(one).linear and registry.tangent_rule(two).linear
+        assert registry.tangent_rule(two).differentiable == ["x", "y"]
+    finally:
+        for key in (one, two):
+            registry.REVERSE.pop(key, None)
+            registry.TANGENT.pop(key, None)
+
+
+def test_linear_refuses_a_function_of_two_operands():
+    with pytest.raises(registry.RuleError, match="declare a function linear in each .* @bilinear"):
+
+        @registry.linear(object())
+        def product(g, ans, x, y):
+            return g * y, g * x
+
+
+def srcgrad_unparse(node) -> str:
+    from srcgrad.front.emit import unparse
+
+    return unparse(node)

@@ -1,5 +1,8 @@
-"""Rules for srcgrad's own runtime helpers that generated code calls, so that generated code can
-be differentiated again (`grad(grad(f))`, Hessians): higher orders are transforms of transforms.
+"""Rules for srcgrad's own runtime helpers that generated code calls (`tangent_like`,
+`choose_adjoint`, ...), both modes, so that generated code can be differentiated again
+(`grad(grad(f))`, Hessians): higher orders are transforms of transforms.
+
+A helper without a rule here is differentiated from its source, like the user's own functions.
 """
 
 import numpy as np
@@ -20,8 +23,9 @@ from ..runtime import (
     zero_gradient,
     zero_tangent,
 )
-from .registry import SAME, adjoint, linear, nondifferentiable
-from .statistics import polynomial_derivative_factors, quantile_axes, quantile_shares
+from .interpolation import polynomial_derivative_factors
+from .order_statistics import quantile_axes, quantile_shares
+from .registry import SAME, linear, nondifferentiable
 
 # values that do not move with the inputs: zeros, masks, counts, signs, shapes, orders, and the
 # shares of the elements a max, min or quantile picks (constant wherever the derivative exists)
@@ -41,28 +45,25 @@ nondifferentiable(
 )
 
 
-@adjoint(tangent_like, differentiable=["t"])
+@linear(tangent_like, differentiable=["t"])
 def tangent_like_adjoint(g, ans, t, like):
     return unbroadcast(g, t)
 
 
-@adjoint(real_tangent, differentiable=["t"], shape=SAME)
+@linear(real_tangent, differentiable=["t"], shape=SAME)
 def real_tangent_adjoint(g, ans, t, like):
     return g
 
 
 # choose_adjoint(g, ans, x, ...) spreads g over the extreme elements of x: linear in g; the
 # choice itself moves only where two elements tie, where the derivative does not exist
-@adjoint(choose_adjoint, differentiable=["values"])
+@linear(choose_adjoint, differentiable=["values"])
 def choose_adjoint_adjoint(g, ans, values, extreme, x, axis=None, keepdims=False):
     share = choose_adjoint(np.ones_like(values, dtype=float), extreme, x, axis, keepdims)
     return np.sum(g * share, axis=axis, keepdims=keepdims)
 
 
 # permuted(values, order) lists values[i] for each i in order: its adjoint puts g back
-@adjoint(permuted, differentiable=["values"])
+@linear(permuted, differentiable=["values"])
 def permuted_adjoint(g, ans, values, order):
     return np.take(g, np.argsort(order), axis=0)
-
-
-linear(tangent_like, real_tangent, choose_adjoint, permuted)
