@@ -254,7 +254,9 @@ def test_a_function_without_a_rule_is_refused_at_the_user_s_line():
         """,
         opaque=np.frompyfunc(lambda a: a, 1, 1),  # a ufunc no rule can know
     )
-    with pytest.raises(NoRuleError, match=r"unit_case_\d+\.py:5:5: no derivative rule for 'opaque'"):
+    with pytest.raises(
+        NoRuleError, match=r"unit_case_\d+\.py:5:5: no derivative rule for 'opaque'"
+    ):
         transformed_tree(context(fn, np.ones(3)))
 
 
