@@ -132,13 +132,5 @@ class AdjointTable:
         takes a value per step."""
         self._states = {name: _unmasked(state) for name, state in self._states.items()}
 
-    def keep_masks(self, *tables: AdjointTable) -> None:
-        """Keep a mask only where every one of `tables` holds the very same mask (a mask made
-        on one path of an if reads a condition the other path never computed)."""
-        for name, state in list(self._states.items()):
-            mask = self.mask(name)
-            if mask is not None and not all(t.mask(name) is mask for t in tables):
-                self._states[name] = state.inner
-
     def __repr__(self) -> str:
         return f"AdjointTable({self._states!r})"

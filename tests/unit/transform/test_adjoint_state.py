@@ -142,25 +142,6 @@ def test_drop_masks_forgets_every_mask_and_nothing_else():
     assert not table.owned("y") and "y" in table
 
 
-def test_keep_masks_keeps_a_mask_only_where_every_table_holds_the_very_same_one():
-    mask = _mask()
-    equal_but_other = (mask[0], mask[1])  # equal, not the same object: another value's mask
-    table = AdjointTable()
-    for name in ("kept", "other", "missing"):
-        table.set_array(name, owned=True)
-        table.set_mask(name, mask)
-    then = AdjointTable()
-    then.set_array("kept")
-    then.set_mask("kept", mask)
-    then.set_array("other")
-    then.set_mask("other", equal_but_other)
-    table.keep_masks(then, then.copy())
-    assert table.mask("kept") is mask
-    assert table.mask("other") is None
-    assert table.mask("missing") is None
-    assert table.owned("other")  # only the mask goes
-
-
 def test_a_copy_is_independent_of_its_original():
     table = AdjointTable()
     table.set_array("x", owned=True)
