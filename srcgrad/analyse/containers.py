@@ -19,6 +19,7 @@ import numpy as np
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..normalize.ir import Kind
+from .shapes import TREES
 
 # functions whose result is always a tuple (qr is one only in some modes)
 _TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np.divmod, np.frexp)}
@@ -73,7 +74,7 @@ def trees(ctx, ops: dict) -> set[str]:
     """Names that may hold a container of arrays: tree arguments, results that may be tuples
     (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
     `add_item`, which looks at the value at run time."""
-    found = {name for name, dtype in ctx.dtypes.items() if dtype == "tree"}
+    found = {name for name, dtype in ctx.dtypes.items() if dtype in TREES}
     found |= {
         op.target
         for op in ops.values()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from ..errors import InternalError, NoRuleError, UnsupportedSyntaxError
+from ..errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
 from ..front.fence import is_append
 from ..normalize.ir import Kind, Operation, operation
@@ -52,6 +52,22 @@ class Program:
     shapes: dict[str, tuple | None]  # the shapes known when the code is generated
 
 
+def _refuse_none_output(ctx, output: str, ops: dict) -> None:
+    """A function whose every path returns None (no `return`, or a bare one) has no derivative;
+    JAX and autograd refuse it too. (A path that falls off the end while another returns a
+    number is caught when the code runs: `check_scalar`.)"""
+    makers = [op for op in ops.values() if op.target == output]
+    if makers and all(
+        op.kind is Kind.COPY and isinstance(op.args[0], gast.Constant) and op.args[0].value is None
+        for op in makers
+    ):
+        raise NonScalarOutputError(
+            f"'{ctx.parsed.name}' returns None, so it has no derivative",
+            ctx.parsed.definition,
+            "end the function with `return` and the value to differentiate",
+        )
+
+
 def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     """What both modes start from (the shapes are also left on `ctx`, with the loop integers,
     the integer-array arguments and the names that may hold views)."""
@@ -62,6 +78,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     output = last.value.id
     assigns = assignments(body)
     ops = {id(s): operation(s, ctx) for s in assigns}
+    _refuse_none_output(ctx, output, ops)
     active = active_names(list(ops.values()), wrt, output)
     integers = loop_integers(body, assigns)
     ctx.integers = integers
@@ -74,7 +91,9 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
         p for p in indices if ctx.dtypes[p] != "int" and p not in targets
     )
     ctx.array_arguments = frozenset(  # NumPy arrays and scalars: they have .shape and .dtype
-        p for p, d in ctx.dtypes.items() if d not in ("float", "int", "tree") and p not in targets
+        p
+        for p, d in ctx.dtypes.items()
+        if d not in ("float", "int", *shape_analysis.TREES) and p not in targets
     )
     ctx.shapes = shapes
     ctx.views = frozenset(  # names that may hold a view of another array (or the array itself)

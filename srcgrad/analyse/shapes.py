@@ -22,6 +22,9 @@ from ..runtime.markers import stop_gradient
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
 
 
+TREES = ("tree", "dict")  # the dtypes of containers of arrays: a list or tuple, a dict
+
+
 def of_value(value: object) -> tuple | None:
     """What srcgrad specialises on for one argument value: `(shape, dtype)`, or None.
 
@@ -41,13 +44,15 @@ def of_value(value: object) -> tuple | None:
         return (), "float"
     if isinstance(value, int):
         return (), "int"
-    if isinstance(value, (list, tuple, dict)):
-        return None, "tree"  # a container of arrays: its gradient has the same structure
+    if isinstance(value, dict):
+        return None, "dict"  # a container of arrays: its gradient has the same structure
+    if isinstance(value, (list, tuple)):
+        return None, "tree"
     return None
 
 
 def dtype_name(dtype) -> str:
-    """ "float64", "float32", ... for a NumPy dtype; "float", "int", "tree" as they are."""
+    """ "float64", "float32", ... for a NumPy dtype; "float", "int", "tree", "dict" as they are."""
     return dtype if isinstance(dtype, str) else dtype.name
 
 

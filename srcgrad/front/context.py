@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -77,6 +78,11 @@ class Context:
 
     def origin(self, node: gast.AST) -> Origin:
         return self.parsed.origin(node)
+
+    def builtin(self, name: str) -> gast.Name:
+        """A builtin (`len`, `range`, ...) by a name that denotes it in generated code, even
+        where the user's function has a local of that name."""
+        return nodes.load(self.support.name_for(getattr(builtins, name), name))
 
     def numpy_name(self, function: str) -> gast.expr:
         """`np.<function>` spelled with the user's own alias of numpy when there is one."""

@@ -53,7 +53,7 @@ class _Lower(gast.NodeTransformer):
         self.rebound = set().union(*(nodes.names_stored(s) for s in node.body))
         count, bindings = self._index(node.target, node.iter, index, setup, origin)
         node.target = nodes.store(index)
-        node.iter = nodes.call(nodes.load("range"), count)
+        node.iter = nodes.call(self.ctx.builtin("range"), count)
         node.body = [*bindings, *node.body]
         return [*setup, node]
 
@@ -70,40 +70,84 @@ class _Lower(gast.NodeTransformer):
         return nodes.load(name)
 
     def _index(self, target, iterable, index: str, setup: list, origin):
-        """(range arguments, assignments of `target` from element `index` of `iterable`)."""
-        k = nodes.load(index)
-        if self._is(iterable, builtins.enumerate) and _pair(target):
-            start = iterable.args[1] if len(iterable.args) > 1 else None
-            count, inner = self._index(target.elts[1], iterable.args[0], index, setup, origin)
-            position = k if start is None else nodes.add(k, start)
-            return count, [_bind(target.elts[0], position, origin), *inner]
-        if (
-            self._is(iterable, builtins.zip)
-            and isinstance(target, gast.Tuple)
-            and len(target.elts) == len(iterable.args)
-        ):
-            sequences = [self._sequence(a, setup, origin) for a in iterable.args]
-            lengths = [nodes.call(nodes.load("len"), [s]) for s in sequences]
-            count = lengths[0] if len(lengths) == 1 else nodes.call(nodes.load("min"), lengths)
-            binds = [b for t, s in zip(target.elts, sequences) for b in _element(t, s, k, origin)]
-            return [count], binds
-        if self._is(iterable, builtins.reversed):
+        """(range arguments, assignments of `target` from step `index` of `iterable`). A
+        `reversed(...)` of the whole loop counts down; anywhere else its element is read at
+        `len - 1 - index`."""
+        if self._is(iterable, builtins.reversed) and len(iterable.args) == 1:
             sequence = self._sequence(iterable.args[0], setup, origin)
-            last = nodes.binop(
-                nodes.call(nodes.load("len"), [sequence]), gast.Sub(), nodes.const(1)
-            )
-            return [last, nodes.const(-1), nodes.const(-1)], _element(target, sequence, k, origin)
+            size = nodes.call(self.ctx.builtin("len"), [sequence])
+            last = nodes.binop(size, gast.Sub(), nodes.const(1))
+            count = [last, nodes.const(-1), nodes.const(-1)]
+            return count, _element(target, sequence, nodes.load(index), origin)
+        size, elements = self._steps(iterable, setup, origin)
+        return [size], elements(target, nodes.load(index))
+
+    def _steps(self, iterable, setup: list, origin):
+        """How many steps `iterable` takes, and a function that binds a target to the element
+        of a step: `enumerate`, `zip` and `reversed` nest in any way."""
+        if self._is(iterable, builtins.enumerate) and not iterable.keywords:
+            start = iterable.args[1] if len(iterable.args) > 1 else None
+            size, inner = self._steps(iterable.args[0], setup, origin)
+
+            def enumerated(target, k):
+                if not _pair(target):
+                    return None
+                position = nodes.copy(k) if start is None else nodes.add(nodes.copy(k), start)
+                return [_bind(target.elts[0], position, origin), *inner(target.elts[1], k)]
+
+            return size, _or_whole(enumerated, iterable, self, setup, origin)
+        if self._is(iterable, builtins.zip) and iterable.args and not iterable.keywords:
+            parts = [self._steps(a, setup, origin) for a in iterable.args]
+            sizes = [size for size, _ in parts]
+            size = sizes[0] if len(sizes) == 1 else nodes.call(self.ctx.builtin("min"), sizes)
+
+            def zipped(target, k):
+                if not isinstance(target, gast.Tuple) or len(target.elts) != len(parts):
+                    return None
+                return [b for t, (_, inner) in zip(target.elts, parts) for b in inner(t, k)]
+
+            return size, _or_whole(zipped, iterable, self, setup, origin)
+        if self._is(iterable, builtins.reversed) and len(iterable.args) == 1:
+            sequence = self._sequence(iterable.args[0], setup, origin)
+            length = self.ctx.names.temporary()
+            setup.append(nodes.assign(length, nodes.call(self.ctx.builtin("len"), [sequence])))
+            nodes.stamp(setup[-1], origin)
+
+            def backwards(target, k):
+                last = nodes.binop(nodes.load(length), gast.Sub(), nodes.const(1))
+                position = self.ctx.names.temporary()
+                at = nodes.assign(position, nodes.binop(last, gast.Sub(), nodes.copy(k)), origin)
+                return [at, *_element(target, sequence, nodes.load(position), origin)]
+
+            return nodes.load(length), backwards
         if self._may_be_a_dict(iterable):  # `for k in params`: its keys
             helper = self.ctx.support.name_for(runtime.iterated, "iterated")
             iterable = nodes.call(nodes.load(helper), [iterable])
         sequence = self._sequence(iterable, setup, origin)
-        return [nodes.call(nodes.load("len"), [sequence])], _element(target, sequence, k, origin)
+        size = nodes.call(self.ctx.builtin("len"), [sequence])
+        return size, lambda target, k: _element(target, sequence, k, origin)
 
     def _may_be_a_dict(self, node: gast.expr) -> bool:
         """A container argument, or a name the function binds to a dict display."""
         if not isinstance(node, gast.Name):
             return False
-        return self.ctx.dtypes.get(node.id) == "tree" or node.id in self.dicts
+        return self.ctx.dtypes.get(node.id) == "dict" or node.id in self.dicts
+
+
+def _or_whole(elements, iterable, lower: _Lower, setup: list, origin):
+    """`elements(target, k)`, or, for a target that does not take the pairs apart (`for p in
+    enumerate(xs)`), the element of a list the loop makes first."""
+
+    def bind(target, k):
+        found = elements(target, k)
+        if found is not None:
+            return found
+        whole = lower._sequence(
+            nodes.call(lower.ctx.builtin("list"), [nodes.copy(iterable)]), setup, origin
+        )
+        return _element(target, whole, k, origin)
+
+    return bind
 
 
 def _pair(target) -> bool:

@@ -13,6 +13,12 @@ from ..errors import NonFiniteError, NonScalarOutputError
 
 def check_scalar(value, where: str, function: str):
     """Raise NonScalarOutputError unless `value` is a scalar (the seed of reverse mode is 1.0)."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise NonScalarOutputError(
+            f"{where}: grad needs a number, but '{function}' returned "
+            f"{'None' if value is None else type(value).__name__}",
+            hint="make every path of the function end in `return` and the value to differentiate",
+        )
     shape = np.shape(value)
     if shape != ():
         raise NonScalarOutputError(

@@ -16,6 +16,7 @@ from .. import runtime
 from ..analyse.containers import lists, trees, unpackings
 from ..analyse.in_place import updated_in_place
 from ..analyse.program import Program, analysed, bind_user_call, bound_at, may_be_complex
+from ..analyse.shapes import TREES
 from ..analyse.tape import Plan, recorded
 from ..errors import NonScalarOutputError, NoRuleError
 from ..front import nodes
@@ -126,7 +127,7 @@ def _gradients(ctx, program: Program, wrt: list[str], adjoints: Adjoints, forwar
         # complex values in between: a real input's gradient is the real part
         grads = [
             g
-            if ctx.dtypes.get(w) in ("tree", "complex128")
+            if ctx.dtypes.get(w) in (*TREES, "complex128")
             else nodes.call(ctx.numpy_name("real"), [g])
             for g, w in zip(grads, wrt)
         ]
@@ -204,7 +205,7 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
 
 def _final_gradient(ctx, name: str, adjoints: Adjoints, argument) -> gast.expr:
     """`argument(name)`: the value the argument was called with."""
-    if ctx.dtypes.get(name) == "tree":  # same structure as the argument, zeros where unused
+    if ctx.dtypes.get(name) in TREES:  # same structure as the argument, zeros where unused
         helper = ctx.support.name_for(runtime.as_gradient, "as_gradient")
         adjoint = (
             nodes.load(ctx.names.adjoint(name)) if name in adjoints.table else nodes.const(None)

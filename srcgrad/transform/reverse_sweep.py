@@ -217,7 +217,7 @@ class ReverseSweep:
             out.extend(nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(saved))
         else:
             self.plan.saves.pop(id(stmt), None)
-        backwards = nodes.call(nodes.load("reversed"), [nodes.copy(stmt.iter)])
+        backwards = nodes.call(self.ctx.builtin("reversed"), [nodes.copy(stmt.iter)])
         return gast.For(
             target=nodes.store(stmt.target.id),
             iter=backwards,
@@ -236,7 +236,7 @@ class ReverseSweep:
         index = self.ctx.names.fresh("_")
         return gast.For(
             target=nodes.store(index),
-            iter=nodes.call(nodes.load("range"), [nodes.load(counter)]),
+            iter=nodes.call(self.ctx.builtin("range"), [nodes.load(counter)]),
             body=body,
             orelse=[],
             type_comment=None,

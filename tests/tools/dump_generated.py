@@ -30,7 +30,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
-for folder in (TESTS / "fixtures", TESTS, TESTS.parent / "examples"):
+# (srcgrad itself from this checkout, whatever is installed)
+for folder in (TESTS / "fixtures", TESTS, TESTS.parent / "examples", TESTS.parent):
     if folder.is_dir():
         sys.path.insert(0, str(folder))
 

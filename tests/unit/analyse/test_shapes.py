@@ -275,7 +275,7 @@ def test_global_numbers_are_scalars_and_global_arrays_are_not_known():
         (np.float64(1.0), ((), np.dtype("float64"))),
         ([np.ones(2)], (None, "tree")),
         ((1.0, 2.0), (None, "tree")),
-        ({"w": np.ones(2)}, (None, "tree")),
+        ({"w": np.ones(2)}, (None, "dict")),
         ("text", None),
         (None, None),
     ],

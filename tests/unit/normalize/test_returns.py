@@ -9,7 +9,6 @@ from __future__ import annotations
 import textwrap
 
 import gast
-import pytest
 from passes import define, normalized_until, text
 
 from srcgrad.normalize import returns
@@ -190,12 +189,6 @@ def test_the_one_return_is_last_and_the_function_returns_the_same_values():
         assert rewritten(x) == fn(x), x
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: a return in a nested loop breaks out of the inner loop only; the outer loop "
-    "runs on and overwrites the result (value_and_grad gives 8.0 where f gives 6.0)",
-)
 def test_a_return_in_a_nested_loop_leaves_every_loop():
     fn, ctx = normalized("""
         def f(x):
@@ -209,12 +202,6 @@ def test_a_return_in_a_nested_loop_leaves_every_loop():
     assert as_function(fn, ctx)(4.0) == fn(4.0) == 6.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: a return in a loop's else clause is not rewritten: it stays an early "
-    "return (grad of such a function returns the function's value)",
-)
 def test_a_return_in_a_loops_else_is_rewritten():
     fn, ctx = normalized("""
         def f(x):
@@ -230,12 +217,6 @@ def test_a_return_in_a_loops_else_is_rewritten():
     assert returns_in(tree) == [tree.body[-1]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnboundLocalError,
-    reason="bug: a function that may fall off its end after an early return leaves its "
-    "result unassigned on that path (UnboundLocalError where Python returns None)",
-)
 def test_falling_off_the_end_after_an_early_return_returns_none():
     fn, ctx = normalized("""
         def f(x):
