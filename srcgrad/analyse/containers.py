@@ -26,7 +26,7 @@ _TUPLE_RESULTS = {id(f) for f in (np.linalg.eigh, np.linalg.slogdet, np.modf, np
 
 
 # functions whose result is a list of the values of a container: always read element by element
-_CONTAINER_RESULTS = {id(runtime.dict_values), id(runtime.dict_items)}
+_CONTAINER_RESULTS = {id(runtime.dict_values), id(runtime.dict_items), id(runtime.dict_copy)}
 
 
 # functions whose result may be a tuple or a list of arrays, which code may index: t[1]

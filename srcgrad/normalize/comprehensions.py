@@ -39,7 +39,6 @@ class _Hoist(gast.NodeTransformer):
         return self._hoist(node)
 
     def _hoist(self, node) -> gast.Name:
-        self.generic_visit(node)  # inner comprehensions first
         names = self.ctx.names
         result = names.fresh("_l")
         names.generated.add(result)
@@ -64,7 +63,9 @@ class _Hoist(gast.NodeTransformer):
             )
             body = [nodes.stamp(loop, self.origin)]
         empty = gast.List(elts=[], ctx=gast.Load())
-        self.before.extend([nodes.assign(result, empty, self.origin), *body])
+        # comprehensions inside are built where Python evaluates them: the first iterable
+        # before the loops, the others, the conditions and the element inside them
+        self.before.extend([nodes.assign(result, empty, self.origin), *_block(body, self.ctx)])
         return nodes.load(result)
 
 

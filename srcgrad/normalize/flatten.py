@@ -2,7 +2,7 @@
 
 Operands become names or constants (or references to module-level objects such as `np.pi`);
 a statement that already is one operation keeps the user's target name. A `return` of anything
-but a name assigns the value first. Tuple assignment of a tuple display becomes one assignment
+but a name assigns the value first. An `if` never assigns the name it tests. Tuple assignment of a tuple display becomes one assignment
 per name, through temporaries when a target is also read on the right.
 
 >>> from srcgrad.normalize.example import show
@@ -185,18 +185,16 @@ class _Flatten:
         return nodes.load(name)
 
     def short_circuit(self, node: gast.BoolOp) -> gast.expr:
-        """`a and b` evaluates `b` only when `a` is true (`or`: when false), as Python does."""
-        name = self.ctx.names.temporary()
+        """`a or b` is `a if a else b`, and `a and b` is `b if a else a`, `a` computed once:
+        `b` is evaluated only where Python evaluates it."""
         first, *rest = node.values
-        self.emit(name, self.operation(first))
-        if rest:
-            remaining = rest[0] if len(rest) == 1 else gast.BoolOp(op=node.op, values=rest)
-            test = nodes.load(name)
-            if isinstance(node.op, gast.Or):
-                test = nodes.unary(gast.Not(), test)
-            then = self.block([nodes.assign(name, remaining, self.origin)])
-            self.out.append(nodes.stamp(gast.If(test=test, body=then, orelse=[]), self.origin))
-        return nodes.load(name)
+        decided = self.atom(self.operation(first))
+        if not rest:
+            return decided
+        remaining = rest[0] if len(rest) == 1 else gast.BoolOp(op=node.op, values=rest)
+        if isinstance(node.op, gast.Or):
+            return self.conditional(decided, nodes.copy(decided), remaining)
+        return self.conditional(decided, remaining, nodes.copy(decided))
 
     def index(self, node: gast.expr) -> gast.expr:
         if isinstance(node, gast.Slice):
@@ -224,4 +222,23 @@ def run(tree: gast.FunctionDef, ctx) -> None:
     flat = _Flatten(ctx)
     for stmt in tree.body:
         flat.statement(stmt)
-    tree.body = flat.out
+    tree.body = _decisions_kept(flat.out, ctx)
+
+
+def _decisions_kept(stmts: list, ctx) -> list:
+    """An if whose branches assign the name it tests (`if flag: flag = False`, or `c or x`)
+    tests a copy taken before it: the reverse sweep replays the decision the if made, which
+    the name no longer holds after it."""
+    out: list = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                setattr(stmt, field, _decisions_kept(getattr(stmt, field), ctx))
+        if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name):
+            inside = gast.Module(body=[*stmt.body, *stmt.orelse], type_ignores=[])
+            if stmt.test.id in nodes.names_stored(inside):
+                kept = ctx.names.temporary()
+                out.append(nodes.assign(kept, nodes.load(stmt.test.id), nodes.origin_of(stmt)))
+                stmt.test = nodes.load(kept)
+        out.append(stmt)
+    return out

@@ -68,8 +68,9 @@ _DICT_VIEWS = {
 
 
 class _Methods(gast.NodeTransformer):
-    def __init__(self, ctx):
+    def __init__(self, ctx, containers: dict[str, str]):
         self.ctx = ctx
+        self.containers = containers  # name -> "list" or "dict", where the code says so
 
     def _is_value(self, node: gast.expr) -> bool:
         return not self.ctx.is_global_reference(node)
@@ -83,6 +84,17 @@ class _Methods(gast.NodeTransformer):
         if method in _DICT_VIEWS and not args and not node.keywords:  # d.values(), d.items()
             helper = self.ctx.support.name_for(_DICT_VIEWS[method], f"dict_{method}")
             return nodes.call(nodes.load(helper), [receiver])
+        if method == "copy" and not args and not node.keywords:
+            kind = _container_kind(receiver, self.containers)
+            if kind == "dict":  # a new dict of the same values, not an array
+                helper = self.ctx.support.name_for(runtime.dict_copy, "dict_copy")
+                return nodes.call(nodes.load(helper), [receiver])
+            if kind == "list":  # a new list of the same elements: [e for e in xs]
+                element = self.ctx.names.fresh("_e")
+                loop = gast.comprehension(
+                    target=nodes.store(element), iter=receiver, ifs=[], is_async=0
+                )
+                return gast.ListComp(elt=nodes.load(element), generators=[loop])
         if method == "item" and not args and not node.keywords:
             helper = self.ctx.support.name_for(runtime.item, "item")
             return nodes.call(nodes.load(helper), [receiver])
@@ -116,5 +128,35 @@ def _is_int_constant(node: gast.expr) -> bool:
     return isinstance(node, gast.Constant) and isinstance(node.value, int)
 
 
+def _container_kind(node: gast.expr, containers: dict[str, str]) -> str | None:
+    if isinstance(node, (gast.List, gast.ListComp)):
+        return "list"
+    if isinstance(node, gast.Dict):
+        return "dict"
+    return containers.get(node.id) if isinstance(node, gast.Name) else None
+
+
+def _containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
+    """Names the function binds only to lists or only to dicts (displays, comprehensions,
+    `list(...)`, `dict(...)`), and the arguments that are lists or dicts."""
+    found: dict[str, set] = {}
+    for stmt in gast.walk(tree):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            kind = None
+            if isinstance(value, (gast.List, gast.ListComp)):
+                kind = "list"
+            elif isinstance(value, gast.Dict):
+                kind = "dict"
+            elif isinstance(value, gast.Call) and ctx.resolve(value.func) in (list, dict):
+                kind = ctx.resolve(value.func).__name__
+            found.setdefault(stmt.targets[0].id, set()).add(kind)
+    kinds = {name: kinds.pop() for name, kinds in found.items() if len(kinds) == 1}
+    for name, dtype in ctx.dtypes.items():
+        if name not in found and dtype in ("tree", "dict"):
+            kinds[name] = "dict" if dtype == "dict" else "list"
+    return {name: kind for name, kind in kinds.items() if kind is not None}
+
+
 def run(tree: gast.FunctionDef, ctx) -> None:
-    _Methods(ctx).visit(tree)
+    _Methods(ctx, _containers(tree, ctx)).visit(tree)

@@ -15,6 +15,7 @@ import operator
 import numpy as np
 
 from ..runtime import (
+    dict_copy,
     dict_items,
     dict_keys,
     dict_values,
@@ -315,6 +316,11 @@ def triu(g, ans, m, k=0):
 @linear(dict_values, differentiable=["d"])
 def values_of_dict(g, ans, d):
     return values_adjoint(g, d)
+
+
+@linear(dict_copy, differentiable=["d"])
+def copy_of_dict(g, ans, d):
+    return g
 
 
 @linear(dict_items, differentiable=["d"])

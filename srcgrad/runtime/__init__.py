@@ -36,6 +36,7 @@ from .containers import (
     add_at,
     add_item,
     as_gradient,
+    dict_copy,
     dict_items,
     dict_keys,
     dict_values,
@@ -78,6 +79,7 @@ from .values import (
 )
 
 __all__ = [
+    "dict_copy",
     "abs_slope",
     "add_adjoints",
     "add_all",

@@ -22,6 +22,11 @@ def dict_items(d) -> list:
     return list(d.items())
 
 
+def dict_copy(d) -> dict:
+    """`d.copy()` of a dict: a new dict holding the same values."""
+    return dict(d)
+
+
 def dict_keys(d) -> list:
     """`d.keys()`, as a list."""
     return list(d.keys())
@@ -71,12 +76,20 @@ def add_all(adjoints: list, gs) -> list:
 
 def pop_adjoint(adjoints: list, like):
     """The adjoint of the element appended last (zeros if nothing flowed into it)."""
-    g = adjoints.pop()
-    return np.zeros_like(like) if g is None else g
+    return _adjoint_of(adjoints.pop(), like)
 
 
 def element_adjoint(adjoints: list, index: int, like):
-    g = adjoints[index]
+    return _adjoint_of(adjoints[index], like)
+
+
+def _adjoint_of(g, like):
+    """`g` as the adjoint of the element `like`: zeros where nothing flowed; for a list (a
+    list of lists, given to np.array), a list of adjoints, however the rule gave it."""
+    if isinstance(like, list):
+        if g is None:
+            return list_adjoint(like)
+        return g if isinstance(g, list) else list(g)
     return np.zeros_like(like) if g is None else g
 
 

@@ -197,12 +197,6 @@ def test_a_comprehension_in_a_while_test_is_refused_at_the_loop():
     assert "a comprehension in a while loop's test is not supported" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: an inner comprehension is hoisted out of the outer one's loop, so it reads "
-    "the outer variable before it exists (NameError, or a wrong value if the name is bound)",
-)
 def test_an_inner_comprehension_is_built_inside_the_outer_loop():
     assert after("""
         def f(xs, n):

@@ -11,9 +11,9 @@ import textwrap
 
 import gast
 import numpy as np
-import pytest
 from passes import define, normalized_until, text
 
+import srcgrad
 from srcgrad.front import nodes
 from srcgrad.front.fence import is_append
 from srcgrad.normalize import flatten
@@ -219,21 +219,19 @@ def test_and_evaluates_its_second_operand_only_when_the_first_is_true():
         def f(x, y):
             _t1 = x > 0
             if _t1:
-                _t2 = np.all(y)
-                if _t2:
-                    _t2 = y
-                _t1 = _t2
-            a = _t1
+                _t3 = np.all(y)
+                if _t3:
+                    _t4 = y
+                else:
+                    _t4 = _t3
+                _t2 = _t4
+            else:
+                _t2 = _t1
+            a = _t2
             return a
     """)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: `a or b` becomes `if not _t:`, an if on an expression, not a name; the "
-    "reverse sweep then fails (InternalError: 'UnaryOp' object has no attribute 'id')",
-)
 def test_or_evaluates_its_second_operand_in_an_if_on_a_name():
     fn, ctx = normalized("""
         def f(x, c):
@@ -242,6 +240,22 @@ def test_or_evaluates_its_second_operand_in_an_if_on_a_name():
     """)
     assert not_one_operation(ctx.parsed.tree.body, ctx) == []
     assert as_function(fn, ctx)(3.0, 0.0) == 9.0
+    assert as_function(fn, ctx)(3.0, 2.0) == 6.0
+
+
+def test_an_if_never_assigns_the_name_it_tests():
+    """The reverse sweep replays the decision the if made: a branch that rebinds the tested
+    name would leave the other decision on the tape."""
+    fn, ctx = normalized("""
+        def f(x, flag):
+            if flag:
+                flag = False
+                x = x * 2.0
+            return x
+    """)
+    copy, decision = ctx.parsed.tree.body[:2]
+    assert text(copy) == "_t1 = flag\n" and text(decision.test) == "_t1\n"
+    assert srcgrad.grad(fn)(1.5, True) == 2.0 and srcgrad.grad(fn)(1.5, False) == 1.0
 
 
 def test_a_chained_comparison_computes_its_middle_once():
@@ -254,8 +268,10 @@ def test_a_chained_comparison_computes_its_middle_once():
             _t1 = x * 2
             _t2 = 0 < _t1
             if _t2:
-                _t2 = _t1 < y
-            g = _t2
+                _t3 = _t1 < y
+            else:
+                _t3 = _t2
+            g = _t3
             return g
     """)
 

@@ -188,12 +188,6 @@ def test_numpy_gets_a_fresh_name_when_np_is_a_local():
     assert ctx.support.injected == {"np_1": numpy}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: `.copy()` of a dict or list becomes `np.copy`, which makes it an array "
-    "(the generated code then fails with IndexError or AttributeError)",
-)
 @pytest.mark.parametrize("display", ["{'w': x}", "[x, x]"])
 def test_copy_of_a_dict_or_list_display_stays_a_copy_of_it(display):
     output = after(f"""
