@@ -18,9 +18,11 @@ import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import gast
 
+from .analyse.effects import effect_free
 from .analyse.shapes import dtype_name, is_floating
 from .errors import InternalError, SrcgradError, UnsupportedSyntaxError
 from .front import fence, reading
@@ -200,7 +202,8 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
     scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
     floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
     broadcast.specialize(tree, ctx)
-    optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views)
+    pure = partial(effect_free, ctx=ctx)
+    optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views, pure)
     if not mode.read_again:  # (code transformed again reads np.sum)
         as_methods(tree, ctx)
     if request.check_finite:

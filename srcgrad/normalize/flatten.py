@@ -185,16 +185,23 @@ class _Flatten:
         return nodes.load(name)
 
     def short_circuit(self, node: gast.BoolOp) -> gast.expr:
-        """`a or b` is `a if a else b`, and `a and b` is `b if a else a`, `a` computed once:
-        `b` is evaluated only where Python evaluates it."""
+        """`a and b` is `a`, unless `a` is true, then `b`; `a or b` is `a`, unless `a` is
+        false: `b` is evaluated only where Python evaluates it (and the if tests a name its
+        branch does not assign)."""
         first, *rest = node.values
         decided = self.atom(self.operation(first))
         if not rest:
             return decided
         remaining = rest[0] if len(rest) == 1 else gast.BoolOp(op=node.op, values=rest)
+        name = self.ctx.names.temporary()
+        self.out.append(nodes.assign(name, nodes.copy(decided), self.origin))
+        then = self.block([nodes.assign(name, remaining, self.origin)])
         if isinstance(node.op, gast.Or):
-            return self.conditional(decided, nodes.copy(decided), remaining)
-        return self.conditional(decided, remaining, nodes.copy(decided))
+            decision = gast.If(test=decided, body=[gast.Pass()], orelse=then)
+        else:
+            decision = gast.If(test=decided, body=then, orelse=[])
+        self.out.append(nodes.stamp(decision, self.origin))
+        return nodes.load(name)
 
     def index(self, node: gast.expr) -> gast.expr:
         if isinstance(node, gast.Slice):

@@ -94,6 +94,31 @@ class _Algebra(gast.NodeTransformer):
         self.views = views  # srcgrad's temporaries that hold a view of a primal array
         self.floats = floats  # names that hold floats (adjoints, tangents); None: any name
         self.changed = False
+        self._path: list[gast.AST] = []  # the nodes from the root to the one visited
+
+    def visit(self, node):
+        self._path.append(node)
+        try:
+            return super().visit(node)
+        finally:
+            self._path.pop()
+
+    def _operand_of_arithmetic(self) -> bool:
+        """The node visited is an operand of an arithmetic operator, which makes a new array
+        of its result whatever the operand is (`2 * (x ** 1)` may read `2 * x`)."""
+        parent = self._path[-2] if len(self._path) > 1 else None
+        return isinstance(parent, gast.BinOp) or (
+            isinstance(parent, gast.UnaryOp) and isinstance(parent.op, (gast.USub, gast.UAdd))
+        )
+
+    def _may_drop(self, node: gast.expr) -> bool:
+        """`node ** 1` (or `--node`) may read `node`: a new array is made anyway."""
+        return self._operand_of_arithmetic() or self._keeps_fresh(node)
+
+    def _may_drop_one(self, node: gast.expr) -> bool:
+        """`1.0 * node` may read `node`: a new array is made anyway, and `node` is a float
+        already (the product with 1.0 makes an integer array a float one)."""
+        return self._keeps_fresh(node) or (self._operand_of_arithmetic() and self._float(node))
 
     def _float(self, node: gast.expr) -> bool:
         return self.floats is None or (isinstance(node, gast.Name) and node.id in self.floats)
@@ -116,16 +141,16 @@ class _Algebra(gast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.op, gast.Mult):
             for one, other in ((node.left, node.right), (node.right, node.left)):
-                if _is_one(one) and self._keeps_fresh(other):
+                if _is_one(one) and self._may_drop_one(other):
                     self.changed = True
                     return other
                 if _is_minus_one(one) and self._float(other):  # -1.0 * e is -e (not for a
                     self.changed = True  # boolean e: -mask is an error)
                     return nodes.unary(gast.USub(), other)
-        if isinstance(node.op, gast.Div) and _is_one(node.right) and self._keeps_fresh(node.left):
+        if isinstance(node.op, gast.Div) and _is_one(node.right) and self._may_drop_one(node.left):
             self.changed = True
             return node.left
-        if isinstance(node.op, gast.Pow) and _is_one(node.right):
+        if isinstance(node.op, gast.Pow) and _is_one(node.right) and self._may_drop(node.left):
             self.changed = True
             return node.left
         right = node.right
@@ -163,7 +188,7 @@ class _Algebra(gast.NodeTransformer):
     def visit_UnaryOp(self, node: gast.UnaryOp) -> gast.expr:
         self.generic_visit(node)
         inner = node.operand
-        if _is_negation(node) and _is_negation(inner) and self._keeps_fresh(inner.operand):
+        if _is_negation(node) and _is_negation(inner) and self._may_drop(inner.operand):
             self.changed = True
             return inner.operand
         if isinstance(node.op, gast.USub) and _strip_leading_negation(inner):

@@ -30,6 +30,8 @@ def assignments(fn: gast.FunctionDef) -> Counter:
         for stmt in block:
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 counts[stmt.targets[0].id] += 1
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple):
+                counts.update(nodes.names_stored(stmt.targets[0]))  # `a, b = f(x)`
             elif isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
                 counts[stmt.target.id] += 1
             elif isinstance(stmt, gast.For):

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import gast
 
+from ..analyse.effects import only_pops
 from ..front import nodes
 from .blocks import blocks, read_counts
 
 
-def dead_code(fn: gast.FunctionDef) -> bool:
+def dead_code(fn: gast.FunctionDef, pure=only_pops) -> bool:
+    """`pure(node)`: no call in `node` has an effect (analyse/effects.py); a dead assignment
+    whose value has one keeps the value, as a statement of its own."""
     reads = read_counts(fn.body)
     changed = False
     for block in blocks(fn):
         kept = [
-            _without_target(s)
+            _without_target(s, pure)
             if isinstance(s, gast.Assign)
             and isinstance(s.targets[0], gast.Name)
             and reads[s.targets[0].id] == 0
@@ -31,22 +34,31 @@ def dead_code(fn: gast.FunctionDef) -> bool:
     return changed
 
 
-def _without_target(stmt: gast.Assign) -> gast.stmt | None:
-    """A dead assignment removed: nothing, or, where its value pops the tape, the pop alone
-    (every push has its pop, or later pops would take the wrong values)."""
-    if not _pops(stmt.value):
+def _without_target(stmt: gast.Assign, pure=only_pops) -> gast.stmt | None:
+    """A dead assignment removed: nothing, or, where its value has an effect, the value alone:
+    a pop of the tape (every push has its pop, or later pops would take the wrong values), a
+    random draw (the draws after it would change), a call of the user's."""
+    if pure(stmt.value):
         return None
-    return nodes.mark_adjoint(nodes.expr_stmt(stmt.value, nodes.origin_of(stmt)))
+    kept = nodes.expr_stmt(stmt.value, nodes.origin_of(stmt))
+    if nodes.is_adjoint(stmt) or _pops_the_tape(stmt.value):
+        nodes.mark_adjoint(kept)
+    elif nodes.is_titled(stmt):
+        nodes.mark_titled(kept)
+    return kept
 
 
-def _pops(node: gast.expr) -> bool:
+def _pops_the_tape(node: gast.expr) -> bool:
     return any(
-        isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "pop"
+        isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and n.func.attr == "pop"
+        and getattr(n.func.value, "id", "").startswith("_tape")
         for n in gast.walk(node)
     )
 
 
-def dead_stores(block: list, live: set[str], dry: bool = False) -> bool:
+def dead_stores(block: list, live: set[str], dry: bool = False, pure=only_pops) -> bool:
     """Remove assignments whose value no later statement can read (flow-sensitive: a value
     overwritten before any read is dead even where the name is read elsewhere). `live`: names
     read after `block`. Updates `live` to the names read at the block's start. `dry`: change
@@ -66,7 +78,7 @@ def dead_stores(block: list, live: set[str], dry: bool = False) -> bool:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             if name not in live:
-                kept = _without_target(stmt)
+                kept = _without_target(stmt, pure)
                 if kept is not None:
                     live |= nodes.names_read(kept)
                 if not dry:
@@ -80,17 +92,22 @@ def dead_stores(block: list, live: set[str], dry: bool = False) -> bool:
             live |= nodes.names_read(stmt.value)
         elif isinstance(stmt, gast.If):
             then, other = set(live), set(live)
-            changed |= dead_stores(stmt.body, then, dry) | dead_stores(stmt.orelse, other, dry)
+            changed |= dead_stores(stmt.body, then, dry, pure) | dead_stores(
+                stmt.orelse, other, dry, pure
+            )
             live.clear()
             live |= then | other | nodes.names_read(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
-            changed |= _loop_stores(stmt, live, dry)
+            changed |= _loop_stores(stmt, live, dry, pure)
         elif isinstance(stmt, gast.AugAssign):  # `dx += c` reads dx and c; `dx[k] += c`, k too
             target = stmt.target
             live |= nodes.names_read(stmt) | nodes.names_stored(target)
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
                 live.add(target.value.id)
-        else:  # returns, expressions, nested functions: everything they read is live
+        elif isinstance(stmt, gast.FunctionDef):  # a pullback: it runs later, when called
+            live.discard(stmt.name)
+            live |= nodes.names_read(stmt)  # (what it stores is its own until it is called)
+        else:  # returns, expressions: everything they read is live
             live -= nodes.names_stored(stmt) - nodes.names_read(stmt)
             live |= nodes.names_read(stmt)
     if not block and not was_empty and not dry:
@@ -102,19 +119,19 @@ def _empty(block: list) -> bool:
     return all(isinstance(s, gast.Pass) for s in block)
 
 
-def _loop_stores(loop, live: set[str], dry: bool = False) -> bool:
+def _loop_stores(loop, live: set[str], dry: bool = False, pure=only_pops) -> bool:
     """A loop body runs again after itself: what its start reads is live at its end."""
     header = nodes.names_read(loop.iter if isinstance(loop, gast.For) else loop.test)
     end = set(live) | header
     while True:
         trial = set(end)
-        dead_stores(loop.body, trial, dry=True)  # what is read, changing nothing
+        dead_stores(loop.body, trial, True, pure)  # what is read, changing nothing
         grown = (end | trial) - end
         if not grown:
             break
         end |= grown
     start = set(end)
-    changed = dead_stores(loop.body, start, dry)
+    changed = dead_stores(loop.body, start, dry, pure)
     live |= start | header
     if isinstance(loop, gast.For):
         live -= nodes.names_stored(loop.target) - start

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gast
 
+from ..analyse.effects import only_pops
 from ..front import nodes
 from ..front.emit import unparse
 from .algebra import is_number
@@ -27,8 +28,8 @@ def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[s
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
             name, value = stmt.targets[0].id, stmt.value
-            if name not in generated or counts[name] != 1:
-                continue
+            if name not in generated or counts[name] != 1 or not reads[name]:
+                continue  # (no reader left: nothing to forward, dead code removes it)
             if per_statement is None:
                 per_statement = [read_counts([s]) for s in block]
             rest = block[i + 1 :]
@@ -53,11 +54,16 @@ def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[s
 _LONGEST_FOLDED = 80  # characters
 
 
-def _single_use_after(body: list, i: int, name: str, value_reads: set[str]) -> int | None:
+def _single_use_after(
+    body: list, i: int, name: str, value_reads: set[str], moves_an_effect: bool, pure
+) -> int | None:
     """The index of the statement after `i` that reads `name`, if the value `name` holds could
-    be computed there instead (nothing in between changes what it reads)."""
+    be computed there instead (nothing in between changes what it reads, and, where computing
+    it has an effect, nothing in between has one: a pop or a random draw stays in its order)."""
     for j in range(i + 1, len(body)):
         stmt = body[j]
+        if moves_an_effect and not pure(stmt):
+            return None
         if name in nodes.names_read(stmt):
             compound = isinstance(stmt, COMPOUND)  # would run once per iteration, or not at all
             return None if compound or written_through(stmt, name) else j
@@ -89,8 +95,9 @@ def _is_tape(node: gast.expr) -> bool:
     return isinstance(node, gast.Name) and node.id.startswith("_tape")
 
 
-def fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
-    """`_t1 = w * x` read once, later in the same block: put `w * x` where `_t1` is read."""
+def fold_temporaries(fn: gast.FunctionDef, temporaries: set[str], pure=only_pops) -> bool:
+    """`_t1 = w * x` read once, later in the same block: put `w * x` where `_t1` is read.
+    `pure(node)`: no call in `node` has an effect (analyse/effects.py)."""
     counts = assignments(fn)
     reads = read_counts(fn.body)
     changed = False
@@ -104,7 +111,10 @@ def fold_temporaries(fn: gast.FunctionDef, temporaries: set[str]) -> bool:
             name = stmt.targets[0].id
             if name not in temporaries or counts[name] != 1 or reads[name] != 1:
                 continue
-            later = _single_use_after(block, i - 1, name, nodes.names_read(stmt.value))
+            effect = not pure(stmt.value)
+            later = _single_use_after(
+                block, i - 1, name, nodes.names_read(stmt.value), effect, pure
+            )
             if later is None:
                 continue
             folded = nodes.substitute(block[later], {name: stmt.value})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gast
 
+from ..analyse.effects import only_pops
 from ..front import nodes
 from .algebra import fold_constants, trivial_algebra
 from .dead_code import dead_code, dead_stores
@@ -25,10 +26,12 @@ def optimize(
     scalars: frozenset = frozenset(),
     floats: frozenset = frozenset(),
     views: frozenset = frozenset(),
+    pure=only_pops,
 ) -> gast.FunctionDef:
     """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
     of the user's own variables, which the reader follows through the reverse sweep);
-    `scalars`: names whose values are numbers, which no one can change in place."""
+    `scalars`: names whose values are numbers, which no one can change in place; `pure(node)`:
+    no call in `node` has an effect (analyse/effects.py), so it may be removed or moved."""
     temporaries = generated - kept
     changed = True
     while changed:
@@ -36,9 +39,9 @@ def optimize(
         changed |= fold_constants(fn)
         changed |= forward_copies(fn, generated, temporaries)
         changed |= trivial_algebra(fn, generated | scalars, floats, views - scalars)
-        changed |= dead_code(fn)
-        changed |= dead_stores(fn.body, set())
-        changed |= fold_temporaries(fn, temporaries)
+        changed |= dead_code(fn, pure)
+        changed |= dead_stores(fn.body, set(), pure=pure)
+        changed |= fold_temporaries(fn, temporaries, pure)
     batch_outer_products(fn, generated)
     _declare_nonlocals(fn)
     return fn

@@ -117,6 +117,8 @@ def not_one_operation(block: list, ctx) -> list[str]:
             ok = isinstance(stmt.value, gast.Name)
         elif isinstance(stmt, gast.Assert):
             ok = _operand(stmt.test, ctx)
+        elif isinstance(stmt, gast.Pass):  # a branch with nothing to do
+            ok = True
         else:
             ok = is_append(stmt) and _operand(stmt.value.args[0], ctx)
         if not ok:
@@ -218,15 +220,13 @@ def test_and_evaluates_its_second_operand_only_when_the_first_is_true():
     """) == code("""
         def f(x, y):
             _t1 = x > 0
+            _t2 = _t1
             if _t1:
                 _t3 = np.all(y)
+                _t4 = _t3
                 if _t3:
                     _t4 = y
-                else:
-                    _t4 = _t3
                 _t2 = _t4
-            else:
-                _t2 = _t1
             a = _t2
             return a
     """)
@@ -267,10 +267,9 @@ def test_a_chained_comparison_computes_its_middle_once():
         def f(x, y):
             _t1 = x * 2
             _t2 = 0 < _t1
+            _t3 = _t2
             if _t2:
                 _t3 = _t1 < y
-            else:
-                _t3 = _t2
             g = _t3
             return g
     """)

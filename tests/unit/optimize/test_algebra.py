@@ -151,22 +151,12 @@ def test_trivial_algebra_reports_no_change_on_code_it_leaves():
     assert trivial_algebra(fn, {"_t1", "w", "z"}, floats={"_t1"}) is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`e ** 1` is rewritten to `e` without the check that `1.0 * e` has: a primal array "
-    "is then returned as the gradient by reference (grad of np.sum(x * y ** 1) returns y)",
-)
 def test_a_primal_to_the_power_one_stays_behind_a_new_array():
     fn = statement("z = x ** 1")
     trivial_algebra(fn, {"z"}, floats=set())
     assert first(fn) == "z = x ** 1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`y ** 1` becomes `y`, then the gradient is `y` itself: the caller's array is returned "
-    "by reference (see test_a_primal_to_the_power_one_stays_behind_a_new_array)",
-)
 def test_the_gradient_of_a_product_with_a_power_of_one_is_a_new_array():
     fn = define(
         """

@@ -10,7 +10,6 @@ from __future__ import annotations
 import textwrap
 
 import gast
-import pytest
 
 from srcgrad.optimize.blocks import assignments, blocks, read_counts
 
@@ -100,11 +99,6 @@ def test_assignments_count_the_stores_of_a_pullback():
     assert assignments(fn)["y"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assignments() ignores tuple targets: `a, b = f()` binds a and b but is not counted, "
-    "so forward_copies/fold_temporaries may take a name bound twice for one bound once",
-)
 def test_assignments_count_names_bound_by_unpacking():
     fn = parse("def g(f):\n    a = 1\n    a, b = f()\n    return a + b\n")
     counts = assignments(fn)

@@ -11,7 +11,6 @@ import textwrap
 
 import gast
 import numpy as np
-import pytest
 from passes import text
 
 from srcgrad.front import nodes
@@ -234,12 +233,6 @@ def test_dead_stores_dry_changes_nothing_and_says_what_is_live_at_the_start():
     assert live == {"b", "c"}  # as if `dx = a` were gone
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dead_stores takes the names a nested function stores for stores of the outer "
-    "function (`live -= names_stored(def)`): `h = a` before `def back(dy): h = dy` is removed "
-    "though `return (h, back)` reads it",
-)
 def test_a_name_read_after_a_pullback_that_stores_it_is_live():
     fn = parse(
         """
