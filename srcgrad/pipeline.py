@@ -46,6 +46,13 @@ class Generated:
     function: types.FunctionType
     source: str
     tangents: tuple[str, ...] = ()  # forward mode: the tangent parameters, in `wrt` order
+    # what the names the code was generated from denoted: it is right while they still do
+    bindings: tuple[reading.Binding, ...] = ()
+
+    def holds(self) -> bool:
+        """Every global, closure cell and attribute the code was generated from denotes the
+        same object as then."""
+        return all(binding.holds() for binding in self.bindings)
 
 
 @dataclass
@@ -227,4 +234,5 @@ def loaded(
             **(function.__kwdefaults__ or {}),
             **dict.fromkeys(tangents, 1.0),
         }
-    return Generated(function, text, tuple(tangents))
+    bindings = tuple(parsed.namespace.bindings.values())
+    return Generated(function, text, tuple(tangents), bindings)

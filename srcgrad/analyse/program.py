@@ -10,33 +10,21 @@ active values).
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import gast
 import numpy as np
 
-from ..errors import InternalError, NonScalarOutputError, NoRuleError, UnsupportedSyntaxError
+from ..errors import InternalError, NonScalarOutputError
 from ..front import nodes
-from ..front.fence import is_append
 from ..normalize.ir import Kind, Operation, operation
+from . import memory
 from . import shapes as shape_analysis
 from .activity import active_names
 from .containers import refuse_tuple_arithmetic
 from .in_place import SHARING
+from .scan import assignments, bind_user_call, walk_statements
 from .tape import LOOPS
-
-
-def assignments(body: list) -> list[gast.stmt]:
-    """The statements that compute: assignments, and `xs.append(v)`."""
-    return [n for n in walk_statements(body) if isinstance(n, gast.Assign) or is_append(n)]
-
-
-def walk_statements(body: list):
-    for stmt in body:
-        yield stmt
-        for field_name in ("body", "orelse"):
-            yield from walk_statements(getattr(stmt, field_name, None) or [])
 
 
 @dataclass
@@ -50,6 +38,9 @@ class Program:
     ops: dict[int, Operation]  # statement id -> what it computes
     active: set[str]  # the names that get an adjoint (or a tangent)
     shapes: dict[str, tuple | None]  # the shapes known when the code is generated
+    # the arguments updated in place (copied first: the caller's arrays never change), each
+    # with its first update
+    copies: dict[str, gast.stmt]
 
 
 def _refuse_none_output(ctx, output: str, ops: dict) -> None:
@@ -102,7 +93,12 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
         if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
     )
     refuse_tuple_arithmetic(ctx, assigns, ops, active)
-    return Program(body, last, output, assigns, ops, active, shapes)
+    for stmt in assigns:  # (a call of the user's function, bound to the callee's parameters)
+        if ops[id(stmt)].kind is Kind.USER:
+            bind_user_call(ctx, stmt, ops[id(stmt)], active)
+    params = [p for p in param_shapes]
+    copies = memory.check(ctx, body, output, ops, params)
+    return Program(body, last, output, assigns, ops, active, shapes, copies)
 
 
 def bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:
@@ -176,35 +172,6 @@ def _integer_arithmetic(node: gast.expr, integers: set) -> bool:
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
         return _integer_arithmetic(node.operand, integers)
     return False
-
-
-def bind_user_call(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
-    """Bind a call to the user's function to its parameters (`op.bindings`) and find those
-    bound to active values (`op.active_params`)."""
-    starred = [i for i, a in enumerate(op.args) if isinstance(a, gast.Starred)]
-    try:
-        if starred:  # f(x, *rest): only the arguments before the star are bound by name
-            leading = op.args[: starred[0]]
-            bound = inspect.signature(op.key).bind_partial(*leading, **op.keywords)
-        else:
-            bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
-    except TypeError as exc:
-        raise NoRuleError(
-            f"cannot call '{op.description}' with these arguments ({exc})", ctx.origin(stmt)
-        ) from None
-    op.bindings = dict(bound.arguments)
-    passed = (
-        set().union(*(nodes.names_read(a) for a in op.args[starred[0] :])) if starred else set()
-    )
-    if passed & active:
-        raise UnsupportedSyntaxError(
-            "a differentiated value passed to your function after '*' is not supported",
-            ctx.origin(stmt),
-            "pass the values to differentiate by name or before the star",
-        )
-    op.active_params = [
-        p for p, node in op.bindings.items() if isinstance(node, gast.Name) and node.id in active
-    ]
 
 
 def may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:

@@ -26,10 +26,12 @@ MISSING = object()  # an argument not given by position: the full look-up binds 
 _COMPILED: dict[str, object] = {}  # guard source -> code (a new object of an old signature)
 
 
-def guard(count: int, entries: list[tuple[tuple, tuple, Callable]], retry: Callable):
+def guard(count: int, entries: list[tuple], retry: Callable):
     """A `__call__` for `count` positional parameters that calls the function of the first
-    entry `(signature, types, function)` whose signature (as `shapes.of_value` says it) and
-    argument types match; None if an entry holds an argument no test can decide."""
+    entry `(signature, types, function, bindings)` whose signature (as `shapes.of_value` says
+    it) and argument types match, and whose bindings (the globals, closure cells and
+    attributes the code was made from) still denote the same objects; None if an entry holds
+    an argument no test can decide."""
     names = [f"a{i}" for i in range(count)]
     namespace = {"MISSING": MISSING, "retry": retry}
     given = ", ".join(names)
@@ -37,10 +39,11 @@ def guard(count: int, entries: list[tuple[tuple, tuple, Callable]], retry: Calla
         f"def __call__(self, {''.join(n + '=MISSING, ' for n in names)}/, *more, **keywords):",
         "    if not more and not keywords:",
     ]
-    for k, (signature, types, function) in enumerate(entries):
+    for k, (signature, types, function, bindings) in enumerate(entries):
         tests = _tests(k, names, signature, types, namespace)
         if tests is None:
             return None
+        tests += _binding_tests(k, bindings, namespace)
         namespace[f"f{k}"] = function
         lines.append(f"        if {' and '.join(tests) or 'True'}:")
         lines.append(f"            return f{k}({given})")
@@ -67,6 +70,21 @@ def _tests(k: int, names: list, signature: tuple, types: tuple, namespace: dict)
             tests.append(f"{name}.shape == {shape!r} and {name}.dtype is d{k}_{i}")
         elif kind is not float and kind is not int:
             return None  # a container or another object: the full look-up decides
+    return tests
+
+
+def _binding_tests(k: int, bindings: tuple, namespace: dict) -> list[str]:
+    """`g['ACT'] is o`, `c.cell_contents is o`, `config.ACT is o`: each a few tens of ns."""
+    tests = []
+    for j, binding in enumerate(bindings):
+        holder, value = f"h{k}_{j}", f"o{k}_{j}"
+        namespace[holder], namespace[value] = binding.holder, binding.value
+        if binding.kind == "global":
+            tests.append(f"{holder}.get({binding.key!r}, MISSING) is {value}")
+        elif binding.kind == "cell":
+            tests.append(f"{holder}.cell_contents is {value}")
+        else:
+            tests.append(f"getattr({holder}, {binding.key!r}, MISSING) is {value}")
     return tests
 
 

@@ -115,7 +115,7 @@ class Gradient:
             ]
         )
         found = self._seen.get(signature)
-        if found is None:
+        if found is None or (found.bindings and not found.holds()):
             return self._call_bound(args)
         if self._guarded:  # a signature seen before: worth a guard of its own
             self._guard(signature, args, found)
@@ -131,6 +131,9 @@ class Gradient:
             ]
         )
         found = self._seen.get(signature)  # this transform's own table: no lock on a hit
+        if found is not None and found.bindings and not found.holds():
+            self._forget()  # a name the code was made from denotes another object now
+            found = None
         if found is None:
             found = self._generated(signature, args)
             self._seen[signature] = found
@@ -153,13 +156,13 @@ class Gradient:
         key = (signature, tuple(map(type, args)))
         if key in self._guarded_keys or key in self._unguardable:
             return
-        entries = [*self._guard_entries, (*key, found.function)][-_GUARDED:]
+        entries = [*self._guard_entries, (*key, found.function, found.bindings)][-_GUARDED:]
         made = dispatch.guard(self._count, entries, _retry)
         if made is None:  # a container argument: the full look-up serves it, every time
             self._unguardable.add(key)
             return
         self._guard_entries = entries
-        self._guarded_keys = {(sig, types) for sig, types, _ in entries}
+        self._guarded_keys = {(entry[0], entry[1]) for entry in entries}
         cls = type(self)
         if cls is Gradient:  # the guard is a method of a class of this object's own
             cls = type(
@@ -167,6 +170,19 @@ class Gradient:
             )
             self.__class__ = cls
         cls.__call__ = made
+
+    def _forget(self) -> None:
+        """Drop the code made for every signature, and the guard: a global, closure cell or
+        attribute it was made from denotes another object now (a helper redefined, a module
+        constant rebound), so it is made again, from what they denote now."""
+        with _LOCK:
+            table = _CACHE.get(self.fn, {})
+            for key in [k for k, made in table.items() if not made.holds()]:
+                del table[key]
+        self._seen.clear()
+        self._guard_entries, self._guarded_keys = [], set()
+        if "__call__" in type(self).__dict__ and type(self) not in (Gradient, Forward):
+            del type(self).__call__  # (the guard of this object's own class: see `_guard`)
 
     def _positional_arguments(self, args: tuple) -> tuple:
         """The arguments to pass by position, `*args`' tuple expanded in its place."""
@@ -186,6 +202,9 @@ class Gradient:
             if self.inner is not None:
                 key = (*key[:4], self._chain(), signature)
             found = table.get(key)
+            if found is not None and not found.holds():  # made from objects since rebound
+                del table[key]
+                found = None
             if found is None:
                 if len(table) >= _MAX_SIGNATURES and self.inner is None:
                     key = key[:4] + ((None,) * len(signature),)

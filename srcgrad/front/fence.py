@@ -98,9 +98,8 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.NamedExpr: ("an assignment expression (:=)", "assign in a separate statement"),
     gast.Starred: ("a starred expression (*args)", "pass the arguments one by one"),
     gast.Expr: (
-        "an expression statement",
-        "a statement whose value is discarded has no "
-        "effect on the gradient; assign its value or remove it",
+        "an expression statement whose value is discarded",
+        "it does nothing: remove it",
     ),
     gast.BitAnd: ("the '&' operator", "use np.logical_and"),
     gast.BitOr: ("the '|' operator", "use np.logical_or"),
@@ -139,16 +138,6 @@ def is_append(stmt: gast.stmt) -> bool:
     )
 
 
-def is_print(parsed: Parsed, stmt: gast.stmt) -> bool:
-    """`print(...)`: kept in the forward sweep, where it prints as the user's code did."""
-    call = stmt.value if isinstance(stmt, gast.Expr) else None
-    return (
-        isinstance(call, gast.Call)
-        and isinstance(call.func, gast.Name)
-        and parsed.namespace.lookup(call.func.id) is print
-    )
-
-
 def _is_no_grad_block(parsed: Parsed, stmt: gast.stmt) -> bool:
     """`with srcgrad.no_grad():`, the one `with` srcgrad follows."""
     from ..runtime.markers import no_grad
@@ -167,7 +156,9 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
     if is_append(stmt):
         _check_expression(parsed, stmt.value.args[0])
         return
-    if is_print(parsed, stmt):
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+        # a call for its effect (print, logging, a helper that writes into an array): it runs
+        # in the forward sweep; one that writes into an argument is followed or refused later
         _check_expression(parsed, stmt.value)
         return
     if _is_no_grad_block(parsed, stmt):

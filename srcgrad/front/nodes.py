@@ -126,6 +126,13 @@ def attribute(value: gast.expr, attr: str) -> gast.Attribute:
     return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
 
 
+def dotted_name(node: gast.expr) -> str:
+    """`np.linalg.norm` of an attribute chain (the inverse of `dotted`)."""
+    if isinstance(node, gast.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr}"
+    return node.id if isinstance(node, gast.Name) else "?"
+
+
 def dotted(path: str) -> gast.expr:
     """`'np.linalg.norm'` as a load expression."""
     first, *rest = path.split(".")

@@ -23,26 +23,68 @@ from . import nodes
 MISSING = object()
 
 
+_LIBRARIES = {"numpy", "scipy", "math", "builtins", "srcgrad", "operator"}
+
+
+def _library_module(obj) -> bool:
+    return isinstance(obj, types.ModuleType) and obj.__name__.split(".")[0] in _LIBRARIES
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one name or attribute denoted when the code was generated: `holder[key]` (a
+    module's globals), `holder.cell_contents` (a closure cell) or `getattr(holder, key)` (an
+    attribute) was `value`."""
+
+    kind: str  # "global", "cell" or "attribute"
+    holder: object
+    key: str | None
+    value: object
+
+    def holds(self) -> bool:
+        """It denotes the same object now."""
+        if self.kind == "global":
+            return self.holder.get(self.key, MISSING) is self.value
+        if self.kind == "cell":
+            try:
+                return self.holder.cell_contents is self.value
+            except ValueError:
+                return self.value is MISSING
+        return getattr(self.holder, self.key, MISSING) is self.value
+
+
 @dataclass
 class Namespace:
-    """What the names a function reads denote: its globals, its closure cells, the builtins."""
+    """What the names a function reads denote: its globals, its closure cells, the builtins.
+
+    Every lookup is recorded (`bindings`): the code generated from what names denote now is
+    right only while they denote the same objects, which the guard checks at each call."""
 
     globals: dict
     closure: dict[str, types.CellType] = field(default_factory=dict)
+    bindings: dict[tuple, Binding] = field(default_factory=dict)
 
     @classmethod
     def of(cls, fn: types.FunctionType) -> Namespace:
         cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         return cls(fn.__globals__, cells)
 
+    def _record(self, kind: str, holder, key, value) -> object:
+        if kind == "attribute" and _library_module(holder):
+            return value  # (NumPy's, SciPy's and math's names are taken to stay what they are)
+        self.bindings.setdefault((kind, id(holder), key), Binding(kind, holder, key, value))
+        return value
+
     def lookup(self, name: str) -> object:
         if name in self.closure:
+            cell = self.closure[name]
             try:
-                return self.closure[name].cell_contents
+                value = cell.cell_contents
             except ValueError:  # an empty cell: assigned later in the enclosing function
-                return MISSING
+                value = MISSING
+            return self._record("cell", cell, None, value)
         if name in self.globals:
-            return self.globals[name]
+            return self._record("global", self.globals, name, self.globals[name])
         return getattr(builtins, name, MISSING)
 
     def resolve(self, node: gast.expr, local_names: set[str]) -> object:
@@ -55,7 +97,7 @@ class Namespace:
             base = self.resolve(node.value, local_names)
             if base is MISSING:
                 return MISSING
-            return getattr(base, node.attr, MISSING)
+            return self._record("attribute", base, node.attr, getattr(base, node.attr, MISSING))
         return MISSING
 
 

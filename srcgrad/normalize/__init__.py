@@ -21,6 +21,7 @@ from . import (
     lambdas,
     loops,
     method_calls,
+    mutators,
     no_grad,
     returns,
     single_assignment,
@@ -29,6 +30,7 @@ from . import (
 PASSES = (
     no_grad,
     docstrings,
+    mutators,
     augmented,
     method_calls,
     idioms,

@@ -136,7 +136,7 @@ def _container_kind(node: gast.expr, containers: dict[str, str]) -> str | None:
     return containers.get(node.id) if isinstance(node, gast.Name) else None
 
 
-def _containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
+def containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
     """Names the function binds only to lists or only to dicts (displays, comprehensions,
     `list(...)`, `dict(...)`), and the arguments that are lists or dicts."""
     found: dict[str, set] = {}
@@ -159,4 +159,4 @@ def _containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    _Methods(ctx, _containers(tree, ctx)).visit(tree)
+    _Methods(ctx, containers(tree, ctx)).visit(tree)

@@ -15,10 +15,13 @@ import operator
 import numpy as np
 
 from ..runtime import (
+    added_at,
+    diagonal_positions,
     dict_copy,
     dict_items,
     dict_keys,
     dict_values,
+    flat_positions,
     index_adjoint,
     items_adjoint,
     iterated,
@@ -341,3 +344,20 @@ def iterated_tangent(ans, xs):
 
 
 nondifferentiable(dict_keys)
+
+
+# ---- np.add.at and the positions of the functions that write into an array ------------------
+# (normalize/mutators.py: `np.add.at(a, i, b)` is `a[...] = added_at(a, i, b)`)
+
+
+@adjoint(added_at, differentiable=["a", "b"])
+def add_at_values(g, ans, a, indices, b):
+    return g, unbroadcast(g[indices], b)
+
+
+@tangent(added_at)
+def add_at_values_tangent(ans, a, indices, b):
+    return a_dot, added_at(np.zeros_like(ans), indices, b_dot)
+
+
+nondifferentiable(diagonal_positions, flat_positions)

@@ -51,6 +51,9 @@ from .containers import (
     values_adjoint,
 )
 from .indexing import (
+    added_at,
+    diagonal_positions,
+    flat_positions,
     index_adjoint,
     last_writes,
     nonnegative,
@@ -79,6 +82,9 @@ from .values import (
 )
 
 __all__ = [
+    "added_at",
+    "diagonal_positions",
+    "flat_positions",
     "dict_copy",
     "abs_slope",
     "add_adjoints",

@@ -81,3 +81,33 @@ def index_adjoint(g, x, index):
         return summed.astype(dtype, copy=False)
     out = np.zeros_like(x, dtype=dtype)
     return scatter_add(out, index, g)
+
+
+# ---- the positions and sums of NumPy's functions that write into an array ---------------------
+# (normalize/mutators.py writes `np.fill_diagonal(a, v)` as `a[diagonal_positions(a)] = v`)
+
+
+def diagonal_positions(a, wrap=False):
+    """The index of the elements `np.fill_diagonal(a, v, wrap)` writes."""
+    positions = np.zeros(np.shape(a), dtype=bool)
+    np.fill_diagonal(positions, True, wrap=wrap)
+    return np.nonzero(positions)
+
+
+def flat_positions(a, indices, mode="raise"):
+    """The index of the elements `np.put(a, indices, v, mode)` writes (`a.flat[indices]`)."""
+    flat = np.ravel(np.asarray(indices))
+    size = np.size(a)
+    if mode == "wrap":
+        flat = flat % size
+    elif mode == "clip":
+        flat = np.clip(flat, 0, size - 1)
+    return np.unravel_index(flat, np.shape(a))
+
+
+def added_at(a, indices, b):
+    """`np.add.at(a, indices, b)` on a new array: `a` with `b` added at `indices`, a position
+    named twice adding twice."""
+    out = np.array(a, dtype=np.result_type(a, b), copy=True)
+    np.add.at(out, indices, b)
+    return out

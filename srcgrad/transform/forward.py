@@ -20,8 +20,9 @@ import gast
 
 from .. import runtime
 from ..analyse import shapes as shape_analysis
-from ..analyse.in_place import updated_in_place
-from ..analyse.program import analysed, assignments, bind_user_call, may_be_complex
+from ..analyse.in_place import argument_copies
+from ..analyse.program import analysed, may_be_complex
+from ..analyse.scan import assignments, bind_user_call
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
 from ..front.context import Mode
@@ -337,7 +338,7 @@ def forward_mode(
                 ctx.origin(stmt),
                 "srcgrad differentiates the NumPy functions it has rules for",
             )
-    copies = updated_in_place(ctx, assigns, ops, set(param_shapes), body)
+    copies = argument_copies(ctx, program.copies)
     sweep = _Forward(ctx, active, shapes, ops)
     sweep.plain = mode.read_again
     tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one

@@ -14,8 +14,9 @@ import gast
 
 from .. import runtime
 from ..analyse.containers import lists, trees, unpackings
-from ..analyse.in_place import updated_in_place
-from ..analyse.program import Program, analysed, bind_user_call, bound_at, may_be_complex
+from ..analyse.in_place import argument_copies
+from ..analyse.program import Program, analysed, bound_at, may_be_complex
+from ..analyse.scan import bind_user_call
 from ..analyse.shapes import TREES
 from ..analyse.tape import Plan, recorded
 from ..errors import NonScalarOutputError, NoRuleError
@@ -84,7 +85,7 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
     components = unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], program.active)
-    copies = updated_in_place(ctx, assigns, ops, params, body)
+    copies = argument_copies(ctx, program.copies)
     plan = Plan.of(body, ctx.names.fresh("_tape"), params)
     bound_before, bound = {}, set(params)
     for stmt in body:  # what a statement at the top may read as bound: what came before it

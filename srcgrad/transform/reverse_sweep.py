@@ -15,7 +15,7 @@ import operator
 import gast
 
 from .. import runtime
-from ..analyse.program import assignments
+from ..analyse.scan import assignments
 from ..analyse.tape import LOOPS, Plan
 from ..front import nodes
 from ..front.fence import is_append

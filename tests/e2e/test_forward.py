@@ -113,9 +113,12 @@ def test_jvp_rejects_wrong_tangents():
         srcgrad.jvp(scalar_of_vector, (np.ones(3),), np.ones(4), wrt=0)
 
 
-def test_out_argument_is_refused_in_forward_mode():
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="out="):
-        srcgrad.jvp(sum_into, (np.ones((2, 3)),), np.ones((2, 3)), wrt=0)
+def test_an_out_argument_is_followed_in_both_modes():
+    """`np.sum(x, axis=0, out=buf)` writes into buf and is buf: `buf[...] = np.sum(x, axis=0)`."""
+    x, t = np.ones((2, 3)), np.arange(6.0).reshape(2, 3)
+    value, tangent = srcgrad.jvp(sum_into, (x,), t, wrt=0)
+    assert value == 12.0 and tangent == 2.0 * t.sum()
+    np.testing.assert_allclose(srcgrad.grad(sum_into)(x), np.full((2, 3), 2.0))
 
 
 def test_stop_gradient_in_forward_mode():

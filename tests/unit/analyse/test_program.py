@@ -13,14 +13,8 @@ import numpy as np
 import pytest
 from passes import analysed_program, context, define, text
 
-from srcgrad.analyse.program import (
-    Program,
-    assignments,
-    bind_user_call,
-    bound_at,
-    loop_integers,
-    may_be_complex,
-)
+from srcgrad.analyse.program import Program, bound_at, loop_integers, may_be_complex
+from srcgrad.analyse.scan import assignments, bind_user_call
 from srcgrad.errors import InternalError, NoRuleError, UnsupportedSyntaxError
 from srcgrad.normalize.ir import Kind
 
@@ -218,19 +212,18 @@ def test_bind_user_call_binds_arguments_to_parameters_and_finds_the_active_ones(
 
 
 def test_bind_user_call_refuses_arguments_that_do_not_fit():
-    ctx, program = _analysed(
-        """
-        def h(a, b):
-            return a * b
+    with pytest.raises(NoRuleError, match="cannot call 'h'"):  # (when the program is analysed)
+        _analysed(
+            """
+            def h(a, b):
+                return a * b
 
-        def f(x):
-            z = h(x)
-            return z
-        """,
-        1.0,
-    )
-    with pytest.raises(NoRuleError, match="cannot call 'h'"):
-        _user_calls(ctx, program)
+            def f(x):
+                z = h(x)
+                return z
+            """,
+            1.0,
+        )
 
 
 def test_bind_user_call_binds_what_comes_before_a_star():
@@ -252,21 +245,20 @@ def test_bind_user_call_binds_what_comes_before_a_star():
 
 
 def test_bind_user_call_refuses_an_active_value_after_a_star():
-    ctx, program = _analysed(
-        """
-        def h(*args):
-            return args[0]
-
-        def f(x, y):
-            t = (y, x)
-            z = h(y, *t)
-            return z
-        """,
-        1.0,
-        2.0,
-    )
     with pytest.raises(UnsupportedSyntaxError, match="after '\\*'"):
-        _user_calls(ctx, program)
+        _analysed(
+            """
+            def h(*args):
+                return args[0]
+
+            def f(x, y):
+                t = (y, x)
+                z = h(y, *t)
+                return z
+            """,
+            1.0,
+            2.0,
+        )
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,6 @@ def test_expressions_that_only_look_like_it_are_left_alone():
             c = 1 / (2 + np.exp(-x))
             d = 1 / (1 - np.exp(-x))
             e = 1 / (1 + math.exp(-x))
-            g = 1 / (1 + np.exp(-x, out=None))
             h = True / (1 + np.exp(-x))
             k = 1 * (1 + np.exp(-x))
             return a

@@ -241,11 +241,6 @@ def test_a_starred_active_argument_is_refused_or_differentiated():
     assert tangent == pytest.approx(np.sum(np.exp(x)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analyse/in_place.py lets `z = y; y[0] = 5.0` through: z changes with y, z_dot "
-    "(the old y_dot) does not",
-)
 def test_an_update_of_an_array_another_name_holds_is_refused_or_followed():
     fn = define(
         """

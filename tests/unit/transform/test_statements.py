@@ -260,11 +260,6 @@ def test_a_function_without_a_rule_is_refused_at_the_user_s_line():
         transformed_tree(context(fn, np.ones(3)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analyse/in_place.py refuses `d = y; d[0] = ...` but not `z = y; y[0] = ...`: the "
-    "update changes z too, and z's adjoint does not follow (dx[0] is 6, not 5)",
-)
 def test_an_update_of_an_array_another_name_holds_is_refused_or_right():
     fn = define(
         """

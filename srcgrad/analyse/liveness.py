@@ -1,0 +1,62 @@
+"""Analyse stage, liveness: which names a statement's later statements may still read.
+
+`live_after(body, output)` maps each statement to the names some statement that may run after
+it reads before assigning them again: later in its block, after the block (a branch, a loop's
+next step or its end), or the function's result. A loop's body is read again until nothing new
+is live at its start.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..front import nodes
+
+_LOOPS = (gast.For, gast.While)
+
+
+def live_after(body: list, output: str) -> dict[int, frozenset]:
+    """Statement id -> the names live just after it runs."""
+    found: dict[int, frozenset] = {}
+    _block(body, {output}, found)
+    return found
+
+
+def _block(stmts: list, live: set[str], found: dict) -> set[str]:
+    """The names live before `stmts`, given those live after them."""
+    live = set(live)
+    for stmt in reversed(stmts):
+        found[id(stmt)] = frozenset(found.get(id(stmt), frozenset()) | live)
+        if isinstance(stmt, gast.If):
+            then = _block(stmt.body, live, found)
+            other = _block(stmt.orelse, live, found)
+            live = then | other | nodes.names_read(stmt.test)
+        elif isinstance(stmt, _LOOPS):
+            live = _loop(stmt, live, found)
+        elif isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                live.discard(target.id)
+            live |= nodes.names_read(stmt)  # (x[i] = v reads x: the rest of x lives on)
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                live.add(target.value.id)
+        else:
+            live |= nodes.names_read(stmt)
+    return live
+
+
+def _loop(loop, after: set[str], found: dict) -> set[str]:
+    header = nodes.names_read(loop.iter if isinstance(loop, gast.For) else loop.test)
+    end = set(after) | header  # the body's end: the next step's start, or after the loop
+    while True:
+        start = _block(loop.body, end, found)
+        if isinstance(loop, gast.For):
+            start -= nodes.names_stored(loop.target)
+        grown = start - end
+        if not grown:
+            break
+        end |= grown
+    before = start | set(after) | header
+    if isinstance(loop, gast.For):
+        before -= nodes.names_stored(loop.target) - start - set(after)
+    return before

@@ -1,0 +1,472 @@
+"""Analyse stage, memory: which names may hold the same array, list or dict, and what changes it.
+
+srcgrad treats each name as a value; NumPy and Python share memory. A view (`v = y[:2]`,
+`y.reshape(...)`, `np.split(y)`), another name (`z = y`), a container (`rows.append(y)`,
+`{"a": y}`) or a helper that returns its argument holds the very memory a name does, and an
+update in place (`y[0] = v`, `y += v`, a call that writes into an argument) changes it for all of
+them. This analysis follows, statement by statement, which objects each name may point to (a
+flow-sensitive points-to analysis: an array made in a loop is a new object at each step, the
+one made last told apart from the earlier ones) and what the containers hold, and finds every
+update in place.
+
+Guarantees (`check`): an update in place of an object that another name still read later holds
+(or a container read later holds) is refused at the update's line, naming the other name and
+where it got the memory, with the way to write the same thing soundly; an update of the caller's
+array (an argument, or a view of one) makes srcgrad copy that argument first (the caller's arrays
+never change); an update of a module-level array is refused; a call of the user's own function
+that writes into an argument is refused where the caller still reads that memory. Nothing is ever
+assumed to be a copy.
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..errors import UnsupportedSyntaxError
+from ..front import fence, nodes, reading
+from ..front.context import Context
+from ..normalize import normalize
+from ..normalize.ir import Kind, Operation, is_user_function, operation
+from .in_place import SHARING
+from .liveness import live_after
+from .scan import assignments, bind_user_call
+
+# functions whose result is a list of views of their first argument
+SPLITS = {np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.broadcast_arrays}
+# functions whose result is a new container holding what their argument holds
+_SAME_CONTENTS = {list, tuple, dict, runtime.dict_copy, runtime.dict_values, runtime.iterated}
+_LOOPS = (gast.For, gast.While)
+
+
+@dataclass
+class State:
+    """Name -> the objects it may point to; container object -> the objects it may hold."""
+
+    points: dict[str, frozenset] = field(default_factory=dict)
+    holds: dict[tuple, frozenset] = field(default_factory=dict)
+
+    def copy(self) -> State:
+        return State(dict(self.points), dict(self.holds))
+
+    def join(self, other: State) -> State:
+        points = {
+            n: self.points.get(n, frozenset()) | other.points.get(n, frozenset())
+            for n in {*self.points, *other.points}
+        }
+        holds = {
+            o: self.holds.get(o, frozenset()) | other.holds.get(o, frozenset())
+            for o in {*self.holds, *other.holds}
+        }
+        return State(points, holds)
+
+    def reach(self, objects) -> frozenset:
+        """`objects` and everything they hold, and what that holds, ..."""
+        found, pending = set(objects), list(objects)
+        while pending:
+            for inner in self.holds.get(pending.pop(), ()):
+                if inner not in found:
+                    found.add(inner)
+                    pending.append(inner)
+        return frozenset(found)
+
+    def renewed(self, site: int) -> None:
+        """The statement `site` makes a new object: the one it made before is an older one."""
+        recent, old = ("new", site, True), ("new", site, False)
+        rename = lambda objs: frozenset(old if o == recent else o for o in objs)  # noqa: E731
+        self.points = {n: rename(objs) for n, objs in self.points.items()}
+        holds = {}
+        for obj, inner in self.holds.items():
+            key = old if obj == recent else obj
+            holds[key] = holds.get(key, frozenset()) | rename(inner)
+        self.holds = holds
+
+
+@dataclass
+class Update:
+    """An update in place: statement, the name it goes through, the objects it changes."""
+
+    stmt: gast.stmt
+    name: str
+    objects: frozenset
+    callee: str | None = None  # a call of the user's function that writes into its argument
+    parameter: str | None = None
+    state: State | None = None  # where each name points just before it
+
+
+@dataclass
+class Summary:
+    """What a call of one of the user's functions does to the memory of its arguments."""
+
+    writes: frozenset = frozenset()  # parameters whose memory it updates in place
+    returns: frozenset = frozenset()  # parameters whose memory its result may share
+    where: dict = field(default_factory=dict)  # parameter -> the origin of an update
+
+
+class _Flow:
+    """The forward analysis of one function body."""
+
+    def __init__(self, ctx, ops: dict, params: list[str], summaries):
+        self.ctx = ctx
+        self.ops = ops
+        self.params = set(params)
+        self.summaries = summaries  # fn -> Summary of the user's functions it calls
+        self.updates: list[Update] = []
+        self.bound_by: dict[str, list] = {}  # name -> the statements that bind it
+
+    def objects(self, state: State, node) -> frozenset:
+        if isinstance(node, gast.Name):
+            found = state.points.get(node.id)
+            if found is not None:
+                return found
+            if node.id in self.params:
+                return frozenset({("param", node.id)})
+            return (
+                frozenset({("global", node.id)})
+                if self.ctx.is_global_reference(node)
+                else frozenset()
+            )
+        if isinstance(node, gast.Attribute) and self.ctx.is_global_reference(node):
+            return frozenset({("global", nodes.dotted_name(node))})
+        return frozenset()
+
+    def block(self, stmts: list, state: State) -> State:
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                then = self.block(stmt.body, state.copy())
+                other = self.block(stmt.orelse, state.copy())
+                state = then.join(other)
+            elif isinstance(stmt, _LOOPS):
+                state = self.loop(stmt, state)
+            elif id(stmt) in self.ops:
+                state = self.statement(stmt, self.ops[id(stmt)], state)
+            elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+                self.effect_call(stmt, stmt.value, state)
+        return state
+
+    def loop(self, stmt, state: State) -> State:
+        entry = state.copy()
+        seen = len(self.updates)
+        for _ in range(3):  # a value made late in the body reaches the next step's start
+            del self.updates[seen:]
+            after = self.block(stmt.body, state.copy())
+            joined = entry.join(after)
+            if joined == state:
+                break
+            state = joined
+        return state
+
+    def statement(self, stmt, op: Operation, state: State) -> State:
+        target = op.target
+        if op.kind is Kind.SETITEM:
+            self.update(stmt, target, self.objects(state, nodes.load(target)), state)
+            value = op.args[2]
+            for obj in self.objects(state, nodes.load(target)):  # a list or dict element
+                state.holds[obj] = state.holds.get(obj, frozenset()) | self.objects(state, value)
+            return state
+        if op.kind is Kind.APPEND:
+            held = self.objects(state, nodes.load(target))
+            self.update(stmt, target, held, state)
+            for obj in held:
+                state.holds[obj] = state.holds.get(obj, frozenset()) | self.objects(
+                    state, op.args[1]
+                )
+            return state
+        self.bound_by.setdefault(target, []).append(stmt)
+        if nodes.is_augmented(stmt):  # `y += v`: y's memory changes, y_1 names it
+            base = stmt.value.left
+            if isinstance(base, gast.Name) and self._may_be_an_array(base.id):
+                self.update(stmt, base.id, self.objects(state, base), state)
+                state.points[target] = self.objects(state, base)
+                return state
+        state.points[target] = self.result(stmt, op, state)
+        return state
+
+    def _may_be_an_array(self, name: str) -> bool:
+        return self.ctx.shapes.get(name) != ()  # (`s += v` on a number makes a new number)
+
+    def result(self, stmt, op: Operation, state: State) -> frozenset:
+        """The objects the statement's target points to after it."""
+        first = op.args[0] if op.args else None
+        if op.kind is Kind.COPY:
+            return self.objects(state, first)
+        if op.kind in (Kind.INERT,):
+            return frozenset()
+        if op.kind in (Kind.TUPLE, Kind.LIST, Kind.DICT):
+            return self.new(stmt, state, holding=op.args)
+        if op.kind is Kind.UNPACK or (op.kind is Kind.CALL and op.key is operator.getitem):
+            return self.element(op, state)
+        if op.kind is Kind.USER:
+            return self.user_call(stmt, op, state)
+        if op.kind is Kind.UNKNOWN:  # a method of a value: its result may be any part of it
+            operands = [*op.args, *op.keywords.values()]
+            if op.callee is not None:
+                operands.append(
+                    op.callee.value if isinstance(op.callee, gast.Attribute) else op.callee
+                )
+            reached = frozenset().union(*(state.reach(self.objects(state, a)) for a in operands))
+            return reached | self.new(stmt, state)
+        key = op.key
+        copy_false = (
+            isinstance(op.keywords.get("copy"), gast.Constant)
+            and op.keywords["copy"].value is False
+        )
+        if _in(key, SHARING) or (key is runtime.astype and copy_false):
+            return self.objects(state, first)
+        if _in(key, SPLITS):
+            return self.new(stmt, state, holding=[first])
+        if _in(key, _SAME_CONTENTS):
+            inner = state.reach(self.objects(state, first)) - self.objects(state, first)
+            made = self.new(stmt, state)
+            for obj in made:
+                state.holds[obj] = inner | frozenset().union(
+                    *(state.holds.get(o, frozenset()) for o in self.objects(state, first))
+                )
+            return made
+        return self.new(stmt, state)
+
+    def new(self, stmt, state: State, holding=()) -> frozenset:
+        state.renewed(id(stmt))
+        obj = ("new", id(stmt), True)
+        if holding:
+            state.holds[obj] = frozenset().union(*(self.objects(state, h) for h in holding))
+        return frozenset({obj})
+
+    def element(self, op: Operation, state: State) -> frozenset:
+        """`y = x[i]`: a view of an array (a number, when it is one element), or what a list,
+        tuple or dict holds."""
+        source = self.objects(state, op.args[0])
+        held = state.reach(source) - source
+        if self.ctx.shapes.get(op.target) == () and op.kind is not Kind.UNPACK:
+            return held  # (one element of an array is a number: no memory of its own)
+        index = op.args[1] if len(op.args) > 1 else None
+        if index is not None and _fancy(index, self.ctx):
+            return held  # (indexing with an integer array or a list makes a new array)
+        return source | held
+
+    def user_call(self, stmt, op: Operation, state: State) -> frozenset:
+        summary = self.summaries(op.key)
+        for param, node in op.bindings.items():
+            if param in summary.writes and isinstance(node, gast.Name):
+                self.update(
+                    stmt,
+                    node.id,
+                    state.reach(self.objects(state, node)),
+                    state,
+                    callee=op.key,
+                    parameter=param,
+                )
+        shared = frozenset().union(
+            *(
+                state.reach(self.objects(state, op.bindings[p]))
+                for p in summary.returns
+                if p in op.bindings
+            )
+        )
+        return shared | self.new(stmt, state)
+
+    def effect_call(self, stmt, call: gast.Call, state: State) -> None:
+        """A call made for its effect: one of the user's functions may write into an argument."""
+        callee = self.ctx.resolve(call.func)
+        if not is_user_function(callee):
+            return
+        try:
+            bound = inspect.signature(callee).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords}
+            )
+        except TypeError:
+            return
+        summary = self.summaries(callee)
+        for param, node in bound.arguments.items():
+            if param in summary.writes and isinstance(node, gast.Name):
+                self.update(
+                    stmt,
+                    node.id,
+                    state.reach(self.objects(state, node)),
+                    state,
+                    callee=callee,
+                    parameter=param,
+                )
+
+    def update(self, stmt, name: str, objects, state: State, callee=None, parameter=None) -> None:
+        if objects:
+            self.updates.append(
+                Update(stmt, name, frozenset(objects), callee, parameter, state.copy())
+            )
+
+
+def _in(key, table) -> bool:
+    try:
+        return key in table
+    except TypeError:
+        return False
+
+
+def _fancy(index: gast.expr, ctx) -> bool:
+    """An index with an integer array, a list or a mask in it: the result is a new array."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    for part in parts:
+        if isinstance(part, gast.List):
+            return True
+        if isinstance(part, gast.Name) and ctx.shapes.get(part.id) not in (None, ()):
+            return True  # (an array as an index: integers or a mask)
+    return False
+
+
+# ---- the check -------------------------------------------------------------------------------
+
+
+def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[str, gast.stmt]:
+    """Refuse every update in place that changes memory another name still read later holds;
+    return the arguments whose memory is updated (each with the first update's statement):
+    they are copied when the function starts, so the caller's arrays never change."""
+    flow = _Flow(ctx, ops, params, summary_of)
+    flow.block(body, State())
+    live = live_after(body, output)
+    copies: dict[str, gast.stmt] = {}
+    for update in flow.updates:
+        _refuse_global(ctx, update)
+        after = live.get(id(update.stmt), frozenset())
+        if update.callee is not None:
+            _refuse_call(ctx, flow, update, after)
+            continue
+        for obj in update.objects:
+            if obj[0] == "param":
+                copies.setdefault(obj[1], update.stmt)
+        op = ops.get(id(update.stmt))
+        made = {op.target} if op is not None and op.kind is not Kind.SETITEM else set()
+        for other in sorted(after - {update.name} - made):
+            held = flow.objects(update.state, nodes.load(other))
+            if held & update.objects:
+                _refuse(ctx, flow, update, other, "shares")
+            if (update.state.reach(held) - held) & update.objects:
+                _refuse(ctx, flow, update, other, "holds")
+    return copies
+
+
+def _refuse(ctx, flow: _Flow, update: Update, other: str, how: str) -> None:
+    name = update.name
+    aliasing = _shares_by_binding(flow, name)  # the updated name is the view or the alias
+    made = flow.bound_by.get(name if aliasing else other, [])
+    where = ""
+    if made:
+        origin = ctx.origin(made[0])
+        where = f" (from line {origin.lineno}: {origin.text})"
+    if how == "holds":
+        what = f"an array the container '{other}' holds{where}"
+        hint = (
+            f"put a copy in '{other}' ({name}.copy()) if it should keep the values it had, or "
+            "a new array each time"
+        )
+    else:
+        what = f"which shares its memory with '{other}'{where}"
+        hint = (
+            f"copy it first ({name} = np.copy(...)), or write {name} = {name} + ... for a new array"
+            if aliasing
+            else f"give '{other}' memory of its own where it is made ({other} = np.copy(...)) "
+            f"if it should keep its values, or read '{name}' again after the update"
+        )
+    raise UnsupportedSyntaxError(
+        f"an in-place update of '{name}', {what}, is not supported where '{other}' is read "
+        "after it: srcgrad would take the two for different values",
+        ctx.origin(update.stmt),
+        hint,
+    )
+
+
+def _shares_by_binding(flow: _Flow, name: str) -> bool:
+    """`name` got memory another name holds: a copy of a name, a view, an element, a call's
+    result that may be its argument."""
+    for stmt in flow.bound_by.get(name, []):
+        op = flow.ops.get(id(stmt))
+        if op is None or op.kind in (Kind.COPY, Kind.UNPACK, Kind.USER, Kind.UNKNOWN):
+            return True
+        if op.kind is Kind.CALL and (_in(op.key, SHARING) or op.key is operator.getitem):
+            return True
+    return False
+
+
+def _refuse_global(ctx, update: Update) -> None:
+    for obj in sorted(o for o in update.objects if o[0] == "global"):
+        raise UnsupportedSyntaxError(
+            f"an update in place of the module-level array '{obj[1]}' is not supported",
+            ctx.origin(update.stmt),
+            f"copy it into the function first ({obj[1].split('.')[-1]} = np.copy({obj[1]}))",
+        )
+
+
+def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
+    """A helper writes into its argument: refused where the caller reads that memory later
+    (srcgrad's code of the helper works on a copy, so the caller would not see the change)."""
+    readers = [
+        name
+        for name in sorted(after)
+        if update.state.reach(flow.objects(update.state, nodes.load(name))) & update.objects
+    ]
+    if not readers:
+        return
+    summary = summary_of(update.callee)
+    origin = summary.where.get(update.parameter)
+    where = (
+        f" ({origin.filename.rsplit('/', 1)[-1]}:{origin.lineno}: {origin.text})" if origin else ""
+    )
+    name = getattr(update.callee, "__name__", "the function")
+    raise UnsupportedSyntaxError(
+        f"a call of '{name}', which changes its argument '{update.parameter}' in place{where}, "
+        f"is not supported where the caller reads that memory after it (here '{update.name}')",
+        ctx.origin(update.stmt),
+        f"have '{name}' copy the argument ({update.parameter} = {update.parameter}.copy()) "
+        f"and return the new array, and assign what it returns ({update.name} = {name}(...))",
+    )
+
+
+# ---- what the user's functions do to their arguments ---------------------------------------
+
+_SUMMARIES: dict = {}
+
+
+def summary_of(fn) -> Summary:
+    """Which parameters `fn` updates in place, and which its result may share memory with,
+    read from its source (cached per function object; a function calling itself is taken to
+    do nothing to its arguments while it is worked out)."""
+    found = _SUMMARIES.get(fn)
+    if found is not None:
+        return found
+    _SUMMARIES[fn] = Summary()
+    try:
+        made = _summarized(fn)
+    except Exception:  # (unreadable or refused: it will be refused where it is transformed)
+        params = frozenset(inspect.signature(fn).parameters)
+        made = Summary(params, params)
+    _SUMMARIES[fn] = made
+    return made
+
+
+def _summarized(fn) -> Summary:
+
+    parsed = reading.read(fn)
+    fence.check(parsed)
+    ctx = Context.of(parsed)
+    normalize(ctx)
+    *body, last = ctx.parsed.tree.body
+    ops = {id(s): operation(s, ctx) for s in assignments(body)}
+    for stmt in assignments(body):
+        if ops[id(stmt)].kind is Kind.USER:
+            bind_user_call(ctx, stmt, ops[id(stmt)], set())
+    params = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs]
+    flow = _Flow(ctx, ops, params, summary_of)
+    state = flow.block(body, State())
+    writes, where = set(), {}
+    for update in flow.updates:
+        for obj in update.objects:
+            if obj[0] == "param":
+                writes.add(obj[1])
+                where.setdefault(obj[1], ctx.origin(update.stmt))
+    result = state.reach(flow.objects(state, last.value))
+    returns = {obj[1] for obj in result if obj[0] == "param"}
+    return Summary(frozenset(writes), frozenset(returns), where)
