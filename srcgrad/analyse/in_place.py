@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from .. import runtime
 from ..front import nodes
 
 # functions whose result may be a view of their first argument (or the argument itself):
@@ -55,6 +56,10 @@ def argument_copies(ctx, copies: dict) -> list:
     which), so that the caller's arrays never change."""
     made = []
     for name in sorted(copies):
-        copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(name)])
+        if ctx.dtypes.get(name) in ("tree", "dict"):  # a list, tuple or dict of arrays
+            helper = nodes.load(ctx.support.name_for(runtime.copied, "copied"))
+            copy = nodes.call(helper, [nodes.load(name)])
+        else:
+            copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(name)])
         made.append(nodes.assign(name, copy, ctx.origin(copies[name])))
     return made

@@ -57,6 +57,6 @@ def _loop(loop, after: set[str], found: dict) -> set[str]:
             break
         end |= grown
     before = start | set(after) | header
-    if isinstance(loop, gast.For):
-        before -= nodes.names_stored(loop.target) - start - set(after)
+    if isinstance(loop, gast.For):  # (`for n in range(n)` reads n before it binds it)
+        before -= nodes.names_stored(loop.target) - start - set(after) - header
     return before

@@ -38,7 +38,31 @@ from .liveness import live_after
 from .scan import assignments, bind_user_call
 
 # functions whose result is a list of views of their first argument
-SPLITS = {np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.broadcast_arrays}
+SPLITS = {
+    np.split,
+    np.array_split,
+    np.hsplit,
+    np.vsplit,
+    np.dsplit,
+    np.broadcast_arrays,
+    *(f for f in (getattr(np, "unstack", None),) if f),
+}
+# functions that make arrays: made of shape (), they are 0-d arrays, changed in place by +=
+_MAKERS = {
+    np.array,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.full,
+    np.asarray,
+    np.copy,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+}
+# functions whose result may be a view of any of their operands
+_OPERANDS_SHARED = {np.einsum}
 # functions whose result is a new container holding what their argument holds
 _SAME_CONTENTS = {list, tuple, dict, runtime.dict_copy, runtime.dict_values, runtime.iterated}
 _LOOPS = (gast.For, gast.While)
@@ -118,6 +142,12 @@ class _Flow:
         self.summaries = summaries  # fn -> Summary of the user's functions it calls
         self.updates: list[Update] = []
         self.bound_by: dict[str, list] = {}  # name -> the statements that bind it
+        # the objects that may be 0-d arrays: mutable, though their shape is ()
+        self.zero_d: set = {
+            ("param", p)
+            for p in params
+            if ctx.dtypes.get(p) not in (None, "float", "int") and ctx.shapes.get(p) == ()
+        }
 
     def objects(self, state: State, node) -> frozenset:
         if isinstance(node, gast.Name):
@@ -150,16 +180,18 @@ class _Flow:
         return state
 
     def loop(self, stmt, state: State) -> State:
+        """The body, run again until the objects each name may point to at its start stay the
+        same (a value made late in the body reaches the next step's start; the sets only grow,
+        so this ends)."""
         entry = state.copy()
         seen = len(self.updates)
-        for _ in range(3):  # a value made late in the body reaches the next step's start
+        while True:
             del self.updates[seen:]
             after = self.block(stmt.body, state.copy())
-            joined = entry.join(after)
+            joined = entry.join(after).join(state)
             if joined == state:
-                break
+                return state
             state = joined
-        return state
 
     def statement(self, stmt, op: Operation, state: State) -> State:
         target = op.target
@@ -180,15 +212,21 @@ class _Flow:
         self.bound_by.setdefault(target, []).append(stmt)
         if nodes.is_augmented(stmt):  # `y += v`: y's memory changes, y_1 names it
             base = stmt.value.left
-            if isinstance(base, gast.Name) and self._may_be_an_array(base.id):
+            if isinstance(base, gast.Name) and self._may_be_an_array(base.id, state):
                 self.update(stmt, base.id, self.objects(state, base), state)
                 state.points[target] = self.objects(state, base)
                 return state
         state.points[target] = self.result(stmt, op, state)
+        if self.ctx.shapes.get(target) == () and op.kind is Kind.CALL and _in(op.key, _MAKERS):
+            self.zero_d |= state.points[target]  # np.array(0.0), np.zeros(()): 0-d arrays
         return state
 
-    def _may_be_an_array(self, name: str) -> bool:
-        return self.ctx.shapes.get(name) != ()  # (`s += v` on a number makes a new number)
+    def _may_be_an_array(self, name: str, state: State) -> bool:
+        """`name` may hold an array, which `+=` changes in place (a number it rebinds): its
+        shape is not (), or it may hold a 0-d array made by a constructor or passed in."""
+        if self.ctx.shapes.get(name) != ():
+            return True
+        return bool(self.objects(state, nodes.load(name)) & self.zero_d)
 
     def result(self, stmt, op: Operation, state: State) -> frozenset:
         """The objects the statement's target points to after it."""
@@ -212,12 +250,12 @@ class _Flow:
             reached = frozenset().union(*(state.reach(self.objects(state, a)) for a in operands))
             return reached | self.new(stmt, state)
         key = op.key
-        copy_false = (
-            isinstance(op.keywords.get("copy"), gast.Constant)
-            and op.keywords["copy"].value is False
-        )
-        if _in(key, SHARING) or (key is runtime.astype and copy_false):
-            return self.objects(state, first)
+        copy = op.keywords.get("copy")
+        if _in(key, SHARING) or (isinstance(copy, gast.Constant) and copy.value is False):
+            return self.objects(state, first)  # (copy=False: the argument itself, where it can)
+        if _in(key, _OPERANDS_SHARED):  # np.einsum('ii->i', y) is a view of y
+            shared = frozenset().union(*(self.objects(state, a) for a in op.args))
+            return shared | self.new(stmt, state)
         if _in(key, SPLITS):
             return self.new(stmt, state, holding=[first])
         if _in(key, _SAME_CONTENTS):
@@ -332,12 +370,12 @@ def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[st
     for update in flow.updates:
         _refuse_global(ctx, update)
         after = live.get(id(update.stmt), frozenset())
+        for obj in update.objects:  # (a helper writing into the caller's array too)
+            if obj[0] == "param":
+                copies.setdefault(obj[1], update.stmt)
         if update.callee is not None:
             _refuse_call(ctx, flow, update, after)
             continue
-        for obj in update.objects:
-            if obj[0] == "param":
-                copies.setdefault(obj[1], update.stmt)
         op = ops.get(id(update.stmt))
         made = {op.target} if op is not None and op.kind is not Kind.SETITEM else set()
         for other in sorted(after - {update.name} - made):

@@ -60,11 +60,12 @@ def _everything() -> gast.expr:
 class _Rewrite(gast.NodeTransformer):
     """Rewrites the writing calls of one statement; `before` collects what runs first."""
 
-    def __init__(self, ctx, origin, lists: set[str]):
+    def __init__(self, ctx, origin, lists: set[str], top=None):
         self.ctx = ctx
         self.origin = origin
         self.lists = lists
         self.before: list[gast.stmt] = []
+        self.top = top  # the statement's whole value: a writing call may be rewritten there only
 
     def refuse(self, what: str, hint: str) -> None:
         raise UnsupportedSyntaxError(
@@ -79,29 +80,47 @@ class _Rewrite(gast.NodeTransformer):
 
     def visit_Call(self, node: gast.Call) -> gast.expr:
         self.generic_visit(node)
+        _positional_out(node, self.ctx)
         out = next((k for k in node.keywords if k.arg == "out"), None)
-        if out is not None:
-            return self.out(node, out)
         func = node.func
+        if out is not None and not (
+            isinstance(out.value, gast.Constant) and out.value.value is None
+        ):
+            self.alone(node)
+            return self.out(node, out)
+        if out is not None:
+            node.keywords = [k for k in node.keywords if k is not out]
         if isinstance(func, gast.Attribute) and not self.ctx.is_global_reference(func):
+            if func.attr in _WRITING_METHODS or func.attr in _REFUSED_METHODS:
+                self.alone(node)
             return self.method(node, func.value, func.attr)
         obj = self.ctx.resolve(func)
+        if _writes(obj):
+            self.alone(node)
         if obj is np.copyto:
             dst, src, _, where = _arguments(node, ["dst", "src", "casting", "where"])
             if where is not None:
                 src = nodes.call(self.ctx.numpy_name("where"), [where, src, nodes.copy(dst)])
             return self.assigned(dst, _everything(), src)
+        copy = next((k.value for k in node.keywords if k.arg == "copy"), None)
+        if obj is np.nan_to_num and isinstance(copy, gast.Constant) and copy.value is False:
+            target = node.args[0] if node.args else None  # (writes into x, and is x)
+            self._name(target)
+            node.keywords = [k for k in node.keywords if k.arg != "copy"]
+            self.write(target, _everything(), node)
+            return nodes.load(target.id)
         if obj is np.fill_diagonal:
             a, val, wrap = _arguments(node, ["a", "val", "wrap"])
             positions = self._helper(runtime.diagonal_positions, [a, *([wrap] if wrap else [])])
             return self.assigned(a, positions, val)
         if obj is np.put:
             a, ind, v, mode = _arguments(node, ["a", "ind", "v", "mode"])
-            positions = self._helper(runtime.flat_positions, [a, ind, *([mode] if mode else [])])
-            return self.assigned(a, positions, v)
-        if obj is np.place:
+            return self.put(a, ind, v, mode)
+        if obj is np.place:  # (NumPy repeats vals over the positions the mask picks)
             arr, mask, vals = _arguments(node, ["arr", "mask", "vals"])
-            return self.assigned(arr, mask, vals)
+            count = nodes.call(self.ctx.numpy_name("count_nonzero"), [nodes.copy(mask)])
+            repeated = nodes.call(self.ctx.numpy_name("resize"), [vals, count])
+            return self.assigned(arr, mask, repeated)
         if getattr(obj, "__self__", None) is np.add and getattr(obj, "__name__", "") == "at":
             a, indices, b = _arguments(node, ["a", "indices", "b"])
             added = self._helper(runtime.added_at, [nodes.copy(a), indices, b])
@@ -114,9 +133,28 @@ class _Rewrite(gast.NodeTransformer):
             self.refuse(f"'{name}'", "")
         return node
 
+    def alone(self, node: gast.Call) -> None:
+        """A call that writes into an argument is rewritten where it is a statement's whole
+        value: elsewhere (inside an expression, a lambda, a comprehension, a loop's test) its
+        write would move out of Python's order of evaluation."""
+        if not _first_evaluated(self.top, node):
+            self.refuse(
+                "a call inside an expression",
+                "make the call a statement of its own (y = np.multiply(a, b, out=y)) and use "
+                "its result on the next line",
+            )
+
     def _helper(self, function, args: list) -> gast.expr:
         name = self.ctx.support.name_for(function, function.__name__)
         return nodes.call(nodes.load(name), args)
+
+    def put(self, a, ind, v, mode) -> gast.expr:
+        """`np.put(a, ind, v, mode)`: the flat positions `ind` names (negative ones from the
+        end, as NumPy reads them), v repeated over them as NumPy repeats it."""
+        positions = self._helper(runtime.flat_positions, [a, ind, *([mode] if mode else [])])
+        count = nodes.call(self.ctx.numpy_name("size"), [nodes.copy(ind)])
+        repeated = nodes.call(self.ctx.numpy_name("resize"), [v, count])
+        return self.assigned(a, positions, repeated)
 
     def assigned(self, target: gast.expr, index: gast.expr, value: gast.expr) -> gast.expr:
         """`target[index] = value` first; the call's own value is None."""
@@ -135,9 +173,6 @@ class _Rewrite(gast.NodeTransformer):
     def out(self, node: gast.Call, out: gast.keyword) -> gast.expr:
         """`f(a, b, out=y)`: `y[...] = f(a, b)`, and the call's value is `y`."""
         target = out.value
-        if isinstance(target, gast.Constant) and target.value is None:
-            node.keywords = [k for k in node.keywords if k is not out]
-            return node
         if isinstance(target, gast.Tuple):
             if len(target.elts) != 1:
                 self.refuse("a call with several out= arrays", "assign each result")
@@ -179,11 +214,63 @@ class _Rewrite(gast.NodeTransformer):
         if method == "fill" and isinstance(receiver, gast.Name) and len(node.args) == 1:
             return self.assigned(receiver, _everything(), node.args[0])
         if method == "put" and isinstance(receiver, gast.Name) and len(node.args) >= 2:
-            positions = self._helper(runtime.flat_positions, [nodes.copy(receiver), *node.args[:1]])
-            return self.assigned(receiver, positions, node.args[1])
+            keywords = {k.arg: k.value for k in node.keywords}
+            mode = node.args[2] if len(node.args) > 2 else keywords.get("mode")
+            return self.put(nodes.copy(receiver), node.args[0], node.args[1], mode)
+        if method in _WRITING_METHODS and not isinstance(receiver, gast.Name):
+            self.refuse(
+                f"'.{method}()' of a part of an array",
+                f"write the part back instead (x[i] = np.sort(x[i]) for x[i].{method}())",
+            )
         if method in _REFUSED_METHODS:
             self.refuse(f"'.{method}()'", _REFUSED_METHODS[method])
         return node
+
+
+_WRITING_METHODS = {"sort", "fill", "partition", "put"}  # rewritten on a name
+
+
+def _writes(obj) -> bool:
+    """A NumPy function this pass rewrites or refuses because it writes into an argument."""
+    if obj in (np.copyto, np.fill_diagonal, np.put, np.place, np.putmask, np.put_along_axis):
+        return True
+    if obj is np.random.shuffle or obj is np.nan_to_num:
+        return True
+    return getattr(obj, "__name__", "") == "at" and isinstance(
+        getattr(obj, "__self__", None), np.ufunc
+    )
+
+
+def _first_evaluated(top, node: gast.Call) -> bool:
+    """`node` is the first value Python computes of `top` (`np.sum(np.exp(x, out=y))`): its
+    write may go first. Follows first operands only, never into a conditional part."""
+    current = top
+    while current is not node:
+        if isinstance(current, gast.Call) and current.args:
+            if not isinstance(current.func, (gast.Name, gast.Attribute)):
+                return False
+            current = current.args[0]
+        elif isinstance(current, gast.BinOp):
+            current = current.left
+        elif isinstance(current, gast.UnaryOp):
+            current = current.operand
+        elif isinstance(current, gast.Compare):
+            current = current.left
+        elif isinstance(current, gast.Subscript):
+            current = current.value
+        else:
+            return False
+    return True
+
+
+def _positional_out(call: gast.Call, ctx) -> None:
+    """`np.multiply(x, y, out)`: a ufunc's out array given by position, as a keyword."""
+    obj = ctx.resolve(call.func)
+    if isinstance(obj, np.ufunc) and len(call.args) > obj.nin:
+        outs = call.args[obj.nin :]
+        call.args = call.args[: obj.nin]
+        value = outs[0] if len(outs) == 1 else nodes.tuple_(outs)
+        call.keywords = [*call.keywords, nodes.keyword("out", value)]
 
 
 def _arguments(call: gast.Call, names: list[str]) -> list:
@@ -198,14 +285,17 @@ def _arguments(call: gast.Call, names: list[str]) -> list:
 def _block(stmts: list, ctx, lists: set[str]) -> list:
     out: list = []
     for stmt in stmts:
-        rewrite = _Rewrite(ctx, nodes.origin_of(stmt), lists)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             for field in ("body", "orelse"):
                 setattr(stmt, field, _block(getattr(stmt, field), ctx, lists))
             field = "iter" if isinstance(stmt, gast.For) else "test"
+            whole = None if isinstance(stmt, gast.While) else getattr(stmt, field)  # (once)
+            rewrite = _Rewrite(ctx, nodes.origin_of(stmt), lists, whole)
             setattr(stmt, field, rewrite.visit(getattr(stmt, field)))
             out.extend([*rewrite.before, stmt])
             continue
+        whole = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign, gast.Return)) else None
+        rewrite = _Rewrite(ctx, nodes.origin_of(stmt), lists, whole)
         stmt = rewrite.visit(stmt)
         done = isinstance(stmt, gast.Expr) and isinstance(stmt.value, (gast.Constant, gast.Name))
         out.extend(rewrite.before if done and rewrite.before else [*rewrite.before, stmt])

@@ -31,6 +31,7 @@ from .checks import (
     zero_gradient,
 )
 from .containers import (
+    ABSENT,
     add_adjoints,
     add_all,
     add_at,
@@ -42,13 +43,17 @@ from .containers import (
     dict_values,
     element_adjoint,
     entry_adjoint,
+    entry_of,
     items_adjoint,
     iterated,
     iterated_adjoint,
     list_adjoint,
     list_of,
+    part_adjoint,
     pop_adjoint,
+    restore_entry,
     values_adjoint,
+    without_part,
 )
 from .indexing import (
     added_at,
@@ -73,6 +78,7 @@ from .values import (
     abs_slope,
     astype,
     clip_weights,
+    copied,
     extreme_shares,
     inverse_permutation,
     item,
@@ -82,6 +88,12 @@ from .values import (
 )
 
 __all__ = [
+    "ABSENT",
+    "entry_of",
+    "part_adjoint",
+    "restore_entry",
+    "without_part",
+    "copied",
     "added_at",
     "diagonal_positions",
     "flat_positions",

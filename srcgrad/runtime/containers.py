@@ -148,3 +148,47 @@ def as_gradient(adjoint, like):
     if adjoint is None:
         return None if isinstance(like, (str, bytes)) or like is None else zero_gradient(like)
     return adjoint
+
+
+# ---- `d[key] = v` on a dict or list: what it overwrote, put back; the adjoint of the entry ----
+
+ABSENT = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()  # a key the dict had not
+
+
+def entry_of(container, key):
+    """What `container[key] = v` overwrites: the entry, or ABSENT (a new key of a dict)."""
+    if isinstance(container, dict):
+        return container.get(key, ABSENT)
+    return container[key]
+
+
+def restore_entry(container, key, saved) -> None:
+    """Put back what `container[key] = v` overwrote (in place: the reverse sweep's undo)."""
+    if saved is ABSENT:
+        del container[key]
+    else:
+        container[key] = saved
+
+
+def part_adjoint(adjoint, key, like):
+    """The adjoint of `container[key]` from the container's adjoint (None, a dict or a list of
+    adjoints): zeros shaped like `like` where nothing flowed into it."""
+    if adjoint is None:
+        g = None
+    elif isinstance(adjoint, dict):
+        g = adjoint.get(key)
+    else:
+        g = adjoint[key]
+    return as_gradient(g, like)
+
+
+def without_part(adjoint, key):
+    """The container's adjoint with nothing at `key` (a new one: `container[key] = v` made the
+    entry before it never reach the output)."""
+    if adjoint is None:
+        return None
+    if isinstance(adjoint, dict):
+        return {k: g for k, g in adjoint.items() if k != key}
+    cleared = list(adjoint)
+    cleared[key] = None
+    return cleared

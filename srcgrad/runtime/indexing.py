@@ -102,6 +102,8 @@ def flat_positions(a, indices, mode="raise"):
         flat = flat % size
     elif mode == "clip":
         flat = np.clip(flat, 0, size - 1)
+    else:  # ("raise": a negative index counts from the end, as Python's do)
+        flat = np.where(flat < 0, flat + size, flat)
     return np.unravel_index(flat, np.shape(a))
 
 

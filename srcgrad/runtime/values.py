@@ -11,6 +11,16 @@ import numpy as np
 from .broadcasting import gradient_dtype
 
 
+def copied(value):
+    """A copy of an argument that the function updates in place: an array's own copy, a list,
+    tuple or dict of copies (so that the caller's containers and arrays never change)."""
+    if isinstance(value, dict):
+        return {key: copied(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(copied(item) for item in value)
+    return np.copy(value) if hasattr(value, "shape") else value
+
+
 def astype(x, dtype):
     """`x.astype(dtype)` (in generated code, so that it has a derivative rule)."""
     return x.astype(dtype)

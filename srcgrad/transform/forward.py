@@ -20,6 +20,7 @@ import gast
 
 from .. import runtime
 from ..analyse import shapes as shape_analysis
+from ..analyse.containers import lists, trees
 from ..analyse.in_place import argument_copies
 from ..analyse.program import analysed, may_be_complex
 from ..analyse.scan import assignments, bind_user_call
@@ -39,6 +40,7 @@ class _Forward:
         self.shapes = shapes
         self.ops = ops
         self.owned: set[str] = set()  # tangents holding an array srcgrad made, no one else's
+        self.containers: set[str] = set()  # names that may hold lists or dicts
         self.origin = None
         self.plain = False  # calls the user's functions' generated code directly
 
@@ -126,7 +128,11 @@ class _Forward:
 
     def _own(self, name: str) -> gast.Assign:
         tangent = self.dot(name)
-        return nodes.assign(tangent, nodes.call(self.ctx.numpy_name("copy"), [nodes.load(tangent)]))
+        if name in self.containers:  # a list or dict of tangents: copies all the way down
+            copy = nodes.call(self._helper(runtime.copied), [nodes.load(tangent)])
+        else:
+            copy = nodes.call(self.ctx.numpy_name("copy"), [nodes.load(tangent)])
+        return nodes.assign(tangent, copy)
 
     # ---- statements ---------------------------------------------------------------------
 
@@ -152,8 +158,8 @@ class _Forward:
             last = nodes.stamp(nodes.assign(target, nodes.load(held)), self.origin)
             return [first, *prelude, self.emit(nodes.assign(self.dot(target), value)), last]
         prelude, value = self.tangent(op, stmt.value, target)
-        if self._is_fresh_zeros(value):
-            self.owned.add(target)
+        if self._is_fresh_zeros(value) or op.kind in (Kind.DICT, Kind.LIST):
+            self.owned.add(target)  # (a new array, or a new dict or list of tangents)
         return [stmt, *prelude, self.emit(nodes.assign(self.dot(target), value))]
 
     def _is_fresh_zeros(self, value: gast.expr) -> bool:
@@ -340,6 +346,7 @@ def forward_mode(
             )
     copies = argument_copies(ctx, program.copies)
     sweep = _Forward(ctx, active, shapes, ops)
+    sweep.containers = trees(ctx, ops) | lists(ops)
     sweep.plain = mode.read_again
     tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one
     origin = ctx.origin(tree)

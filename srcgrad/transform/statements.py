@@ -198,6 +198,9 @@ class StatementAdjoints:
         place = stmt.targets[0]
         array = place.value.id
         index = place.slice
+        if array in a.trees or array in a.lists:
+            self._container_setitem(stmt, array, nodes.index_value(index))
+            return
         a.materialize(array)
 
         def at_index(name: str, ctx=None) -> gast.Subscript:
@@ -210,6 +213,12 @@ class StatementAdjoints:
             return
         adjoint = a.name(array)
         value = stmt.value
+        if a.shapes.get(array) == ():  # `y[()] = v` of a 0-d array: all of it
+            if a.is_active(value):
+                a.contribute(value.id, nodes.load(adjoint))
+            a.emit(nodes.assign(adjoint, nodes.const(0.0)))
+            a.table.set_owned(array)
+            return
         in_place = a.table.owned(array)
         itself = isinstance(value, gast.Name) and value.id == array  # `y[:] = y`
         if a.is_active(value):
@@ -236,6 +245,28 @@ class StatementAdjoints:
             a.table.set_owned(array)
         if a.is_active(value) and itself:
             a.contribute(value.id, share)
+
+    def _container_setitem(self, stmt, container: str, key: gast.expr) -> None:
+        """`d[key] = v` on a dict or list: put back the entry it overwrote (or take away the
+        key it added), give `v` the entry's adjoint, and take that entry out of the
+        container's adjoint."""
+        a = self.adjoints
+        self.plan.undo[id(stmt)] = nodes.call(
+            a.helper(runtime.entry_of), [nodes.load(container), nodes.copy(key)]
+        )
+        pop = nodes.call(nodes.attribute(nodes.load(self.plan.tape), "pop"))
+        restore = a.helper(runtime.restore_entry)
+        a.emit(nodes.expr_stmt(nodes.call(restore, [nodes.load(container), nodes.copy(key), pop])))
+        if container not in a.table:
+            return
+        value = stmt.value
+        adjoint = a.load(container)
+        if a.is_active(value):
+            part = nodes.call(a.helper(runtime.part_adjoint), [adjoint, nodes.copy(key), value])
+            a.contribute(value.id, part)
+        cleared = nodes.call(a.helper(runtime.without_part), [nodes.copy(adjoint), nodes.copy(key)])
+        a.emit(nodes.assign(adjoint.id, cleared))
+        a.table.set_array(container)
 
     def _may_repeat(self, index: gast.expr) -> bool:
         """An index that may name one element twice: an integer array or list in it (not a

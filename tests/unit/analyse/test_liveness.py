@@ -226,11 +226,6 @@ def test_the_output_alone_is_live_after_a_function_that_reads_nothing_more():
     assert found[id(body[1])] == {"b"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a for loop's variable read by its own range (for n in range(n)) is dropped from the"
-    " names live before the loop, though range(n) reads it before the loop assigns it",
-)
 def test_a_loop_variable_read_by_the_loops_own_range_is_live_before_the_loop():
     body = gast.parse("n = m + 1\nfor n in range(n):\n    x = x * 2.0\n").body
     assert "n" in live_after(body, "x")[id(body[0])]

@@ -342,12 +342,6 @@ def test_a_helper_that_writes_into_an_argument_read_no_more_is_accepted():
 # ---- known gaps ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a loop is followed for three passes at most: a chain of four copies through a loop"
-    " (a = b; b = c; c = d; d = e) never makes a share e's memory, so e[0] = ... is accepted and"
-    " the gradient is wrong",
-)
 def test_a_chain_of_copies_through_a_loop_is_followed_to_its_end():
     right_or_refused(
         """
@@ -378,11 +372,6 @@ VIEWS_NOT_FOLLOWED = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="these calls return their argument or views of it, but are taken for new arrays: the"
-    " update is accepted and the gradient is wrong",
-)
 @pytest.mark.parametrize("case", VIEWS_NOT_FOLLOWED, ids=list(VIEWS_NOT_FOLLOWED))
 def test_an_update_of_a_view_made_by_other_numpy_calls_is_right_or_refused(case):
     made, x = VIEWS_NOT_FOLLOWED[case]
@@ -398,11 +387,6 @@ def test_an_update_of_a_view_made_by_other_numpy_calls_is_right_or_refused(case)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`s += v` on a 0-d array (shape ()) is taken for a new number, but NumPy updates the"
-    " array in place: an alias t = s sees the change, srcgrad's value and gradient do not",
-)
 def test_an_augmented_assignment_to_a_zero_dimensional_array_is_right_or_refused():
     right_or_refused(
         """
@@ -416,11 +400,6 @@ def test_an_augmented_assignment_to_a_zero_dimensional_array_is_right_or_refused
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a list, dict or tuple argument updated in place is 'copied' with np.copy, which makes"
-    " it an array: .append, d['k'] = v and ragged tuples fail in the generated code",
-)
 @pytest.mark.parametrize(
     ("update", "container"),
     [
@@ -442,11 +421,6 @@ def test_a_container_argument_updated_in_place_is_copied_as_a_container(update, 
     np.testing.assert_allclose(grad, 2 * X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a helper that writes into an argument is called as it is where that argument is not"
-    " differentiated: the caller's array changes (a direct update would be copied first)",
-)
 def test_a_helper_writing_into_an_argument_leaves_the_callers_array_as_it_was():
     fn = define(
         """
