@@ -112,7 +112,7 @@ class Callees:
                 )
             making.add(key)
             try:
-                params = list(inspect.signature(fn).parameters)
+                params = list(inspect.signature(fn, follow_wrapped=False).parameters)
                 found = gradient(fn, active, True, dict.fromkeys(params), self, Mode.JVP_PLAIN)
             finally:
                 making.discard(key)

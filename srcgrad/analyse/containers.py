@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
+from ..front import nodes
 from ..normalize.ir import Kind
 from .shapes import TREES
 
@@ -54,11 +55,15 @@ _SEQUENCE_RESULTS = {
 
 
 def lists(ops: dict) -> set[str]:
-    """Names that hold Python lists: list displays, and copies of them (`u = _l` after a
-    comprehension), whose adjoints are lists too."""
+    """Names that hold Python lists: list displays, copies of them (`u = _l` after a
+    comprehension) and slices of them (`xs[1:]`), whose adjoints are lists too."""
     found = {op.target for op in ops.values() if op.kind is Kind.LIST}
     copies = [
-        op for op in ops.values() if op.kind is Kind.COPY and isinstance(op.args[0], gast.Name)
+        op
+        for op in ops.values()
+        if op.args
+        and isinstance(op.args[0], gast.Name)
+        and (op.kind is Kind.COPY or (op.key is operator.getitem and nodes.is_slice(op.args[1])))
     ]
     grown = True
     while grown:
@@ -86,7 +91,7 @@ def trees(ctx, ops: dict) -> set[str]:
         if op.key is operator.getitem
         and isinstance(op.args[0], gast.Name)
         and isinstance(op.args[1], gast.Constant)
-        and type(op.args[1].value) is int
+        and type(op.args[1].value) in (int, str)  # (t[1], d["w"])
     }
     for op in ops.values():
         sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
@@ -137,12 +142,28 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
         made_by.setdefault(op.target, []).append(op)
     listed = lists(ops)
 
-    def is_tuple(node) -> bool:
-        if isinstance(node, (gast.Tuple, gast.List)) or getattr(node, "id", None) in listed:
+    def is_tuple(node, seen=frozenset()) -> bool:
+        name = getattr(node, "id", None)
+        if isinstance(node, (gast.Tuple, gast.List)) or name in listed:
             return True
-        makers = made_by.get(getattr(node, "id", None), [])
+        makers = made_by.get(name, []) if name not in seen else []
         return bool(makers) and all(
-            m.kind is Kind.TUPLE or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
+            m.kind is Kind.TUPLE
+            or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
+            or _sliced(m, lambda n: is_tuple(n, seen | {name}))  # (xs[1:] of a list)
+            for m in makers
+        )
+
+    def is_array(node) -> bool:
+        """Certainly a NumPy array: an array argument, or what NumPy's functions made."""
+        name = getattr(node, "id", None)
+        if is_tuple(node):
+            return False
+        if name in ctx.dtypes and ctx.dtypes[name] not in (*TREES, "float", "int"):
+            return ctx.shapes.get(name) not in (None, ())
+        makers = made_by.get(name, [])
+        return bool(makers) and all(
+            m.kind is Kind.CALL and getattr(m.key, "__module__", "").startswith("numpy")
             for m in makers
         )
 
@@ -152,7 +173,9 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
             continue
         first, second = op.args[0], op.args[1]
         if op.key is operator.add:  # (a list plus an array is NumPy's sum)
-            joined = is_tuple(first) and is_tuple(second)
+            joined = (is_tuple(first) and not is_array(second)) or (
+                is_tuple(second) and not is_array(first)
+            )
         else:  # (a list times an array is NumPy's product)
             joined = (is_tuple(first) and _integer(ctx, second)) or (
                 is_tuple(second) and _integer(ctx, first)
@@ -164,6 +187,13 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
                 ctx.origin(stmt),
                 "index the parts and combine them one by one",
             )
+
+
+def _sliced(op, is_tuple) -> bool:
+    """`op` takes a slice of a tuple or a list: its result is one too."""
+    return (
+        op.key is operator.getitem and isinstance(op.args[1], gast.Slice) and is_tuple(op.args[0])
+    )
 
 
 def _integer(ctx, node: gast.expr) -> bool:

@@ -28,7 +28,7 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..errors import UnsupportedSyntaxError
+from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..front import fence, nodes, reading
 from ..front.context import Context
 from ..normalize import normalize
@@ -36,6 +36,7 @@ from ..normalize.ir import Kind, Operation, is_user_function, operation
 from .in_place import SHARING
 from .liveness import live_after
 from .scan import assignments, bind_user_call
+from .shapes import TREES
 
 # functions whose result is a list of views of their first argument
 SPLITS = {
@@ -130,6 +131,7 @@ class Summary:
     writes: frozenset = frozenset()  # parameters whose memory it updates in place
     returns: frozenset = frozenset()  # parameters whose memory its result may share
     where: dict = field(default_factory=dict)  # parameter -> the origin of an update
+    unread: str | None = None  # why its source could not be read (then it may do anything)
 
 
 class _Flow:
@@ -142,6 +144,9 @@ class _Flow:
         self.summaries = summaries  # fn -> Summary of the user's functions it calls
         self.updates: list[Update] = []
         self.bound_by: dict[str, list] = {}  # name -> the statements that bind it
+        self.stored_by: dict = {}  # object -> the first statement that put it in a container
+        # the objects that are lists, tuples or dicts: an element is no view of them
+        self.containers: set = {("param", p) for p in params if ctx.dtypes.get(p) in TREES}
         # the objects that may be 0-d arrays: mutable, though their shape is ()
         self.zero_d: set = {
             ("param", p)
@@ -199,15 +204,13 @@ class _Flow:
             self.update(stmt, target, self.objects(state, nodes.load(target)), state)
             value = op.args[2]
             for obj in self.objects(state, nodes.load(target)):  # a list or dict element
-                state.holds[obj] = state.holds.get(obj, frozenset()) | self.objects(state, value)
+                self.store(stmt, state, obj, self.objects(state, value))
             return state
         if op.kind is Kind.APPEND:
             held = self.objects(state, nodes.load(target))
             self.update(stmt, target, held, state)
             for obj in held:
-                state.holds[obj] = state.holds.get(obj, frozenset()) | self.objects(
-                    state, op.args[1]
-                )
+                self.store(stmt, state, obj, self.objects(state, op.args[1]))
             return state
         self.bound_by.setdefault(target, []).append(stmt)
         if nodes.is_augmented(stmt):  # `y += v`: y's memory changes, y_1 names it
@@ -236,7 +239,7 @@ class _Flow:
         if op.kind in (Kind.INERT,):
             return frozenset()
         if op.kind in (Kind.TUPLE, Kind.LIST, Kind.DICT):
-            return self.new(stmt, state, holding=op.args)
+            return self.new(stmt, state, holding=op.args, container=True)
         if op.kind is Kind.UNPACK or (op.kind is Kind.CALL and op.key is operator.getitem):
             return self.element(op, state)
         if op.kind is Kind.USER:
@@ -257,10 +260,10 @@ class _Flow:
             shared = frozenset().union(*(self.objects(state, a) for a in op.args))
             return shared | self.new(stmt, state)
         if _in(key, SPLITS):
-            return self.new(stmt, state, holding=[first])
+            return self.new(stmt, state, holding=[first], container=True)
         if _in(key, _SAME_CONTENTS):
             inner = state.reach(self.objects(state, first)) - self.objects(state, first)
-            made = self.new(stmt, state)
+            made = self.new(stmt, state, container=key is not runtime.iterated)
             for obj in made:
                 state.holds[obj] = inner | frozenset().union(
                     *(state.holds.get(o, frozenset()) for o in self.objects(state, first))
@@ -268,12 +271,22 @@ class _Flow:
             return made
         return self.new(stmt, state)
 
-    def new(self, stmt, state: State, holding=()) -> frozenset:
+    def new(self, stmt, state: State, holding=(), container=False) -> frozenset:
         state.renewed(id(stmt))
         obj = ("new", id(stmt), True)
+        if container:
+            self.containers |= {obj, ("new", id(stmt), False)}
         if holding:
-            state.holds[obj] = frozenset().union(*(self.objects(state, h) for h in holding))
+            self.store(
+                stmt, state, obj, frozenset().union(*(self.objects(state, h) for h in holding))
+            )
         return frozenset({obj})
+
+    def store(self, stmt, state: State, container, objects: frozenset) -> None:
+        """`container` holds `objects` from `stmt` on (an append, a display, `d[k] = v`)."""
+        state.holds[container] = state.holds.get(container, frozenset()) | objects
+        for obj in objects:
+            self.stored_by.setdefault(obj, stmt)
 
     def element(self, op: Operation, state: State) -> frozenset:
         """`y = x[i]`: a view of an array (a number, when it is one element), or what a list,
@@ -285,7 +298,7 @@ class _Flow:
         index = op.args[1] if len(op.args) > 1 else None
         if index is not None and _fancy(index, self.ctx):
             return held  # (indexing with an integer array or a list makes a new array)
-        return source | held
+        return (source - self.containers) | held  # (an element of a list is no view of it)
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
         summary = self.summaries(op.key)
@@ -314,7 +327,7 @@ class _Flow:
         if not is_user_function(callee):
             return
         try:
-            bound = inspect.signature(callee).bind(
+            bound = inspect.signature(callee, follow_wrapped=False).bind(
                 *call.args, **{k.arg: k.value for k in call.keywords}
             )
         except TypeError:
@@ -387,15 +400,19 @@ def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[st
     return copies
 
 
-def _refuse(ctx, flow: _Flow, update: Update, other: str, how: str) -> None:
-    name = update.name
-    aliasing = _shares_by_binding(flow, name)  # the updated name is the view or the alias
-    made = flow.bound_by.get(name if aliasing else other, [])
+def _refuse(ctx, flow: _Flow, update: Update, held_by: str, how: str) -> None:
+    aliasing = _shares_by_binding(flow, update.name)  # the updated name is the view or alias
+    made = flow.bound_by.get(update.name if aliasing else held_by, [])
+    name, other = ctx.names.user(update.name), ctx.names.user(held_by)
     where = ""
     if made:
         origin = ctx.origin(made[0])
         where = f" (from line {origin.lineno}: {origin.text})"
     if how == "holds":
+        stored = [flow.stored_by[o] for o in sorted(update.objects) if o in flow.stored_by]
+        if stored:
+            origin = ctx.origin(stored[0])
+            where = f" (from line {origin.lineno}: {origin.text})"
         what = f"an array the container '{other}' holds{where}"
         hint = (
             f"put a copy in '{other}' ({name}.copy()) if it should keep the values it had, or "
@@ -454,12 +471,22 @@ def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
         f" ({origin.filename.rsplit('/', 1)[-1]}:{origin.lineno}: {origin.text})" if origin else ""
     )
     name = getattr(update.callee, "__name__", "the function")
+    caller = ctx.names.user(update.name)
+    if summary.unread is not None:
+        raise UnsupportedSyntaxError(
+            f"a call of '{name}', whose source srcgrad cannot read ({summary.unread}), is not "
+            f"supported where the caller reads the memory of its argument '{update.parameter}' "
+            f"after it (here '{caller}'): srcgrad cannot tell whether '{name}' changes it",
+            ctx.origin(update.stmt),
+            f"define '{name}' in a .py file srcgrad can read, or pass it a copy "
+            f"({name}(np.copy({caller})))",
+        )
     raise UnsupportedSyntaxError(
         f"a call of '{name}', which changes its argument '{update.parameter}' in place{where}, "
-        f"is not supported where the caller reads that memory after it (here '{update.name}')",
+        f"is not supported where the caller reads that memory after it (here '{caller}')",
         ctx.origin(update.stmt),
         f"have '{name}' copy the argument ({update.parameter} = {update.parameter}.copy()) "
-        f"and return the new array, and assign what it returns ({update.name} = {name}(...))",
+        f"and return the new array, and assign what it returns ({caller} = {name}(...))",
     )
 
 
@@ -478,9 +505,10 @@ def summary_of(fn) -> Summary:
     _SUMMARIES[fn] = Summary()
     try:
         made = _summarized(fn)
-    except Exception:  # (unreadable or refused: it will be refused where it is transformed)
-        params = frozenset(inspect.signature(fn).parameters)
-        made = Summary(params, params)
+    except Exception as exc:  # (unreadable or refused: it may do anything to its arguments)
+        params = frozenset(inspect.signature(fn, follow_wrapped=False).parameters)
+        reason = exc.bare_message if isinstance(exc, SrcgradError) else str(exc)
+        made = Summary(params, params, unread=reason)
     _SUMMARIES[fn] = made
     return made
 

@@ -31,9 +31,11 @@ def bind_user_call(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
     try:
         if starred:  # f(x, *rest): only the arguments before the star are bound by name
             leading = op.args[: starred[0]]
-            bound = inspect.signature(op.key).bind_partial(*leading, **op.keywords)
+            bound = inspect.signature(op.key, follow_wrapped=False).bind_partial(
+                *leading, **op.keywords
+            )
         else:
-            bound = inspect.signature(op.key).bind(*op.args, **op.keywords)
+            bound = inspect.signature(op.key, follow_wrapped=False).bind(*op.args, **op.keywords)
     except TypeError as exc:
         raise NoRuleError(
             f"cannot call '{op.description}' with these arguments ({exc})", ctx.origin(stmt)

@@ -69,11 +69,35 @@ def vjp(fn: Callable, *args, wrt=0, check_finite: bool = False, **kwargs):
     calls = iter([first])
 
     def pullback(dy):
+        _check_cotangent(transform, value, dy)
         back = next(calls, None) or transform._call_bound(values)[1]
         return back(dy)
 
     pullback.__doc__ = f"Pullback of {transform.fn.__qualname__} at the given arguments."
     return value, pullback
+
+
+def _check_cotangent(transform: Gradient, value, dy, path: str = "") -> None:
+    """A seed of the value's structure and shapes, or an error that says which it must be
+    (NumPy would broadcast a wrong one, or fail deep inside the generated code)."""
+    if isinstance(value, (tuple, list)):
+        if not isinstance(dy, (tuple, list)) or len(dy) != len(value):
+            raise WrtError(
+                f"the pullback's seed{path} must be a tuple of {len(value)} (one per part of "
+                f"the value), not {type(dy).__name__}",
+                reading.definition_origin(transform.fn),
+            )
+        for k, (part, seed) in enumerate(zip(value, dy)):
+            _check_cotangent(transform, part, seed, f"{path}[{k}]")
+        return
+    if isinstance(value, dict) or dy is None:
+        return
+    if np.shape(dy) != np.shape(value):
+        raise WrtError(
+            f"the pullback's seed{path} has shape {np.shape(dy)}; the value{path} has shape "
+            f"{np.shape(value)}, and the seed must have it too",
+            reading.definition_origin(transform.fn),
+        )
 
 
 def forward(fn: Callable | None = None, wrt=0, *, argnums=None) -> Forward:

@@ -17,6 +17,7 @@ class Names:
         self._tangents: dict[str, str] = {}
         self._temps = itertools.count(1)
         self.generated: set[str] = set()  # names srcgrad made up: temporaries and adjoints
+        self._spelled: dict[str, str] = {}  # a new name of a user's name (x_1) -> that name
 
     def is_free(self, name: str) -> bool:
         # a module global the function does not read may be shadowed: the generated code
@@ -31,6 +32,16 @@ class Names:
             candidate = f"{base}_{next(counter)}"
         self.taken.add(candidate)
         return candidate
+
+    def renamed(self, name: str) -> str:
+        """A new name for the user's `name` where it is assigned again (`x_1`)."""
+        new = self.fresh(name)
+        self._spelled[new] = self.user(name)
+        return new
+
+    def user(self, name: str) -> str:
+        """The name as the user wrote it (`x` for `x_1`), for messages."""
+        return self._spelled.get(name, name)
 
     def temporary(self) -> str:
         while True:

@@ -250,6 +250,13 @@ def index_value(index: gast.expr) -> gast.expr:
     return copy(index)
 
 
+def is_slice(index: gast.expr) -> bool:
+    """A slice, as written in brackets (`1:3`) or as `index_value` makes it (`slice(1, 3, None)`)."""
+    if isinstance(index, gast.Slice):
+        return True
+    return isinstance(index, gast.Call) and getattr(index.func, "id", None) == "slice"
+
+
 def is_atom(node: gast.expr) -> bool:
     """Names and constants: the operands of a core-language operation."""
     return isinstance(node, (gast.Name, gast.Constant))

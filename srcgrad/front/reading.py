@@ -128,7 +128,9 @@ def read(fn: object) -> Parsed:
     code = fn.__code__
     filename = code.co_filename
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        # (the function's own code: a decorator's wrapper is read as itself, not as the
+        # function it wraps, which is not what it computes)
+        lines, first_line = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of '{fn.__qualname__}' (defined in {filename}): {exc}",
@@ -170,7 +172,8 @@ def read(fn: object) -> Parsed:
 def plain_function(fn: object) -> types.FunctionType:
     original = fn
     fn = getattr(fn, "__srcgrad_function__", fn)  # a srcgrad-wrapped function
-    fn = inspect.unwrap(fn)
+    while type(fn).__module__.startswith("srcgrad.") and hasattr(fn, "__wrapped__"):
+        fn = fn.__wrapped__  # srcgrad's own objects (a Gradient); a user's decorator is kept
     if isinstance(fn, types.MethodType):
         what = f"the bound method '{fn.__qualname__}'"
         hint = "pass the plain function (e.g. type(obj).method) and the instance as an argument"

@@ -47,7 +47,7 @@ class _Hoist(gast.NodeTransformer):
             if generator.is_async:
                 raise UnsupportedSyntaxError("an async comprehension is not supported", self.origin)
             for old in sorted(nodes.names_stored(generator.target)):
-                renamed[old] = nodes.load(names.fresh(old))
+                renamed[old] = nodes.load(names.renamed(old))
         append = nodes.call(nodes.attribute(nodes.load(result), "append"), [node.elt])
         body: list = [nodes.expr_stmt(nodes.substitute(append, renamed), self.origin)]
         for generator in reversed(node.generators):

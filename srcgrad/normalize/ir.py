@@ -156,3 +156,13 @@ def has_user_source(obj: object) -> bool:
     if module.startswith(("srcgrad.runtime.", "srcgrad.rules.")):
         return not getattr(obj, "opaque", False)
     return module.split(".")[0] not in _LIBRARIES
+
+
+def callee_name(op: Operation) -> str:
+    """A name for generated code to call the user's function by (`vjp_<name>`): its own, or,
+    for a lambda (`<lambda>`), the name the call spells."""
+    name = getattr(op.key, "__name__", "")
+    if name.isidentifier():
+        return name
+    spelled = op.description.rsplit(".", 1)[-1]
+    return spelled if spelled.isidentifier() else "function"

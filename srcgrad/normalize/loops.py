@@ -44,7 +44,7 @@ class _Lower(gast.NodeTransformer):
         if self.dicts is None:
             self.dicts = _dict_names(self.root)
         if self._is(node.iter, builtins.range):
-            return node
+            return self._range_read_once(node)
         origin = nodes.origin_of(node)
         index = self.ctx.names.fresh("_k")
         self.ctx.names.generated.add(index)
@@ -56,6 +56,22 @@ class _Lower(gast.NodeTransformer):
         node.iter = nodes.call(self.ctx.builtin("range"), count)
         node.body = [*bindings, *node.body]
         return [*setup, node]
+
+    def _range_read_once(self, node: gast.For):
+        """`for i in range(n)` whose body rebinds n: Python read n once, before the loop, and
+        so does the reverse sweep's `reversed(range(...))`, from a name of its own."""
+        rebound = set().union(set(), *(nodes.names_stored(s) for s in node.body))
+        rebound |= nodes.names_stored(node.target)
+        setup = []
+        arguments = []
+        for argument in node.iter.args:
+            if nodes.names_read(argument) & rebound:
+                held = self.ctx.names.temporary()
+                setup.append(nodes.assign(held, argument, nodes.origin_of(node)))
+                argument = nodes.load(held)
+            arguments.append(argument)
+        node.iter.args = arguments
+        return [*setup, node] if setup else node
 
     def _is(self, node: gast.expr, obj: object) -> bool:
         return isinstance(node, gast.Call) and self.ctx.resolve(node.func) is obj

@@ -17,8 +17,10 @@ def f(x, w):
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import runtime
+from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 
 # method name -> numpy function name, for `x.method(*args, **kwargs) == np.function(x, ...)`
@@ -78,6 +80,9 @@ class _Methods(gast.NodeTransformer):
     def visit_Call(self, node: gast.Call) -> gast.expr:
         self.generic_visit(node)
         func = node.func
+        made = self._container_copy(node)
+        if made is not None:
+            return made
         if not isinstance(func, gast.Attribute) or not self._is_value(func.value):
             return node
         receiver, method, args = func.value, func.attr, node.args
@@ -86,15 +91,8 @@ class _Methods(gast.NodeTransformer):
             return nodes.call(nodes.load(helper), [receiver])
         if method == "copy" and not args and not node.keywords:
             kind = _container_kind(receiver, self.containers)
-            if kind == "dict":  # a new dict of the same values, not an array
-                helper = self.ctx.support.name_for(runtime.dict_copy, "dict_copy")
-                return nodes.call(nodes.load(helper), [receiver])
-            if kind == "list":  # a new list of the same elements: [e for e in xs]
-                element = self.ctx.names.fresh("_e")
-                loop = gast.comprehension(
-                    target=nodes.store(element), iter=receiver, ifs=[], is_async=0
-                )
-                return gast.ListComp(elt=nodes.load(element), generators=[loop])
+            if kind is not None:
+                return self._copied(receiver, kind)
         if method == "item" and not args and not node.keywords:
             helper = self.ctx.support.name_for(runtime.item, "item")
             return nodes.call(nodes.load(helper), [receiver])
@@ -114,6 +112,56 @@ class _Methods(gast.NodeTransformer):
         node.func = self.ctx.numpy_name(function)
         node.args = [receiver, *args]
         return node
+
+    def _container_copy(self, node: gast.Call) -> gast.expr | None:
+        """`list(xs)`, `dict(d)`: a new list of the same elements, a new dict of the same values
+        (`dict(a=v)` is the display `{"a": v}`)."""
+        made = self.ctx.resolve(node.func)
+        if made is dict and not node.args and all(k.arg for k in node.keywords):
+            return gast.Dict(
+                keys=[nodes.const(k.arg) for k in node.keywords],
+                values=[k.value for k in node.keywords],
+            )
+        if made not in (list, dict) or len(node.args) != 1 or node.keywords:
+            return None
+        argument = node.args[0]
+        if made is dict and _container_kind(argument, self.containers) != "dict":
+            return None  # (pairs, a zip: not followed)
+        return self._copied(argument, made.__name__)
+
+    def _copied(self, receiver: gast.expr, kind: str) -> gast.expr:
+        if kind == "dict":  # a new dict of the same values, not an array
+            helper = self.ctx.support.name_for(runtime.dict_copy, "dict_copy")
+            return nodes.call(nodes.load(helper), [receiver])
+        element = self.ctx.names.fresh("_e")  # a new list of the same elements
+        loop = gast.comprehension(target=nodes.store(element), iter=receiver, ifs=[], is_async=0)
+        return gast.ListComp(elt=nodes.load(element), generators=[loop])
+
+    def visit_Subscript(self, node: gast.Subscript) -> gast.expr:
+        """`np.r_[a, b]` and `np.c_[a, b]` as the joins they are (np.concatenate of the parts
+        made at least 1-d; np.column_stack)."""
+        self.generic_visit(node)
+        trick = self.ctx.resolve(node.value)
+        if trick is not np.r_ and trick is not np.c_:
+            return node
+        parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        if any(
+            isinstance(p, gast.Slice) or isinstance(getattr(p, "value", None), str) for p in parts
+        ):
+            raise UnsupportedSyntaxError(
+                f"np.{'r_' if trick is np.r_ else 'c_'}[...] with a slice or a string is not "
+                "supported",
+                nodes.origin_of(node) or self.ctx.parsed.definition,
+                "write the values with np.arange or np.linspace, then np.concatenate",
+            )
+        if trick is np.c_:
+            return nodes.call(
+                self.ctx.numpy_name("column_stack"), [gast.List(elts=parts, ctx=gast.Load())]
+            )
+        one_d = [nodes.call(self.ctx.numpy_name("atleast_1d"), [p]) for p in parts]
+        return nodes.call(
+            self.ctx.numpy_name("concatenate"), [gast.List(elts=one_d, ctx=gast.Load())]
+        )
 
     def visit_Attribute(self, node: gast.Attribute) -> gast.expr:
         self.generic_visit(node)

@@ -4,9 +4,9 @@
 and is `y` where its value is read; `np.fill_diagonal(a, v)` is `a[diagonal_positions(a)] = v`,
 `np.put(a, i, v)` is `a[flat_positions(a, i)] = v`, `np.add.at(a, i, b)` is
 `a[...] = added_at(a, i, b)`, `x.sort()` is `x[...] = np.sort(x)`, `x.fill(v)` is `x[...] = v`,
-and `xs.extend(ys)` a loop of appends. The stages after this one differentiate them as every
+`xs.extend(ys)` a loop of appends, and `d.update({k: v})` is `d[k] = v`. The stages after this one differentiate them as every
 other update of an array, and refuse them where another name holds the array. Calls that write
-in ways srcgrad does not follow (`x.resize`, a shuffle, `xs.insert`, `d.update`, ...) are refused
+in ways srcgrad does not follow (`x.resize`, a shuffle, `xs.insert`, `d.update(other)`, ...) are refused
 at their line, with a way to write the same as new values. Every other call made for its effect
 (`print`, logging, the user's own functions) stays where it is.
 
@@ -43,11 +43,11 @@ _REFUSED_METHODS = {
     "itemset": "x[index] = value",
     "setflags": "",
     "shuffle": "x = rng.permutation(x) for a shuffled new array",
-    "insert": "build a new list (xs = xs[:i] + [v] + xs[i:])",
+    "insert": "build a new list (ys = xs[:i]; ys.append(v); ys.extend(xs[i:]))",
     "remove": "build a new list without the element",
     "clear": "start a new list or dict (xs = [])",
     "reverse": "xs = xs[::-1] for a new, reversed list",
-    "update": "build a new dict ({**d, ...}) or assign its keys one by one",
+    "update": "assign its keys one by one (d[k] = v), or give them as a display (d.update({k: v}))",
     "setdefault": "assign the key (d[k] = v)",
     "popitem": "",
 }
@@ -60,10 +60,10 @@ def _everything() -> gast.expr:
 class _Rewrite(gast.NodeTransformer):
     """Rewrites the writing calls of one statement; `before` collects what runs first."""
 
-    def __init__(self, ctx, origin, lists: set[str], top=None):
+    def __init__(self, ctx, origin, kinds: dict[str, str], top=None):
         self.ctx = ctx
         self.origin = origin
-        self.lists = lists
+        self.kinds = kinds  # the names that are only lists or only dicts
         self.before: list[gast.stmt] = []
         self.top = top  # the statement's whole value: a writing call may be rewritten there only
 
@@ -185,7 +185,12 @@ class _Rewrite(gast.NodeTransformer):
         return nodes.load(target.id)
 
     def method(self, node: gast.Call, receiver: gast.expr, method: str) -> gast.expr:
-        is_list = isinstance(receiver, gast.Name) and receiver.id in self.lists
+        kind = self.kinds.get(receiver.id) if isinstance(receiver, gast.Name) else None
+        is_list = kind == "list"
+        if method == "update" and kind == "dict" and node is self.top:
+            entries = _entries(node)
+            if entries is not None:
+                return self.update(receiver, entries)
         if method == "extend" and len(node.args) == 1 and isinstance(receiver, gast.Name):
             element = self.ctx.names.fresh("_e")
             append = nodes.call(
@@ -226,8 +231,40 @@ class _Rewrite(gast.NodeTransformer):
             self.refuse(f"'.{method}()'", _REFUSED_METHODS[method])
         return node
 
+    def update(self, receiver: gast.Name, entries: list) -> gast.expr:
+        """`d.update({k: v}, j=w)`: every key and value computed first, as Python does, then
+        `d[k] = v` for each, in order."""
+        held = []
+        for key, value in entries:
+            pair = []
+            for part in (key, value):
+                if not isinstance(part, (gast.Constant, gast.Name)):
+                    name = self.ctx.names.temporary()
+                    self.before.append(nodes.assign(name, part, self.origin))
+                    part = nodes.load(name)
+                pair.append(part)
+            held.append(pair)
+        for key, value in held:
+            self.write(receiver, key, value)
+        return gast.Constant(value=None, kind=None)
+
 
 _WRITING_METHODS = {"sort", "fill", "partition", "put"}  # rewritten on a name
+
+
+def _entries(call: gast.Call) -> list | None:
+    """The (key, value) pairs of `d.update({...}, k=v)` given as a display and keywords, or None
+    for any other argument (another dict, pairs, `**more`)."""
+    entries = []
+    for argument in call.args:
+        if not isinstance(argument, gast.Dict) or None in argument.keys or len(call.args) > 1:
+            return None
+        entries.extend(zip(argument.keys, argument.values))
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None
+        entries.append((nodes.const(keyword.arg), keyword.value))
+    return entries
 
 
 def _writes(obj) -> bool:
@@ -282,20 +319,20 @@ def _arguments(call: gast.Call, names: list[str]) -> list:
     return values
 
 
-def _block(stmts: list, ctx, lists: set[str]) -> list:
+def _block(stmts: list, ctx, kinds: dict[str, str]) -> list:
     out: list = []
     for stmt in stmts:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             for field in ("body", "orelse"):
-                setattr(stmt, field, _block(getattr(stmt, field), ctx, lists))
+                setattr(stmt, field, _block(getattr(stmt, field), ctx, kinds))
             field = "iter" if isinstance(stmt, gast.For) else "test"
             whole = None if isinstance(stmt, gast.While) else getattr(stmt, field)  # (once)
-            rewrite = _Rewrite(ctx, nodes.origin_of(stmt), lists, whole)
+            rewrite = _Rewrite(ctx, nodes.origin_of(stmt), kinds, whole)
             setattr(stmt, field, rewrite.visit(getattr(stmt, field)))
             out.extend([*rewrite.before, stmt])
             continue
         whole = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign, gast.Return)) else None
-        rewrite = _Rewrite(ctx, nodes.origin_of(stmt), lists, whole)
+        rewrite = _Rewrite(ctx, nodes.origin_of(stmt), kinds, whole)
         stmt = rewrite.visit(stmt)
         done = isinstance(stmt, gast.Expr) and isinstance(stmt.value, (gast.Constant, gast.Name))
         out.extend(rewrite.before if done and rewrite.before else [*rewrite.before, stmt])
@@ -303,5 +340,4 @@ def _block(stmts: list, ctx, lists: set[str]) -> list:
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    lists = {name for name, kind in containers(tree, ctx).items() if kind == "list"}
-    tree.body = _block(tree.body, ctx, lists)
+    tree.body = _block(tree.body, ctx, containers(tree, ctx))

@@ -42,7 +42,7 @@ def run(tree: gast.FunctionDef, ctx) -> None:
                 stmt.targets[0] = nodes.substitute(target, renamed)
             elif isinstance(target, gast.Name) and target.id not in in_blocks:
                 if target.id in current:
-                    new = ctx.names.fresh(target.id)
+                    new = ctx.names.renamed(target.id)
                     current[target.id] = new
                     target.id = new
                 else:

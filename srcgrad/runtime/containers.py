@@ -64,7 +64,13 @@ def list_adjoint(values: list) -> list:
 
 
 def add_at(adjoints: list, index, g) -> None:
-    """Add `g` to the adjoint of element `index` (in place: the list is the adjoint's own)."""
+    """Add `g` to the adjoint of element `index` (in place: the list is the adjoint's own); for
+    a slice (`xs[::-1]`), each of `g`'s parts to the adjoint of the element it came from."""
+    if isinstance(index, slice):
+        if g is not None:
+            for position, part in zip(range(len(adjoints))[index], g):
+                add_at(adjoints, position, part)
+        return
     current = adjoints[index]
     adjoints[index] = g if current is None else current + g
 

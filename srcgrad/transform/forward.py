@@ -28,7 +28,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
 from ..front.context import Mode
 from ..front.fence import is_append
-from ..normalize.ir import Kind, has_user_source
+from ..normalize.ir import Kind, callee_name, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 from .operands import bind_operands, describe
 
@@ -290,14 +290,14 @@ class _Forward:
         tangents = [self.of(op.bindings[p]) for p in op.active_params]
         if self.plain:
             made = self.ctx.callees.plain_tangent(op.key, tuple(op.active_params), self.origin)
-            function = self.ctx.support.name_for(made.function, f"jvp_{op.key.__name__}")
+            function = self.ctx.support.name_for(made.function, f"jvp_{callee_name(op)}")
             stmt.value.keywords = [
                 *stmt.value.keywords,
                 *(nodes.keyword(name, t) for name, t in zip(made.tangents, tangents)),
             ]
         else:
             transform = self.ctx.callees.tangent(op.key, tuple(op.active_params))
-            function = self.ctx.support.name_for(transform, f"jvp_{op.key.__name__}")
+            function = self.ctx.support.name_for(transform, f"jvp_{callee_name(op)}")
             stmt.value.args = [nodes.tuple_(tangents), *stmt.value.args]
         stmt.value.func = nodes.load(function)
         target = op.target

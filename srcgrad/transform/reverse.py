@@ -22,7 +22,7 @@ from ..analyse.tape import Plan, recorded
 from ..errors import NonScalarOutputError, NoRuleError
 from ..front import nodes
 from ..front.context import Mode
-from ..normalize.ir import Kind
+from ..normalize.ir import Kind, callee_name
 from .adjoints import Adjoints
 from .reverse_sweep import ReverseSweep
 
@@ -197,8 +197,8 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
         return
     # the transform of the callee (its code is made when it is first called)
     transform = ctx.callees.pullback(op.key, tuple(op.active_params), ctx.check_finite)
-    function = ctx.support.name_for(transform, f"vjp_{op.key.__name__}")
-    op.pullback = ctx.names.fresh(f"{op.key.__name__}_back")
+    function = ctx.support.name_for(transform, f"vjp_{callee_name(op)}")
+    op.pullback = ctx.names.fresh(f"{callee_name(op)}_back")
     ctx.names.generated.add(op.pullback)
     stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
     stmt.value.func = nodes.load(function)

@@ -344,7 +344,9 @@ def reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
     `d = w3 * b + w4 * c` becomes `_t1 = w3 * b; _t2 = w4 * c; d = _t1 + _t2`; any order that
     visits `d` before `_t1` and `_t2` is a valid reverse sweep, and the reader expects `_t1`'s
     adjoints (dw3, db) first. A line that reads or writes a name assigned more than once keeps
-    the exact reverse order: its values may be on the tape, which pops in that order only.
+    the exact reverse order: its values may be on the tape, which pops in that order only. So
+    does a line that writes into an array, list or dict (`d.update({...})`): a read of it must
+    stay on the side of the write it was on.
     """
     order: list = []
     i = len(stmts)
@@ -365,7 +367,8 @@ def reverse_order(stmts: list, ops: dict, reassigned: set[str]) -> list:
         touched = set().union(
             *({ops[id(stmts[k])].target} | ops[id(stmts[k])].names() for k in pending)
         )
-        if touched & reassigned:
+        writes = any(ops[id(stmts[k])].kind in (Kind.SETITEM, Kind.APPEND) for k in pending)
+        if touched & reassigned or writes:
             order.extend(stmts[k] for k in reversed(pending))
             pending = []
         while pending:

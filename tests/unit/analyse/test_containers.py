@@ -135,6 +135,9 @@ def test_indexing_a_tuple_that_was_not_unpacked_is_left_alone():
         ("t = [x, x] * 2", ()),
         ("t = 2 * [x, x]", ()),
         ("xs = [x]\n    for i in range(n):\n        t = xs * i", (2,)),  # a range integer
+        ("xs = [x, x]\n    t = xs[1:] + [x]", ()),  # a slice of a list is a list
+        ("xs = [x, x]\n    t = xs[:1] + xs[1:]", ()),
+        ("t = [x] + n", ([np.ones(3)],)),  # a list argument
     ],
 )
 def test_joining_or_repeating_tuples_that_carry_a_derivative_is_refused(statement, args):

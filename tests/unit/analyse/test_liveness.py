@@ -10,7 +10,6 @@ is read after the loop.
 from __future__ import annotations
 
 import gast
-import pytest
 from passes import context, define, text
 
 from srcgrad.analyse.liveness import live_after

@@ -39,10 +39,10 @@ def _line_of(fn, fragment: str) -> int:
     return next(n for n, line in enumerate(lines, 1) if fragment in line)
 
 
-def refused(source: str, *args, at: str, other: str) -> str:
+def refused(source: str, *args, at: str, other: str, **names) -> str:
     """The message of the refusal of `source`, checked to start at the line holding `at` and to
     name `other`."""
-    fn = define(source)
+    fn = define(source, **names)
     with pytest.raises(UnsupportedSyntaxError) as caught:
         _copies(fn, *args)
     message = str(caught.value)
@@ -152,6 +152,56 @@ def test_an_update_of_an_array_a_container_holds_is_refused_where_the_container_
         other="xs",
     )
     assert "an array the container 'xs' holds" in message
+
+
+def test_a_refusal_names_the_line_that_put_the_array_in_the_container():
+    message = refused(
+        """
+        def f(x):
+            y = x * 2.0
+            xs = []
+            xs.append(y)
+            y[0] = 5.0
+            return np.sum(xs[0])
+        """,
+        X,
+        at="y[0] = 5.0",
+        other="xs",
+    )
+    assert "(from line" in message and ": xs.append(y))" in message
+
+
+def test_a_refusal_names_the_users_names_not_srcgrads_new_ones():
+    message = refused(
+        """
+        def f(x):
+            x = x * 2.0
+            v = x[:2]
+            x += 1.0
+            return np.sum(v)
+        """,
+        X,
+        at="x += 1.0",
+        other="v",
+    )
+    assert "x_1" not in message and "update of 'x'" in message
+
+
+@pytest.mark.parametrize(
+    "store",
+    ["d['a'] = x * 3.0", "d.update({'a': x * 3.0})", "d.update(a=x * 3.0)"],
+)
+def test_an_element_read_from_a_container_keeps_its_value_when_the_entry_is_replaced(store):
+    fn = define(
+        f"""
+        def f(x):
+            d = {{'a': x * 2.0}}
+            z = d['a']
+            {store}
+            return np.sum(z * x) + np.sum(d['a'] * x)
+        """
+    )
+    right(fn, X)
 
 
 def test_an_array_made_at_each_step_and_appended_is_not_the_one_updated_later():
@@ -299,6 +349,26 @@ def test_summary_of_a_function_without_source_assumes_the_worst():
     exec("def h(a, b):\n    return a * b\n", namespace)
     summary = summary_of(namespace["h"])
     assert summary.writes == summary.returns == {"a", "b"}
+    assert "cannot read the source of 'h'" in summary.unread
+
+
+def test_a_call_of_a_helper_without_source_says_it_cannot_be_read():
+    namespace = {"np": np}
+    exec("def h(a):\n    return a * 2.0\n", namespace)
+    message = refused(
+        """
+        def f(x):
+            y = x * 2.0
+            z = h(y)
+            return np.sum(z) + np.sum(y)
+        """,
+        X,
+        at="z = h(y)",
+        other="y",
+        h=namespace["h"],
+    )
+    assert "whose source srcgrad cannot read" in message
+    assert "define 'h' in a .py file" in message
 
 
 @pytest.mark.parametrize("call", ["s = h(y)", "h(y); s = 1.0"])

@@ -197,3 +197,43 @@ def test_copy_of_a_dict_or_list_display_stays_a_copy_of_it(display):
             return x
     """)
     assert "np.copy" not in output
+
+
+def test_list_and_dict_of_a_container_are_copies_and_dict_of_keywords_a_display():
+    assert after("""
+        def f(x):
+            d = {'w': x}
+            xs = list([x, x])
+            e = dict(d)
+            g = dict(w=x, b=2.0)
+            pairs = dict([('w', x)])
+            return x
+    """) == code("""
+        def f(x):
+            d = {'w': x}
+            xs = [_e for _e in [x, x]]
+            e = dict_copy(d)
+            g = {'w': x, 'b': 2.0}
+            pairs = dict([('w', x)])
+            return x
+    """)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ys = list(xs); ys.append(x * 3.0); return np.sum(ys[1] * xs[0])",
+        "e = dict(d); e['w'] = x * 3.0; return np.sum(e['w'] * d['w'])",
+        "e = dict(w=x * 2.0); return np.sum(e['w'] * x)",
+    ],
+)
+def test_copies_of_containers_give_the_gradient_of_finite_differences(body):
+    import finite_differences
+
+    import srcgrad
+
+    source = "def f(x):\n    xs = [x]\n    d = {'w': x}\n    " + body.replace("; ", "\n    ")
+    fn = define(source, np=numpy)
+    x = numpy.array([0.5, -1.0, 2.0])
+    want = finite_differences.gradient(fn, (x,))
+    numpy.testing.assert_allclose(srcgrad.grad(fn)(x), want, rtol=1e-6, atol=1e-8)

@@ -2,7 +2,7 @@
 become the updates in place they are (`np.copyto(y, v)` is `y[...] = v`; `out=y` computes the
 value, then `y[...] = value`, and the call's value is `y`; `np.fill_diagonal`, `np.put`,
 `np.place`, `np.add.at` and the methods `sort`, `fill`, `partition` and `put` write at the
-positions they change; `xs.extend(ys)` is a loop of appends), other calls made for their effect
+positions they change; `xs.extend(ys)` is a loop of appends; `d.update({k: v})` is `d[k] = v`), other calls made for their effect
 stay, and calls that write in ways srcgrad does not follow are refused with an
 `UnsupportedSyntaxError` naming the line. The programs the pass rewrites give plain Python's
 values and gradients equal to finite differences, and leave the caller's arrays as they were.
@@ -14,7 +14,6 @@ import textwrap
 from pathlib import Path
 
 import finite_differences
-import gast
 import numpy as np
 import pytest
 from passes import define, normalized_until, text
@@ -183,6 +182,24 @@ def test_extend_is_a_loop_of_appends():
     """)
 
 
+def test_a_dict_update_with_a_display_or_keywords_is_its_assignments_values_first():
+    assert after("""
+        def f(x):
+            d = {'a': x, 'b': x}
+            d.update({'a': d['b'], 'b': d['a'] * 2}, c=x)
+            return d
+    """) == code("""
+        def f(x):
+            d = {'a': x, 'b': x}
+            _t1 = d['b']
+            _t2 = d['a'] * 2
+            d['a'] = _t1
+            d['b'] = _t2
+            d['c'] = x
+            return d
+    """)
+
+
 def test_a_function_without_writing_calls_is_unchanged():
     source = """
         def f(x, h):
@@ -204,7 +221,7 @@ REFUSED = {
     "xs = [x]; xs.reverse()": "xs = xs[::-1]",
     "xs = [x]; xs.remove(x)": "'.remove()'",
     "xs = [x]; xs.clear()": "'.clear()'",
-    "d = {'a': x}; d.update({'b': x})": "'.update()'",
+    "d = {'a': x}; e = {'b': x}; d.update(e)": "'.update()'",
     "np.putmask(x, x > 0, 1.0)": "'putmask'",
     "np.multiply.at(x, [0], 2.0)": "'ufunc.at'",
     "xs = [x, x]; xs.sort()": "'.sort()' of a list",
@@ -249,6 +266,9 @@ PROGRAMS = {
     "partition": "y = x * 1.0; y.partition(1); return y[1] * 3.0 + y[0]",
     ".put": "y = x * 1.0; y.put([1], x[2] * x[0]); return np.sum(y * y)",
     "extend": "xs = [x]; xs.extend([x * 2.0, np.sin(x)]); return np.sum(xs[1] * xs[2])",
+    "update (a swap)": "d = {'a': x, 'b': x * 2.0}; d.update({'a': d['b'], 'b': d['a']});"
+    " return np.sum(d['a'] * 3.0 + d['b'] * x)",
+    "update by keywords": "d = {'a': x}; d.update(a=x * x, b=np.sin(x)); return np.sum(d['a'] * d['b'])",
 }
 
 

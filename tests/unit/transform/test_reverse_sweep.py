@@ -73,6 +73,24 @@ def test_reverse_order_keeps_the_exact_reverse_where_a_name_is_assigned_again():
     assert targets({"_t1"}) == ["_out", "d", "_t2", "_t1", "c", "b"]
 
 
+def test_reverse_order_keeps_the_exact_reverse_on_a_line_that_writes_into_a_container():
+    fn = define(
+        """
+        def f(x):
+            d = {'a': x, 'b': x * 2.0}
+            d.update({'a': d['b'] * 3.0, 'b': d['a']})
+            return np.sum(d['a'] * d['b'])
+        """
+    )
+    ctx = context(fn, np.ones(3))
+    program = analysed_program(ctx)
+    line = [s for s in program.body if ctx.origin(s).text.startswith("d.update")]
+    order = [s for s in reverse_order(program.body, program.ops, set()) if s in line]
+    assert order == line[::-1]
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(fn)(x), 12.0 * x)  # 6x * x: a swap, then 3 *
+
+
 def test_an_if_is_replayed_on_the_recorded_decision():
     lines = _lines(
         """
