@@ -30,9 +30,8 @@ from .front.context import Context, Mode
 from .front.emit import emit
 from .front.loading import load
 from .normalize import normalize
-from .optimize import broadcast
+from .optimize import broadcast, finite
 from .optimize.as_methods import as_methods
-from .optimize.finite import add_checks
 from .optimize.release import release
 from .optimize.simplify import optimize
 from .transform.forward import forward_mode
@@ -209,12 +208,14 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
     scalars = frozenset(name for name, shape in ctx.shapes.items() if shape == ())
     floats = frozenset(ctx.names.adjoints_all() | ctx.names.tangents_all())
     broadcast.specialize(tree, ctx)
+    if request.check_finite:  # (before the optimizer: it keeps every check, as an effect)
+        finite.add_checks(tree, ctx)
     pure = partial(effect_free, ctx=ctx)
     optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views, pure)
+    if request.check_finite:
+        finite.prune(tree, ctx)
     if not mode.read_again:  # (code transformed again reads np.sum)
         as_methods(tree, ctx)
-    if request.check_finite:
-        add_checks(tree, ctx)
     if not mode.read_again:  # (the fence refuses `del` in code it reads)
         release(tree, ctx)
 

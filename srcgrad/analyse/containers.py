@@ -135,8 +135,9 @@ def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
 def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
     """`t = (a, b) + (c, d)` joins tuples (lists: `xs + [y]`), `t * 2` repeats one: not
     arithmetic, which is what the rules of + and * say. Refused where an operand is certainly a
-    tuple or a list (a display, a list built in the function, a function that returns one) and
-    carries a derivative."""
+    tuple or a list (a display, a list built in the function or sliced from one, a function
+    that returns one), the other is not certainly a NumPy array (which makes it NumPy's sum or
+    product), and a derivative flows through."""
     made_by: dict[str, list] = {}
     for op in ops.values():
         made_by.setdefault(op.target, []).append(op)
@@ -155,10 +156,13 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
         )
 
     def is_array(node) -> bool:
-        """Certainly a NumPy array: an array argument, or what NumPy's functions made."""
+        """Certainly a NumPy array: an array argument, or what NumPy's functions made. (In
+        srcgrad's own code, read again, a list's `+` and `*` are always NumPy's.)"""
         name = getattr(node, "id", None)
         if is_tuple(node):
             return False
+        if ctx.parsed.generated:
+            return True
         if name in ctx.dtypes and ctx.dtypes[name] not in (*TREES, "float", "int"):
             return ctx.shapes.get(name) not in (None, ())
         makers = made_by.get(name, [])
@@ -172,14 +176,11 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
         if op.kind is not Kind.CALL or op.key not in (operator.add, operator.mul):
             continue
         first, second = op.args[0], op.args[1]
-        if op.key is operator.add:  # (a list plus an array is NumPy's sum)
-            joined = (is_tuple(first) and not is_array(second)) or (
-                is_tuple(second) and not is_array(first)
-            )
-        else:  # (a list times an array is NumPy's product)
-            joined = (is_tuple(first) and _integer(ctx, second)) or (
-                is_tuple(second) and _integer(ctx, first)
-            )
+        # (a list plus or times an array is NumPy's sum or product; times anything else, a
+        # list is repeated, or Python raises)
+        joined = (is_tuple(first) and not is_array(second)) or (
+            is_tuple(second) and not is_array(first)
+        )
         if joined and op.names() & active:
             raise UnsupportedSyntaxError(
                 "joining or repeating tuples or lists with + or * is not supported where they "
@@ -191,13 +192,4 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
 
 def _sliced(op, is_tuple) -> bool:
     """`op` takes a slice of a tuple or a list: its result is one too."""
-    return (
-        op.key is operator.getitem and isinstance(op.args[1], gast.Slice) and is_tuple(op.args[0])
-    )
-
-
-def _integer(ctx, node: gast.expr) -> bool:
-    """A Python int for sure: a literal, a range loop's variable or arithmetic on them."""
-    if isinstance(node, gast.Constant):
-        return type(node.value) is int
-    return isinstance(node, gast.Name) and node.id in ctx.integers
+    return op.key is operator.getitem and nodes.is_slice(op.args[1]) and is_tuple(op.args[0])

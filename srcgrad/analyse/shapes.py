@@ -306,7 +306,9 @@ def _apply(
         if isinstance(held, IndexArray) and op.key is operator.getitem:  # x[idx] only
             constants[name] = held.standin()
             continue
-        constants[name] = constant_value(node, integers)
+        # (a loop's integer stands for 0 in an index only: as an axis, its value matters)
+        indexing = op.key is operator.getitem and name == "index"
+        constants[name] = constant_value(node, integers if indexing else frozenset())
     if callable(rule.shape):
         return rule.shape(*arrays, **constants)
     if rule.shape == STANDIN:

@@ -114,6 +114,11 @@ class Parsed:
     def name(self) -> str:
         return self.tree.name
 
+    @property
+    def generated(self) -> bool:
+        """srcgrad's own generated code, read to be transformed again (a higher derivative)."""
+        return self.filename.startswith("<srcgrad:")
+
     def origin(self, node: gast.AST) -> Origin:
         return nodes.origin_of(node) or self.definition
 

@@ -3,6 +3,11 @@
 The first adjoint that holds a nan or an infinity raises `NonFiniteError` naming the user's
 line whose derivative produced it, with the values that went into it. Source transformation
 knows exactly which line that is; a tracing tool only knows which operation.
+
+The checks go in before the optimizer runs (`add_checks`), which keeps them as the effects they
+are: an adjoint folded into another expression is still checked where it was computed. After it,
+`prune` drops the checks the folding made pointless: of a constant, or of the value the check
+just before it checked.
 """
 
 from __future__ import annotations
@@ -17,6 +22,44 @@ _COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)
 
 def add_checks(fn: gast.FunctionDef, ctx) -> None:
     _block(fn.body, ctx, adjoints=ctx.names.adjoints_all())
+
+
+def prune(fn: gast.FunctionDef, ctx) -> None:
+    helper = ctx.support.name_for(runtime.check_finite, "check_finite")
+    _prune(fn.body, helper)
+
+
+def _prune(stmts: list, helper: str) -> None:
+    kept: list = []
+    previous = None  # the value the statement just before checked
+    for stmt in stmts:
+        if isinstance(stmt, _COMPOUND):
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    _prune(getattr(stmt, field), helper)
+        checked = _checked(stmt, helper)
+        if checked is not None and (
+            isinstance(checked, gast.Constant)
+            or (previous is not None and _same_name(checked, previous))
+        ):
+            continue
+        previous = checked
+        kept.append(stmt)
+    stmts[:] = kept
+
+
+def _checked(stmt: gast.stmt, helper: str) -> gast.expr | None:
+    """The value a check statement checks (None for any other statement)."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return None
+    call = stmt.value
+    if not (isinstance(call.func, gast.Name) and call.func.id == helper and call.args):
+        return None
+    return call.args[0]
+
+
+def _same_name(a: gast.expr, b: gast.expr) -> bool:
+    return isinstance(a, gast.Name) and isinstance(b, gast.Name) and a.id == b.id
 
 
 def _block(stmts: list, ctx, adjoints: set[str]) -> None:

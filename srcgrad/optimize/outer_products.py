@@ -138,8 +138,10 @@ def _held_unchanged(name: str, body: list) -> bool:
     """Every value `name` takes in `body` is a new object that nothing there changes in
     place: a list may hold it until the loop ends."""
     for node in gast.walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(node, gast.AugAssign) and name in nodes.names_read(node.target):
-            return False
+        if isinstance(node, gast.AugAssign) and (
+            name in nodes.names_read(node.target) or name in nodes.names_stored(node.target)
+        ):
+            return False  # name += v (an array's += is in place), name[i] += v
         if isinstance(node, gast.Assign):
             if any(
                 not isinstance(t, gast.Name) and name in nodes.names_read(t) for t in node.targets

@@ -58,6 +58,8 @@ class _Forward:
     def _has_active(self, node) -> bool:
         if isinstance(node, (gast.List, gast.Tuple)):
             return any(self._has_active(e) for e in node.elts)
+        if isinstance(node, gast.Starred):  # `f(*a)`: (then bind_operands refuses it)
+            return self._has_active(node.value)
         return self._is_active(node)
 
     def zero(self, node: gast.expr) -> gast.expr:

@@ -69,7 +69,7 @@ def _refuse_complex_second_derivatives(ctx, program: Program) -> None:
         d.startswith("complex") for d in ctx.dtypes.values()
     )
     origin = ctx.origin(ctx.parsed.tree)
-    if ctx.complex_values and origin.filename.startswith("<srcgrad:"):
+    if ctx.complex_values and ctx.parsed.generated:
         raise NoRuleError(  # (|z|'s second derivative came out wrong, silently)
             "srcgrad does not make second derivatives through complex values yet (np.fft, "
             "complex arithmetic)",

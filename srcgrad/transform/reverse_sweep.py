@@ -96,6 +96,8 @@ class ReverseSweep:
         after_other = a.table
         defined = after_then.names() | after_other.names()
         a.table = _joined(entry, after_then, after_other)
+        if not self.loops:  # (a mask's condition is bound again at every step of a loop)
+            self._join_masks(defined, after_then, after_other, then, other)
         then_zeros = self._zeros(defined - after_then.names(), stmt)
         other_zeros = self._zeros(defined - after_other.names(), stmt)
         # the zeros are shaped like the values as the if found them: where the if or the code
@@ -123,6 +125,29 @@ class ReverseSweep:
             )
             out.extend([*restored, nodes.mark_adjoint(nodes.stamp(zeros, origin))])
         return out
+
+    def _join_masks(self, defined, then_table, other_table, then: list, other: list) -> None:
+        """An adjoint masked on one path at least (`np.where` chose there) stays masked after the
+        if, under a mask of its own that each path sets: the condition where that path masked
+        it, False where the path left it zero, True where it is an adjoint like any other. The
+        zeros of the path that did not use a value then meet no nan of a derivative before it
+        (0 * nan is nan)."""
+        a = self.adjoints
+        for name in sorted(defined):
+            masks = [table.mask(name) for table in (then_table, other_table)]
+            if masks[0] is None and masks[1] is None or masks[0] is masks[1]:
+                continue  # (no mask, or the same on both paths: `_joined` kept it)
+            held = self.ctx.names.temporary()
+            for table, mask, body in zip((then_table, other_table), masks, (then, other)):
+                if mask is not None:
+                    condition, chosen = mask
+                    value = nodes.copy(condition)
+                    if not chosen:
+                        value = nodes.call(self.ctx.numpy_name("logical_not"), [value])
+                else:
+                    value = nodes.const(name in table)
+                body.append(nodes.mark_adjoint(nodes.assign(held, value)))
+            a.table.set_mask(name, (nodes.load(held), True))
 
     def loop(self, stmt) -> list[gast.stmt]:
         """The loop replayed backwards; adjoints that a later iteration (earlier in reverse)

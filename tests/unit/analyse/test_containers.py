@@ -163,11 +163,6 @@ def test_arithmetic_that_is_numpy_s_or_carries_no_derivative_is_left_alone(state
     assert ("t" in program.active) is ("x" in statement)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Python int argument is not taken for an integer: `[x, y] * c` (c=2) is not "
-    "refused, and the gradient through it comes out wrong (zeros for t[2]'s x)",
-)
 def test_repeating_a_list_by_an_integer_argument_is_refused():
     fn = define("def f(x, y, c):\n    t = [x, y] * c\n    return np.sum(t[2])\n")
     with pytest.raises(UnsupportedSyntaxError, match="joining or repeating tuples"):

@@ -82,12 +82,6 @@ def test_reductions_follow_axis_and_keepdims():
     assert shapes["h"] is None and shapes["k"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a range loop's variable is taken for 0 in every constant operand, `axis=i` too "
-    "(constant_value's docstring allows that only in indices): the shape is wrong for i=1, and "
-    "the gradient sums the adjoint back over the wrong axis",
-)
 def test_an_axis_that_is_a_loop_variable_gives_no_known_shape():
     shapes = _shapes(
         """

@@ -128,3 +128,29 @@ def test_an_infinite_adjoint_stops_at_the_users_line():
         pytest.raises(NonFiniteError, match=r"infinity in the adjoint dx.*\n.*np\.sqrt\(x\) \* y"),
     ):
         run(tree, ctx, x, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("source", "x", "line"),
+    [
+        # the whole gradient folds into one expression: the check stays where it was computed
+        ("def f(x):\n    return np.sum(np.sqrt(x - 1))\n", [1.0, 2.0], "np.sqrt(x - 1)"),
+        # an element's adjoint is checked before it is written into the array's
+        ("def f(x):\n    return np.log(x[0]) + np.sum(x)\n", [0.0, 2.0], "np.log(x[0])"),
+    ],
+)
+def test_a_folded_adjoint_is_still_checked_at_its_line(source, x, line):
+    import srcgrad
+
+    fn = define(source)
+    with np.errstate(divide="ignore"), pytest.raises(NonFiniteError, match=re.escape(line)):
+        srcgrad.grad(fn, check_finite=True)(np.array(x))
+
+
+def test_checks_of_constants_and_repeated_checks_are_pruned():
+    import srcgrad
+
+    fn = define("def f(x):\n    return np.sum(np.sqrt(x - 1))\n")
+    code = srcgrad.grad(fn, check_finite=True).source_for(np.array([2.0, 3.0]))
+    checks = [line.strip() for line in code.splitlines() if "check_finite(" in line]
+    assert len(checks) == 1 and checks[0].startswith("check_finite(d_t1, 'd_t1', ")

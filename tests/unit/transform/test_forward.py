@@ -220,11 +220,6 @@ def test_jvp_tangents_are_keyword_only_without_defaults_and_tangent_mode_default
     assert tangent[-1] == "return _out_dot"  # the tangent alone
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forward.py sees no active operand in `np.exp(*a)` (a Starred node) and writes a "
-    "zero tangent, silently; reverse mode refuses the starred argument",
-)
 def test_a_starred_active_argument_is_refused_or_differentiated():
     fn = define(
         """

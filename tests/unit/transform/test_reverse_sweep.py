@@ -10,7 +10,6 @@ against hand formulas."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from passes import analysed_program, context, define, text, transformed_tree
 
 import srcgrad
@@ -266,12 +265,6 @@ def test_an_adjoint_updated_in_place_in_a_loop_gets_an_array_of_its_own_first():
     assert "dy[i] += d_t1" in lines[start:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the zeros an if gives the path that did not use s meet sqrt's nan derivative "
-    "after the join (0 * nan), and np.where's mask made on one path is dropped there: nan "
-    "where the function does not depend on s at all",
-)
 def test_zeros_from_a_path_that_did_not_use_a_value_add_no_nan():
     source = """
         def f(x, c):
