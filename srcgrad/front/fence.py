@@ -215,12 +215,16 @@ def _check_loop_target(parsed: Parsed, target: gast.expr) -> None:
 def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) -> None:
     if isinstance(target, gast.Name):
         return
-    if isinstance(target, gast.Tuple) and all(isinstance(e, gast.Name) for e in target.elts):
+    if isinstance(target, gast.Tuple) and all(
+        isinstance(e, (gast.Name, gast.Subscript)) for e in target.elts
+    ):
         if isinstance(value, gast.Tuple) and (
             len(value.elts) != len(target.elts)
             or any(isinstance(e, gast.Starred) for e in value.elts)
         ):
             _reject(parsed, target, "unpacking a tuple display of another length", "")
+        for element in target.elts:  # (a[i], a[j] = a[j], a[i]: each an update of an array)
+            _check_target(parsed, element, None)
         return
     if isinstance(target, gast.Subscript):
         if isinstance(target.value, gast.Name):

@@ -96,6 +96,9 @@ class _Flatten:
             target.slice = self.index(target.slice)
             self.out.append(nodes.assign(target, value, self.origin))
             return
+        if not all(isinstance(t, gast.Name) for t in target.elts):
+            self.into_elements(target.elts, value)
+            return
         targets = [t.id for t in target.elts]
         if not isinstance(value, gast.Tuple):  # a, b = f(x): unpack the value by indexing
             whole = self.atom(value, force=True)
@@ -110,6 +113,21 @@ class _Flatten:
             values = [self.atom(v, force=True) for v in values]
         for name, element in zip(targets, values):
             self.emit(name, self.operation(element))
+
+    def into_elements(self, targets: list, value: gast.expr) -> None:
+        """`a[i], a[j] = a[j], a[i]`: every value first, as Python computes them, then each
+        target assigned in turn, left to right."""
+        if isinstance(value, gast.Tuple):
+            values = [self.atom(v, force=True) for v in value.elts]
+        else:
+            whole = self.atom(value, force=True)
+            self.ctx.unpacked[whole.id] = len(targets)
+            values = [
+                nodes.subscript(nodes.load(whole.id), nodes.const(k)) for k in range(len(targets))
+            ]
+            values = [self.atom(v, force=True) for v in values]
+        for target, held in zip(targets, values):
+            self.assignment(target, held)
 
     def emit(self, name: str, value: gast.expr) -> None:
         self.out.append(nodes.assign(name, value, self.origin))

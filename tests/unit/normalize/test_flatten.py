@@ -309,6 +309,28 @@ def test_a_tuple_assignment_that_reads_its_targets_goes_through_temporaries():
     """)
 
 
+def test_elements_as_targets_get_every_value_first_then_left_to_right():
+    assert after("""
+        def f(a, i, j):
+            a[i], a[j] = a[j], a[i] * 2
+            a[0], b = g(a)
+            return b
+    """) == code("""
+        def f(a, i, j):
+            _t1 = a[j]
+            _t2 = a[i]
+            _t3 = _t2 * 2
+            a[i] = _t1
+            a[j] = _t3
+            _t4 = g(a)
+            _t5 = _t4[0]
+            _t6 = _t4[1]
+            a[0] = _t5
+            b = _t6
+            return b
+    """)
+
+
 def test_a_while_test_is_computed_before_the_loop_and_after_each_iteration():
     assert after("""
         def f(x, y):
