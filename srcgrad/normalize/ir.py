@@ -18,7 +18,7 @@ import gast
 from ..front import nodes
 from ..front.emit import unparse
 from ..front.reading import MISSING
-from ..rules.registry import is_nondifferentiable, reverse_rule
+from ..rules.registry import definition, is_nondifferentiable, reverse_rule
 
 BINARY = {
     gast.Add: operator.add,
@@ -129,6 +129,9 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
             made = Operation(target, Kind.UNKNOWN, None, list(value.args), keywords, spelled)
             made.callee = value.func
             return made
+        defined = definition(key) if reverse_rule(key) is None else None
+        if defined is not None:  # a library function differentiated through its definition
+            key = defined
         kind = Kind.USER if is_user_function(key) else Kind.CALL
         return Operation(target, kind, key, list(value.args), keywords, spelled)
     return Operation(target, Kind.UNKNOWN, description=type(value).__name__)

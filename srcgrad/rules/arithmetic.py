@@ -15,6 +15,8 @@ from ..runtime import (
     abs_slope,
     astype,
     clip_weights,
+    converted_adjoint,
+    converted_tangent,
     extreme_shares,
     item,
     list_of,
@@ -68,20 +70,54 @@ def power(g, ans, x, y):
     return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
+def _zero_exponent(facts) -> bool:
+    y = facts.constant("y")
+    return isinstance(y, (int, float)) and y == 0
+
+
+# `x ** 0` is 1 everywhere: no derivative at all (the general rule's 0 * x ** -1 is nan at 0)
+@variant(operator.pow, np.power, builtins.pow, when=_zero_exponent)
+def power_of_zero(g, ans, x, y):
+    return None, None
+
+
+@tangent(operator.pow, np.power, builtins.pow, when=_zero_exponent)
+def power_of_zero_tangent(ans, x, y):
+    return None, None
+
+
 @broadcasting(operator.mod, np.mod, np.remainder)
 def mod(g, ans, x, y):
     return g, -g * np.floor_divide(x, y)
 
 
 # At a tie each side gets half, as in JAX.
-@broadcasting(np.maximum, np.fmax)
+@broadcasting(np.maximum)
 def maximum(g, ans, x, y):
     return g * ((x > y) + 0.5 * (x == y)), g * ((x < y) + 0.5 * (x == y))
 
 
-@broadcasting(np.minimum, np.fmin)
+@broadcasting(np.minimum)
 def minimum(g, ans, x, y):
     return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
+
+
+# fmax and fmin skip a NaN: against a NaN the other operand is the result, and gets all of g
+# (`np.isnan(y) > np.isnan(x)`: y is NaN and x is not)
+@broadcasting(np.fmax)
+def fmax(g, ans, x, y):
+    return (
+        g * ((x > y) + 0.5 * (x == y) + (np.isnan(y) > np.isnan(x))),
+        g * ((x < y) + 0.5 * (x == y) + (np.isnan(x) > np.isnan(y))),
+    )
+
+
+@broadcasting(np.fmin)
+def fmin(g, ans, x, y):
+    return (
+        g * ((x < y) + 0.5 * (x == y) + (np.isnan(y) > np.isnan(x))),
+        g * ((x > y) + 0.5 * (x == y) + (np.isnan(x) > np.isnan(y))),
+    )
 
 
 @broadcasting(np.arctan2)
@@ -158,9 +194,21 @@ def sum_of_list_tangent(ans, iterable, start=0):
 
 # conversions that keep the value: the adjoint passes through (np.asarray's reverse rule is
 # joining.py's, declared later; its forward rule is this one)
-@linear(builtins.float, np.float64, np.asarray, astype, differentiable=["x"], shape=SAME)
+@linear(builtins.float, np.float64, np.asarray, differentiable=["x"], shape=SAME)
 def keep_value(g, ans, x, dtype=None):
     return g
+
+
+# `x.astype(dtype)`: the value kept for a float or complex dtype, truncated (derivative 0) for
+# an integer or bool one
+@adjoint(astype, differentiable=["x"], shape=SAME)
+def astype_(g, ans, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    return converted_adjoint(g, dtype)
+
+
+@tangent(astype)
+def astype_tangent(ans, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    return converted_tangent(x_dot, dtype)
 
 
 # `x.item()`: the one element of an array of size 1, as a Python number

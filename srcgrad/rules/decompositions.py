@@ -14,7 +14,7 @@ the tuple of the components' tangents, in the order of `ans`, as its one term: h
 import numpy as np
 
 from .linalg import _transposed, mirrored, one_triangle
-from .registry import SAME, adjoint, tangent
+from .registry import adjoint, first_shape, tangent
 
 
 def identity_like(x):
@@ -45,7 +45,7 @@ def cholesky_adjoint(g, ans, upper=False):
     )
 
 
-@adjoint(np.linalg.cholesky, shape=SAME)
+@adjoint(np.linalg.cholesky, shape=first_shape)
 def cholesky(g, ans, a, upper=False):
     return cholesky_adjoint(g, ans, upper)
 

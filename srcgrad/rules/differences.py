@@ -8,7 +8,7 @@ others. The adjoint of a difference is a difference of `g` the other way round.
 
 import numpy as np
 
-from ..runtime import scatter_add
+from ..runtime import refusal, scatter_add
 from .registry import STANDIN, adjoint, tangent, variant
 from .special import TangentTuple
 
@@ -163,8 +163,9 @@ def gradient_adjoints(g, ans, f, spacing, axis=None, edge_order=1):
 def spacing_adjoint(d_steps, k):
     """The adjoint of np.gradient's k-th spacing argument, from `gradient_adjoints`."""
     if d_steps[k] is None:
-        raise NotImplementedError(
-            "srcgrad differentiates np.gradient's spacing when it is a number, not coordinates"
+        raise refusal(
+            "srcgrad differentiates np.gradient's spacing when it is a number, not coordinates",
+            "pass coordinates that do not depend on the inputs you differentiate with respect to",
         )
     return d_steps[k]
 
@@ -202,8 +203,9 @@ def spacing_tangent(h_dot, ans, k, h0=None, h1=None, h2=None, h3=None):
     times it; coordinates along an axis have no rule."""
     spacing = [h for h in (h0, h1, h2, h3) if h is not None]
     if np.ndim(spacing[k]) != 0:
-        raise NotImplementedError(
-            "srcgrad differentiates np.gradient's spacing when it is a number, not coordinates"
+        raise refusal(
+            "srcgrad differentiates np.gradient's spacing when it is a number, not coordinates",
+            "pass coordinates that do not depend on the inputs you differentiate with respect to",
         )
     rate = -h_dot / spacing[k]
     if isinstance(ans, np.ndarray):

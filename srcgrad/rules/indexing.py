@@ -214,6 +214,7 @@ def choices_adjoint(g, a, choices, mode="raise"):
     """Adjoint of `np.choose(a, choices, mode=mode)` with respect to `choices`: choice k gets
     `g` where the (wrapped or clipped) index is k."""
     n = len(choices)
+    a = np.asarray(a)  # (a list compared with k would be one False)
     if mode == "wrap":
         a = np.mod(a, n)
     elif mode == "clip":

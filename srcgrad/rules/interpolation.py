@@ -7,28 +7,52 @@ import numpy as np
 
 from ..runtime import scatter_add, unbroadcast
 from .differences import zeros_or_none
-from .registry import SAME, STANDIN, adjoint, bilinear, tangent
+from .registry import STANDIN, adjoint, bilinear, first_shape, tangent
 
 # ---- interpolation -------------------------------------------------------------------------------
+# A point x between the knots xp[k] and xp[k + 1], at t = (x - xp[k]) / (xp[k + 1] - xp[k]), is
+# (1 - t) fp[k] + t fp[k + 1]; it moves with x by the slope s of that piece, with fp[k] and
+# fp[k + 1] by (1 - t) and t, and with the knots by -s (1 - t) and -s t (the piece moves under
+# it). At a knot the piece on its right counts (as in JAX). A period wraps x and xp into one
+# period first, the knots sorted and repeated one period beyond either end (`wrapped_knots`).
+
+
+def wrapped_knots(x, xp, fp, period):
+    """np.interp's own view of its inputs with a period P = |period|: `(x, knots, values,
+    index, x_turns, knot_turns)`, x and the knots wrapped into [0, P), the knots sorted and
+    repeated one period beyond either end; `index` says which element of xp (and fp) each knot
+    is, `x_turns` and `knot_turns` how x and each knot move with P (-floor(v / P), and one
+    more or less for a repeated knot)."""
+    size = np.abs(period)
+    order = np.argsort(xp % size)
+    wrapped = (xp % size)[order]
+    knots = np.concatenate([wrapped[-1:] - size, wrapped, wrapped[:1] + size])
+    index = np.concatenate([order[-1:], order, order[:1]])
+    ends = np.concatenate([[-1.0], np.zeros_like(wrapped), [1.0]])
+    return x % size, knots, fp[index], index, -np.floor(x / size), ends - np.floor(xp[index] / size)
 
 
 def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
-    """Adjoints of `np.interp(x, xp, fp, left, right, period)` for `x`, `fp`, `left`, `right`.
-
-    A point between xp[k] and xp[k + 1] is (1 - t) fp[k] + t fp[k + 1]: it sends (1 - t) g to
-    fp[k], t g to fp[k + 1], and the slope times g to x. At a knot the slope is the one on its
-    right (as in JAX). Points left of xp[0] take `left` (fp[0] when None), right of xp[-1]
-    `right` (fp[-1]); a period wraps x and xp first, so fp gathers from both ends.
-    """
+    """Adjoints of `np.interp(x, xp, fp, left, right, period)`, as (x, fp, left, right, xp,
+    period). Points left of xp[0] take `left` (fp[0] when None), right of xp[-1] `right`
+    (fp[-1]), and move with nothing else; a period wraps x and xp first, so fp and xp gather
+    from both ends (and NumPy ignores `left` and `right`)."""
     x, xp, fp = np.asarray(x), np.asarray(xp), np.asarray(fp)  # (lists index by arrays too)
     if period is not None:
-        order = np.argsort(xp % period)
-        wrapped = (xp % period)[order]
-        knots = np.concatenate([wrapped[-1:] - period, wrapped, wrapped[:1] + period])
-        index = np.concatenate([order[-1:], order, order[:1]])
-        parts = interp_adjoints(g, x % period, knots, fp[index])
+        x, knots, values, index, x_turns, knot_turns = wrapped_knots(x, xp, fp, period)
+        parts = interp_adjoints(g, x, knots, values)
         d_fp = np.zeros_like(fp, dtype=np.result_type(fp, g, 1.0))
-        return parts[0], scatter_add(d_fp, index, parts[1]), None, None
+        d_xp = np.zeros_like(xp, dtype=np.result_type(xp, g, 1.0))
+        moved = np.sum(parts[0] * x_turns) + np.sum(parts[4] * knot_turns)
+        zero = np.zeros_like(moved)
+        return (
+            parts[0],
+            scatter_add(d_fp, index, parts[1]),
+            zero,
+            zero,
+            scatter_add(d_xp, index, parts[4]),
+            np.sign(period) * moved,
+        )
     k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, np.shape(xp)[0] - 2)
     width = xp[k + 1] - xp[k]
     t = (x - xp[k]) / width
@@ -45,14 +69,20 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
         scatter_add(d_fp, 0, d_left)
     if right is None:
         scatter_add(d_fp, -1, d_right)
-    return d_x, d_fp, d_left, d_right
+    d_xp = np.zeros_like(xp, dtype=np.result_type(xp, d_x, 1.0))
+    scatter_add(d_xp, k, -d_x * (1.0 - t))
+    scatter_add(d_xp, k + 1, -d_x * t)
+    return d_x, d_fp, d_left, d_right, d_xp, None
 
 
-# The knots xp get no gradient.
-@adjoint(np.interp, shape=SAME, differentiable=["x", "fp", "left", "right"])
+@adjoint(
+    np.interp,
+    shape=first_shape,
+    differentiable=["x", "xp", "fp", "left", "right", "period"],
+)
 def interp(g, ans, x, xp, fp, left=None, right=None, period=None):
     parts = interp_adjoints(g, x, xp, fp, left, right, period)
-    return parts[0], parts[1], parts[2], parts[3]
+    return parts[0], parts[4], parts[1], parts[2], parts[3], parts[5]
 
 
 def interp_slope(x, xp, fp, period=None):
@@ -61,14 +91,36 @@ def interp_slope(x, xp, fp, period=None):
     x and xp first, and the knots at either end are repeated one period away."""
     xp, fp = np.asarray(xp), np.asarray(fp)  # (lists index by arrays too)
     if period is not None:
-        order = np.argsort(xp % period)
-        wrapped = (xp % period)[order]
-        knots = np.concatenate([wrapped[-1:] - period, wrapped, wrapped[:1] + period])
-        index = np.concatenate([order[-1:], order, order[:1]])
-        return interp_slope(x % period, knots, fp[index])
+        wrapped = wrapped_knots(x, xp, fp, period)
+        return interp_slope(wrapped[0], wrapped[1], wrapped[2])
     k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, np.shape(xp)[0] - 2)
     slope = (fp[k + 1] - fp[k]) / (xp[k + 1] - xp[k])
     return np.where(np.logical_or(x < xp[0], x > xp[-1]), 0.0, slope)
+
+
+def interp_knots_tangent(xp_dot, x, xp, fp, period=None):
+    """What the knots' tangent `xp_dot` adds to that of np.interp(x, xp, fp, period=period):
+    -slope ((1 - t) xp_dot[k] + t xp_dot[k + 1]) between xp[k] and xp[k + 1], 0 beyond the
+    first and last knots."""
+    x, xp, fp, xp_dot = np.asarray(x), np.asarray(xp), np.asarray(fp), np.asarray(xp_dot)
+    if period is not None:
+        wrapped = wrapped_knots(x, xp, fp, period)
+        return interp_knots_tangent(xp_dot[wrapped[3]], wrapped[0], wrapped[1], wrapped[2])
+    k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, np.shape(xp)[0] - 2)
+    t = (x - xp[k]) / (xp[k + 1] - xp[k])
+    moved = (1.0 - t) * xp_dot[k] + t * xp_dot[k + 1]
+    return -interp_slope(x, xp, fp) * moved
+
+
+def interp_period_tangent(period_dot, x, xp, fp, period):
+    """What the period's tangent adds to that of np.interp(x, xp, fp, period=period): x and
+    every knot, wrapped into the period, move with it (`wrapped_knots`)."""
+    x, knots, values, _, x_turns, knot_turns = wrapped_knots(
+        np.asarray(x), np.asarray(xp), np.asarray(fp), period
+    )
+    moved = interp_slope(x, knots, values) * x_turns
+    moved = moved + interp_knots_tangent(knot_turns, x, knots, values)
+    return np.sign(period) * period_dot * moved
 
 
 def below_knots(x, xp, period=None):
@@ -82,14 +134,16 @@ def above_knots(x, xp, period=None):
 
 
 # Linear in fp, with `left` and `right` (fp[0] and fp[-1] where None) in its place beyond the
-# knots; the knots xp get no tangent.
+# knots.
 @tangent(np.interp)
 def interp_tangent(ans, x, xp, fp, left=None, right=None, period=None):
     return (
         x_dot * interp_slope(x, xp, fp, period),
+        interp_knots_tangent(xp_dot, x, xp, fp, period),
         np.interp(x, xp, fp_dot, zeros_or_none(left), zeros_or_none(right), period),
         np.where(below_knots(x, xp, period), left_dot, 0.0),
         np.where(above_knots(x, xp, period), right_dot, 0.0),
+        interp_period_tangent(period_dot, x, xp, fp, period),
     )
 
 

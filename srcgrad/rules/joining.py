@@ -18,9 +18,9 @@ from itertools import accumulate
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import refusal, truncates, unbroadcast
 from .indexing import _as_operand, gather_adjoint, labels_like, zeros_of
-from .registry import STANDIN, adjoint, linear, tangent
+from .registry import STANDIN, adjoint, linear, tangent, variant
 
 # ---- helpers the generated code calls ------------------------------------------------------------
 
@@ -117,19 +117,48 @@ def linspace_adjoints(g, start, stop, num=50, endpoint=True, retstep=False, axis
     return unbroadcast(d_start, start), unbroadcast(d_stop, stop)
 
 
+def arange_adjoints(g, stop=None, dtype=None):
+    """Adjoints of `np.arange(start, stop, step, dtype)` for `start` and `step`: element k is
+    start + k step, so `start` gathers the sum of g and `step` the sum of k g. With one number
+    (`np.arange(n)`, stop None) that number is the stop, which only decides how many elements
+    there are: no derivative. An integer dtype truncates the elements: no derivative either."""
+    zero = np.zeros_like(g, dtype=np.result_type(g, 1.0), shape=())
+    if dtype is not None and truncates(dtype):
+        return zero, zero
+    steps = np.cumsum(np.ones_like(g, dtype=np.result_type(g, 1.0))) - 1.0
+    return zero if stop is None else np.sum(g), np.sum(g * steps)
+
+
+def arange_tangent(ans, start_dot, step_dot, stop=None, dtype=None):
+    """The tangent of `np.arange(start, stop, step, dtype)`: start_dot + k step_dot at element
+    k (no start term for `np.arange(n)`, whose one number is the stop; zeros where an integer
+    dtype truncates the elements)."""
+    like = np.zeros_like(ans, dtype=np.result_type(ans, 1.0))
+    if dtype is not None and truncates(dtype):
+        return like
+    steps = np.cumsum(np.ones_like(like)) - 1.0
+    return like + (0.0 if stop is None else start_dot) + steps * step_dot
+
+
 def pad_adjoint(g, array, pad_width, mode="constant"):
     """Adjoint of `np.pad(array, pad_width, mode)` with respect to `array`."""
     if mode in ("constant", "empty"):
         return g[_core(array, pad_width)]
     if mode in ("edge", "reflect", "symmetric", "wrap"):
         return gather_adjoint(g, array, np.pad(labels_like(array), pad_width, mode))
-    raise NotImplementedError(f"srcgrad has no derivative of np.pad with mode={mode!r}")
+    raise refusal(
+        f"srcgrad has no derivative of np.pad with mode={mode!r}",
+        "pad with mode 'constant', 'empty', 'edge', 'reflect', 'symmetric' or 'wrap'",
+    )
 
 
 def pad_value_adjoint(g, array, pad_width, constant_values=0):
     """Adjoint of `np.pad(array, pad_width, constant_values=c)` with respect to a scalar `c`."""
     if np.ndim(constant_values) != 0:
-        raise NotImplementedError("srcgrad differentiates np.pad's constant_values as one number")
+        raise refusal(
+            "srcgrad differentiates np.pad's constant_values as one number",
+            "pad with one constant, or pad each side in a call of its own",
+        )
     return np.sum(g) - np.sum(g[_core(array, pad_width)])
 
 
@@ -175,7 +204,10 @@ def pad_array_tangent(array_dot, pad_width, mode):
         return np.pad(array_dot, pad_width)
     if mode in ("edge", "reflect", "symmetric", "wrap"):
         return np.pad(array_dot, pad_width, mode)
-    raise NotImplementedError(f"srcgrad has no derivative of np.pad with mode={mode!r}")
+    raise refusal(
+        f"srcgrad has no derivative of np.pad with mode={mode!r}",
+        "pad with mode 'constant', 'empty', 'edge', 'reflect', 'symmetric' or 'wrap'",
+    )
 
 
 # ---- shapes of results that can be much bigger than their inputs (computing them on
@@ -333,6 +365,32 @@ def linspace_tangent_rule(
     return (
         linspace_tangent(start_dot, zeros_of(stop), num, endpoint, retstep, axis),
         linspace_tangent(zeros_of(start), stop_dot, num, endpoint, retstep, axis),
+    )
+
+
+# np.arange([start,] stop[, step]): the values start + k step; how many there are (decided by
+# the values) has no derivative, so neither has `stop`
+@adjoint(np.arange, differentiable=["start", "step"])
+def arange(g, ans, start=None, stop=None, step=None, dtype=None, device=None, like=None):
+    parts = arange_adjoints(g, stop, dtype)
+    return parts[0], parts[1]
+
+
+def _stop_alone(facts) -> bool:
+    return facts.constant("stop") is None and facts.constant("step") is None
+
+
+# `np.arange(n)`: its one number is the stop; the values 0, 1, ... do not move with it
+@variant(np.arange, when=_stop_alone, differentiable=["start", "step"])
+def arange_to(g, ans, start=None, stop=None, step=None, dtype=None, device=None, like=None):
+    return None, None
+
+
+@tangent(np.arange)
+def arange_tangent_rule(ans, start=None, stop=None, step=None, dtype=None, device=None, like=None):
+    return (
+        arange_tangent(ans, start_dot, 0.0, stop, dtype),
+        arange_tangent(ans, 0.0, step_dot, stop, dtype),
     )
 
 

@@ -10,9 +10,9 @@ they never mutate their inputs and create arrays only with `*_like`.
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import product_of_others, refusal, unbroadcast
 from .products import _ranks
-from .registry import SAME, adjoint, tangent, variant
+from .registry import adjoint, first_shape, nondifferentiable, tangent, variable, variant
 
 # ---- helpers -------------------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def mirrored(t, triangle="L"):
 # ---- matrix functions ----------------------------------------------------------------------------
 
 
-@adjoint(np.linalg.inv, shape=SAME)
+@adjoint(np.linalg.inv, shape=first_shape)
 def inv(g, ans, a):
     return -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
 
@@ -123,19 +123,45 @@ def solve_tangent(ans, a, b):
     return solve_left_jvp(a_dot, ans, a, b), np.linalg.solve(a, b_dot)
 
 
+def well_conditioned(a) -> bool:
+    """Every matrix of `a` is far enough from singular that its inverse is accurate to half the
+    digits of its dtype (a 1-norm condition number below 1 / sqrt(eps)); or `a` holds a nan or
+    an infinity, whose derivatives are nan whichever way they are computed."""
+    if not np.all(np.isfinite(a)):
+        return True
+    limit = 1.0 / np.sqrt(np.finfo(np.result_type(a, 1.0)).eps)
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.linalg.cond(a, 1) < limit))
+
+
+nondifferentiable(well_conditioned)
+
+
+def det_cofactors(a, ans):
+    """d det(a) / da for `ans = det(a)`: the cofactors of each matrix of `a` (its adjugate,
+    transposed). det(a) a^-T where every matrix is well conditioned; else through the SVD
+    a = u diag(s) v^T, det(u) det(v) u diag(the product of the other s) v^T (conjugated for
+    complex matrices), which is finite at a singular matrix, where the inverse is not."""
+    if well_conditioned(a):
+        return np.expand_dims(ans, (-2, -1)) * _transposed(np.linalg.inv(a))
+    u, s, vt = np.linalg.svd(a)
+    signs = np.expand_dims(np.linalg.det(u) * np.linalg.det(vt), (-2, -1))
+    return signs * ((np.conj(u) * np.expand_dims(product_of_others(s, -1), -2)) @ np.conj(vt))
+
+
 @adjoint(np.linalg.det, shape=lambda a: (*a[:-2],))
 def det(g, ans, a):
-    return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return np.expand_dims(g, (-2, -1)) * det_cofactors(a, ans)
 
 
 @variant(np.linalg.det, when=_matrix_rank("a"))
 def det_matrix(g, ans, a):
-    return g * ans * np.linalg.inv(a).T
+    return g * det_cofactors(a, ans)
 
 
 @tangent(np.linalg.det)
 def det_tangent(ans, a):
-    return ans * np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+    return np.sum(det_cofactors(a, ans) * a_dot, axis=(-2, -1))
 
 
 # `sign, logdet = np.linalg.slogdet(a)`: the sign is piecewise constant.
@@ -176,7 +202,7 @@ def matrix_power_adjoint(g, a, n):
     return total
 
 
-@adjoint(np.linalg.matrix_power, differentiable=["a"], shape=SAME)
+@adjoint(np.linalg.matrix_power, differentiable=["a"], shape=first_shape)
 def matrix_power(g, ans, a, n):
     return matrix_power_adjoint(g, a, n)
 
@@ -301,13 +327,50 @@ def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
     return g * np.sign(x) * (np.abs(x) / scale) ** (ord - 1)
 
 
+def norm_order_slope(ans, x, ord=None, axis=None, keepdims=False):
+    """d np.linalg.norm(x, ord, axis, keepdims) / d ord, shaped like the norm. A vector norm
+    of a real order p, (sum |x|^p)^(1/p), moves with p by (norm / p) sum(w log(|x| / norm)),
+    w = (|x| / norm)^p; at p = ±inf (the largest or smallest |x|) by 0. Matrix norms (of a few
+    orders only) and ord=0 (a count) are not families that move with ord: refused."""
+    ndim = np.ndim(x)
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(n % ndim for n in ((axis,) if isinstance(axis, int) else axis))
+    if len(axes) != 1 or ord == 0:
+        raise refusal(
+            "srcgrad has no derivative of np.linalg.norm with respect to its argument 'ord' "
+            "for a matrix norm or ord=0, which are not families of norms that move with ord",
+            "pass 'ord' a value that does not depend on the inputs you differentiate with "
+            "respect to",
+        )
+    if np.isinf(ord):
+        return np.zeros_like(ans, dtype=np.result_type(ans, 1.0))
+    kept = ans if keepdims else np.expand_dims(ans, axes)
+    ratio = np.abs(x) / np.where(kept == 0, 1.0, kept)
+    present = np.where(ratio == 0, 1.0, ratio)
+    weighted = np.where(ratio == 0, 0.0, present**ord * np.log(present))
+    slope = kept / ord * np.sum(weighted, axis=axes, keepdims=True)
+    return slope if keepdims else np.squeeze(slope, axes)
+
+
 def _plain_norm(facts) -> bool:
     return facts.constant("ord") is None and facts.constant("axis") is None
 
 
+# ord written as a literal (the usual call) is a constant, whose value the shape analysis reads;
+# an ord that is a variable may carry a derivative: the variant.
 @adjoint(np.linalg.norm, shape=norm_shape)
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
     return norm_adjoint(g, ans, x, ord, axis, keepdims)
+
+
+@variant(np.linalg.norm, when=variable("ord"), differentiable=["x", "ord"])
+def norm_of_variable_order(g, ans, x, ord=None, axis=None, keepdims=False):
+    return (
+        norm_adjoint(g, ans, x, ord, axis, keepdims),
+        np.sum(g * norm_order_slope(ans, x, ord, axis, keepdims)),
+    )
 
 
 # The Euclidean (Frobenius) norm of the whole array: x / |x|, and zero at x = 0.
@@ -325,6 +388,9 @@ def norm_jvp(x_dot, ans, x, ord=None, axis=None, keepdims=False):
     return np.sum(np.real(np.conj(slope) * x_dot), axis=axis, keepdims=keepdims)
 
 
-@tangent(np.linalg.norm)
+@tangent(np.linalg.norm, differentiable=["x", "ord"])
 def norm_tangent(ans, x, ord=None, axis=None, keepdims=False):
-    return norm_jvp(x_dot, ans, x, ord, axis, keepdims)
+    return (
+        norm_jvp(x_dot, ans, x, ord, axis, keepdims),
+        ord_dot * norm_order_slope(ans, x, ord, axis, keepdims),
+    )

@@ -121,9 +121,10 @@ def erfc(x, ans):
 # ---- functions with a base, or of two numbers ----------------------------------------------------
 
 
-@adjoint(math.log, diagonal=True)
+# log(x, base) = ln x / ln base
+@adjoint(math.log, diagonal=True, differentiable=["x", "base"])
 def log(g, ans, x, base=math.e):
-    return g / (x * math.log(base))
+    return g / (x * math.log(base)), -g * ans / (base * math.log(base))
 
 
 @adjoint(math.pow, diagonal=True)

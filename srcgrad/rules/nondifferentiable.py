@@ -9,10 +9,12 @@ import builtins
 
 import numpy as np
 
+from ..runtime.checks import no_derivative
 from ..runtime.markers import stop_gradient
 from .registry import nondifferentiable
 
 nondifferentiable(stop_gradient)  # srcgrad's own marker: a constant to the gradient
+nondifferentiable(no_derivative)  # raises where a rule has no derivative: it has none itself
 
 nondifferentiable(
     # rounding and sign
@@ -65,14 +67,14 @@ nondifferentiable(
     np.logical_or,
     np.logical_not,
     np.logical_xor,
-    # constructors from shapes (np.full and np.linspace carry their values' gradients: joining.py)
+    # constructors from shapes (np.full, np.linspace and np.arange carry their values'
+    # gradients: joining.py)
     np.zeros,
     np.ones,
     np.empty,
     np.zeros_like,
     np.ones_like,
     np.empty_like,
-    np.arange,
     np.eye,
     np.identity,
     # Python builtins

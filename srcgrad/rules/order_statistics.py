@@ -11,10 +11,9 @@ import builtins
 
 import numpy as np
 
-from ..errors import NoRuleError
-from ..runtime import permuted, reduced_axes_last, sorted_order
+from ..runtime import permuted, reduced_axes_last, refusal, sorted_order
 from .reductions import reduced_shape
-from .registry import STANDIN, adjoint, tangent
+from .registry import STANDIN, adjoint, tangent, variable, variant
 
 # ---- sorting: each element's adjoint is `g` at the place the element was moved to ----------------
 
@@ -87,7 +86,7 @@ def median_adjoint(g, a, axis=None, keepdims=False, overwrite_input=False):
     median differentiates through a sort).
     """
     if overwrite_input:
-        raise NoRuleError(
+        raise refusal(
             "srcgrad does not differentiate np.median with overwrite_input=True: NumPy reorders "
             "the input in place, so the middle elements are no longer where they were",
             hint="leave overwrite_input out",
@@ -137,13 +136,13 @@ def quantile_shares(a, q, axis=None, method="linear", overwrite_input=False):
     rule would look), are refused.
     """
     if method != "linear":
-        raise NoRuleError(
+        raise refusal(
             f"srcgrad differentiates quantiles and percentiles with method='linear' only, "
             f"not method={method!r}",
             hint="leave method out (NumPy's default is 'linear')",
         )
     if overwrite_input:
-        raise NoRuleError(
+        raise refusal(
             "srcgrad does not differentiate quantiles with overwrite_input=True: NumPy reorders "
             "the input in place, so the elements picked are no longer where they were",
             hint="leave overwrite_input out",
@@ -177,10 +176,73 @@ def quantile_adjoint(g, a, q, axis=None, method="linear", overwrite_input=False,
 
 def quantile_shape(a, q=0.5, axis=None, keepdims=False, **_):
     """The shape of a quantile of an array shaped `a`: `q`'s shape, then the reduced shape."""
-    return (*np.shape(q), *reduced_shape(a, axis, keepdims=keepdims))
+    return (*np.shape(q), *reduced_shape(a, axis=axis, keepdims=keepdims))
 
 
-# `q` is a constant: only `a` is differentiated
+# ---- how a quantile moves with q -----------------------------------------------------------------
+# NumPy puts the quantile at the virtual place v(q) among the n sorted values of a slice and
+# interpolates between the values at floor(v) and the next place (clipped to the first and last
+# values), so it moves with q by dv/dq times the difference of those two values. The methods
+# that interpolate are Hyndman and Fan's, v = n q + alpha + q (1 - alpha - beta) - 1 (linear's
+# v is (n - 1) q, as NumPy computes it); the others pick or average fixed elements: piecewise
+# constant in q, derivative 0.
+
+_INTERPOLATING = {  # method -> (alpha, beta)
+    "linear": (1.0, 1.0),
+    "interpolated_inverted_cdf": (0.0, 1.0),
+    "hazen": (0.5, 0.5),
+    "weibull": (0.0, 0.0),
+    "median_unbiased": (1 / 3.0, 1 / 3.0),
+    "normal_unbiased": (3 / 8.0, 3 / 8.0),
+}
+
+
+def quantile_slope(a, q, axis=None, method="linear", keepdims=False):
+    """d np.quantile(a, q, axis, method=method, keepdims=keepdims) / dq, one number per element
+    of the result (q's shape, then the reduced shape); at a q whose place is a whole number,
+    the slope on its right (0 at the last value)."""
+    q = np.asarray(q)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    flat, _, axes, _ = reduced_axes_last(a, axis)
+    count = np.shape(flat)[-1]
+    values = np.sort(flat, axis=-1)
+    alpha, beta = _INTERPOLATING.get(method, (1.0, 1.0))
+    if method == "linear":
+        place = (count - 1) * q
+    else:
+        place = count * q + (alpha + q * (1 - alpha - beta)) - 1
+    below = np.clip(np.floor(place), 0, count - 1).astype(np.intp)
+    above = np.minimum(below + 1, count - 1)
+    rise = np.take(values, above, axis=-1) - np.take(values, below, axis=-1)
+    lead, rest = np.ndim(q), np.ndim(values) - 1  # the axes not reduced come first in `rise`
+    rise = np.moveaxis(rise, tuple(range(rest)), tuple(range(lead, lead + rest)))
+    moving = np.logical_and(place >= 0, place < count - 1)
+    if method not in _INTERPOLATING:
+        moving = np.zeros_like(moving)
+    rate = count + 1 - alpha - beta
+    slope = np.where(np.expand_dims(moving, tuple(range(lead, lead + rest))), rate * rise, 0.0)
+    if keepdims:  # the reduced axes, of length 1, where they were
+        slope = np.expand_dims(slope, tuple(lead + ax for ax in axes))
+    return slope
+
+
+def quantile_q_adjoint(g, a, q, axis=None, method="linear", keepdims=False):
+    """Adjoint of `np.quantile(a, q, axis, method=method, keepdims=keepdims)` for `q`: each
+    quantile's `g` times its slope (`quantile_slope`), summed over the reduced shape."""
+    slope = quantile_slope(a, q, axis, method, keepdims)
+    return np.sum(g * slope, axis=tuple(range(np.ndim(q), np.ndim(slope))))
+
+
+def quantile_q_tangent(q_dot, a, q, axis=None, method="linear", keepdims=False):
+    """The tangent of `np.quantile(a, q, ...)` along `q_dot`: each quantile's slope times the
+    tangent of its q."""
+    slope = quantile_slope(a, q, axis, method, keepdims)
+    return slope * np.expand_dims(q_dot, tuple(range(np.ndim(q), np.ndim(slope))))
+
+
+# q written as a literal (`np.quantile(x, [0.25, 0.75])`, the usual call) is a constant, whose
+# value the shape analysis reads; a q that is a variable may carry a derivative: the variant.
 @adjoint(np.quantile, shape=quantile_shape, differentiable=["a"])
 def quantile(
     g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
@@ -188,13 +250,27 @@ def quantile(
     return quantile_adjoint(g, a, q, axis, method, overwrite_input, keepdims)
 
 
-# Each quantile moves with the two elements it interpolates between, by their shares.
-@tangent(np.quantile)
+@variant(np.quantile, when=variable("q"), differentiable=["a", "q"])
+def quantile_of_variable(
+    g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
+):
+    return (
+        quantile_adjoint(g, a, q, axis, method, overwrite_input, keepdims),
+        quantile_q_adjoint(g, a, q, axis, method, keepdims),
+    )
+
+
+# Each quantile moves with the two elements it interpolates between, by their shares, and with
+# q by its slope.
+@tangent(np.quantile, differentiable=["a", "q"])
 def quantile_tangent(
     ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
 ):
     shares = quantile_shares(a, q, axis, method, overwrite_input)
-    return np.sum(a_dot * shares, axis=quantile_axes(a, q, axis), keepdims=keepdims)
+    return (
+        np.sum(a_dot * shares, axis=quantile_axes(a, q, axis), keepdims=keepdims),
+        quantile_q_tangent(q_dot, a, q, axis, method, keepdims),
+    )
 
 
 # a percentile is the quantile at q / 100 (NumPy divides so too)
@@ -205,9 +281,24 @@ def percentile(
     return quantile_adjoint(g, a, np.true_divide(q, 100), axis, method, overwrite_input, keepdims)
 
 
-@tangent(np.percentile)
+@variant(np.percentile, when=variable("q"), differentiable=["a", "q"])
+def percentile_of_variable(
+    g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
+):
+    return (
+        quantile_adjoint(g, a, np.true_divide(q, 100), axis, method, overwrite_input, keepdims),
+        quantile_q_adjoint(g, a, np.true_divide(q, 100), axis, method, keepdims) / 100,
+    )
+
+
+@tangent(np.percentile, differentiable=["a", "q"])
 def percentile_tangent(
     ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False
 ):
     shares = quantile_shares(a, np.true_divide(q, 100), axis, method, overwrite_input)
-    return np.sum(a_dot * shares, axis=quantile_axes(a, q, axis), keepdims=keepdims)
+    return (
+        np.sum(a_dot * shares, axis=quantile_axes(a, q, axis), keepdims=keepdims),
+        quantile_q_tangent(
+            np.true_divide(q_dot, 100), a, np.true_divide(q, 100), axis, method, keepdims
+        ),
+    )

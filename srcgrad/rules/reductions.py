@@ -14,8 +14,9 @@ from ..runtime import choose_adjoint, expand_to, mean_count, product_of_others
 from .registry import adjoint, linear, tangent, variant
 
 
-def reduced_shape(a, axis=None, dtype=None, out=None, keepdims=False, **_):
-    """The shape of a reduction of an array shaped `a` (for the shape analysis)."""
+def reduced_shape(a, *others, axis=None, dtype=None, out=None, keepdims=False, **_):
+    """The shape of a reduction of an array shaped `a` (for the shape analysis); `others`, the
+    shapes of the rule's other differentiable operands (np.var's ddof), do not matter."""
     if axis is None:
         return tuple(1 for _ in a) if keepdims else ()
     axes = {ax % len(a) for ax in ((axis,) if isinstance(axis, int) else axis)}

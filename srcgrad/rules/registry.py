@@ -20,6 +20,8 @@ The declarations, each on a rule function:
   operand's tangent;
 * `@elementwise(f)`: a unary elementwise function declared by its derivative, both modes;
 * `@variant(f, when=...)`: a specialised reverse rule, where the facts at the call allow it;
+* `@tangent(f, when=...)`: a specialised forward rule, where the literal constants at the call
+  allow it (`x ** 0`);
 * `nondifferentiable(f, ...)`: functions whose derivative is zero wherever it exists.
 """
 
@@ -52,9 +54,18 @@ from .rule import (
 )
 
 # How a rule's result shape follows from its inputs' shapes (used to place `unbroadcast`).
+# SAME and BROADCAST also say "elementwise": the transform passes a uniform adjoint (a number
+# standing for an array) and np.where's mask through such a rule to its operands.
 SAME = "same"  # elementwise: the shape of the first differentiable input
 BROADCAST = "broadcast"  # numpy broadcasting of the differentiable inputs
 STANDIN = "standin"  # value-independent: evaluate on zero-stride stand-ins when args are constant
+
+
+def first_shape(first, *others, **constants) -> tuple:
+    """The shape of a function whose result is shaped like its first differentiable operand
+    but mixes its elements (`np.linalg.inv`, `softmax`): not SAME, whose `g` may be a number
+    standing for an array, or masked by an np.where of the result's shape."""
+    return first
 
 
 # ---- the tables, and looking a rule up -----------------------------------------------------------
@@ -76,7 +87,35 @@ def _key(obj: object) -> object:
 
 # rules for a library srcgrad does not import itself: the module the user's program imports ->
 # the rule module that needs it, registered at the first look-up after that import
-_OPTIONAL = {"scipy.special": "srcgrad.rules.scipy_special"}
+_OPTIONAL = {
+    "scipy.special": "srcgrad.rules.scipy_special",
+}
+
+# library functions srcgrad differentiates through a plain-NumPy definition of its own (in a
+# rule module), read and transformed like the user's helpers: both modes and every order
+DEFINITIONS: dict[object, Callable] = {}
+
+
+def defined_by(*keys: object):
+    """`@defined_by(scipy.stats.norm.logpdf)` on a Python function of the same parameters that
+    computes the same values with NumPy and functions that have rules."""
+
+    def register(fn: Callable) -> Callable:
+        for key in keys:
+            DEFINITIONS[_key(key)] = fn
+        return fn
+
+    return register
+
+
+def definition(obj: object) -> Callable | None:
+    """The Python definition srcgrad differentiates `obj` through (None if it has none)."""
+    if _OPTIONAL:
+        load_optional_rules()
+    try:
+        return DEFINITIONS.get(_key(obj))
+    except TypeError:  # (an object whose == is NumPy's elementwise one)
+        return None
 
 
 def load_optional_rules() -> None:
@@ -233,6 +272,17 @@ def variant(*keys: object, when: Callable[[Facts], bool], differentiable=None, *
     return decorate
 
 
+def variable(param: str) -> Callable[[Facts], bool]:
+    """A variant's `when`: the argument bound to `param` is not a literal, so it may carry a
+    derivative. (A rule whose general form leaves out an argument that is nearly always a
+    literal, `np.quantile`'s q, keeps the shape analysis reading its value there.)"""
+
+    def holds(facts: Facts) -> bool:
+        return facts.constant(param) is Facts.UNKNOWN
+
+    return holds
+
+
 def elementwise(*keys: object):
     """Decorator for unary elementwise functions, declared by their derivative.
 
@@ -274,12 +324,17 @@ def elementwise(*keys: object):
     return decorate
 
 
-def tangent(*keys: object, differentiable=None):
+def tangent(*keys: object, differentiable=None, when: Callable[[Facts], bool] | None = None):
     """Decorator: `def r(ans, x, y, axis=None): ...; return x_term, y_term` is the forward rule
     of every object in `keys`. Each term reads its own parameter's tangent, spelled `x_dot`.
     Parameters, defaults and which of them are differentiable follow the reverse rule of the
     same object, declared first; without one, the rule's own parameters (those without a
-    default are differentiable)."""
+    default are differentiable).
+
+    With `when`, a forward variant: a specialised rule used where `when(facts)` holds of the
+    literal constants at the call (`rule.literal_facts`: forward mode knows no shapes), the
+    general forward rule of the same objects, declared first, covering every other case.
+    """
 
     def decorate(fn: Callable) -> Callable:
         remember_source(fn)
@@ -331,8 +386,29 @@ def tangent(*keys: object, differentiable=None):
             defaults=dict(reverse.defaults),
             differentiable=wanted,
             broadcasting=reverse.broadcasting,
+            when=when,
         )
-        _register_tangent(rule, keys)
+        if when is None:
+            _register_tangent(rule, keys)
+        else:
+            _register_tangent_variant(fn, rule, keys)
         return fn
 
     return decorate
+
+
+def _register_tangent_variant(fn: Callable, rule: TangentRule, keys: Sequence[object]) -> None:
+    """`rule`, a forward variant, tried before the general forward rule of each of `keys`."""
+    for key in keys:
+        general = TANGENT.get(_key(key))
+        linear = general is not None and general.__dict__.get("terms", ()) is None
+        if general is None or linear or general.differentiable != rule.differentiable:
+            raise RuleError(
+                f"forward variant '{fn.__name__}' needs the general forward rule of "
+                f"{getattr(key, '__name__', key)!r}, not a linear one, with the same "
+                "differentiable parameters, declared first",
+                parse(fn)[1],
+            )
+        if not any(known is rule for known in general.variants):
+            general.variants.append(rule)
+        rule.keys.append(key)

@@ -144,6 +144,8 @@ class TangentRule(_Deferred):
     origin: Origin
     broadcasting: bool = False
     keys: list[object] = field(default_factory=list)
+    when: Callable[[Facts], bool] | None = None  # a variant: applies only where this holds
+    variants: list[TangentRule] = field(default_factory=list)  # tried first, each its `when`
 
     @property
     def linear(self) -> bool:
@@ -154,7 +156,13 @@ class TangentRule(_Deferred):
 
     def instantiate(self, mapping: dict[str, gast.expr], ctx) -> tuple[list, list]:
         """The rule's statements and terms with placeholders (parameters, `ans`, `p_dot`)
-        replaced by `mapping`; temporaries of the rule's body get fresh names."""
+        replaced by `mapping`; temporaries of the rule's body get fresh names. The first
+        variant whose `when` holds of the literal constants at the call is used instead."""
+        if self.variants:
+            facts = literal_facts(mapping)
+            for special in self.variants:
+                if special.when(facts):
+                    return special.instantiate(mapping, ctx)
         full = dict(mapping)
         for name, obj in self.free.items():
             full[name] = nodes.load(ctx.support.name_for(obj, name))
@@ -165,6 +173,23 @@ class TangentRule(_Deferred):
         body = [nodes.substitute(s, full) for s in self.body]
         terms = [None if t is None else nodes.substitute(t, full) for t in self.terms or []]
         return body, terms
+
+
+def literal_facts(mapping: dict[str, gast.expr]) -> Facts:
+    """What a forward rule's variant may know at a call: the operands, and the values of
+    those that are literal numbers, strings, True, False or None (shapes are not known)."""
+    constants = {}
+    for param, node in mapping.items():
+        if isinstance(node, gast.Constant):
+            constants[param] = node.value
+        elif (
+            isinstance(node, gast.UnaryOp)
+            and isinstance(node.op, gast.USub)
+            and isinstance(node.operand, gast.Constant)
+            and isinstance(node.operand.value, (int, float))
+        ):
+            constants[param] = -node.operand.value
+    return Facts(False, {}, constants, operands=mapping)
 
 
 # ---- reading a rule function's source ------------------------------------------------------------

@@ -13,16 +13,18 @@ import math
 import numpy as np
 import scipy.special
 
-from ..runtime import unbroadcast
+from ..runtime import no_derivative, unbroadcast
 from .registry import (
     SAME,
     adjoint,
     broadcasting,
     elementwise,
+    first_shape,
     nondifferentiable,
     tangent,
     variant,
 )
+from .special import TangentTuple
 
 # ---- unary functions -----------------------------------------------------------------------------
 
@@ -86,13 +88,10 @@ def i1(x, ans):
 # ---- beta and gamma functions, and the Bessel functions of the first and second kind -------------
 
 
-def underivable(function, parameter):
-    """Raise for a parameter whose derivative has no closed form here (the order of a Bessel
-    function, the shape parameters of an incomplete gamma or beta function)."""
-    raise NotImplementedError(
-        f"srcgrad has no derivative of scipy.special.{function} with respect to "
-        f"{parameter}: pass it a value that is not differentiated"
-    )
+# The order of a Bessel function and the shape parameters of an incomplete gamma or beta
+# function move the value continuously, but their derivatives have no closed form here: the
+# adjoint (and term) of such an argument is `no_derivative`, which refuses at the user's line
+# where that argument carries a derivative.
 
 
 @broadcasting(scipy.special.beta)
@@ -111,8 +110,8 @@ def betaln(g, ans, a, b):
 @broadcasting(scipy.special.betainc)
 def betainc(g, ans, a, b, x):
     return (
-        underivable("betainc", "a"),
-        underivable("betainc", "b"),
+        no_derivative("scipy.special.betainc", "a"),
+        no_derivative("scipy.special.betainc", "b"),
         g * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
     )
 
@@ -121,7 +120,7 @@ def betainc(g, ans, a, b, x):
 @broadcasting(scipy.special.gammainc)
 def gammainc(g, ans, a, x):
     return (
-        underivable("gammainc", "a"),
+        no_derivative("scipy.special.gammainc", "a"),
         g * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
     )
 
@@ -129,7 +128,7 @@ def gammainc(g, ans, a, x):
 @broadcasting(scipy.special.gammaincc)
 def gammaincc(g, ans, a, x):
     return (
-        underivable("gammaincc", "a"),
+        no_derivative("scipy.special.gammaincc", "a"),
         -g * np.exp(-x) * x ** (a - 1.0) / scipy.special.gamma(a),
     )
 
@@ -177,7 +176,7 @@ def y1(x, ans):
 # jv (also spelled jn) of real order v; yn of integer order n.
 @broadcasting(scipy.special.jv)
 def jv(g, ans, v, x):
-    return underivable("jv", "v"), 0.5 * g * (
+    return no_derivative("scipy.special.jv", "v", "the order"), 0.5 * g * (
         scipy.special.jv(v - 1.0, x) - scipy.special.jv(v + 1.0, x)
     )
 
@@ -189,7 +188,7 @@ def yn(g, ans, n, x):
 
 @broadcasting(scipy.special.iv)
 def iv(g, ans, v, x):
-    return underivable("iv", "v"), 0.5 * g * (
+    return no_derivative("scipy.special.iv", "v", "the order"), 0.5 * g * (
         scipy.special.iv(v - 1.0, x) + scipy.special.iv(v + 1.0, x)
     )
 
@@ -197,7 +196,7 @@ def iv(g, ans, v, x):
 # ive(v, x) = iv(v, x) exp(-|x|).
 @broadcasting(scipy.special.ive)
 def ive(g, ans, v, x):
-    return underivable("ive", "v"), g * (
+    return no_derivative("scipy.special.ive", "v", "the order"), g * (
         0.5 * (scipy.special.ive(v - 1.0, x) + scipy.special.ive(v + 1.0, x)) - np.sign(x) * ans
     )
 
@@ -219,7 +218,7 @@ def xlog1py(g, ans, x, y):
 # ---- softmax, log-softmax and log-sum-exp along an axis ------------------------------------------
 
 
-@adjoint(scipy.special.softmax, shape=SAME)
+@adjoint(scipy.special.softmax, shape=first_shape)
 def softmax(g, ans, x, axis=None):
     return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
 
@@ -230,7 +229,7 @@ def softmax_tangent(ans, x, axis=None):
     return ans * (x_dot - np.sum(x_dot * ans, axis=axis, keepdims=True))
 
 
-@adjoint(scipy.special.log_softmax, shape=SAME)
+@adjoint(scipy.special.log_softmax, shape=first_shape)
 def log_softmax(g, ans, x, axis=None):
     return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
 
@@ -255,7 +254,11 @@ def logsumexp_shape(a, b=None, axis=None, keepdims=False, return_sign=False):
 
 def logsumexp_adjoints(g, ans, a, axis=None, b=None, keepdims=False):
     """Adjoints of `scipy.special.logsumexp(a, axis, b, keepdims)` with respect to `a` and
-    `b`: `g * b * exp(a - ans)` (a softmax weighted by b) and `g * exp(a - ans)`."""
+    `b`: `g * b * exp(a - ans)` (a softmax weighted by b) and `g * exp(a - ans)`. With
+    `return_sign=True`, `ans` is (log |s|, sign of s) for s = sum(b exp(a)) and `g` the pair
+    of their adjoints: log |s| moves by ds / s, so `g` takes the sign; the sign has none."""
+    if isinstance(ans, tuple):
+        g, ans = g[0] * ans[1], ans[0]
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
@@ -289,11 +292,13 @@ def logsumexp_kept(g, ans, a, axis=None, b=None, keepdims=False, return_sign=Fal
 def logsumexp_share(ans, a, axis=None, keepdims=False, return_sign=False):
     """exp(a - ans) for `ans = scipy.special.logsumexp(a, axis, b, keepdims)`, with the
     reduced axes of `ans` put back so that it lines up with `a`: each element's share of
-    the sum, before its weight b."""
+    the sum, before its weight b. With `return_sign`, `ans` is (log |s|, sign of s): the share
+    of d log |s| = ds / s carries the sign."""
     if return_sign:
-        raise NotImplementedError(
-            "srcgrad has no derivative of scipy.special.logsumexp with return_sign=True"
-        )
+        value, sign = ans
+        if axis is not None and not keepdims:
+            sign = np.expand_dims(sign, axis)
+        return sign * logsumexp_share(value, a, axis, keepdims)
     if axis is not None and not keepdims:
         ans = np.expand_dims(ans, axis)
     return np.exp(a - ans)
@@ -306,4 +311,29 @@ def logsumexp_tangent(ans, a, axis=None, b=None, keepdims=False, return_sign=Fal
     return (
         np.sum(a_dot * share * (1.0 if b is None else b), axis=axis, keepdims=keepdims),
         np.sum(b_dot * share, axis=axis, keepdims=keepdims),
+    )
+
+
+def with_sign(moved, ans):
+    """The tangent of logsumexp's result from that of its value, `moved`: with
+    `return_sign=True` (`ans` a pair) paired with the sign's, 0."""
+    if isinstance(ans, tuple):
+        return TangentTuple((moved, np.zeros_like(ans[1], dtype=np.result_type(moved, 1.0))))
+    return moved
+
+
+def _maybe_signed(facts) -> bool:
+    return facts.constant("return_sign") is not False
+
+
+# `return_sign=True` (or not known to be False): the result is (value, sign), and so is its
+# tangent, the sign's 0
+@tangent(scipy.special.logsumexp, when=_maybe_signed)
+def logsumexp_signed_tangent(ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    share = logsumexp_share(ans, a, axis, keepdims, return_sign)
+    return (
+        with_sign(
+            np.sum(a_dot * share * (1.0 if b is None else b), axis=axis, keepdims=keepdims), ans
+        ),
+        with_sign(np.sum(b_dot * share, axis=axis, keepdims=keepdims), ans),
     )

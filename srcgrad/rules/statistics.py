@@ -9,8 +9,7 @@ calls it by name.
 
 import numpy as np
 
-from ..errors import NoRuleError
-from ..runtime import choose_adjoint, expand_to, mean_count, unbroadcast
+from ..runtime import choose_adjoint, expand_to, mean_count, refusal, unbroadcast
 from .reductions import reduced_shape
 from .registry import adjoint, tangent, variant
 from .special import TangentTuple
@@ -18,10 +17,15 @@ from .special import TangentTuple
 # ---- spread --------------------------------------------------------------------------------------
 
 
-@adjoint(np.var, shape=reduced_shape)
+# ddof may be any real number (NumPy divides by n - ddof): var moves with it by var / (n - ddof),
+# std by half that, std / (2 (n - ddof)).
+@adjoint(np.var, shape=reduced_shape, differentiable=["a", "ddof"])
 def var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
-    return expand_to(g, a, axis, keepdims) * centred * (2.0 / (mean_count(a, axis) - ddof))
+    return (
+        expand_to(g, a, axis, keepdims) * centred * (2.0 / (mean_count(a, axis) - ddof)),
+        np.sum(g * ans) / (mean_count(a, axis) - ddof),
+    )
 
 
 # The centred values sum to 0, so the mean's own tangent drops out.
@@ -29,14 +33,20 @@ def var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def var_tangent(ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
     moved = np.sum(a_dot * centred, axis=axis, keepdims=keepdims)
-    return moved * (2.0 / (mean_count(a, axis) - ddof))
+    return (
+        moved * (2.0 / (mean_count(a, axis) - ddof)),
+        ddof_dot * ans / (mean_count(a, axis) - ddof),
+    )
 
 
 # Where every element of a slice is equal, std has no derivative (0/0, as in JAX).
-@adjoint(np.std, shape=reduced_shape)
+@adjoint(np.std, shape=reduced_shape, differentiable=["a", "ddof"])
 def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
-    return expand_to(g / ans, a, axis, keepdims) * centred / (mean_count(a, axis) - ddof)
+    return (
+        expand_to(g / ans, a, axis, keepdims) * centred / (mean_count(a, axis) - ddof),
+        np.sum(g * ans) / (2.0 * (mean_count(a, axis) - ddof)),
+    )
 
 
 # d sqrt(v) = dv / (2 sqrt(v)); 0/0 where every element of a slice is equal, as in reverse.
@@ -44,14 +54,17 @@ def std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def std_tangent(ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centred = a - np.mean(a, axis=axis, keepdims=True)
     moved = np.sum(a_dot * centred, axis=axis, keepdims=keepdims)
-    return moved / ((mean_count(a, axis) - ddof) * ans)
+    return (
+        moved / ((mean_count(a, axis) - ddof) * ans),
+        ddof_dot * ans / (2.0 * (mean_count(a, axis) - ddof)),
+    )
 
 
 def cov_variables(m, rowvar=True, y=None, fweights=None, aweights=None):
     """`m` as np.cov reads it: one variable per row of a 2-d array, `(x, flipped)`. np.cov's
     other inputs are refused: differentiated wrongly they would be a silent error."""
     if y is not None or fweights is not None or aweights is not None:
-        raise NoRuleError(
+        raise refusal(
             "srcgrad differentiates np.cov(m, rowvar=..., bias=..., ddof=...) only, not with "
             "y, fweights or aweights",
             hint="stack the variables into one array: np.cov(np.vstack([m, y]))",
@@ -167,7 +180,7 @@ def std_dropped(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=Fal
 
 def average_shape(a, weights=None, axis=None, returned=False, keepdims=False):
     """The shape of `np.average` of an array shaped `a` (None: a tuple, with `returned`)."""
-    return None if returned else reduced_shape(a, axis, keepdims=keepdims)
+    return None if returned else reduced_shape(a, axis=axis, keepdims=keepdims)
 
 
 def average_adjoints(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):

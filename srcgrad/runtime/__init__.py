@@ -26,8 +26,11 @@ from .broadcasting import (
     unbroadcast,
 )
 from .checks import (
+    calling_line,
     check_finite,
     check_scalar,
+    no_derivative,
+    refusal,
     zero_gradient,
 )
 from .containers import (
@@ -78,6 +81,8 @@ from .values import (
     abs_slope,
     astype,
     clip_weights,
+    converted_adjoint,
+    converted_tangent,
     copied,
     extreme_shares,
     inverse_permutation,
@@ -85,6 +90,7 @@ from .values import (
     permuted,
     sigmoid,
     sorted_order,
+    truncates,
 )
 
 __all__ = [
@@ -105,10 +111,13 @@ __all__ = [
     "add_item",
     "as_gradient",
     "astype",
+    "calling_line",
     "check_finite",
     "check_scalar",
     "choose_adjoint",
     "clip_weights",
+    "converted_adjoint",
+    "converted_tangent",
     "dict_items",
     "dict_keys",
     "dict_values",
@@ -131,6 +140,7 @@ __all__ = [
     "matmul_adjoint_left",
     "matmul_adjoint_right",
     "mean_count",
+    "no_derivative",
     "no_grad",
     "nonnegative",
     "permuted",
@@ -138,11 +148,13 @@ __all__ = [
     "product_of_others",
     "real_tangent",
     "reduced_axes_last",
+    "refusal",
     "scatter_add",
     "sigmoid",
     "sorted_order",
     "stop_gradient",
     "tangent_like",
+    "truncates",
     "unbroadcast",
     "values_adjoint",
     "zero_at",

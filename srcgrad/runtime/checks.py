@@ -1,14 +1,21 @@
 """Checks generated code makes as it runs: a scalar output, finite adjoints
-(`check_finite=True`), and the zero gradient of an argument nothing reached.
+(`check_finite=True`), the zero gradient of an argument nothing reached, and the refusal of a
+derivative srcgrad does not have, at the user's line.
 
 Like every runtime helper: never mutates its inputs, creates arrays only with `*_like`.
 """
 
 from __future__ import annotations
 
+import ast
+import linecache
+import os
+import re
+import sys
+
 import numpy as np
 
-from ..errors import NonFiniteError, NonScalarOutputError
+from ..errors import NonFiniteError, NonScalarOutputError, NoRuleError, Origin
 
 
 def check_scalar(value, where: str, function: str):
@@ -67,3 +74,86 @@ def _summary(value) -> str:
         flags.append(f"{int(np.sum(array == 0))} zero")
     extra = f" ({', '.join(flags)})" if flags else ""
     return f"array of shape {array.shape}, min {np.nanmin(array):.4g}, max {np.nanmax(array):.4g}{extra}"
+
+
+# ---- refusals: a derivative srcgrad does not have, named at the user's line ---------------------
+
+# the file name generated code is compiled under (pipeline.loaded), and the comment that stands
+# above the code of each of the user's lines (front/emit.py)
+_GENERATED = re.compile(r"<srcgrad: .+? of (?P<function>[^,]+), (?P<file>.+):(?P<line>\d+)>$")
+_TITLE = re.compile(r"\s*# (?P<file>.+?):(?P<line>\d+)  (?P<text>.*)$")
+
+
+def calling_line() -> Origin | None:
+    """The user's line whose derivative the generated code that called the runtime computes:
+    the `# file.py:N  text` comment above the running line of the nearest generated frame; with
+    none above it, the code is the final return's, which the last statement of the user's
+    function makes (None where no generated code called, or its source is not known)."""
+    called, frame = None, sys._getframe(1)
+    while frame is not None:
+        generated = _GENERATED.match(frame.f_code.co_filename)
+        if generated:
+            break
+        called, frame = frame, frame.f_back
+    if frame is None:
+        return None
+    module_file = frame.f_globals.get("__file__")
+    lines = linecache.getlines(frame.f_code.co_filename)[: frame.f_lineno]
+    if not lines or (called is not None and called.f_code.co_name not in lines[-1]):
+        return None  # the text kept under this name is another signature's code
+    for text in reversed(lines):
+        title = _TITLE.match(text)
+        if title:
+            filename = _user_file(title["file"], module_file)
+            return _user_origin(filename, int(title["line"]), generated["function"])
+    filename = _user_file(generated["file"], module_file)
+    line = _last_statement(filename, int(generated["line"]), generated["function"])
+    return None if line is None else _user_origin(filename, line, generated["function"])
+
+
+def _user_file(name: str, module_file: str | None) -> str:
+    """The user's file a generated name or title gives the base name of: the full path of the
+    user's module where it is that file."""
+    return module_file if module_file and os.path.basename(module_file) == name else name
+
+
+def _last_statement(filename: str, definition: int, function: str) -> int | None:
+    """The line of the last statement of `function`, defined at line `definition`."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            starts = [node.lineno, *(d.lineno for d in node.decorator_list)]
+            if definition in starts:
+                return node.body[-1].lineno
+    return None
+
+
+def _user_origin(filename: str, line: int, function: str) -> Origin:
+    """The user's line `line` of `filename`, at the column its statement starts."""
+    source = linecache.getline(filename, line)
+    column = len(source) - len(source.lstrip()) if source.strip() else 0
+    return Origin(filename, line, column, function, source.strip())
+
+
+def refusal(message: str, hint: str | None = None) -> NoRuleError:
+    """A NoRuleError naming the user's line whose derivative is being computed, for a helper
+    that finds, as it runs, that a derivative does not exist or is not one srcgrad has."""
+    return NoRuleError(message, calling_line(), hint)
+
+
+def no_derivative(function: str, argument: str, reason: str = ""):
+    """Raise: srcgrad has no derivative of `function` with respect to `argument`.
+
+    A rule returns this as the adjoint (or term) of a parameter it cannot differentiate: the
+    code is written only where that argument carries a derivative, so a call where it does not
+    is differentiated as usual, and one where it does fails at the user's line, never with a
+    silent zero."""
+    why = f" ({reason})" if reason else ""
+    raise refusal(
+        f"srcgrad has no derivative of {function} with respect to its argument '{argument}'{why}",
+        f"pass '{argument}' a value that does not depend on the inputs you differentiate "
+        "with respect to (srcgrad.stop_gradient(value) makes it a constant)",
+    )

@@ -21,9 +21,9 @@ def copied(value):
     return np.copy(value) if hasattr(value, "shape") else value
 
 
-def astype(x, dtype):
-    """`x.astype(dtype)` (in generated code, so that it has a derivative rule)."""
-    return x.astype(dtype)
+def astype(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    """`x.astype(dtype, ...)` (in generated code, so that it has a derivative rule)."""
+    return x.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
 
 
 def sigmoid(x):
@@ -92,3 +92,25 @@ def permuted(values, order) -> list:
 def inverse_permutation(axes):
     """The axes that undo `np.transpose(x, axes)` (None: reversing undoes reversing)."""
     return None if axes is None else tuple(np.argsort(axes))
+
+
+def truncates(dtype) -> bool:
+    """Converting a real value to `dtype` truncates it (an integer or bool dtype): the result
+    is piecewise constant, its derivative 0."""
+    return np.dtype(dtype).kind in "biu"
+
+
+def converted_adjoint(g, dtype):
+    """The adjoint of `x.astype(dtype)`: `g` itself where the value is kept (a float or complex
+    dtype), zeros where it is truncated to an integer or bool dtype."""
+    if truncates(dtype):
+        return np.zeros_like(g, dtype=gradient_dtype(g, 1.0))
+    return g
+
+
+def converted_tangent(x_dot, dtype):
+    """The tangent of `x.astype(dtype)`: the tangent converted too where the value is kept,
+    zeros where it is truncated to an integer or bool dtype."""
+    if truncates(dtype):
+        return np.zeros_like(x_dot, dtype=gradient_dtype(x_dot, 1.0))
+    return np.asarray(x_dot).astype(dtype)
