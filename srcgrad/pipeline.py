@@ -13,6 +13,7 @@ the transforms of the user's functions that generated code calls, made by the pu
 from __future__ import annotations
 
 import inspect
+import linecache
 import os
 import threading
 import types
@@ -23,9 +24,9 @@ from functools import partial
 import gast
 
 from .analyse.effects import effect_free
-from .analyse.shapes import dtype_name, is_floating
+from .analyse.shapes import Callee, dtype_name, is_floating
 from .errors import InternalError, SrcgradError, UnsupportedSyntaxError
-from .front import fence, reading
+from .front import fence, nodes, reading
 from .front.context import Context, Mode
 from .front.emit import emit
 from .front.loading import load
@@ -90,11 +91,14 @@ class Callees:
                 found = self.tangents[key] = self.make_tangent(fn, tuple(active))
             return found
 
-    def plain_tangent(self, fn: Callable, active: tuple[str, ...], origin=None) -> Generated:
+    def plain_tangent(
+        self, fn: Callable, active: tuple[str, ...], origin=None, functions: tuple = ()
+    ) -> Generated:
         """`fn`'s forward-mode code for these active parameters as a plain function of any
         argument shapes, returning `(value, tangent)`, with keyword-only tangent parameters
-        (`Generated.tangents`): what code that is transformed again calls."""
-        key = (fn, active)
+        (`Generated.tangents`): what code that is transformed again calls. `functions` are the
+        `(parameter, function)` the caller passes, which the code is specialised on."""
+        key = (fn, active, tuple((p, id(f)) for p, f in functions))
         with self.lock:
             found = self.plain.get(key)
             if found is not None:
@@ -112,7 +116,9 @@ class Callees:
             making.add(key)
             try:
                 params = list(inspect.signature(fn, follow_wrapped=False).parameters)
-                found = gradient(fn, active, True, dict.fromkeys(params), self, Mode.JVP_PLAIN)
+                signature = dict.fromkeys(params)
+                signature.update((p, (None, Callee(f))) for p, f in functions)
+                found = gradient(fn, active, True, signature, self, Mode.JVP_PLAIN)
             finally:
                 making.discard(key)
             self.plain[key] = found
@@ -179,6 +185,12 @@ def prepared(parsed: reading.Parsed, request: Request, callees: Callees | None) 
         signature.get(w) is not None and is_floating(signature[w][1]) for w in request.wrt
     )
     ctx.dtypes = {p: dtype_name(s[1]) for p, s in signature.items() if s is not None}
+    rebound = nodes.names_stored(gast.Module(body=parsed.tree.body, type_ignores=[]))
+    ctx.functions = {
+        p: s[1].value
+        for p, s in signature.items()
+        if s is not None and isinstance(s[1], Callee) and p not in rebound
+    }
     normalize(ctx)
     return ctx
 
@@ -229,6 +241,11 @@ def loaded(
     what = mode.value.replace("_", " ")
     where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
     filename = f"<srcgrad: {what} of {parsed.name}, {where}>"
+    lines = text.splitlines(keepends=True)
+    copy = 1
+    while linecache.cache.get(filename, (0, None, lines))[2] != lines:
+        copy += 1  # (other code of the same function, for other active arguments: a name of
+        filename = f"<srcgrad: {what} ({copy}) of {parsed.name}, {where}>"  # its own to read)
     function = load(text, filename, parsed.fn, ctx.support.injected)
     if mode is Mode.TANGENT:  # a derivative to transform again: the tangents default to 1.0
         function.__kwdefaults__ = {

@@ -9,7 +9,10 @@ calls `unbroadcast` and decides at run time. A shape here is a tuple, or None fo
 
 from __future__ import annotations
 
+import functools
 import operator
+import types
+from dataclasses import dataclass
 
 import gast
 import numpy as np
@@ -23,6 +26,31 @@ _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to c
 
 
 TREES = ("tree", "dict")  # the dtypes of containers of arrays: a list or tuple, a dict
+_CALLABLES = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    np.ufunc,
+    functools.partial,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Callee:
+    """A function passed as an argument: generated code is specialised on which one it is (as
+    on an array's shape), so its calls are differentiated as the calls of that function."""
+
+    value: object
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Callee) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    @property
+    def name(self) -> str:
+        return "callable"
 
 
 def of_value(value: object) -> tuple | None:
@@ -48,12 +76,14 @@ def of_value(value: object) -> tuple | None:
         return None, "dict"  # a container of arrays: its gradient has the same structure
     if isinstance(value, (list, tuple)):
         return None, "tree"
+    if isinstance(value, _CALLABLES):
+        return None, Callee(value)
     return None
 
 
 def dtype_name(dtype) -> str:
     """ "float64", "float32", ... for a NumPy dtype; "float", "int", "tree", "dict" as they are."""
-    return dtype if isinstance(dtype, str) else dtype.name
+    return dtype if isinstance(dtype, str) else dtype.name  # (a Callee's is "callable")
 
 
 def is_floating(dtype) -> bool:

@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..analyse.shapes import Callee
+
 MISSING = object()  # an argument not given by position: the full look-up binds the call
 _COMPILED: dict[str, object] = {}  # guard source -> code (a new object of an old signature)
 
@@ -63,7 +65,10 @@ def _tests(k: int, names: list, signature: tuple, types: tuple, namespace: dict)
     for i, (name, kind, specialised) in enumerate(zip(names, types, signature)):
         namespace[f"t{k}_{i}"] = kind
         tests.append(f"type({name}) is t{k}_{i}")
-        if specialised is not None and isinstance(specialised[1], np.dtype):
+        if specialised is not None and isinstance(specialised[1], Callee):
+            namespace[f"c{k}_{i}"] = specialised[1].value  # a function: that very one
+            tests.append(f"{name} is c{k}_{i}")
+        elif specialised is not None and isinstance(specialised[1], np.dtype):
             # arrays and NumPy scalars: the code depends on their shape and dtype too
             namespace[f"d{k}_{i}"] = specialised[1]
             shape = tuple(int(n) for n in specialised[0])

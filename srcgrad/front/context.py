@@ -57,6 +57,8 @@ class Context:
     array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound
     complex_values: bool = False  # complex values in between (an FFT): no real-only shortcuts
     callees: object = None  # pipeline.Callees: the transforms of the user's functions it calls
+    # arguments that are functions, never rebound: the function each denotes in this signature
+    functions: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:
@@ -71,6 +73,8 @@ class Context:
         """The object a name or attribute chain denotes, or MISSING for the function's values."""
         if isinstance(node, gast.Name) and node.id in self.support.injected:
             return self.support.injected[node.id]  # put in by a pass (runtime.astype)
+        if isinstance(node, gast.Name) and node.id in self.functions:
+            return self.functions[node.id]  # (the guard checks it is that function)
         return self.parsed.namespace.resolve(node, self.local_names)
 
     def is_global_reference(self, node: gast.expr) -> bool:

@@ -16,6 +16,8 @@ name (or the caller) may hold it.
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 
 from .. import runtime
@@ -24,6 +26,7 @@ from ..analyse.containers import lists, trees
 from ..analyse.in_place import argument_copies
 from ..analyse.program import analysed, may_be_complex
 from ..analyse.scan import assignments, bind_user_call
+from ..analyse.shapes import Callee, of_value
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
 from ..front.context import Mode
@@ -285,13 +288,32 @@ class _Forward:
         out.append(self.emit(nodes.assign(place, self.of(value))))
         return out
 
+    def _functions_passed(self, op) -> tuple:
+        """`(parameter, function)` for each argument of the call that is a function known here
+        (a global, or a function argument of this code): the plain code is specialised on it."""
+        found = []
+        parameters = inspect.signature(op.key, follow_wrapped=False).parameters
+        for param, given in parameters.items():
+            node = op.bindings.get(param)
+            if node is None:
+                obj = given.default  # (not passed: its default)
+            elif isinstance(node, (gast.Name, gast.Attribute)):
+                obj = self.ctx.resolve(node)
+            else:
+                continue
+            if isinstance((of_value(obj) or (None, None))[1], Callee):
+                found.append((param, obj))
+        return tuple(found)
+
     def user_call(self, stmt, op) -> gast.stmt:
         """`y = h(a, b)` becomes `y, y_dot = jvp_h((a_dot,), a, b)`; in code that will be
         transformed again, `y, y_dot = jvp_h(a, b, a_dot=a_dot)`, a plain generated function
         (for any argument shapes) that the next transformation reads like the user's own."""
         tangents = [self.of(op.bindings[p]) for p in op.active_params]
         if self.plain:
-            made = self.ctx.callees.plain_tangent(op.key, tuple(op.active_params), self.origin)
+            made = self.ctx.callees.plain_tangent(
+                op.key, tuple(op.active_params), self.origin, self._functions_passed(op)
+            )
             function = self.ctx.support.name_for(made.function, f"jvp_{callee_name(op)}")
             stmt.value.keywords = [
                 *stmt.value.keywords,
