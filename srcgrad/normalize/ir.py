@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import gast
+import numpy as np
 
 from ..front import nodes
 from ..front.emit import unparse
@@ -133,8 +134,40 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
         if defined is not None:  # a library function differentiated through its definition
             key = defined
         kind = Kind.USER if is_user_function(key) else Kind.CALL
+        if kind is Kind.CALL and _integer_result(key, value, ctx):
+            kind = Kind.INERT  # np.array(x, dtype=int): truncated, its derivative is 0
         return Operation(target, kind, key, list(value.args), keywords, spelled)
     return Operation(target, Kind.UNKNOWN, description=type(value).__name__)
+
+
+_DTYPE_SECOND = {np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray}
+
+
+def _integer_result(key, call: gast.Call, ctx) -> bool:
+    """A NumPy call told to make integers or booleans (`dtype=int`, `np.array(x, 'int32')`):
+    its values are truncated, so nothing flows through it."""
+    given = next((k.value for k in call.keywords if k.arg == "dtype"), None)
+    if given is None and _in(key, _DTYPE_SECOND) and len(call.args) > 1:
+        given = call.args[1]
+    if given is None:
+        return False
+    if isinstance(given, gast.Constant):
+        dtype = given.value
+    else:
+        dtype = ctx.resolve(given)
+        if dtype is MISSING:
+            return False
+    try:
+        return np.dtype(dtype).kind in "biu"
+    except TypeError:
+        return False
+
+
+def _in(key, table) -> bool:
+    try:
+        return key in table
+    except TypeError:
+        return False
 
 
 # library code is differentiated by its rules, never by reading its source
