@@ -35,6 +35,7 @@ from .optimize import broadcast, finite
 from .optimize.as_methods import as_methods
 from .optimize.release import release
 from .optimize.simplify import optimize
+from .runtime.checks import register_origins
 from .transform.forward import forward_mode
 from .transform.reverse import reverse_mode
 
@@ -64,6 +65,9 @@ class Callees:
 
     make_pullback: Callable  # (fn, wrt, check_finite) -> a vjp-mode transform
     make_tangent: Callable  # (fn, wrt) -> a forward-mode transform
+    # (fn, active, args, kwargs) -> (function, args, kwargs, active parameters): what a call of
+    # a function known only at run time differentiates (api/dynamic.py)
+    make_callee: Callable = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     pullbacks: dict = field(default_factory=dict)
     tangents: dict = field(default_factory=dict)
@@ -80,6 +84,18 @@ class Callees:
                 wrt = active[0] if len(active) == 1 else active  # one adjoint: not in a tuple
                 found = self.pullbacks[key] = self.make_pullback(fn, wrt, check_finite)
             return found
+
+    def call_pullback(self, fn, active: tuple, *args, check_finite=False, **kwargs):
+        """`y, f_back = call_vjp(f, active, *args)`: the pullback of a call of a function known
+        only as the code runs (`active`: the positions and keywords of the arguments that carry
+        a derivative)."""
+        target, args, kwargs, params = self.make_callee(fn, active, args, kwargs)
+        return self.pullback(target, params, check_finite)(*args, **kwargs)
+
+    def call_tangent(self, fn, active: tuple, tangents: tuple, *args, **kwargs):
+        """`y, y_dot = call_jvp(f, active, tangents, *args)`: the same in forward mode."""
+        target, args, kwargs, params = self.make_callee(fn, active, args, kwargs)
+        return self.tangent(target, params)(tangents, *args, **kwargs)
 
     def tangent(self, fn: Callable, active: tuple[str, ...]):
         """The forward-mode transform of `fn` for these active parameters, called by generated
@@ -161,7 +177,8 @@ def gradient(
         ctx = prepared(parsed, request, callees)
         tree, tangents = transformed(ctx, request)
         optimized(tree, ctx, request)
-        text = emit(tree)
+        origins: dict = {}
+        text = emit(tree, origins)
     except SrcgradError:
         raise
     except Exception as exc:  # a bug in srcgrad: say so, with the user's function
@@ -170,7 +187,7 @@ def gradient(
             parsed.definition,
             "this is a bug in srcgrad; please report it with the function's source",
         ) from exc
-    return loaded(parsed, ctx, request, text, tangents)
+    return loaded(parsed, ctx, request, text, tangents, origins)
 
 
 def prepared(parsed: reading.Parsed, request: Request, callees: Callees | None) -> Context:
@@ -233,10 +250,15 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
 
 
 def loaded(
-    parsed: reading.Parsed, ctx: Context, request: Request, text: str, tangents: list[str]
+    parsed: reading.Parsed,
+    ctx: Context,
+    request: Request,
+    text: str,
+    tangents: list[str],
+    origins: dict | None = None,
 ) -> Generated:
     """The text compiled under a file name that says what it is, and registered for
-    tracebacks."""
+    tracebacks; with the user's line of each generated line, for errors raised as it runs."""
     mode = request.mode
     what = mode.value.replace("_", " ")
     where = f"{os.path.basename(parsed.filename)}:{parsed.definition.lineno}"
@@ -247,6 +269,8 @@ def loaded(
         copy += 1  # (other code of the same function, for other active arguments: a name of
         filename = f"<srcgrad: {what} ({copy}) of {parsed.name}, {where}>"  # its own to read)
     function = load(text, filename, parsed.fn, ctx.support.injected)
+    if origins:
+        register_origins(filename, origins)
     if mode is Mode.TANGENT:  # a derivative to transform again: the tangents default to 1.0
         function.__kwdefaults__ = {
             **(function.__kwdefaults__ or {}),

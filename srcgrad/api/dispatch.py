@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..analyse.shapes import Callee
+from ..runtime.checks import annotate
 
 MISSING = object()  # an argument not given by position: the full look-up binds the call
 _COMPILED: dict[str, object] = {}  # guard source -> code (a new object of an old signature)
@@ -37,9 +38,11 @@ def guard(count: int, entries: list[tuple], retry: Callable):
     names = [f"a{i}" for i in range(count)]
     namespace = {"MISSING": MISSING, "retry": retry}
     given = ", ".join(names)
+    namespace["annotate"] = annotate
     lines = [
         f"def __call__(self, {''.join(n + '=MISSING, ' for n in names)}/, *more, **keywords):",
         "    if not more and not keywords:",
+        "      try:",
     ]
     for k, (signature, types, function, bindings) in enumerate(entries):
         tests = _tests(k, names, signature, types, namespace)
@@ -49,6 +52,9 @@ def guard(count: int, entries: list[tuple], retry: Callable):
         namespace[f"f{k}"] = function
         lines.append(f"        if {' and '.join(tests) or 'True'}:")
         lines.append(f"            return f{k}({given})")
+    lines.append("      except Exception as exc:")  # (the user's line, as a note)
+    lines.append("        annotate(exc)")
+    lines.append("        raise")
     lines.append(f"    return retry(self, ({given}{',' if count == 1 else ''}), more, keywords)")
     source = "\n".join(lines) + "\n"
     code = _COMPILED.get(source)

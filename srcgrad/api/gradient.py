@@ -21,7 +21,8 @@ from ..errors import NonScalarOutputError, SrcgradError, WrtError
 from ..front import reading
 from ..front.context import Mode
 from ..pipeline import Callees, Generated, gradient
-from . import dispatch
+from ..runtime.checks import annotate
+from . import dispatch, dynamic
 
 _ndarray = np.ndarray
 _FLOAT = ((), "float")  # what of_value says of a Python float
@@ -122,7 +123,11 @@ class Gradient:
         if self._guarded:  # a signature seen before: worth a guard of its own
             self._guard(signature, args, found)
         self._latest = found
-        return found.function(*args)
+        try:
+            return found.function(*args)
+        except Exception as exc:  # (no cost unless raised: the user's line, as a note)
+            annotate(exc)
+            raise
 
     def _call_bound(self, args: tuple, tangents: tuple | None = None):
         """Call the generated function with every argument, in parameter order (and, in
@@ -142,15 +147,19 @@ class Gradient:
         elif self._guarded:  # a signature seen before: worth a guard of its own
             self._guard(signature, args, found)
         self._latest = found
-        if tangents is not None:
-            given = dict(zip(found.tangents, tangents))
+        try:
+            if tangents is not None:
+                given = dict(zip(found.tangents, tangents))
+                if self._count < 0:
+                    given.update(self._keywords(args))
+                    return found.function(*self._positional_arguments(args), **given)
+                return found.function(*args, **given)
             if self._count < 0:
-                given.update(self._keywords(args))
-                return found.function(*self._positional_arguments(args), **given)
-            return found.function(*args, **given)
-        if self._count < 0:
-            return found.function(*self._positional_arguments(args), **self._keywords(args))
-        return found.function(*args)
+                return found.function(*self._positional_arguments(args), **self._keywords(args))
+            return found.function(*args)
+        except Exception as exc:
+            annotate(exc)
+            raise
 
     def _guard(self, signature: tuple, args: tuple, found: Generated) -> None:
         """Make this object's calls test for `signature` first (dispatch.guard), along with
@@ -345,7 +354,7 @@ def _tangent(fn: Callable, wrt: tuple[str, ...]) -> Forward:
 
 
 # the transforms of the user's functions that generated code calls, kept by the pipeline
-CALLEES = Callees(_pullback, _tangent, _LOCK)
+CALLEES = Callees(_pullback, _tangent, make_callee=dynamic.callee, lock=_LOCK)
 
 
 def forget_generated_code() -> None:

@@ -18,13 +18,15 @@ from . import nodes
 _COMPOUND = (gast.If, gast.For, gast.While, gast.FunctionDef)
 
 
-def emit(fn: gast.FunctionDef) -> str:
+def emit(fn: gast.FunctionDef, origins: dict | None = None) -> str:
+    """The text of `fn`; `origins`, if given, gets the user's line each generated line came
+    from (generated line number -> Origin), for errors raised as the code runs."""
     lines = [_header(fn)]
-    _block(fn.body, "    ", lines)
+    _block(fn.body, "    ", lines, {} if origins is None else origins)
     return "\n".join(lines) + "\n"
 
 
-def _block(stmts: list, indent: str, lines: list[str]) -> None:
+def _block(stmts: list, indent: str, lines: list[str], origins: dict) -> None:
     previous = None
     for stmt in stmts:
         origin = nodes.origin_of(stmt)
@@ -35,12 +37,20 @@ def _block(stmts: list, indent: str, lines: list[str]) -> None:
             previous = origin
         if isinstance(stmt, _COMPOUND):
             lines.append(indent + _header(stmt))
-            _block(stmt.body, indent + "    ", lines)
+            _note(origins, len(lines), origin)
+            _block(stmt.body, indent + "    ", lines, origins)
             if getattr(stmt, "orelse", None):
                 lines.append(indent + "else:")
-                _block(stmt.orelse, indent + "    ", lines)
+                _block(stmt.orelse, indent + "    ", lines, origins)
         else:
-            lines.extend(indent + line for line in _statement(stmt).splitlines())
+            for line in _statement(stmt).splitlines():
+                lines.append(indent + line)
+                _note(origins, len(lines), origin)
+
+
+def _note(origins: dict, lineno: int, origin) -> None:
+    if origin is not None:
+        origins[lineno] = origin
 
 
 def _statement(stmt: gast.stmt) -> str:

@@ -67,6 +67,9 @@ class Operation:
     bindings: dict[str, gast.expr] = field(default_factory=dict)
     callee: gast.expr | None = None  # an UNKNOWN call of one of the function's own values
     keys: list = field(default_factory=list)  # a DICT's constant keys, one per argument
+    # a call of a function known only at run time (transform/dynamic.py): the positions and
+    # keywords of its arguments that carry a derivative
+    dynamic: tuple | None = None
 
     def operands(self) -> list[gast.expr]:
         return [*self.args, *self.keywords.values()]

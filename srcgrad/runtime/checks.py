@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from ..errors import NonFiniteError, NonScalarOutputError, NoRuleError, Origin
+from ..errors import NonFiniteError, NonScalarOutputError, NoRuleError, Origin, SrcgradError
 
 
 def check_scalar(value, where: str, function: str):
@@ -84,23 +84,62 @@ _GENERATED = re.compile(r"<srcgrad: .+? of (?P<function>[^,]+), (?P<file>.+):(?P
 _TITLE = re.compile(r"\s*# (?P<file>.+?):(?P<line>\d+)  (?P<text>.*)$")
 
 
+_ORIGINS: dict[str, dict[int, Origin]] = {}  # generated file name -> line -> the user's line
+
+
+def register_origins(filename: str, origins: dict[int, Origin]) -> None:
+    """The user's line each line of the generated code under `filename` came from."""
+    _ORIGINS[filename] = origins
+
+
+def _origin_at(filename: str, line: int) -> Origin | None:
+    """The user's line of a generated line, through code generated from generated code."""
+    origin = _ORIGINS.get(filename, {}).get(line)
+    for _ in range(8):  # (a derivative of a derivative of ...: a few levels at most)
+        inner = _ORIGINS.get(origin.filename, {}).get(origin.lineno) if origin else None
+        if inner is None:
+            break
+        origin = inner
+    return origin
+
+
+def annotate(exc: BaseException) -> None:
+    """Add to an error raised inside generated code the user's line whose code raised it (a
+    note, shown under the traceback; Python 3.11 and later)."""
+    if isinstance(exc, SrcgradError) and exc.origin is not None:
+        return
+    origin, tb = None, exc.__traceback__
+    while tb is not None:
+        found = _origin_at(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        origin = found or origin
+        tb = tb.tb_next
+    if origin is not None and hasattr(exc, "add_note"):
+        note = f"(srcgrad: raised by the generated code of {origin.where()}: {origin.text})"
+        if note not in getattr(exc, "__notes__", ()):
+            exc.add_note(note)
+
+
 def calling_line() -> Origin | None:
     """The user's line whose derivative the generated code that called the runtime computes:
     the `# file.py:N  text` comment above the running line of the nearest generated frame; with
     none above it, the code is the final return's, which the last statement of the user's
     function makes (None where no generated code called, or its source is not known)."""
-    called, frame = None, sys._getframe(1)
+    frame = sys._getframe(1)
     while frame is not None:
         generated = _GENERATED.match(frame.f_code.co_filename)
         if generated:
             break
-        called, frame = frame, frame.f_back
+        frame = frame.f_back
     if frame is None:
         return None
+    found = _origin_at(frame.f_code.co_filename, frame.f_lineno)
+    if found is not None:
+        return found
     module_file = frame.f_globals.get("__file__")
+    # (each generated code has a file name of its own: these are its lines, pipeline.loaded)
     lines = linecache.getlines(frame.f_code.co_filename)[: frame.f_lineno]
-    if not lines or (called is not None and called.f_code.co_name not in lines[-1]):
-        return None  # the text kept under this name is another signature's code
+    if not lines:
+        return None
     for text in reversed(lines):
         title = _TITLE.match(text)
         if title:

@@ -33,6 +33,7 @@ from ..front.context import Mode
 from ..front.fence import is_append
 from ..normalize.ir import Kind, callee_name, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
+from . import dynamic
 from .operands import bind_operands, describe
 
 
@@ -310,7 +311,10 @@ class _Forward:
         transformed again, `y, y_dot = jvp_h(a, b, a_dot=a_dot)`, a plain generated function
         (for any argument shapes) that the next transformation reads like the user's own."""
         tangents = [self.of(op.bindings[p]) for p in op.active_params]
-        if self.plain:
+        if op.dynamic is not None:  # a function known only at run time
+            function = self.ctx.support.name_for(self.ctx.callees.call_tangent, "call_jvp")
+            stmt.value = dynamic.call(function, op, [nodes.tuple_(tangents)])
+        elif self.plain:
             made = self.ctx.callees.plain_tangent(
                 op.key, tuple(op.active_params), self.origin, self._functions_passed(op)
             )
@@ -323,7 +327,8 @@ class _Forward:
             transform = self.ctx.callees.tangent(op.key, tuple(op.active_params))
             function = self.ctx.support.name_for(transform, f"jvp_{callee_name(op)}")
             stmt.value.args = [nodes.tuple_(tangents), *stmt.value.args]
-        stmt.value.func = nodes.load(function)
+        if op.dynamic is None:
+            stmt.value.func = nodes.load(function)
         target = op.target
         stmt.targets = [
             nodes.tuple_([nodes.store(target), nodes.store(self.dot(target))], gast.Store())
@@ -362,7 +367,8 @@ def forward_mode(
             op.kind = Kind.USER
         if op.kind is Kind.USER:
             bind_user_call(ctx, stmt, op, active)
-        if op.kind is Kind.UNKNOWN and op.target in active and op.names() & active:
+        unknown = op.kind is Kind.UNKNOWN and op.target in active and op.names() & active
+        if unknown and not dynamic.bind(ctx, stmt, op, active, mode.read_again):
             raise NoRuleError(
                 f"no derivative rule for {describe(op)}",
                 ctx.origin(stmt),

@@ -10,6 +10,8 @@ zeros on the others; straight-line code never creates a zero-filled array.
 
 from __future__ import annotations
 
+from functools import partial
+
 import gast
 
 from .. import runtime
@@ -23,6 +25,7 @@ from ..errors import NonScalarOutputError, NoRuleError
 from ..front import nodes
 from ..front.context import Mode
 from ..normalize.ir import Kind, callee_name
+from . import dynamic
 from .adjoints import Adjoints
 from .reverse_sweep import ReverseSweep
 
@@ -84,7 +87,7 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
     body, assigns, ops = program.body, program.assigns, program.ops
     components = unpackings(ctx, assigns, ops)
     for stmt in assigns:
-        _through_pullback(ctx, stmt, ops[id(stmt)], program.active)
+        _through_pullback(ctx, stmt, ops[id(stmt)], program.active, mode.read_again)
     copies = argument_copies(ctx, program.copies)
     plan = Plan.of(body, ctx.names.fresh("_tape"), params)
     bound_before, bound = {}, set(params)
@@ -188,8 +191,21 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     return [inner, nodes.ret(pair, ctx.origin(last))]
 
 
-def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str]) -> None:
-    """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`."""
+def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str], read_again: bool) -> None:
+    """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`; a call of a
+    function known only at run time, `y, f_back = call_vjp(f, active, a, b)`."""
+    if op.kind is Kind.UNKNOWN and dynamic.bind(ctx, stmt, op, active, read_again):
+        checked = partial(ctx.callees.call_pullback, check_finite=True)
+        helper = checked if ctx.check_finite else ctx.callees.call_pullback
+        function = ctx.support.name_for(
+            helper, "call_vjp_checked" if ctx.check_finite else "call_vjp"
+        )
+        op.pullback = dynamic.back_name(ctx, op)
+        stmt.targets = [
+            nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())
+        ]
+        stmt.value = dynamic.call(function, op, [])
+        return
     if op.kind is not Kind.USER:
         return
     bind_user_call(ctx, stmt, op, active)

@@ -1,0 +1,140 @@
+"""Calls of functions known only when the code runs: `f(x)` where `f` came from a list, a dict,
+a loop over functions, or is a method of an object (`layer.forward(x)`, `self.predict(x)`).
+
+Generated code calls `call_vjp(f, active, *args)` (reverse mode) or
+`call_jvp(f, active, tangents, *args)` (forward mode: `pipeline.Callees.call_pullback` and
+`call_tangent`), where `active` names the arguments that carry a derivative (positions,
+keywords); `callee` here says what to differentiate. The function that arrives is differentiated
+like any other call, by what it is: a user's function through its own generated code (made
+once per function and active parameters, as for a call srcgrad sees in the source); a bound
+method through its class's function with the instance fixed; a `functools.partial` through its
+function with its arguments fixed; a library function with a derivative rule through a
+one-line function that calls it. Anything else is refused at the user's line.
+
+The callee is never differentiated with respect to what it holds (a closure's cells, an
+instance's attributes, a partial's arguments): the transform lets such calls through only where
+the function value itself carries no derivative. A user's function that writes into an argument
+is refused here, as a call srcgrad sees in the source is (its generated code works on a copy:
+the caller would not see the change).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import linecache
+import threading
+import types
+
+import numpy as np
+
+from ..analyse.memory import summary_of
+from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..normalize.ir import has_user_source
+from ..rules.registry import definition, reverse_rule, tangent_rule
+from ..runtime.checks import calling_line
+
+_WRAPPERS: dict = {}  # (function, positional count, keywords) -> a one-line Python function
+_LOCK = threading.RLock()
+_COUNT = itertools.count(1)
+
+
+def callee(fn, active: tuple, args: tuple, kwargs: dict):
+    """The Python function to differentiate, its arguments, and the names of its parameters
+    bound to the `active` arguments (positions and keywords of the call), in their order."""
+    positions = [a for a in active if isinstance(a, int)]
+    keywords = [a for a in active if isinstance(a, str)]
+    fixed = 0  # arguments the callee brings itself, before the call's own
+    while True:
+        if isinstance(fn, types.MethodType):
+            args, fixed, fn = (fn.__self__, *args), fixed + 1, fn.__func__
+        elif isinstance(fn, functools.partial):
+            args, fixed = (*fn.args, *args), fixed + len(fn.args)
+            given = set(kwargs)
+            kwargs = {**{k: v for k, v in fn.keywords.items() if k not in given}, **kwargs}
+            fn = fn.func
+        else:
+            break
+    if not has_user_source(fn):
+        fn = _wrapper(fn, len(args), tuple(kwargs))
+    try:
+        bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise NoRuleError(
+            f"cannot call '{_name(fn)}' with these arguments ({exc})", calling_line()
+        ) from None
+    names = list(bound.arguments)
+    params = [names[fixed + k] for k in positions]
+    params += [_parameter(bound, k) for k in keywords]
+    _refuse_writes(fn, bound, params)
+    return fn, args, kwargs, tuple(params)
+
+
+def _parameter(bound: inspect.BoundArguments, keyword: str) -> str:
+    """The parameter a keyword argument is bound to (itself, or a `**kwargs` parameter)."""
+    if keyword in bound.arguments:
+        return keyword
+    raise UnsupportedSyntaxError(
+        f"a differentiated value passed as '{keyword}=' into '**' of the function called here "
+        "is not supported",
+        calling_line(),
+        "pass it by the name of a parameter of the function",
+    )
+
+
+def _refuse_writes(fn, bound: inspect.BoundArguments, params: list[str]) -> None:
+    writes = summary_of(fn).writes & set(bound.arguments)
+    if writes:
+        name = sorted(writes)[0]
+        raise UnsupportedSyntaxError(
+            f"a call of '{_name(fn)}', which changes its argument '{name}' in place, through a "
+            "function known only as the code runs, is not supported",
+            calling_line(),
+            f"have '{_name(fn)}' copy the argument ({name} = {name}.copy()) and return the new "
+            "array",
+        )
+
+
+def _wrapper(fn, count: int, keywords: tuple[str, ...]):
+    """`def tanh(a0, a1, *, k): return F(a0, a1, k=k)`: a function srcgrad reads like the
+    user's, for a library function it has a rule (or a definition) for."""
+    if not _differentiable(fn):
+        raise NoRuleError(
+            f"no derivative rule for '{_name(fn)}', the function called here",
+            calling_line(),
+            "srcgrad differentiates the user's Python functions and the NumPy and SciPy "
+            "functions it has rules for",
+        )
+    key = (fn, count, keywords)
+    with _LOCK:
+        made = _WRAPPERS.get(key)
+        if made is not None:
+            return made
+        name = _name(fn) if _name(fn).isidentifier() else "function"
+        params = [f"a{k}" for k in range(count)]
+        signature = ", ".join([*params, *(["*", *keywords] if keywords else [])])
+        passed = ", ".join([*params, *(f"{k}={k}" for k in keywords)])
+        text = f"def {name}({signature}):\n    return F({passed})\n"
+        filename = f"<srcgrad: call {next(_COUNT)} of {name}>"
+        namespace = {"F": fn, "np": np, "__name__": "srcgrad_calls"}
+        exec(compile(text, filename, "exec"), namespace)
+        made = namespace[name]
+        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        _WRAPPERS[key] = made
+        return made
+
+
+def _differentiable(fn) -> bool:
+    try:
+        return (
+            reverse_rule(fn) is not None
+            or tangent_rule(fn) is not None
+            or definition(fn) is not None
+        )
+    except TypeError:
+        return False
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__

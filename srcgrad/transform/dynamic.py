@@ -1,0 +1,88 @@
+"""Calls of a function known only when the code runs: `f(x)` for an `f` taken from a list or a
+dict, a loop over functions, a method of an object (`layer.forward(x)`, `self.predict(x)`).
+
+Reverse mode writes `y, f_back = call_vjp(f, active, x)` and, in the reverse sweep,
+`dx = f_back(dy)`; forward mode writes `y, y_dot = call_jvp(f, active, (x_dot,), x)`.
+`active` lists the positions and keywords of the arguments that carry a derivative; what the
+function is, and how it is differentiated, is decided as the code runs (api/dynamic.py, through
+`pipeline.Callees`), once per function.
+
+Refused at the user's line: a function value that itself carries a derivative (a function made
+in the code from differentiated values: the derivative through what it holds would be lost),
+a method of a differentiated value, starred arguments, and code to be differentiated again.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..front import nodes
+from ..normalize.ir import Kind, Operation
+from .operands import describe
+
+
+def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bool) -> bool:
+    """Make `op`, a call of a value with a differentiated argument, a call through the
+    run-time dispatch: fills `op.bindings`, `op.active_params` and `op.dynamic`. False where
+    no argument carries a derivative (nothing to do)."""
+    callee = op.callee
+    arguments = {f"_{k}": a for k, a in enumerate(op.args)}
+    arguments.update(op.keywords)
+    carried = [k for k, node in arguments.items() if nodes.names_read(node) & active]
+    if not carried or op.target not in active:
+        return False
+    origin = ctx.origin(stmt)
+    if callee is None or (
+        isinstance(callee, gast.Attribute) and nodes.names_read(callee.value) & active
+    ):
+        raise NoRuleError(
+            f"no derivative rule for {describe(op)}",
+            origin,
+            "srcgrad differentiates the NumPy functions it has rules for",
+        )
+    if nodes.names_read(callee) & active:
+        raise UnsupportedSyntaxError(
+            f"a call of '{nodes.dotted_name(callee) or 'a function'}', a function made from "
+            "values that carry a derivative, is not supported",
+            origin,
+            "pass those values to the function as arguments instead of building them in",
+        )
+    if any(isinstance(a, gast.Starred) for a in op.args) or None in op.keywords:
+        raise UnsupportedSyntaxError(
+            "a starred argument to a function known only as the code runs is not supported",
+            origin,
+            "pass the arguments one by one",
+        )
+    if read_again:
+        raise UnsupportedSyntaxError(
+            "a second derivative through a function known only as the code runs (taken from "
+            "a list, a dict or an object) is not supported yet",
+            origin,
+            "call the function by its name, or pass it as an argument of the differentiated "
+            "function",
+        )
+    if any(not isinstance(arguments[k], gast.Name) for k in carried):  # (flatten made atoms)
+        raise NoRuleError(f"no derivative rule for {describe(op)}", origin)
+    op.bindings = arguments
+    op.active_params = carried
+    op.dynamic = tuple(int(k[1:]) if k.startswith("_") and k[1:].isdigit() else k for k in carried)
+    op.kind = Kind.USER
+    return True
+
+
+def back_name(ctx, op: Operation) -> str:
+    """`forward_back` for `layer.forward(x)`, `f_back` for `f(x)`: the pullback's name."""
+    spelled = (
+        op.callee.attr if isinstance(op.callee, gast.Attribute) else getattr(op.callee, "id", "")
+    )
+    name = ctx.names.fresh(f"{spelled.strip('_') or 'call'}_back")
+    ctx.names.generated.add(name)
+    return name
+
+
+def call(function: str, op: Operation, before: list[gast.expr]) -> gast.Call:
+    """`function(f, active, *before, *args, **keywords)`."""
+    spec = nodes.tuple_([nodes.const(a) for a in op.dynamic])
+    keywords = {k: v for k, v in op.keywords.items()}
+    return nodes.call(nodes.load(function), [op.callee, spec, *before, *op.args], keywords)
