@@ -14,6 +14,7 @@ from ..front.context import Context
 from . import (
     augmented,
     comprehensions,
+    distributions,
     docstrings,
     flatten,
     idioms,
@@ -32,6 +33,7 @@ PASSES = (
     docstrings,
     mutators,
     augmented,
+    distributions,
     method_calls,
     idioms,
     lambdas,

@@ -89,6 +89,7 @@ def _key(obj: object) -> object:
 # the rule module that needs it, registered at the first look-up after that import
 _OPTIONAL = {
     "scipy.special": "srcgrad.rules.scipy_special",
+    "scipy.stats": "srcgrad.rules.scipy_stats",
 }
 
 # library functions srcgrad differentiates through a plain-NumPy definition of its own (in a

@@ -337,3 +337,51 @@ def logsumexp_signed_tangent(ans, a, axis=None, b=None, keepdims=False, return_s
         ),
         with_sign(np.sum(b_dot * share, axis=axis, keepdims=keepdims), ans),
     )
+
+
+# ---- the normal and Student's t distribution functions, and others scipy.stats needs ---------
+
+
+@elementwise(scipy.special.ndtr)
+def ndtr(x, ans):
+    return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+# The normal density over its distribution function, as one exponential: finite far in the
+# lower tail, where both underflow.
+@elementwise(scipy.special.log_ndtr)
+def log_ndtr(x, ans):
+    return np.exp(-0.5 * x * x - ans) / math.sqrt(2.0 * math.pi)
+
+
+@elementwise(scipy.special.log_expit)
+def log_expit(x, ans):
+    return scipy.special.expit(-x)
+
+
+# Student's t distribution function: its t-derivative is the t density (the normal one for
+# infinitely many degrees of freedom); its derivative in the degrees of freedom has no closed form.
+@broadcasting(scipy.special.stdtr)
+def stdtr(g, ans, df, t):
+    normal = df == np.inf
+    half = 0.5 * np.where(normal, 1.0, df)
+    log_density = (
+        scipy.special.gammaln(half + 0.5)
+        - scipy.special.gammaln(half)
+        - 0.5 * np.log(2.0 * math.pi * half)
+        - (half + 0.5) * np.log1p(t * t / (2.0 * half))
+    )
+    normal_log_density = -0.5 * t * t - 0.5 * math.log(2.0 * math.pi)
+    return no_derivative("scipy.special.stdtr", "df"), g * np.exp(
+        np.where(normal, normal_log_density, log_density)
+    )
+
+
+# The upper regularized incomplete beta function 1 - I_x(a, b).
+@broadcasting(scipy.special.betaincc)
+def betaincc(g, ans, a, b, x):
+    return (
+        no_derivative("scipy.special.betaincc", "a"),
+        no_derivative("scipy.special.betaincc", "b"),
+        -g * x ** (a - 1.0) * (1.0 - x) ** (b - 1.0) / scipy.special.beta(a, b),
+    )

@@ -19,7 +19,8 @@ from ..errors import NonFiniteError, NonScalarOutputError, NoRuleError, Origin, 
 
 
 def check_scalar(value, where: str, function: str):
-    """Raise NonScalarOutputError unless `value` is a scalar (the seed of reverse mode is 1.0)."""
+    """Raise NonScalarOutputError unless `value` is a number or an array of one element (the
+    seed of reverse mode is 1.0)."""
     if value is None or isinstance(value, (str, bytes)):
         raise NonScalarOutputError(
             f"{where}: grad needs a number, but '{function}' returned "
@@ -27,7 +28,7 @@ def check_scalar(value, where: str, function: str):
             hint="make every path of the function end in `return` and the value to differentiate",
         )
     shape = np.shape(value)
-    if shape != ():
+    if shape != () and np.size(value) != 1:  # (an array of one element counts as a number)
         raise NonScalarOutputError(
             f"{where}: grad needs a scalar output, but '{function}' returned an array of "
             f"shape {shape}",
@@ -103,6 +104,12 @@ def _origin_at(filename: str, line: int) -> Origin | None:
     return origin
 
 
+def _ours(module: str) -> bool:
+    """Code of srcgrad's own (a definition in a rule module, a runtime helper read like the
+    user's), generated or not: never the user's line."""
+    return module.startswith(("srcgrad.rules.", "srcgrad.runtime."))
+
+
 def annotate(exc: BaseException) -> None:
     """Add to an error raised inside generated code the user's line whose code raised it (a
     note, shown under the traceback; Python 3.11 and later)."""
@@ -110,8 +117,8 @@ def annotate(exc: BaseException) -> None:
         return
     origin, tb = None, exc.__traceback__
     while tb is not None:
-        found = _origin_at(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
-        origin = found or origin
+        if not _ours(tb.tb_frame.f_globals.get("__name__", "")):
+            origin = _origin_at(tb.tb_frame.f_code.co_filename, tb.tb_lineno) or origin
         tb = tb.tb_next
     if origin is not None and hasattr(exc, "add_note"):
         note = f"(srcgrad: raised by the generated code of {origin.where()}: {origin.text})"
@@ -127,8 +134,8 @@ def calling_line() -> Origin | None:
     frame = sys._getframe(1)
     while frame is not None:
         generated = _GENERATED.match(frame.f_code.co_filename)
-        if generated:
-            break
+        if generated and not _ours(frame.f_globals.get("__name__", "")):
+            break  # (the code of one of srcgrad's definitions is not the user's line)
         frame = frame.f_back
     if frame is None:
         return None
