@@ -12,7 +12,7 @@ from .api.export import export
 from .api.gradient import Forward, Gradient
 from .api.graph import graph, render
 from .api.matrices import Hessian, Jacobian, hessian, hvp, jacobian
-from .api.transforms import forward, grad, jvp, show, value_and_grad, vjp
+from .api.transforms import elementwise_grad, forward, grad, jvp, show, value_and_grad, vjp
 from .errors import (
     InternalError,
     NonFiniteError,
@@ -36,6 +36,7 @@ __all__ = [
     "custom_vjp",
     "register_jvp",
     "register_vjp",
+    "elementwise_grad",
     "export",
     "graph",
     "no_grad",

@@ -138,3 +138,24 @@ def _differentiable(fn) -> bool:
 
 def _name(fn) -> str:
     return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def standalone(fn):
+    """`srcgrad.grad(np.tanh)`: a library function with a derivative rule (or a partial of any
+    function) as a Python function srcgrad reads, of the same parameters; `fn` itself otherwise
+    (reading it says why it cannot be differentiated)."""
+    if isinstance(fn, functools.partial) or has_user_source(fn) or not _differentiable(fn):
+        return fn
+    if isinstance(fn, np.ufunc):
+        return _wrapper(fn, fn.nin, ())
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return fn
+    plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind not in plain for p in params) or any(
+        p.default is not inspect.Parameter.empty for p in params
+    ):
+        required = [p for p in params if p.kind in plain and p.default is inspect.Parameter.empty]
+        return _wrapper(fn, len(required), ())  # (its required arguments; defaults as they are)
+    return _wrapper(fn, len(params), ())

@@ -54,7 +54,7 @@ class Gradient:
         # `model.loss`: the class's function, called with the instance first (never
         # differentiated: its attributes are constants of the call)
         self.bound = fn.__self__ if isinstance(fn, types.MethodType) else None
-        fn = fn.__func__ if self.bound is not None else fn
+        fn = fn.__func__ if self.bound is not None else dynamic.standalone(fn)
         self.fn = fn.fn if self.inner is not None else reading.plain_function(fn)
         self.mode = Mode(mode or ("value_and_grad" if with_value else "grad"))
         prefix = "vjp" if self.mode is Mode.VJP else "jvp" if self.mode.forward else "grad"

@@ -11,32 +11,97 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import WrtError
+from ..errors import NonScalarOutputError, WrtError
 from ..front import reading
 from ..front.context import Mode
 from .gradient import Forward, Gradient
 
 
-def grad(fn: Callable | None = None, wrt=0, *, argnums=None, check_finite: bool = False):
+def grad(
+    fn: Callable | None = None,
+    wrt=0,
+    *,
+    argnums=None,
+    check_finite: bool = False,
+    has_aux: bool = False,
+):
     """The gradient of scalar-valued `fn` with respect to argument(s) `wrt`.
 
     `wrt` is an index or a parameter name, or a tuple of them (then a tuple of gradients is
     returned). `argnums` is accepted as another spelling of `wrt`. Usable as `@grad` or
     `@grad(wrt=...)`. With `check_finite=True`, the first adjoint that becomes nan or infinite
-    raises `NonFiniteError` naming the line of `fn` whose derivative produced it.
+    raises `NonFiniteError` naming the line of `fn` whose derivative produced it. With
+    `has_aux=True`, `fn` returns `(value, aux)`: the result is `(gradient, aux)`.
     """
     wrt = _wrt_or_argnums(wrt, argnums)
+    make = _WithAux if has_aux else Gradient
     if fn is None:
-        return lambda f: Gradient(f, wrt, check_finite=check_finite)
-    return Gradient(fn, wrt, check_finite=check_finite)
+        return lambda f: make(f, wrt, check_finite=check_finite)
+    return make(fn, wrt, check_finite=check_finite)
 
 
-def value_and_grad(fn: Callable | None = None, wrt=0, *, argnums=None, check_finite=False):
-    """Like `grad`, but the generated function returns `(value, gradient)`."""
+def value_and_grad(
+    fn: Callable | None = None,
+    wrt=0,
+    *,
+    argnums=None,
+    check_finite: bool = False,
+    has_aux: bool = False,
+):
+    """Like `grad`, but the generated function returns `(value, gradient)` (with `has_aux`,
+    `((value, aux), gradient)`)."""
     wrt = _wrt_or_argnums(wrt, argnums)
+    make = _WithAux if has_aux else Gradient
     if fn is None:
-        return lambda f: Gradient(f, wrt, with_value=True, check_finite=check_finite)
-    return Gradient(fn, wrt, with_value=True, check_finite=check_finite)
+        return lambda f: make(f, wrt, with_value=True, check_finite=check_finite)
+    return make(fn, wrt, with_value=True, check_finite=check_finite)
+
+
+class _WithAux:
+    """`grad(f, has_aux=True)`: `f` returns `(value, aux)`; `aux` rides along undifferentiated
+    (the pullback of `f` seeded with `(1.0, None)`)."""
+
+    def __init__(self, fn: Callable, wrt, with_value: bool = False, check_finite: bool = False):
+        self.pullback = Gradient(fn, wrt, mode=Mode.VJP, check_finite=check_finite)
+        self.with_value = with_value
+        self.__name__ = f"grad_{self.pullback.fn.__name__}"
+
+    def __call__(self, *args, **kwargs):
+        out, back = self.pullback(*args, **kwargs)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise NonScalarOutputError(
+                f"with has_aux=True, '{self.pullback.fn.__name__}' must return a pair "
+                f"(value, aux), not {type(out).__name__}",
+                reading.definition_origin(self.pullback.fn),
+            )
+        value, aux = out
+        if np.size(value) != 1:
+            raise NonScalarOutputError(
+                f"grad needs a scalar value, but '{self.pullback.fn.__name__}' returns one of "
+                f"shape {np.shape(value)} (the first of its (value, aux))",
+                reading.definition_origin(self.pullback.fn),
+            )
+        gradient = back((np.ones_like(value) if np.ndim(value) else 1.0, None))
+        return ((value, aux), gradient) if self.with_value else (gradient, aux)
+
+    @property
+    def source(self) -> str:
+        return self.pullback.source
+
+    def source_for(self, *args, **kwargs) -> str:
+        return self.pullback.source_for(*args, **kwargs)
+
+
+def elementwise_grad(fn: Callable, wrt=0) -> Callable:
+    """The gradient of the sum of `fn`'s outputs: for a function applied element by element,
+    each element's derivative (autograd's `elementwise_grad`)."""
+
+    def gradient(*args, **kwargs):
+        value, pullback = vjp(fn, *args, wrt=wrt, **kwargs)
+        return pullback(np.ones_like(value) if np.ndim(value) else 1.0)
+
+    gradient.__name__ = f"elementwise_grad_{getattr(fn, '__name__', 'function')}"
+    return gradient
 
 
 def show(fn: Callable, *args, wrt=0, file=None, **kwargs) -> None:

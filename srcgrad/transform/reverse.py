@@ -10,6 +10,7 @@ zeros on the others; straight-line code never creates a zero-filled array.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import gast
@@ -155,7 +156,7 @@ def _seed(ctx, adjoints: Adjoints, ops: dict, output: str, mode: Mode, last) -> 
             "return the value to differentiate alone (differentiate the others separately), "
             "or use srcgrad.vjp with a tuple of seed gradients",
         )
-    if output_shape not in (None, ()):
+    if output_shape is not None and math.prod(output_shape) != 1:  # (size 1 counts as a number)
         raise NonScalarOutputError(
             f"grad needs a scalar output, but '{ctx.parsed.name}' returns an array of "
             f"shape {output_shape}",

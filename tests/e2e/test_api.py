@@ -463,3 +463,58 @@ def test_a_signature_no_guard_can_test_is_not_tried_again_at_every_call(monkeypa
     for _ in range(5):  # a dict argument: only the full look-up can serve it
         assert np.array_equal(g(params)["w"], 2 * params["w"])
     assert len(tried) == 1
+
+
+def test_a_library_function_with_a_rule_is_differentiated_directly():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(np.tanh)(0.5), 1.0 / np.cosh(0.5) ** 2)
+    np.testing.assert_allclose(srcgrad.grad(np.sum)(x), np.ones(3))
+    np.testing.assert_allclose(srcgrad.grad(np.arctan2, wrt=1)(0.5, 2.0), -0.5 / 4.25)
+    np.testing.assert_allclose(srcgrad.jacobian(np.sin)(x), np.diag(np.cos(x)))
+    np.testing.assert_allclose(srcgrad.hessian(np.tanh)(0.5), -2 * np.tanh(0.5) / np.cosh(0.5) ** 2)
+    with pytest.raises(srcgrad.SourceUnavailableError):
+        srcgrad.grad(np.random.normal)(0.5)  # (no derivative: said so, not guessed)
+
+
+def _one_element(x):
+    return np.sum(x * x, keepdims=True)
+
+
+def _one_by_one(x):
+    return np.reshape(np.sum(np.sin(x)), (1, 1))
+
+
+def test_an_output_of_one_element_counts_as_a_number():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(_one_element)(x), 2 * x)
+    np.testing.assert_allclose(srcgrad.grad(_one_by_one)(x), np.cos(x))
+    value, g = srcgrad.value_and_grad(_one_by_one)(x)
+    assert np.shape(value) == (1, 1)
+
+
+def _loss_and_predictions(w, x):
+    predictions = np.tanh(x * w)
+    return np.sum(predictions**2), {"predictions": predictions, "count": 3}
+
+
+def test_has_aux_returns_the_auxiliary_value_undifferentiated():
+    x = np.array([0.5, -1.0, 2.0])
+    g, aux = srcgrad.grad(_loss_and_predictions, has_aux=True)(0.7, x)
+    t = np.tanh(0.7 * x)
+    np.testing.assert_allclose(g, np.sum(2 * t * (1 - t**2) * x))
+    np.testing.assert_allclose(aux["predictions"], t)
+    (value, aux), g2 = srcgrad.value_and_grad(_loss_and_predictions, has_aux=True)(0.7, x)
+    assert value == pytest.approx(np.sum(t**2)) and g2 == pytest.approx(g) and aux["count"] == 3
+    with pytest.raises(srcgrad.NonScalarOutputError, match="has_aux=True"):
+        srcgrad.grad(_one_element, has_aux=True)(x)
+
+
+def _swish(z):
+    return z * np.tanh(z)
+
+
+def test_elementwise_grad_is_the_derivative_of_each_element():
+    x = np.array([0.5, -1.0, 2.0])
+    want = np.tanh(x) + x / np.cosh(x) ** 2
+    np.testing.assert_allclose(srcgrad.elementwise_grad(_swish)(x), want)
+    np.testing.assert_allclose(srcgrad.elementwise_grad(np.tanh)(x), 1 / np.cosh(x) ** 2)
