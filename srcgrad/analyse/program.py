@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from ..errors import InternalError, NonScalarOutputError
+from .. import runtime
+from ..errors import InternalError, NonScalarOutputError, UnsupportedSyntaxError
 from ..front import nodes
 from ..normalize.ir import Kind, Operation, operation
 from . import memory
@@ -93,12 +94,32 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
         if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
     )
     refuse_tuple_arithmetic(ctx, assigns, ops, active)
+    _refuse_closures_that_carry(ctx, assigns, ops, active)
     for stmt in assigns:  # (a call of the user's function, bound to the callee's parameters)
         if ops[id(stmt)].kind is Kind.USER:
             bind_user_call(ctx, stmt, ops[id(stmt)], active)
     params = [p for p in param_shapes]
     copies = memory.check(ctx, body, output, ops, params)
     return Program(body, last, output, assigns, ops, active, shapes, copies)
+
+
+def _refuse_closures_that_carry(ctx, assigns: list, ops: dict, active: set[str]) -> None:
+    """A nested function used as a value (`closure(step, W=W)`, normalize/closures.py) that
+    reads values carrying a derivative: its callers would not follow that derivative."""
+    for stmt in assigns:
+        op = ops[id(stmt)]
+        if op.kind is not Kind.CALL or op.key is not runtime.closure:
+            continue
+        carried = sorted(k for k, v in op.keywords.items() if nodes.names_read(v) & active)
+        if carried:
+            name = getattr(op.args[0], "id", "the function")
+            raise UnsupportedSyntaxError(
+                f"the nested function '{ctx.names.user(name)}' is used here as a value while it "
+                f"reads {', '.join(map(repr, carried))}, which carry a derivative: srcgrad does "
+                "not follow a derivative through what a function value holds",
+                ctx.origin(stmt),
+                "call it directly here, or pass those values to it as arguments",
+            )
 
 
 def bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:

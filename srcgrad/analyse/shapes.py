@@ -9,7 +9,6 @@ calls `unbroadcast` and decides at run time. A shape here is a tuple, or None fo
 
 from __future__ import annotations
 
-import functools
 import operator
 import types
 from dataclasses import dataclass
@@ -26,13 +25,9 @@ _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to c
 
 
 TREES = ("tree", "dict")  # the dtypes of containers of arrays: a list or tuple, a dict
-_CALLABLES = (
-    types.FunctionType,
-    types.BuiltinFunctionType,
-    types.MethodType,
-    np.ufunc,
-    functools.partial,
-)
+# (a functools.partial is made anew at each call, often: calls through it are dispatched as
+# they run, api/dynamic.py, rather than generating code for each one)
+_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, np.ufunc)
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,11 +37,19 @@ class Callee:
 
     value: object
 
+    def _identity(self) -> tuple:
+        """Which function: the object, or for a method (made anew at each `obj.method`) its
+        instance and function."""
+        value = self.value
+        if isinstance(value, types.MethodType):
+            return (id(value.__self__), id(value.__func__))
+        return (id(value),)
+
     def __eq__(self, other) -> bool:
-        return isinstance(other, Callee) and other.value is self.value
+        return isinstance(other, Callee) and other._identity() == self._identity()
 
     def __hash__(self) -> int:
-        return id(self.value)
+        return hash(self._identity())
 
     @property
     def name(self) -> str:

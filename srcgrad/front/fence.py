@@ -7,6 +7,8 @@ user's `file:line:col`, the construct, and what to write instead when there is s
 
 from __future__ import annotations
 
+import functools
+
 import gast
 
 from ..errors import UnsupportedSyntaxError
@@ -76,6 +78,10 @@ OPERATORS = (
     gast.NotIn,
 )
 
+# functions whose first argument may be a lambda: normalize/iterators.py writes their calls as
+# comprehensions and loops that call it by a name of its own
+ITERATING = (map, filter, functools.reduce)
+
 # What to call a construct in a message, and what to do instead.
 DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.Try: ("a 'try' statement", "move the error handling outside the differentiated function"),
@@ -125,6 +131,14 @@ def _check_block(parsed: Parsed, stmts: list) -> None:
         _check_statement(parsed, stmt)
 
 
+def _check_nested(parsed: Parsed, fn: gast.FunctionDef) -> None:
+    """A function defined inside the function (lifted by normalize/closures.py): its body
+    passes the same fence."""
+    for default in [*fn.args.defaults, *(d for d in fn.args.kw_defaults if d is not None)]:
+        _check_expression(parsed, default)
+    _check_block(parsed, fn.body)
+
+
 def is_append(stmt: gast.stmt) -> bool:
     """`name.append(value)`: the one expression statement with an effect srcgrad follows."""
     call = stmt.value if isinstance(stmt, gast.Expr) else None
@@ -163,6 +177,9 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         return
     if _is_no_grad_block(parsed, stmt):
         _check_block(parsed, stmt.body)
+        return
+    if isinstance(stmt, gast.FunctionDef):
+        _check_nested(parsed, stmt)
         return
     if not isinstance(stmt, STATEMENTS):
         _reject_node(parsed, stmt)
@@ -253,8 +270,12 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
         for arg in call.args
         if isinstance(arg, gast.Starred) and isinstance(arg.value, gast.Name)
     }
+    mapped = _mapped_lambdas(parsed, node)
+    skipped = {id(inner) for lam in mapped for inner in gast.walk(lam)}
+    for lam in mapped:  # map(lambda v: ..., xs): normalize/iterators.py names it
+        _check_lambda(parsed, lam)
     for child in gast.walk(node):
-        if id(child) in passed_on:
+        if id(child) in passed_on or id(child) in skipped:
             continue
         if isinstance(child, (gast.expr_context, *OPERATORS)):
             continue
@@ -271,6 +292,19 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
                     _reject(parsed, child, "a '**kwargs' argument", "pass keywords one by one")
         if not isinstance(child, EXPRESSIONS) and not isinstance(child, OPERATORS):
             _reject_node(parsed, child, near=node)
+
+
+def _mapped_lambdas(parsed: Parsed, node: gast.AST) -> list:
+    """The lambdas given as the function of `map`, `filter` or `functools.reduce`."""
+    local = nodes.names_stored(parsed.tree)
+    return [
+        call.args[0]
+        for call in gast.walk(node)
+        if isinstance(call, gast.Call)
+        and call.args
+        and isinstance(call.args[0], gast.Lambda)
+        and parsed.namespace.resolve(call.func, local) in ITERATING
+    ]
 
 
 def _constant_key(key: gast.expr | None) -> bool:

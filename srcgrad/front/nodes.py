@@ -222,6 +222,13 @@ def function_def(name: str, params: Sequence[str], body: list[gast.stmt]) -> gas
     )
 
 
+def with_keyword_only(fn: gast.FunctionDef, names: Sequence[str]) -> gast.FunctionDef:
+    """`fn` with keyword-only parameters `names` added, without defaults (in place)."""
+    fn.args.kwonlyargs = [*fn.args.kwonlyargs, *(param(n) for n in names)]
+    fn.args.kw_defaults = [*fn.args.kw_defaults, *([None] * len(names))]
+    return fn
+
+
 def module(body: list[gast.stmt]) -> gast.Module:
     return gast.Module(body=body, type_ignores=[])
 

@@ -9,6 +9,7 @@ reads to the objects they denote at transform time.
 from __future__ import annotations
 
 import builtins
+import copy
 import inspect
 import linecache
 import textwrap
@@ -132,6 +133,9 @@ def read(fn: object) -> Parsed:
     fn = plain_function(fn)
     code = fn.__code__
     filename = code.co_filename
+    lifted = getattr(fn, "__srcgrad_tree__", None)
+    if lifted is not None:  # a function srcgrad made of one defined inside another
+        return Parsed(fn, copy.deepcopy(lifted), filename, Namespace.of(fn))
     try:
         # (the function's own code: a decorator's wrapper is read as itself, not as the
         # function it wraps, which is not what it computes)

@@ -13,11 +13,13 @@ from ..front import nodes
 from ..front.context import Context
 from . import (
     augmented,
+    closures,
     comprehensions,
     distributions,
     docstrings,
     flatten,
     idioms,
+    iterators,
     jumps,
     lambdas,
     loops,
@@ -29,6 +31,8 @@ from . import (
 )
 
 PASSES = (
+    iterators,
+    closures,
     no_grad,
     docstrings,
     mutators,

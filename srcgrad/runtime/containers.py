@@ -6,6 +6,8 @@ Like every runtime helper: never mutates its inputs, creates arrays only with `*
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .checks import zero_gradient
@@ -198,3 +200,12 @@ def without_part(adjoint, key):
     cleared = list(adjoint)
     cleared[key] = None
     return cleared
+
+
+def closure(fn, **reads):
+    """A function defined inside the differentiated function, used as a value: its lifted
+    function with the names it reads (normalize/closures.py)."""
+    return functools.partial(fn, **reads)
+
+
+closure.opaque = True  # (called, never read: what it holds is refused where it matters)

@@ -1,0 +1,210 @@
+"""Functions defined inside the function, made functions of their own (lambda lifting).
+
+`def step(h): return np.tanh(W @ h + b)` inside `rnn(W, b, xs)` reads `W` and `b`, which the
+outer function binds. The pass makes `step` a function of its own whose free names are
+keyword-only parameters, `def step(h, *, W, b)`, and every call of it `step(h, W=W, b=b)`: the
+names are read when the call runs, as a closure reads them. The call is then a call of a user's
+function like any other: differentiated through its own generated code, in every mode and
+order, its derivative with respect to `W` and `b` included. A nested function that calls
+another passes that one (and what it reads) on the same way.
+
+A nested function used as a value (passed to a function, stored, returned) becomes
+`closure(step, W=W, b=b)`, a `functools.partial`: where what it reads carries a derivative,
+the transform refuses it at that line (the derivative through what it holds is not followed).
+
+Refused here: a nested function defined inside an `if` or a loop or bound again, one with
+decorators, with `*args`/`**kwargs`, or with defaults that are not constants.
+
+>>> from srcgrad.normalize.example import show
+>>> show(run, '''
+... def f(W, x):
+...     def step(h):
+...         return np.tanh(W * h)
+...     return np.sum(step(step(x)))
+... ''')
+def f(W, x):
+    return np.sum(step(step(x, W=W), W=W))
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import types
+
+import gast
+
+from .. import runtime
+from ..errors import UnsupportedSyntaxError
+from ..front import nodes
+
+
+def run(tree: gast.FunctionDef, ctx) -> None:
+    defs = {s.name: s for s in tree.body if isinstance(s, gast.FunctionDef)}
+    _refuse_others(tree, ctx, defs)
+    if not defs:
+        return
+    outer = set(nodes.names_stored(tree.args)) | _stored_outside(tree.body) | set(defs)
+    outer |= set(getattr(getattr(ctx.parsed.fn, "__code__", None), "co_freevars", ()))
+    free = {name: _free(fn, outer) for name, fn in defs.items()}
+    changed = True
+    while changed:  # (what a nested function's nested functions read, it reads too)
+        changed = False
+        for name in defs:
+            grown = free[name] | set().union(*(free[g] - {name} for g in free[name] & set(defs)))
+            grown -= {name} if name in grown and name not in _reads(defs[name]) else set()
+            if grown != free[name]:
+                free[name], changed = grown, True
+    lifted = {name: _lifted(ctx, defs[name], free, defs) for name in defs}
+    ctx.names.taken -= set(defs)  # (every use of those names is rewritten: they are free)
+    spelled = {name: ctx.support.name_for(fn, name) for name, fn in lifted.items()}
+    closure = ctx.support.name_for(runtime.closure, "closure")
+    tree.body = [s for s in tree.body if not isinstance(s, gast.FunctionDef)]
+    calls = _Calls(free, spelled, closure, defs)
+    tree.body = [calls.visit(s) for s in tree.body]
+
+
+def _refuse_others(tree: gast.FunctionDef, ctx, defs: dict) -> None:
+    top = {id(s) for s in tree.body}
+    for node in gast.walk(nodes.module(tree.body)):
+        if not isinstance(node, gast.FunctionDef):
+            continue
+        origin = ctx.origin(node)
+        if id(node) not in top:
+            if any(node is inner for d in defs.values() for inner in gast.walk(d)):
+                continue  # (a function nested in a nested function: lifted with it)
+            _refuse(
+                origin,
+                f"the function '{node.name}' defined inside an if or a loop",
+                "define it once, at the top level of the function, before it is used",
+            )
+        if node.decorator_list:
+            _refuse(
+                origin,
+                f"a decorated function '{node.name}' inside the function",
+                "define it at module level",
+            )
+        if node.args.vararg or node.args.kwarg:
+            _refuse(
+                origin,
+                f"'*args' or '**kwargs' in '{node.name}' inside the function",
+                "name every parameter, or define it at module level",
+            )
+        if not all(
+            isinstance(d, gast.Constant)
+            for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+        ):
+            _refuse(
+                origin,
+                f"a default of '{node.name}' that is not a constant",
+                "pass the value as an argument",
+            )
+    for name in defs:
+        bound = [
+            s
+            for s in tree.body
+            if not isinstance(s, gast.FunctionDef) and name in nodes.names_stored(s)
+        ]
+        if (
+            bound
+            or list(tree.body).count(defs[name]) != 1
+            or sum(isinstance(s, gast.FunctionDef) and s.name == name for s in tree.body) > 1
+        ):
+            _refuse(
+                ctx.origin(defs[name]),
+                f"the nested function '{name}', bound again",
+                "give each function a name of its own",
+            )
+
+
+def _refuse(origin, what: str, hint: str) -> None:
+    raise UnsupportedSyntaxError(f"{what} is not supported", origin, hint)
+
+
+def _stored_outside(body: list) -> set[str]:
+    """The names the outer function binds (not inside its nested functions)."""
+    found: set[str] = set()
+    for stmt in body:
+        if not isinstance(stmt, gast.FunctionDef):
+            found |= nodes.names_stored(stmt)
+    return found
+
+
+def _reads(fn: gast.FunctionDef) -> set[str]:
+    return set().union(*(nodes.names_read(s) for s in fn.body))
+
+
+def _free(fn: gast.FunctionDef, outer: set[str]) -> set[str]:
+    """The outer function's names `fn` reads and does not bind itself."""
+    own = set(nodes.names_stored(fn.args)) | set().union(*(nodes.names_stored(s) for s in fn.body))
+    return (_reads(fn) - own) & outer
+
+
+def _lifted(ctx, fn: gast.FunctionDef, free: dict, defs: dict) -> types.FunctionType:
+    """`fn` as a function of its own: its free names keyword-only parameters, its calls of the
+    other nested functions passing theirs on; compiled under the user's file name, so that its
+    lines are the user's, and carrying its tree for srcgrad to read (`reading.read`)."""
+    made = copy.deepcopy(fn)
+    nodes.with_keyword_only(made, sorted(free[fn.name]))
+    inner = {g: free[g] for g in free[fn.name] & set(defs)}
+    inner.update({fn.name: free[fn.name]} if fn.name in free[fn.name] else {})
+    made.body = [_Calls(inner, {g: g for g in inner}, None, defs).visit(s) for s in made.body]
+    module = ast.fix_missing_locations(gast.gast_to_ast(nodes.module([made])))
+    code = compile(module, ctx.parsed.filename, "exec")
+    body = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    outer_fn = ctx.parsed.fn
+    lifted = types.FunctionType(body, ctx.parsed.namespace.globals, fn.name)
+    lifted.__defaults__ = tuple(d.value for d in fn.args.defaults) or None
+    lifted.__kwdefaults__ = {
+        a.id: d.value for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None
+    } or None
+    lifted.__module__ = getattr(outer_fn, "__module__", None) or "__main__"
+    lifted.__qualname__ = f"{getattr(outer_fn, '__qualname__', 'f')}.<locals>.{fn.name}"
+    lifted.__srcgrad_tree__ = made
+    return lifted
+
+
+class _Calls(gast.NodeTransformer):
+    """`step(h)` -> `step(h, W=W, b=b)`; `step` as a value -> `closure(step, W=W, b=b)`."""
+
+    def __init__(self, free: dict, spelled: dict, closure: str | None, defs: dict):
+        self.free = free
+        self.spelled = spelled
+        self.closure = closure
+        self.defs = defs
+
+    def _reads(self, name: str) -> dict:
+        return {
+            v: nodes.load(self.spelled.get(v, v) if v in self.defs and v in self.spelled else v)
+            for v in sorted(self.free[name])
+        }
+
+    def visit_FunctionDef(self, node: gast.FunctionDef) -> gast.FunctionDef:
+        return node  # (a function nested in a nested function is lifted with it)
+
+    def visit_Call(self, node: gast.Call) -> gast.expr:
+        func = node.func
+        node.args = [self.visit(a) for a in node.args]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        if isinstance(func, gast.Name) and func.id in self.free:
+            passed = self._reads(func.id)
+            node.func = nodes.load(self.spelled[func.id])
+            node.keywords = [*node.keywords, *(nodes.keyword(k, v) for k, v in passed.items())]
+            return node
+        node.func = self.visit(func)
+        return node
+
+    def visit_Name(self, node: gast.Name) -> gast.expr:
+        if not isinstance(node.ctx, gast.Load) or node.id not in self.free:
+            return node
+        if self.closure is None:  # (inside a lifted function: its parameter of that name)
+            if not self.free[node.id]:
+                return node
+            _refuse(
+                nodes.origin_of(node),
+                f"the nested function '{node.id}' used as a value inside another nested function",
+                "call it there, or use it as a value in the outer function",
+            )
+        return nodes.call(
+            nodes.load(self.closure), [nodes.load(self.spelled[node.id])], self._reads(node.id)
+        )
