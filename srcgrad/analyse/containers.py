@@ -115,15 +115,52 @@ def trees(ctx, ops: dict) -> set[str]:
     return found
 
 
+def certain(ctx, ops: dict) -> set[str]:
+    """Names that hold a list or a dict wherever they hold anything: list and dict displays,
+    list and dict arguments, and copies of them (`d[k] = v` on them is a container's update;
+    on a name that may hold an array, `trees`, it is an array's)."""
+    found = lists(ops) | {n for n, d in ctx.dtypes.items() if d in TREES}
+    found |= {op.target for op in ops.values() if op.kind is Kind.DICT}
+    made = {}
+    for op in ops.values():
+        made.setdefault(op.target, []).append(op)
+    grown = True
+    while grown:
+        grown = False
+        for name, makers in made.items():
+            if name in found:
+                continue
+            if all(
+                m.kind is Kind.COPY and getattr(m.args[0], "id", None) in found for m in makers
+            ):
+                found.add(name)
+                grown = True
+    return found
+
+
 def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
     """`_t = f(x); a = _t[0]; b = _t[1]` (from `a, b = f(x)`): `{"_t": ["a", "b"]}`, and
     the reads of `_t` become UNPACK operations."""
     found: dict[str, list] = {}
+    # (an array argument, an array updated in place and their copies are not built from their
+    # parts: their adjoints stay arrays)
+    updated = {op.target for op in ops.values() if op.kind is Kind.SETITEM}
+    updated |= set(ctx.array_arguments)
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            source = getattr(op.args[0], "id", None) if op.args else None
+            if op.kind is Kind.COPY and source in updated and op.target not in updated:
+                updated.add(op.target)
+                grown = True
     for stmt in assigns:
         op = ops[id(stmt)]
         if op.kind is not Kind.CALL or op.key is not operator.getitem:
             continue
         whole, index = op.args
+        if getattr(whole, "id", None) in updated:
+            continue
         size = ctx.unpacked.get(getattr(whole, "id", None))
         if size is None or not isinstance(index, gast.Constant):
             continue

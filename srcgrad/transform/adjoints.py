@@ -35,6 +35,7 @@ class Adjoints:
         self.components: dict[str, list[str]] = {}  # t of `a, b = t` -> [a, b]
         self.lists: set[str] = set()  # names that hold Python lists
         self.trees: set[str] = set()  # names that may hold containers of arrays (arguments)
+        self.containers: set[str] = set()  # names that hold a list or dict wherever they hold any
         self.open_tuples = False  # a pullback: the tuples' adjoints come from a caller
 
     # ---- small things ---------------------------------------------------------------------

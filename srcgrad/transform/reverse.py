@@ -16,7 +16,7 @@ from functools import partial
 import gast
 
 from .. import runtime
-from ..analyse.containers import lists, trees, unpackings
+from ..analyse.containers import certain, lists, trees, unpackings
 from ..analyse.in_place import argument_copies
 from ..analyse.program import Program, analysed, bound_at, may_be_complex
 from ..analyse.scan import bind_user_call
@@ -100,6 +100,7 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
     adjoints.components = components
     adjoints.lists = lists(ops)
     adjoints.trees = trees(ctx, ops)
+    adjoints.containers = certain(ctx, ops)
     adjoints.open_tuples = mode is Mode.VJP
     adjoints.origin = ctx.origin(program.last)
     sweep = ReverseSweep(adjoints, ops, plan)

@@ -198,8 +198,10 @@ class StatementAdjoints:
         place = stmt.targets[0]
         array = place.value.id
         index = place.slice
-        if array in a.trees or array in a.lists:
-            self._container_setitem(stmt, array, nodes.index_value(index))
+        key = nodes.index_value(index)
+        by_key = isinstance(key, gast.Constant) and isinstance(key.value, str)  # (a dict's)
+        if array in a.containers or (by_key and array in a.trees):
+            self._container_setitem(stmt, array, key)
             return
         a.materialize(array)
 
