@@ -130,9 +130,7 @@ def certain(ctx, ops: dict) -> set[str]:
         for name, makers in made.items():
             if name in found:
                 continue
-            if all(
-                m.kind is Kind.COPY and getattr(m.args[0], "id", None) in found for m in makers
-            ):
+            if all(m.kind is Kind.COPY and getattr(m.args[0], "id", None) in found for m in makers):
                 found.add(name)
                 grown = True
     return found
