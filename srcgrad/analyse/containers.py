@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..front import nodes
+from ..front import nodes, reading
 from ..normalize.ir import Kind
 from .shapes import TREES
 
@@ -202,8 +202,7 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
             return ctx.shapes.get(name) not in (None, ())
         makers = made_by.get(name, [])
         return bool(makers) and all(
-            m.kind is Kind.CALL and getattr(m.key, "__module__", "").startswith("numpy")
-            for m in makers
+            m.kind is Kind.CALL and reading.module_of(m.key).startswith("numpy") for m in makers
         )
 
     for stmt in assigns:

@@ -21,6 +21,7 @@ import gast
 import numpy as np
 
 from .. import runtime
+from ..front import reading
 from ..front.reading import MISSING
 
 # NumPy functions that write into an argument they are given
@@ -110,7 +111,7 @@ def pure_object(obj: object) -> bool:
         return False
     if getattr(builtins, getattr(obj, "__name__", ""), None) is obj:
         return False  # print, input, open, ...: builtins with an effect
-    module = getattr(obj, "__module__", None) or ""
+    module = reading.module_of(obj)
     if module.startswith("numpy.random") or "random" in module.split("."):
         return False
     return module.startswith(_PURE_MODULES)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import InternalError, NonScalarOutputError, UnsupportedSyntaxError
-from ..front import nodes
+from ..front import nodes, reading
 from ..normalize.ir import Kind, Operation, operation
 from . import memory
 from . import shapes as shape_analysis
@@ -198,7 +198,7 @@ def _integer_arithmetic(node: gast.expr, integers: set) -> bool:
 def may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
     """Complex values in between (an FFT, np.linalg.eig, a complex literal)?"""
     for op in ops.values():
-        module = str(getattr(op.key, "__module__", "") or "")
+        module = reading.module_of(op.key)
         if module.startswith("numpy.fft") or op.key in (np.linalg.eig, np.linalg.eigvals):
             return True
     return any(

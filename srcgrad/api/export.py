@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SrcgradError
+from ..front import reading
 from .gradient import Gradient
 
 _OWN_MODULES = ("srcgrad.",)
@@ -129,7 +130,7 @@ def _importable(value) -> bool:
 
 
 def _is_ours(value) -> bool:
-    module = getattr(value, "__module__", "") or ""
+    module = reading.module_of(value)
     return module == "srcgrad" or module.startswith(_OWN_MODULES)
 
 

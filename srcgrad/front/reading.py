@@ -178,10 +178,17 @@ def read(fn: object) -> Parsed:
     return Parsed(fn, tree, filename, Namespace.of(fn))
 
 
+def module_of(obj: object) -> str:
+    """`obj.__module__`, or "" where there is none. Some C objects have a descriptor or None
+    there (on Python 3.10, a bound method of a NumPy RandomState), never a string to test."""
+    module = getattr(obj, "__module__", None)
+    return module if isinstance(module, str) else ""
+
+
 def plain_function(fn: object) -> types.FunctionType:
     original = fn
     fn = getattr(fn, "__srcgrad_function__", fn)  # a srcgrad-wrapped function
-    while type(fn).__module__.startswith("srcgrad.") and hasattr(fn, "__wrapped__"):
+    while module_of(type(fn)).startswith("srcgrad.") and hasattr(fn, "__wrapped__"):
         fn = fn.__wrapped__  # srcgrad's own objects (a Gradient); a user's decorator is kept
     if isinstance(fn, types.MethodType):
         what = f"the bound method '{fn.__qualname__}'"

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from ..front import nodes
+from ..front import nodes, reading
 from ..front.reading import MISSING
 from ..rules.registry import definition
 
@@ -61,7 +61,7 @@ class _Frozen:
 
 def is_distribution(obj: object) -> bool:
     """A SciPy distribution (`scipy.stats.norm`, `scipy.stats.multivariate_normal`)."""
-    return obj is not MISSING and type(obj).__module__.startswith("scipy.stats")
+    return obj is not MISSING and reading.module_of(type(obj)).startswith("scipy.stats")
 
 
 def _parameters(obj: object, method: str) -> list[str] | None:

@@ -16,7 +16,7 @@ from enum import Enum
 import gast
 import numpy as np
 
-from ..front import nodes
+from ..front import nodes, reading
 from ..front.emit import unparse
 from ..front.reading import MISSING
 from ..rules.registry import definition, is_nondifferentiable, reverse_rule
@@ -191,7 +191,7 @@ def has_user_source(obj: object) -> bool:
     code can be differentiated again (Hessians)."""
     if not isinstance(obj, types.FunctionType):
         return False
-    module = getattr(obj, "__module__", None) or ""
+    module = reading.module_of(obj)
     if module.startswith(("srcgrad.runtime.", "srcgrad.rules.")):
         return not getattr(obj, "opaque", False)
     return module.split(".")[0] not in _LIBRARIES

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gast
 
 from ..errors import NoRuleError, Origin, UnsupportedSyntaxError
+from ..front import reading
 from ..normalize.ir import Kind, Operation
 
 
@@ -32,7 +33,7 @@ def describe(op: Operation) -> str:
     """How an error names the operation: `'np.foo' (numpy.foo)`, `the method '.tolist'`."""
     if op.kind is Kind.CALL:
         name = getattr(op.key, "__name__", None) or repr(op.key)
-        module = getattr(op.key, "__module__", None)
+        module = reading.module_of(op.key)
         if op.description:
             return f"'{op.description}' ({module + '.' if module else ''}{name})"
         return f"'{name}'"

@@ -5,6 +5,7 @@ differences."""
 
 from __future__ import annotations
 
+import ast
 import functools
 import textwrap
 
@@ -22,11 +23,13 @@ X = np.array([0.5, -1.0, 2.0])
 def after(source: str) -> str:
     ctx = normalized_until(define(source, functools=functools), iterators)
     iterators.run(ctx.parsed.tree, ctx)
-    return text(ctx.parsed.tree)
+    return code(text(ctx.parsed.tree))
 
 
 def code(source: str) -> str:
-    return textwrap.dedent(source).lstrip("\n")
+    """`source` as `ast.unparse` writes what it parses to on this Python (3.10 brackets some
+    tuple targets), so that both sides of a comparison are written the same way."""
+    return ast.unparse(ast.parse(textwrap.dedent(source))) + "\n"
 
 
 def test_map_of_two_sequences_zips_them_and_filter_tests_each_value():
