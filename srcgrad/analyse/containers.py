@@ -108,11 +108,34 @@ def trees(ctx, ops: dict) -> set[str]:
             if (
                 reads_tree
                 and op.target not in found
-                and (op.kind in (Kind.COPY, Kind.UNPACK) or op.key is operator.getitem)
+                and (op.kind in (Kind.COPY, Kind.UNPACK) or op.key in (operator.getitem, getattr))
             ):
                 found.add(op.target)
                 changed = True
     return found
+
+
+def fields(ctx, ops: dict) -> None:
+    """`w = params.W` where `params` may hold a parameter tree (a record or a namedtuple
+    argument, or a part of one, `for layer in layers: layer.W`): a read of the tree's part
+    named W, as `params["W"]` reads a dict's. Such reads become `getattr(params, "W")`
+    operations, whose adjoints `add_item` builds like an index's and whose tangents read the
+    same field of the tangent tree (`params_dot.W`)."""
+    holders = {name for name, dtype in ctx.dtypes.items() if dtype in TREES}
+    grown = bool(holders)
+    while grown:
+        grown = False
+        for op in ops.values():
+            source = op.args[0] if op.args else None
+            if not isinstance(source, gast.Name) or source.id not in holders:
+                continue
+            if op.kind is Kind.UNKNOWN and op.callee is None and op.description.startswith("."):
+                op.kind, op.key = Kind.CALL, getattr
+                op.args = [source, nodes.const(op.description[1:])]
+            parts = op.kind in (Kind.COPY, Kind.UNPACK) or op.key in (operator.getitem, getattr)
+            if parts and op.target not in holders:
+                holders.add(op.target)
+                grown = True
 
 
 def certain(ctx, ops: dict) -> set[str]:

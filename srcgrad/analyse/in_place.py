@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import runtime
 from ..front import nodes
+from .shapes import TREES
 
 # functions whose result may be a view of their first argument (or the argument itself):
 # after `v = f(x)`, `v[i] = u` could change x too (the optimizer reads this list as well)
@@ -56,7 +57,7 @@ def argument_copies(ctx, copies: dict) -> list:
     which), so that the caller's arrays never change."""
     made = []
     for name in sorted(copies):
-        if ctx.dtypes.get(name) in ("tree", "dict"):  # a list, tuple or dict of arrays
+        if ctx.dtypes.get(name) in TREES:  # a list, tuple, dict or record of arrays
             helper = nodes.load(ctx.support.name_for(runtime.copied, "copied"))
             copy = nodes.call(helper, [nodes.load(name)])
         else:

@@ -22,7 +22,7 @@ from ..normalize.ir import Kind, Operation, operation
 from . import memory
 from . import shapes as shape_analysis
 from .activity import active_names
-from .containers import refuse_tuple_arithmetic
+from .containers import fields, refuse_tuple_arithmetic
 from .in_place import SHARING
 from .scan import assignments, bind_user_call, walk_statements
 from .tape import LOOPS
@@ -70,6 +70,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     output = last.value.id
     assigns = assignments(body)
     ops = {id(s): operation(s, ctx) for s in assigns}
+    fields(ctx, ops)  # (`params.W` of a parameter tree: a read of one of its parts)
     _refuse_none_output(ctx, output, ops)
     active = active_names(list(ops.values()), wrt, output)
     integers = loop_integers(body, assigns)

@@ -19,12 +19,15 @@ import numpy as np
 from ..normalize.ir import Kind, Operation
 from ..rules.reductions import reduced_shape
 from ..rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
+from ..runtime.containers import is_record
 from ..runtime.markers import stop_gradient
 
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
 
 
-TREES = ("tree", "dict")  # the dtypes of containers of arrays: a list or tuple, a dict
+# the dtypes of containers of arrays: a list or tuple, a dict, a record (a dataclass instance or
+# a SimpleNamespace, whose fields are read as attributes)
+TREES = ("tree", "dict", "record")
 # (a functools.partial is made anew at each call, often: calls through it are dispatched as
 # they run, api/dynamic.py, rather than generating code for each one)
 _CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, np.ufunc)
@@ -56,6 +59,59 @@ class Callee:
         return "callable"
 
 
+class Structured(str):
+    """The dtype "tree" or "dict" of a container argument, which also says its structure (its
+    lengths and keys, nested; `.structure`, None where the container is large): a star or
+    `**` that unpacks it is spread when the code is generated (normalize/starred.py), so code
+    is made for one structure as for one shape. It equals its kind as a string."""
+
+    LIMIT = 64  # containers and leaves: a larger container (a data set) has no structure
+
+    @classmethod
+    def of(cls, kind: str, value) -> Structured:
+        budget = [cls.LIMIT]
+        try:
+            structure = _structure(value, budget)
+        except OverflowError:
+            structure = None
+        made = super().__new__(cls, kind)
+        made.structure = structure
+        return made
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, str) or not str.__eq__(self, other):
+            return False
+        return getattr(other, "structure", self.structure) == self.structure
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__  # (equal to its kind as a string: the same hash)
+
+
+_LEAVES = {np.ndarray, float, int, bool, str, type(None)}  # (what is no container, quickly)
+
+
+def _structure(value, budget: list):
+    """`("tuple" | "list", parts)` or `("dict", ((key, part), ...))` of a container, each part
+    the structure of a container in it or None; OverflowError past the budget of parts."""
+    budget[0] -= len(value) + 1
+    if budget[0] < 0:
+        raise OverflowError
+    if isinstance(value, dict):
+        if not all(type(k) in (str, int) for k in value):
+            return None
+        return "dict", tuple([(k, _part(v, budget)) for k, v in value.items()])
+    kind = "tuple" if isinstance(value, tuple) else "list"
+    return kind, tuple([_part(v, budget) for v in value])
+
+
+def _part(value, budget: list):
+    if type(value) in _LEAVES or not isinstance(value, (list, tuple, dict)):
+        return None
+    return _structure(value, budget)
+
+
 def of_value(value: object) -> tuple | None:
     """What srcgrad specialises on for one argument value: `(shape, dtype)`, or None.
 
@@ -75,17 +131,20 @@ def of_value(value: object) -> tuple | None:
         return (), "float"
     if isinstance(value, int):
         return (), "int"
-    if isinstance(value, dict):
-        return None, "dict"  # a container of arrays: its gradient has the same structure
+    if isinstance(value, dict):  # a container of arrays: its gradient has the same structure
+        return None, Structured.of("dict", value)
     if isinstance(value, (list, tuple)):
-        return None, "tree"
+        return None, Structured.of("tree", value)
+    if is_record(value):
+        return None, "record"
     if isinstance(value, _CALLABLES):
         return None, Callee(value)
     return None
 
 
 def dtype_name(dtype) -> str:
-    """ "float64", "float32", ... for a NumPy dtype; "float", "int", "tree", "dict" as they are."""
+    """ "float64", "float32", ... for a NumPy dtype; "float", "int", "tree", "dict", "record" as
+    they are."""
     return dtype if isinstance(dtype, str) else dtype.name  # (a Callee's is "callable")
 
 

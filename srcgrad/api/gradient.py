@@ -22,6 +22,7 @@ from ..front import reading
 from ..front.context import Mode
 from ..pipeline import Callees, Generated, gradient
 from ..runtime.checks import annotate
+from ..runtime.containers import is_record, record_fields
 from . import dispatch, dynamic
 
 _ndarray = np.ndarray
@@ -73,11 +74,14 @@ class Gradient:
         self._latest: Generated | None = None
         kinds = inspect.Parameter
         self._keyword_only = [p.name for p in self._parameters if p.kind == kinds.KEYWORD_ONLY]
-        self._positional = len(self.params) - len(self._keyword_only)
+        # `**kwargs`, a dict, last: passed as the keywords it holds
+        self._double = any(p.kind == kinds.VAR_KEYWORD for p in self._parameters)
+        self._positional = len(self.params) - len(self._keyword_only) - self._double
         starred = [i for i, p in enumerate(self._parameters) if p.kind == kinds.VAR_POSITIONAL]
         self._star = starred[0] if starred else None  # the position of `*args`, a tuple
         # calls that can skip binding: every argument given by position, none keyword-only
-        plain = not self._keyword_only and self._star is None and self.bound is None
+        plain = not (self._keyword_only or self._double or self._star is not None)
+        plain = plain and self.bound is None
         self._count = len(self.params) if plain else -1
         # calls go through a guard written for the latest signature (see api/dispatch.py)
         self._guarded = (
@@ -204,7 +208,8 @@ class Gradient:
         return (*positional[:star], *positional[star], *positional[star + 1 :])
 
     def _keywords(self, args: tuple) -> dict:
-        return dict(zip(self._keyword_only, args[self._positional :]))
+        given = dict(zip(self._keyword_only, args[self._positional :]))
+        return {**given, **args[-1]} if self._double else given
 
     def _generated(self, signature: tuple, args: tuple | None) -> Generated:
         with _LOCK:
@@ -404,6 +409,11 @@ def check_differentiable_value(fn, name: str, value) -> None:
         for leaf in value.values():
             check_differentiable_value(fn, name, leaf)
         return
+    if is_record(value):
+        for leaf in record_fields(value).values():
+            if not (isinstance(leaf, (str, bytes)) or leaf is None or callable(leaf)):
+                check_differentiable_value(fn, name, leaf)  # (names and functions: static)
+        return
     ok = isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
     if isinstance(value, np.ndarray):
         ok = value.dtype.kind in "fiu"
@@ -415,7 +425,7 @@ def check_differentiable_value(fn, name: str, value) -> None:
             f"argument '{name}' is differentiated but its value is a {kind}",
             reading.definition_origin(fn),
             "srcgrad differentiates with respect to real numbers, float or integer arrays, "
-            "and lists, tuples and dicts of them",
+            "and lists, tuples, dicts, namedtuples, dataclasses and SimpleNamespaces of them",
         )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from ..analyse.shapes import of_value
 from ..errors import SrcgradError, WrtError
 from ..front import reading
+from . import trees
 from .gradient import Forward, Gradient, check_differentiable_value
 
 _MODES = ("auto", "forward", "reverse")
@@ -33,14 +34,17 @@ def _float_dtype(value) -> np.dtype:
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
-def _array_argument(fn, name: str, value) -> None:
-    check_differentiable_value(fn, name, value)
-    if isinstance(value, (list, tuple, dict)):
-        raise WrtError(
-            f"argument '{name}' is a container; jacobian and hessian take arrays and numbers",
-            reading.definition_origin(fn),
-            "pass the array itself, or concatenate the parameters into one vector",
-        )
+def _tree_basis(tree, leaf: int, k: int):
+    """The k-th unit tangent of leaf number `leaf` of `tree`, zeros in every other leaf."""
+    parts = trees.leaves(tree)
+    made = [_basis(x, k) if i == leaf else _zeros(x) for i, x in enumerate(parts)]
+    return trees.rebuild(tree, iter(made))
+
+
+def _blocks(tree, per_leaf: list):
+    """`tree` with its leaves replaced by `per_leaf` (the blocks of a derivative), or the one
+    block of an argument that is an array or a number."""
+    return trees.rebuild(tree, iter(per_leaf)) if trees.is_tree(tree) else per_leaf[0]
 
 
 class Jacobian:
@@ -61,8 +65,8 @@ class Jacobian:
         args = self.forward._bind(args, kwargs)
         inputs = [args[self.forward.params.index(w)] for w in self.wrt]
         for name, value in zip(self.wrt, inputs):
-            _array_argument(self.fn, name, value)
-        n_in = sum(int(np.size(x)) for x in inputs)
+            check_differentiable_value(self.fn, name, value)
+        n_in = sum(int(np.size(leaf)) for x in inputs for leaf in trees.leaves(x))
         mode = self.mode
         if mode == "auto":
             value = self.forward.fn(
@@ -74,19 +78,29 @@ class Jacobian:
         return tuple(blocks) if self.wrt_is_tuple else blocks[0]
 
     def _forward(self, args: tuple, inputs: list) -> list:
-        """Columns: one forward-mode call per element of each input."""
+        """Columns: one forward-mode call per element of each input (of each leaf of a tree)."""
         blocks = []
+        value = None
         for position, x in enumerate(inputs):
-            columns = []
-            for k in range(int(np.size(x))):
-                tangents = [
-                    _basis(y, k) if i == position else _zeros(y) for i, y in enumerate(inputs)
-                ]
-                value, column = self.forward._call_bound(args, tuple(tangents))
-                columns.append(np.asarray(column))
-            _check_output(self.fn, value)
-            stacked = np.stack(columns, axis=-1) if columns else np.zeros(np.shape(value) + (0,))
-            blocks.append(stacked.reshape(np.shape(value) + np.shape(x)))
+            per_leaf = []
+            for leaf, part in enumerate(trees.leaves(x)):
+                columns = []
+                for k in range(int(np.size(part))):
+                    tangents = [
+                        _tree_basis(y, leaf, k) if i == position else trees.mapped(_zeros, y)
+                        for i, y in enumerate(inputs)
+                    ]
+                    value, column = self.forward._call_bound(args, tuple(tangents))
+                    columns.append(np.asarray(column))
+                if value is None:  # (nothing to differentiate: the value, for its shape)
+                    value = self.forward._call_bound(
+                        args, tuple(trees.mapped(_zeros, y) for y in inputs)
+                    )[0]
+                _check_output(self.fn, value)
+                shape = np.shape(value)
+                stacked = np.stack(columns, axis=-1) if columns else np.zeros(shape + (0,))
+                per_leaf.append(stacked.reshape(shape + np.shape(part)))
+            blocks.append(_blocks(x, per_leaf))
         return blocks
 
     def _reverse(self, args: tuple, inputs: list) -> list:
@@ -101,13 +115,17 @@ class Jacobian:
             pullback = None
             grads = grads if self.wrt_is_tuple else (grads,)
             for row, g in zip(rows, grads):
-                row.append(np.asarray(g))
-        return [
-            np.stack(row).reshape(np.shape(value) + np.shape(x))
-            if row
-            else np.zeros(np.shape(value) + np.shape(x))
-            for row, x in zip(rows, inputs)
-        ]
+                row.append([np.asarray(part) for part in trees.leaves(g)])
+        blocks = []
+        for row, x in zip(rows, inputs):
+            per_leaf = [
+                np.stack([r[leaf] for r in row]).reshape(np.shape(value) + np.shape(part))
+                if row
+                else np.zeros(np.shape(value) + np.shape(part))
+                for leaf, part in enumerate(trees.leaves(x))
+            ]
+            blocks.append(_blocks(x, per_leaf))
+        return blocks
 
 
 def _zeros(like):
@@ -163,9 +181,27 @@ class Hessian:
     def __call__(self, *args, **kwargs):
         args = self.gradient._bind(args, kwargs)
         x = args[self.gradient.params.index(self.wrt)]
-        _array_argument(self.fn, self.wrt, x)
-        rows = [np.asarray(self.product(_basis(x, k), args)) for k in range(int(np.size(x)))]
-        return np.stack(rows).reshape(np.shape(x) + np.shape(x))
+        check_differentiable_value(self.fn, self.wrt, x)
+        if not trees.is_tree(x):
+            rows = [np.asarray(self.product(_basis(x, k), args)) for k in range(int(np.size(x)))]
+            return np.stack(rows).reshape(np.shape(x) + np.shape(x))
+        # a tree: block (i, j) of leaves i and j is shaped `leaf_i.shape + leaf_j.shape`, and
+        # the blocks of row i make a tree like x, held where x holds leaf i
+        parts = trees.leaves(x)
+        outer = []
+        for i, part in enumerate(parts):
+            rows = [
+                [np.asarray(r) for r in trees.leaves(self.product(_tree_basis(x, i, k), args))]
+                for k in range(int(np.size(part)))
+            ]
+            inner = [
+                np.stack([row[j] for row in rows]).reshape(np.shape(part) + np.shape(other))
+                if rows
+                else np.zeros(np.shape(part) + np.shape(other))
+                for j, other in enumerate(parts)
+            ]
+            outer.append(trees.rebuild(x, iter(inner)))
+        return trees.rebuild(x, iter(outer))
 
     def product(self, v, args: tuple):
         """H @ v for the bound `args`: the gradient, with respect to x, of the derivative of
@@ -203,8 +239,14 @@ def hvp(fn: Callable, wrt=0) -> Callable:
     def product(v, *args, **kwargs):
         bound = hessian_.gradient._bind(args, kwargs)
         x = bound[hessian_.gradient.params.index(hessian_.wrt)]
-        _array_argument(hessian_.fn, hessian_.wrt, x)
-        if np.shape(v) != np.shape(x):
+        check_differentiable_value(hessian_.fn, hessian_.wrt, x)
+        if trees.is_tree(x) and not trees.same_structure(v, x):
+            raise WrtError(
+                f"v must be a tree of the structure of '{hessian_.wrt}' (the same types, keys "
+                "and leaf shapes)",
+                reading.definition_origin(hessian_.fn),
+            )
+        if not trees.is_tree(x) and np.shape(v) != np.shape(x):
             raise WrtError(
                 f"v has shape {np.shape(v)}, '{hessian_.wrt}' has {np.shape(x)}",
                 reading.definition_origin(hessian_.fn),

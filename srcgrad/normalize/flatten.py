@@ -31,6 +31,8 @@ import gast
 
 from ..front import nodes
 from ..front.fence import is_append
+from ..front.reading import MISSING
+from .ir import has_user_source
 
 
 class _Flatten:
@@ -135,7 +137,8 @@ class _Flatten:
     def atom(self, node: gast.expr, force: bool = False) -> gast.expr:
         """`node` as an operand: itself if atomic, else a new temporary holding its value."""
         node = self._fold(node)
-        if isinstance(node, gast.Starred):  # f(x, *args): the fence let only names through
+        if isinstance(node, gast.Starred):  # f(*args) of unknown length (normalize/starred.py)
+            node.value = self.atom(node.value)
             return node
         if not force and (nodes.is_atom(node) or self._global(node)):
             return node
@@ -163,9 +166,13 @@ class _Flatten:
                 node.func.value = self.atom(node.func.value)  # `_t2.tolist()`, one operation
             elif not self._global(node.func) and not isinstance(node.func, gast.Name):
                 node.func = self.atom(node.func)
-            node.args = [self.atom(a) for a in node.args]
+            # a display passed to a function of the user's gets a name: its adjoint is the
+            # container the callee's pullback returns (a library function's rule takes the
+            # display itself, `np.stack([a, b])`)
+            named = self._user_call(node)
+            node.args = [self.atom(a, force=named and _display(a)) for a in node.args]
             for kw in node.keywords:
-                kw.value = self.atom(kw.value)
+                kw.value = self.atom(kw.value, force=named and _display(kw.value))
         elif isinstance(node, gast.Subscript):
             node.value = self.atom(node.value)
             node.slice = self.index(node.slice)
@@ -189,9 +196,14 @@ class _Flatten:
             node.elts = [self.atom(e, force=isinstance(e, gast.Tuple)) for e in node.elts]
         elif isinstance(node, gast.List):
             node.elts = [self.atom(e) for e in node.elts]
-        elif isinstance(node, gast.Dict):
-            node.values = [self.atom(v) for v in node.values]
+        elif isinstance(node, gast.Dict):  # (a display in a dict gets a name: {"w": [a, b]})
+            node.values = [self.atom(v, force=_display(v)) for v in node.values]
         return node
+
+    def _user_call(self, call: gast.Call) -> bool:
+        """A call of a function of the user's, or of one known only at run time."""
+        key = self.ctx.resolve(call.func)
+        return key is MISSING or has_user_source(key)
 
     def conditional(self, test, body, orelse) -> gast.expr:
         """`body if test else orelse` as an if statement assigning a new temporary."""
@@ -267,3 +279,7 @@ def _decisions_kept(stmts: list, ctx) -> list:
                 stmt.test = nodes.load(kept)
         out.append(stmt)
     return out
+
+
+def _display(node: gast.expr) -> bool:
+    return isinstance(node, (gast.Tuple, gast.List, gast.Dict))

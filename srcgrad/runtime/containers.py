@@ -6,7 +6,10 @@ Like every runtime helper: never mutates its inputs, creates arrays only with `*
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
+import types
 
 import numpy as np
 
@@ -106,12 +109,57 @@ def list_of(g, values: list) -> list:
     return [g] * len(values)
 
 
-def add_item(adjoint, container, index, g):
-    """The adjoint of `container` after adding `g` to the adjoint of `container[index]`.
+def is_record(value) -> bool:
+    """A dataclass instance or a `types.SimpleNamespace`: a parameter tree whose parts are its
+    fields (`params.W`). A namedtuple is a tuple, with names for its positions."""
+    return isinstance(value, types.SimpleNamespace) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
 
-    A list's or tuple's adjoint is a list, a dict's a dict (made on first use, from None);
-    an array's is an array.
+
+def record_fields(record) -> dict:
+    """The parts of a record by name: a dataclass's fields, a namespace's attributes."""
+    if isinstance(record, types.SimpleNamespace):
+        return dict(vars(record))
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def record_like(like, parts: dict):
+    """A record of `like`'s type holding `parts` (each field once: no `__init__` is run, which
+    may check or compute things that do not hold of gradients)."""
+    if isinstance(like, types.SimpleNamespace):
+        return types.SimpleNamespace(**parts)
+    made = copy.copy(like)
+    for name, part in parts.items():
+        object.__setattr__(made, name, part)  # (frozen dataclasses too)
+    return made
+
+
+def _fields_of(adjoint):
+    """A record's adjoint as the dict of its fields' (a gradient made already: `as_gradient`)."""
+    return record_fields(adjoint) if is_record(adjoint) else adjoint
+
+
+def add_item(adjoint, container, index, g):
+    """The adjoint of `container` after adding `g` to the adjoint of `container[index]` (or of
+    the field `container.index` of a record or a namedtuple).
+
+    A list's or tuple's adjoint is a list, a dict's or a record's a dict (made on first use,
+    from None); an array's is an array.
     """
+    if isinstance(index, str) and not isinstance(container, dict):
+        if isinstance(container, tuple) and hasattr(container, "_fields"):
+            index = container._fields.index(index)  # a namedtuple's field: its position
+        elif not is_record(container):
+            raise TypeError(
+                f"srcgrad has no derivative for the attribute '{index}' of a "
+                f"{type(container).__name__}: differentiated attributes are the fields of a "
+                "dataclass, a namedtuple or a SimpleNamespace"
+            )
+        else:
+            adjoint = {} if adjoint is None else adjoint
+            adjoint[index] = add_adjoints(adjoint.get(index), g)
+            return adjoint
     if isinstance(container, dict):
         adjoint = {} if adjoint is None else adjoint
         adjoint[index] = add_adjoints(adjoint.get(index), g)
@@ -126,6 +174,7 @@ def add_item(adjoint, container, index, g):
 
 def add_adjoints(a, b):
     """`a + b` for adjoints that may be None (zero), lists, tuples or dicts of adjoints."""
+    a, b = _fields_of(a), _fields_of(b)
     if a is None:
         return list(b) if isinstance(b, tuple) else b
     if b is None:
@@ -134,6 +183,8 @@ def add_adjoints(a, b):
         return {k: add_adjoints(a.get(k), b.get(k)) for k in {**a, **b}}
     if isinstance(a, (list, tuple)):
         return [add_adjoints(x, y) for x, y in zip(a, b)]
+    if callable(a) or isinstance(a, (str, bytes)):  # a static part of a tree's gradient
+        return a
     return a + b
 
 
@@ -152,9 +203,19 @@ def as_gradient(adjoint, like):
     if isinstance(like, (list, tuple)):  # (an array adjoint too: a rule's, for a list operand)
         adjoint = [None] * len(like) if adjoint is None else adjoint
         parts = [as_gradient(a, v) for a, v in zip(adjoint, like)]
+        if hasattr(like, "_fields"):  # a namedtuple: of the same type
+            return type(like)(*parts)
         return tuple(parts) if isinstance(like, tuple) else parts
+    if is_record(like):  # the same type, each field's gradient in it
+        adjoint = _fields_of(adjoint) or {}
+        fields = record_fields(like)
+        return record_like(like, {k: as_gradient(adjoint.get(k), v) for k, v in fields.items()})
     if adjoint is None:
-        return None if isinstance(like, (str, bytes)) or like is None else zero_gradient(like)
+        if isinstance(like, (str, bytes)) or like is None:
+            return None
+        if callable(like):  # a function in a parameter tree (an activation): kept as it is
+            return like
+        return zero_gradient(like)
     return adjoint
 
 

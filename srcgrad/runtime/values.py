@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .broadcasting import gradient_dtype
+from .containers import is_record, record_fields, record_like
 
 
 def copied(value):
@@ -17,7 +18,10 @@ def copied(value):
     if isinstance(value, dict):
         return {key: copied(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(copied(item) for item in value)
+        items = [copied(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if is_record(value):
+        return record_like(value, {k: copied(v) for k, v in record_fields(value).items()})
     return np.copy(value) if hasattr(value, "shape") else value
 
 

@@ -126,7 +126,7 @@ class StatementAdjoints:
             if op.kind is Kind.COPY:
                 a.contribute(source.id, g)
                 return True
-            if getitem:
+            if getitem or (op.kind is Kind.CALL and op.key is getattr):  # params[k], params.W
                 containers.tree_item(a, source.id, op.args[1], g)
                 return True
         if op.kind is Kind.COPY:
