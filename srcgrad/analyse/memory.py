@@ -147,6 +147,10 @@ class _Flow:
         self.stored_by: dict = {}  # object -> the first statement that put it in a container
         # the objects that are lists, tuples or dicts: an element is no view of them
         self.containers: set = {("param", p) for p in params if ctx.dtypes.get(p) in TREES}
+        # Python numbers: no update reaches them (a helper's `p += p` rebinds its own name)
+        self.immutable: set = {
+            ("param", p) for p in params if ctx.dtypes.get(p) in ("float", "int")
+        }
         # the objects that may be 0-d arrays: mutable, though their shape is ()
         self.zero_d: set = {
             ("param", p)
@@ -345,6 +349,7 @@ class _Flow:
                 )
 
     def update(self, stmt, name: str, objects, state: State, callee=None, parameter=None) -> None:
+        objects = frozenset(objects) - self.immutable
         if objects:
             self.updates.append(
                 Update(stmt, name, frozenset(objects), callee, parameter, state.copy())
