@@ -56,6 +56,9 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
             fn = fn.func
         else:
             break
+    nested = getattr(fn, "nested", None)
+    if nested is not None and callable(nested) and hasattr(fn, "tangent_function"):
+        fn, args, kwargs = nested(args, kwargs)  # srcgrad.grad(g) called in the code
     if not has_user_source(fn):
         fn = _wrapper(fn, len(args), tuple(kwargs))
     try:
@@ -118,6 +121,38 @@ def _wrapper(fn, count: int, keywords: tuple[str, ...]):
         text = f"def {name}({signature}):\n    return F({passed})\n"
         filename = f"<srcgrad: call {next(_COUNT)} of {name}>"
         namespace = {"F": fn, "np": np, "__name__": "srcgrad_calls"}
+        exec(compile(text, filename, "exec"), namespace)
+        made = namespace[name]
+        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        _WRAPPERS[key] = made
+        return made
+
+
+def columns(generated, count: int, keywords: tuple[str, ...], shape: tuple):
+    """A gradient with respect to an array, written as code srcgrad can differentiate again:
+    one call of the forward-mode code `generated` per element, along that element's unit
+    vector, the results stacked into the gradient's shape."""
+    key = (generated.function, count, keywords, shape)
+    with _LOCK:
+        made = _WRAPPERS.get(key)
+        if made is not None:
+            return made
+        name = generated.function.__name__.replace("jvp_", "grad_", 1)
+        params = [f"a{k}" for k in range(count)]
+        signature = ", ".join([*params, *(["*", *keywords] if keywords else [])])
+        passed = ", ".join([*params, *(f"{k}={k}" for k in keywords)])
+        size = int(np.prod(shape))
+        text = (
+            f"def {name}({signature}):\n"
+            "    columns = []\n"
+            f"    for k in range({size}):\n"
+            f"        e = np.zeros({size})\n"
+            "        e[k] = 1.0\n"
+            f"        columns.append(T({passed}, {generated.tangents[0]}=e.reshape({shape!r})))\n"
+            f"    return np.reshape(np.stack(columns), {shape!r})\n"
+        )
+        filename = f"<srcgrad: call {next(_COUNT)} of {name}>"
+        namespace = {"T": generated.function, "np": np, "__name__": "srcgrad_calls"}
         exec(compile(text, filename, "exec"), namespace)
         made = namespace[name]
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)

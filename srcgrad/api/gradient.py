@@ -274,6 +274,29 @@ class Gradient:
             )
         return self.tangent_function(signature).function
 
+    def nested(self, args: tuple, kwargs: dict):
+        """This gradient, called inside a function srcgrad differentiates, as plain code that
+        can be differentiated again, with the arguments to call it with: the forward-mode
+        code of `fn` (its tangent parameter 1.0) where `wrt` is one number, and one
+        forward-mode call per element, stacked, where it is an array (api/dynamic.py)."""
+        bound = self._bind(args, kwargs)
+        signature = tuple(of_value(a) for a in bound)
+        if self.mode is not Mode.GRAD or self.wrt_is_tuple or self.inner is not None:
+            raise WrtError(
+                "a gradient called inside a differentiated function must be srcgrad.grad of "
+                "one argument",
+                reading.definition_origin(self.fn),
+                "take the gradient with respect to one argument (wrt=...)",
+            )
+        generated = self.tangent_function(signature)
+        positional = self._positional_arguments(bound)
+        keywords = self._keywords(bound)
+        shape = signature[self.params.index(self.wrt[0])]
+        if shape is None or shape[0] == ():
+            return generated.function, positional, keywords
+        made = dynamic.columns(generated, len(positional), tuple(keywords), shape[0])
+        return made, positional, keywords
+
     def tangent_function(self, signature: tuple) -> Generated:
         """Forward-mode code of `fn` along its `wrt` arguments that returns the tangent alone
         (tangent parameters default to 1.0), cached like every generated function."""

@@ -178,6 +178,13 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
     if _is_no_grad_block(parsed, stmt):
         _check_block(parsed, stmt.body)
         return
+    if isinstance(stmt, gast.With):  # (normalize/contexts.py: enter, the block, exit)
+        for item in stmt.items:
+            _check_expression(parsed, item.context_expr)
+            if item.optional_vars is not None and not isinstance(item.optional_vars, gast.Name):
+                _reject(parsed, item.optional_vars, "a 'with ... as' target that is not a name", "")
+        _check_block(parsed, stmt.body)
+        return
     if isinstance(stmt, gast.FunctionDef):
         _check_nested(parsed, stmt)
         return
