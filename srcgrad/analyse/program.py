@@ -104,6 +104,11 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     return Program(body, last, output, assigns, ops, active, shapes, copies)
 
 
+def _spelled(name: str) -> str:
+    """How a refusal names a nested function (a lambda passed on was named by closures.py)."""
+    return "the lambda" if name.startswith("_lambda") else f"the nested function '{name}'"
+
+
 def _refuse_closures_that_carry(ctx, assigns: list, ops: dict, active: set[str]) -> None:
     """A nested function used as a value (`closure(step, W=W)`, normalize/closures.py) that
     reads values carrying a derivative: its callers would not follow that derivative."""
@@ -115,7 +120,7 @@ def _refuse_closures_that_carry(ctx, assigns: list, ops: dict, active: set[str])
         if carried:
             name = getattr(op.args[0], "id", "the function")
             raise UnsupportedSyntaxError(
-                f"the nested function '{ctx.names.user(name)}' is used here as a value while it "
+                f"{_spelled(ctx.names.user(name))} is used here as a value while it "
                 f"reads {', '.join(map(repr, carried))}, which carry a derivative: srcgrad does "
                 "not follow a derivative through what a function value holds",
                 ctx.origin(stmt),

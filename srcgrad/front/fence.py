@@ -12,8 +12,8 @@ import functools
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from . import nodes
-from .reading import Parsed
+from . import nodes, reading
+from .reading import MISSING, Parsed
 
 STATEMENTS = (
     gast.Assign,
@@ -302,16 +302,21 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
 
 
 def _mapped_lambdas(parsed: Parsed, node: gast.AST) -> list:
-    """The lambdas given as the function of `map`, `filter` or `functools.reduce`."""
+    """The lambdas given as the function of `map`, `filter` or `functools.reduce`, and those
+    passed to a function of the user's or to a value called (normalize/closures.py makes
+    them functions of their own)."""
     local = nodes.names_stored(parsed.tree)
-    return [
-        call.args[0]
-        for call in gast.walk(node)
-        if isinstance(call, gast.Call)
-        and call.args
-        and isinstance(call.args[0], gast.Lambda)
-        and parsed.namespace.resolve(call.func, local) in ITERATING
-    ]
+    found = []
+    for call in gast.walk(node):
+        if not isinstance(call, gast.Call):
+            continue
+        callee = parsed.namespace.resolve(call.func, local)
+        if call.args and isinstance(call.args[0], gast.Lambda) and callee in ITERATING:
+            found.append(call.args[0])
+        elif callee is MISSING or reading.has_user_source(callee):
+            passed = [*call.args, *(k.value for k in call.keywords)]
+            found += [a for a in passed if isinstance(a, gast.Lambda)]
+    return found
 
 
 def _constant_key(key: gast.expr | None) -> bool:

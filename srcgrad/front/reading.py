@@ -178,6 +178,20 @@ def read(fn: object) -> Parsed:
     return Parsed(fn, tree, filename, Namespace.of(fn))
 
 
+def has_user_source(obj: object) -> bool:
+    """A Python function of the user's (not a library's: library code is differentiated by its
+    rules, never by reading its source), whatever rules it has; or one of srcgrad's own helpers
+    that has no rule (`product_of_others`, called by a rule's tangent): plain NumPy code,
+    differentiated by reading its source like the user's, so that generated code can be
+    differentiated again (Hessians)."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = module_of(obj)
+    if module.startswith(("srcgrad.runtime.", "srcgrad.rules.")):
+        return not getattr(obj, "opaque", False)
+    return module.split(".")[0] not in _LIBRARIES
+
+
 def module_of(obj: object) -> str:
     """`obj.__module__`, or "" where there is none. Some C objects have a descriptor or None
     there (on Python 3.10, a bound method of a NumPy RandomState), never a string to test."""

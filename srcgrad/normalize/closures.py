@@ -37,9 +37,11 @@ import gast
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
+from ..front.reading import MISSING, has_user_source
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
+    _passed_lambdas(tree, ctx)
     defs = {s.name: s for s in tree.body if isinstance(s, gast.FunctionDef)}
     _refuse_others(tree, ctx, defs)
     if not defs:
@@ -62,6 +64,41 @@ def run(tree: gast.FunctionDef, ctx) -> None:
     tree.body = [s for s in tree.body if not isinstance(s, gast.FunctionDef)]
     calls = _Calls(free, spelled, closure, defs)
     tree.body = [calls.visit(s) for s in tree.body]
+
+
+def _passed_lambdas(tree: gast.FunctionDef, ctx) -> None:
+    """`helper(lambda v: v * k, x)`, a lambda passed to a function of the user's (or to a value
+    called): a nested function `def _lambda(v): return v * k` at the top of the body, passed
+    by name, and lifted like every nested function. (The callee calls it before the call
+    returns, so the names it reads hold what they held where the lambda was written.)"""
+    made = []
+
+    class Lift(gast.NodeTransformer):
+        def visit_FunctionDef(self, node):
+            return node if node is not tree else self.generic_visit(node)
+
+        def visit_Call(self, node: gast.Call):
+            self.generic_visit(node)
+            callee = ctx.resolve(node.func)
+            if callee is not MISSING and not has_user_source(callee):
+                return node
+            node.args = [self.named(a) for a in node.args]
+            for keyword in node.keywords:
+                keyword.value = self.named(keyword.value)
+            return node
+
+        def named(self, value: gast.expr) -> gast.expr:
+            if not isinstance(value, gast.Lambda):
+                return value
+            name = ctx.names.fresh("_lambda")
+            ctx.names.taken.add(name)
+            params = [a.id for a in value.args.args]
+            body = [nodes.ret(value.body, nodes.origin_of(value))]
+            made.append(nodes.stamp(nodes.function_def(name, params, body), nodes.origin_of(value)))
+            return nodes.load(name)
+
+    Lift().visit(tree)
+    tree.body[:0] = made
 
 
 def _refuse_others(tree: gast.FunctionDef, ctx, defs: dict) -> None:

@@ -9,16 +9,15 @@ operation, or something with no rule at all.
 from __future__ import annotations
 
 import operator
-import types
 from dataclasses import dataclass, field
 from enum import Enum
 
 import gast
 import numpy as np
 
-from ..front import nodes, reading
+from ..front import nodes
 from ..front.emit import unparse
-from ..front.reading import MISSING
+from ..front.reading import MISSING, has_user_source
 from ..rules.registry import definition, is_nondifferentiable, reverse_rule
 
 BINARY = {
@@ -173,28 +172,11 @@ def _in(key, table) -> bool:
         return False
 
 
-# library code is differentiated by its rules, never by reading its source
-_LIBRARIES = ("numpy", "scipy", "math", "builtins", "srcgrad", "operator")
-
-
 def is_user_function(obj: object) -> bool:
     """A Python function of the user's, differentiated through its own generated code."""
     if reverse_rule(obj) is not None or is_nondifferentiable(obj):
         return False
     return has_user_source(obj)
-
-
-def has_user_source(obj: object) -> bool:
-    """A Python function of the user's (not a library's), whatever rules it has; or one of
-    srcgrad's own helpers that has no rule (`product_of_others`, called by a rule's tangent):
-    plain NumPy code, differentiated by reading its source like the user's, so that generated
-    code can be differentiated again (Hessians)."""
-    if not isinstance(obj, types.FunctionType):
-        return False
-    module = reading.module_of(obj)
-    if module.startswith(("srcgrad.runtime.", "srcgrad.rules.")):
-        return not getattr(obj, "opaque", False)
-    return module.split(".")[0] not in _LIBRARIES
 
 
 def callee_name(op: Operation) -> str:

@@ -36,7 +36,7 @@ def apply(function, values):
 
 
 def right(source: str, *args, **names) -> None:
-    fn = define(source, apply=apply, **names)
+    fn = define(source, apply=apply, twice=twice, **names)
     value, grad = srcgrad.value_and_grad(fn)(*args)
     np.testing.assert_allclose(value, fn(*args))
     want = finite_differences.gradient(fn, args)
@@ -81,6 +81,19 @@ def test_map_of_a_nested_function_calls_it_directly():
     assert "weight(_v, data=data)" in output
 
 
+def test_a_lambda_passed_to_a_function_of_the_users_becomes_a_nested_function():
+    output = after("""
+        def f(x, data):
+            return np.sum(apply(lambda t: t * data, x)) + np.sum(apply(function=lambda t: t, values=x))
+    """)
+    assert "apply(closure(_lambda, data=data), x)" in output
+    assert "apply(function=closure(_lambda_1), values=x)" in output
+
+
+def twice(fn, v):
+    return fn(fn(v))
+
+
 PROGRAMS = {
     "late binding: the value at the call": """
         def f(x):
@@ -122,6 +135,13 @@ PROGRAMS = {
             def weigh(t):
                 return decay * t
             return np.sum(x * np.array(apply(weigh, [1.0, 2.0, 3.0])))
+    """,
+    "lambdas passed to a helper, in a loop": """
+        def f(x):
+            total = 0.0
+            for k in range(3):
+                total = total + np.sum(twice(lambda v: np.sin(v * k), x))
+            return total + np.sum(twice(fn=lambda v: v * v, v=x))
     """,
     "map of a nested function that reads a derivative": """
         def f(x):
@@ -191,6 +211,14 @@ REFUSED = {
             return np.sum(g(x))
         """,
         "not a constant",
+    ),
+    "a lambda passed on that reads a derivative": (
+        """
+        def f(x):
+            ys = apply(lambda t: t * x[0], [1.0, 2.0])  # here
+            return ys[0] + ys[1]
+        """,
+        "the lambda is used here as a value while it reads",
     ),
     "a value that reads a derivative": (
         """
