@@ -79,8 +79,11 @@ class Adjoints:
         shapes, constants = {}, {}
         for param, node in arguments.items():
             shapes[param] = shape_analysis.operand_shape(node, self.shapes)
+            # (a loop's integer stands for 0 in an index only: as an exponent or an axis, its
+            # value matters, and `x ** k` is no `x ** 0`)
+            integers = self.ctx.integers if param == "index" else frozenset()
             with contextlib.suppress(shape_analysis.NotConstant):
-                constants[param] = shape_analysis.constant_value(node, self.ctx.integers)
+                constants[param] = shape_analysis.constant_value(node, integers)
         return Facts(
             self.ctx.floating,
             shapes,
