@@ -36,7 +36,7 @@ from ..normalize.ir import Kind, Operation, is_user_function, operation
 from .in_place import SHARING
 from .liveness import live_after
 from .scan import assignments, bind_user_call
-from .shapes import TREES
+from .shapes import TREES, infer
 
 # functions whose result is a list of views of their first argument
 SPLITS = {
@@ -305,7 +305,7 @@ class _Flow:
         return (source - self.containers) | held  # (an element of a list is no view of it)
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
-        summary = self.summaries(op.key)
+        summary = self.summaries(op.key, self.shapes_of(op.bindings))
         for param, node in op.bindings.items():
             if param in summary.writes and isinstance(node, gast.Name):
                 self.update(
@@ -336,7 +336,7 @@ class _Flow:
             )
         except TypeError:
             return
-        summary = self.summaries(callee)
+        summary = self.summaries(callee, self.shapes_of(bound.arguments))
         for param, node in bound.arguments.items():
             if param in summary.writes and isinstance(node, gast.Name):
                 self.update(
@@ -347,6 +347,15 @@ class _Flow:
                     callee=callee,
                     parameter=param,
                 )
+
+    def shapes_of(self, bindings: dict) -> tuple:
+        """The `(parameter, shape)` pairs of a call's arguments whose shapes are known."""
+        known = []
+        for param, node in bindings.items():
+            shape = self.ctx.shapes.get(node.id) if isinstance(node, gast.Name) else None
+            if isinstance(shape, tuple):
+                known.append((param, shape))
+        return tuple(sorted(known))
 
     def update(self, stmt, name: str, objects, state: State, callee=None, parameter=None) -> None:
         objects = frozenset(objects) - self.immutable
@@ -500,25 +509,28 @@ def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
 _SUMMARIES: dict = {}
 
 
-def summary_of(fn) -> Summary:
+def summary_of(fn, shapes: tuple = ()) -> Summary:
     """Which parameters `fn` updates in place, and which its result may share memory with,
-    read from its source (cached per function object; a function calling itself is taken to
-    do nothing to its arguments while it is worked out)."""
-    found = _SUMMARIES.get(fn)
+    read from its source (cached per function object and the `(parameter, shape)` pairs the
+    caller knows: `v = p[-1]; v += 1` writes into p where p has two axes, not where it has
+    one; a function calling itself is taken to do nothing to its arguments while it is worked
+    out)."""
+    key = (fn, shapes) if shapes else fn
+    found = _SUMMARIES.get(key)
     if found is not None:
         return found
-    _SUMMARIES[fn] = Summary()
+    _SUMMARIES[key] = Summary()
     try:
-        made = _summarized(fn)
+        made = _summarized(fn, dict(shapes))
     except Exception as exc:  # (unreadable or refused: it may do anything to its arguments)
         params = frozenset(inspect.signature(fn, follow_wrapped=False).parameters)
         reason = exc.bare_message if isinstance(exc, SrcgradError) else str(exc)
         made = Summary(params, params, unread=reason)
-    _SUMMARIES[fn] = made
+    _SUMMARIES[key] = made
     return made
 
 
-def _summarized(fn) -> Summary:
+def _summarized(fn, shapes: dict) -> Summary:
 
     parsed = reading.read(fn)
     fence.check(parsed)
@@ -530,6 +542,8 @@ def _summarized(fn) -> Summary:
         if ops[id(stmt)].kind is Kind.USER:
             bind_user_call(ctx, stmt, ops[id(stmt)], set())
     params = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs]
+    if shapes:  # (what is one element of an array, a number, and no view of it)
+        ctx.shapes = infer(list(ops.values()), shapes)
     flow = _Flow(ctx, ops, params, summary_of)
     state = flow.block(body, State())
     writes, where = set(), {}
