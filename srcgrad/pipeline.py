@@ -36,6 +36,7 @@ from .optimize.as_methods import as_methods
 from .optimize.release import release
 from .optimize.simplify import optimize
 from .runtime.checks import register_origins
+from .runtime.tangents import zero_tangent
 from .transform.forward import forward_mode
 from .transform.reverse import reverse_mode
 
@@ -89,12 +90,27 @@ class Callees:
         """`y, f_back = call_vjp(f, active, *args)`: the pullback of a call of a function known
         only as the code runs (`active`: the positions and keywords of the arguments that carry
         a derivative)."""
-        target, args, kwargs, params = self.make_callee(fn, active, args, kwargs)
-        return self.pullback(target, params, check_finite)(*args, **kwargs)
+        target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
+        value, back = self.pullback(target, params, check_finite)(*args, **kwargs)
+        if not held:
+            return value, back
+        own = len(params) - len(held)
+
+        def grouped(g):  # the adjoints of what the function holds, as one dict, last
+            grads = back(g)
+            grads = grads if len(params) > 1 else (grads,)
+            parts = [*grads[:own], dict(zip(held, grads[own:]))]
+            return parts[0] if len(parts) == 1 else tuple(parts)
+
+        return value, grouped
 
     def call_tangent(self, fn, active: tuple, tangents: tuple, *args, **kwargs):
         """`y, y_dot = call_jvp(f, active, tangents, *args)`: the same in forward mode."""
-        target, args, kwargs, params = self.make_callee(fn, active, args, kwargs)
+        target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
+        if held:  # the tangents of what the function holds: one dict (None: zeros), last
+            holding = tangents[-1] or {}
+            parts = [holding[k] if k in holding else zero_tangent(kwargs[k]) for k in held]
+            tangents = (*tangents[:-1], *parts)
         return self.tangent(target, params)(tangents, *args, **kwargs)
 
     def tangent(self, fn: Callable, active: tuple[str, ...]):

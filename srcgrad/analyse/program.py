@@ -10,6 +10,7 @@ active values).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import gast
@@ -95,7 +96,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
         if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
     )
     refuse_tuple_arithmetic(ctx, assigns, ops, active)
-    _refuse_closures_that_carry(ctx, assigns, ops, active)
+    _closures_that_carry(ctx, assigns, ops, active)
     for stmt in assigns:  # (a call of the user's function, bound to the callee's parameters)
         if ops[id(stmt)].kind is Kind.USER:
             bind_user_call(ctx, stmt, ops[id(stmt)], active)
@@ -109,23 +110,31 @@ def _spelled(name: str) -> str:
     return "the lambda" if name.startswith("_lambda") else f"the nested function '{name}'"
 
 
-def _refuse_closures_that_carry(ctx, assigns: list, ops: dict, active: set[str]) -> None:
+def _closures_that_carry(ctx, assigns: list, ops: dict, active: set[str]) -> None:
     """A nested function used as a value (`closure(step, W=W)`, normalize/closures.py) that
-    reads values carrying a derivative: its callers would not follow that derivative."""
+    reads values carrying a derivative: a container of those values, as a dict of them by
+    name is (its adjoint and tangent are dicts of theirs). A function of the user's it is
+    passed to calls it through the run-time dispatch, which differentiates what it holds too
+    (api/dynamic.py, HELD)."""
     for stmt in assigns:
         op = ops[id(stmt)]
-        if op.kind is not Kind.CALL or op.key is not runtime.closure:
+        if op.kind is not Kind.CALL:
             continue
-        carried = sorted(k for k, v in op.keywords.items() if nodes.names_read(v) & active)
-        if carried:
-            name = getattr(op.args[0], "id", "the function")
+        if op.key is runtime.closure and op.names() & active:
+            op.kind, op.key = Kind.DICT, None
+            op.keys, op.args = list(op.keywords), list(op.keywords.values())
+            op.keywords = {}
+        elif op.key is functools.partial and op.names() & active:
             raise UnsupportedSyntaxError(
-                f"{_spelled(ctx.names.user(name))} is used here as a value while it "
-                f"reads {', '.join(map(repr, carried))}, which carry a derivative: srcgrad does "
-                "not follow a derivative through what a function value holds",
+                "a functools.partial of values that carry a derivative is not supported: "
+                "srcgrad does not follow a derivative through what a partial holds",
                 ctx.origin(stmt),
-                "call it directly here, or pass those values to it as arguments",
+                "define a nested function (def) that reads those values and use it instead: "
+                "srcgrad differentiates through what a nested function reads",
             )
+    # (a function value some other call made: what it holds is not followed,
+    # transform/dynamic.py refuses calling it where that carries a derivative)
+    ctx.made_by_calls = frozenset(op.target for op in ops.values() if op.kind is Kind.CALL)
 
 
 def bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:

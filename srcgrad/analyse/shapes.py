@@ -9,6 +9,7 @@ calls `unbroadcast` and decides at run time. A shape here is a tuple, or None fo
 
 from __future__ import annotations
 
+import functools
 import operator
 import types
 from dataclasses import dataclass
@@ -135,8 +136,8 @@ def of_value(value: object) -> tuple | None:
         return None, Structured.of("dict", value)
     if isinstance(value, (list, tuple)):
         return None, Structured.of("tree", value)
-    if is_record(value):
-        return None, "record"
+    if is_record(value) or isinstance(value, functools.partial):
+        return None, "record"  # (a closure's adjoint: those of the values it holds, by name)
     if isinstance(value, _CALLABLES):
         return None, Callee(value)
     return None

@@ -34,6 +34,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..normalize.ir import has_user_source
 from ..rules.registry import definition, reverse_rule, tangent_rule
 from ..runtime.checks import calling_line
+from ..transform.dynamic import HELD
 
 _WRAPPERS: dict = {}  # (function, positional count, keywords) -> a one-line Python function
 _LOCK = threading.RLock()
@@ -41,10 +42,23 @@ _COUNT = itertools.count(1)
 
 
 def callee(fn, active: tuple, args: tuple, kwargs: dict):
-    """The Python function to differentiate, its arguments, and the names of its parameters
-    bound to the `active` arguments (positions and keywords of the call), in their order."""
+    """The Python function to differentiate, its arguments, the names of its parameters bound
+    to the `active` arguments (positions and keywords of the call), in their order, and last
+    the names of those bound to what the function value holds, where `active` says that
+    carries a derivative too (HELD: a closure's keywords, `closure(step, W=W)`)."""
     positions = [a for a in active if isinstance(a, int)]
-    keywords = [a for a in active if isinstance(a, str)]
+    keywords = [a for a in active if isinstance(a, str) and a != HELD]
+    held: tuple = ()
+    if HELD in active:
+        if not isinstance(fn, functools.partial) or fn.args:
+            raise UnsupportedSyntaxError(
+                f"a call of '{_name(fn)}', a function made from values that carry a "
+                "derivative, is not supported",
+                calling_line(),
+                "pass those values to the function as arguments instead of building them in",
+            )
+        # (a function it holds, a nested function it calls, carries no derivative itself)
+        held = tuple(k for k, v in fn.keywords.items() if k not in kwargs and not callable(v))
     fixed = 0  # arguments the callee brings itself, before the call's own
     while True:
         if isinstance(fn, types.MethodType):
@@ -70,8 +84,9 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
     names = list(bound.arguments)
     params = [names[fixed + k] for k in positions]
     params += [_parameter(bound, k) for k in keywords]
+    params += [_parameter(bound, k) for k in held]
     _refuse_writes(fn, bound, params)
-    return fn, args, kwargs, tuple(params)
+    return fn, args, kwargs, tuple(params), held
 
 
 def _parameter(bound: inspect.BoundArguments, keyword: str) -> str:

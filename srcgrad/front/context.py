@@ -56,6 +56,7 @@ class Context:
     index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
     array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound
     complex_values: bool = False  # complex values in between (an FFT): no real-only shortcuts
+    made_by_calls: frozenset = frozenset()  # names a call made (a function value it made too)
     callees: object = None  # pipeline.Callees: the transforms of the user's functions it calls
     # arguments that are functions, never rebound: the function each denotes in this signature
     functions: dict[str, object] = field(default_factory=dict)

@@ -9,8 +9,12 @@ order, its derivative with respect to `W` and `b` included. A nested function th
 another passes that one (and what it reads) on the same way.
 
 A nested function used as a value (passed to a function, stored, returned) becomes
-`closure(step, W=W, b=b)`, a `functools.partial`: where what it reads carries a derivative,
-the transform refuses it at that line (the derivative through what it holds is not followed).
+`closure(step, W=W, b=b)`, a `functools.partial`. Where what it reads carries a derivative,
+the closure is differentiated as a container of those values (a dict of them by name:
+analyse/program.py), and a function of the user's that calls it differentiates what it holds
+too (api/dynamic.py, HELD): `scan(step, h, xs)` with `step` closing over `W` has a gradient
+with respect to `W`. A lambda passed to a function of the user's is made a nested function
+first.
 
 Refused here: a nested function defined inside an `if` or a loop or bound again, one with
 decorators, with `*args`/`**kwargs`, or with defaults that are not constants.

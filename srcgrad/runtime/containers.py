@@ -150,7 +150,7 @@ def add_item(adjoint, container, index, g):
     if isinstance(index, str) and not isinstance(container, dict):
         if isinstance(container, tuple) and hasattr(container, "_fields"):
             index = container._fields.index(index)  # a namedtuple's field: its position
-        elif not is_record(container):
+        elif not (is_record(container) or isinstance(container, functools.partial)):
             raise TypeError(
                 f"srcgrad has no derivative for the attribute '{index}' of a "
                 f"{type(container).__name__}: differentiated attributes are the fields of a "
@@ -206,6 +206,9 @@ def as_gradient(adjoint, like):
         if hasattr(like, "_fields"):  # a namedtuple: of the same type
             return type(like)(*parts)
         return tuple(parts) if isinstance(like, tuple) else parts
+    if isinstance(like, functools.partial):  # a closure: the adjoints of what it holds
+        adjoint = adjoint or {}
+        return {k: as_gradient(adjoint.get(k), v) for k, v in like.keywords.items()}
     if is_record(like):  # the same type, each field's gradient in it
         adjoint = _fields_of(adjoint) or {}
         fields = record_fields(like)

@@ -21,6 +21,8 @@ from ..front import nodes
 from ..normalize.ir import Kind, Operation
 from .operands import describe
 
+HELD = "()"  # in `active`: the values the called function holds (a closure's) carry a derivative
+
 
 def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bool) -> bool:
     """Make `op`, a call of a value with a differentiated argument, a call through the
@@ -30,7 +32,11 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
     arguments = {f"_{k}": a for k, a in enumerate(op.args)}
     arguments.update(op.keywords)
     carried = [k for k, node in arguments.items() if nodes.names_read(node) & active]
-    if not carried or op.target not in active:
+    # a function value that carries a derivative itself (a closure over differentiated values,
+    # passed in: `step(h, x)` inside `scan(step, ...)`): what it holds is differentiated too
+    held = isinstance(callee, gast.Name) and callee.id in active
+    held = held and callee.id not in ctx.made_by_calls
+    if (not carried and not held) or op.target not in active:
         return False
     origin = ctx.origin(stmt)
     if callee is None or (
@@ -41,7 +47,10 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
             origin,
             "srcgrad differentiates the NumPy functions it has rules for",
         )
-    if nodes.names_read(callee) & active:
+    if held:
+        arguments[HELD] = callee
+        carried.append(HELD)
+    elif nodes.names_read(callee) & active:
         raise UnsupportedSyntaxError(
             f"a call of '{nodes.dotted_name(callee) or 'a function'}', a function made from "
             "values that carry a derivative, is not supported",

@@ -143,6 +143,26 @@ PROGRAMS = {
                 total = total + np.sum(twice(lambda v: np.sin(v * k), x))
             return total + np.sum(twice(fn=lambda v: v * v, v=x))
     """,
+    "a lambda passed on that reads a derivative": """
+        def f(x):
+            ys = apply(lambda t: t * x[0], [1.0, 2.0])
+            return ys[0] + ys[1] * x[2]
+    """,
+    "a nested function passed on that reads a derivative": """
+        def f(x):
+            def g(t):
+                return t * x[0] + np.sin(x[1])
+            ys = apply(g, [1.0, 2.0])
+            return ys[0] + ys[1]
+    """,
+    "a closure passed through two helpers, with a nested function it calls": """
+        def f(x):
+            def inner(h):
+                return np.tanh(x * h)
+            def step(h, t):
+                return inner(h) + t * x[0]
+            return np.sum(twice(lambda h: step(h, 0.5), x) + twice(lambda h: step(h, 1.5), x))
+    """,
     "map of a nested function that reads a derivative": """
         def f(x):
             def weigh(t):
@@ -211,24 +231,6 @@ REFUSED = {
             return np.sum(g(x))
         """,
         "not a constant",
-    ),
-    "a lambda passed on that reads a derivative": (
-        """
-        def f(x):
-            ys = apply(lambda t: t * x[0], [1.0, 2.0])  # here
-            return ys[0] + ys[1]
-        """,
-        "the lambda is used here as a value while it reads",
-    ),
-    "a value that reads a derivative": (
-        """
-        def f(x):
-            def g(t):
-                return t * x[0]
-            ys = apply(g, [1.0, 2.0])  # here
-            return ys[0] + ys[1]
-        """,
-        "carry a derivative",
     ),
 }
 

@@ -123,15 +123,15 @@ def _refused(source: str, error, match: str, call=lambda fn: srcgrad.grad(fn)(X)
     assert caught.value.origin is not None and caught.value.origin.lineno == marked
 
 
-def test_a_function_made_from_differentiated_values_is_refused():
+def test_a_partial_of_differentiated_values_is_refused():
     _refused(
         """
         def f(x):
-            g = functools.partial(np.clip, x * 0.5, -0.7)
-            return np.sum(g(x))  # here
+            g = functools.partial(np.clip, x * 0.5, -0.7)  # here
+            return np.sum(g(x))
         """,
         UnsupportedSyntaxError,
-        "a function made from values that carry a derivative",
+        "a functools.partial of values that carry a derivative",
     )
 
 
