@@ -226,6 +226,12 @@ class _Flow:
         state.points[target] = self.result(stmt, op, state)
         if self.ctx.shapes.get(target) == () and op.kind is Kind.CALL and _in(op.key, _MAKERS):
             self.zero_d |= state.points[target]  # np.array(0.0), np.zeros(()): 0-d arrays
+        if (
+            self.ctx.shapes.get(target) == ()
+            and op.key is operator.getitem
+            and _keeps_an_array(op.args[1])
+        ):
+            self.zero_d |= state.points[target]  # z[..., -1] of a vector: a 0-d view
         return state
 
     def _may_be_an_array(self, name: str, state: State) -> bool:
@@ -297,9 +303,10 @@ class _Flow:
         tuple or dict holds."""
         source = self.objects(state, op.args[0])
         held = state.reach(source) - source
-        if self.ctx.shapes.get(op.target) == () and op.kind is not Kind.UNPACK:
-            return held  # (one element of an array is a number: no memory of its own)
         index = op.args[1] if len(op.args) > 1 else None
+        scalar = index is None or not _keeps_an_array(index)
+        if self.ctx.shapes.get(op.target) == () and op.kind is not Kind.UNPACK and scalar:
+            return held  # (one element of an array is a number: no memory of its own)
         if index is not None and _fancy(index, self.ctx):
             return held  # (indexing with an integer array or a list makes a new array)
         return (source - self.containers) | held  # (an element of a list is no view of it)
@@ -370,6 +377,18 @@ def _in(key, table) -> bool:
         return key in table
     except TypeError:
         return False
+
+
+def _keeps_an_array(index: gast.expr) -> bool:
+    """An index with `...`, a slice or None in it: `z[..., -1]` of a vector is an array of no
+    axes that shares z's memory (`z[-1]` is a number)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    for part in parts:
+        if isinstance(part, gast.Constant) and (part.value is Ellipsis or part.value is None):
+            return True
+        if nodes.is_slice(part):
+            return True
+    return False
 
 
 def _fancy(index: gast.expr, ctx) -> bool:

@@ -23,6 +23,7 @@ from .broadcasting import (
     mean_count,
     product_of_others,
     reduced_axes_last,
+    shaped_like,
     unbroadcast,
 )
 from .checks import (
@@ -128,6 +129,7 @@ __all__ = [
     "element_adjoint",
     "entry_adjoint",
     "expand_to",
+    "shaped_like",
     "extreme_shares",
     "gradient_dtype",
     "index_adjoint",

@@ -42,6 +42,15 @@ def expand_to(g, like, axis=None, keepdims=False):
     return out
 
 
+def shaped_like(g, like):
+    """The adjoint `g` of the value `like`, as an array of its shape where `g` is still the
+    number a loop's reverse sweep started it from (a name rebound in a loop to values of
+    other shapes: its adjoint's zeros cannot be made before the value is known)."""
+    if np.ndim(g) == 0 and np.ndim(like) > 0:
+        return expand_to(g, like)
+    return g
+
+
 def mean_count(like, axis=None):
     """How many elements a mean over `axis` averages."""
     shape = np.shape(like)

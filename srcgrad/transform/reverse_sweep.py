@@ -316,6 +316,10 @@ class ReverseSweep:
             like = nodes.load(adjoint if like_adjoint else name)
             zeros = nodes.call(self.ctx.numpy_name("zeros_like"), [like])
             shape = a.shapes.get(name)
+            if like_adjoint and shape is None and name not in self._updated_by_index():
+                # (a loop's next step back may hold a value of another shape under the name:
+                # the number 0.0, made an array of its shape where it is used, shaped_like)
+                zeros = nodes.const(0.0)
             if not like_adjoint and name not in bound and shape is not None and self.ctx.floating:
                 # a name no path may have bound yet (`continue` before it): zeros of its shape
                 zeros = self._zeros_of(shape)

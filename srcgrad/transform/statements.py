@@ -96,6 +96,15 @@ class StatementAdjoints:
             return g, mask
         a.materialize(op.target)
         mask = a.table.mask(op.target)
+        carried = op.target not in a.trees and op.target not in a.lists
+        carried = carried and op.target not in a.ctx.names.generated
+        if self.loops and carried and a.shapes.get(op.target) is None:
+            # a name a loop rebinds to values of shapes not known: its adjoint may still be the
+            # number the reverse loop reset it to (reverse_sweep._zeros)
+            shaped = nodes.call(
+                a.helper(runtime.shaped_like), [a.load(op.target), nodes.load(op.target)]
+            )
+            a.emit(nodes.assign(a.name(op.target), shaped))
         g = a.load(op.target)
         a.table.pop(op.target)
         if op.target in a.trees and op.kind in (Kind.CALL, Kind.USER):
@@ -144,7 +153,8 @@ class StatementAdjoints:
         if op.kind is Kind.USER and op.pullback is not None:
             self.through_pullback(op, g)
             return True
-        return False
+        # (a helper's result that no differentiated value made: a constant)
+        return op.kind is Kind.USER and not any(a.has_active(arg) for arg in op.operands())
 
     def _by_rule(self, op: Operation, g: gast.expr, mask) -> None:
         general = reverse_rule(op.key) if op.kind is Kind.CALL else None
