@@ -61,10 +61,11 @@ class Callee:
 
 
 class Structured(str):
-    """The dtype "tree" or "dict" of a container argument, which also says its structure (its
-    lengths and keys, nested; `.structure`, None where the container is large): a star or
-    `**` that unpacks it is spread when the code is generated (normalize/starred.py), so code
-    is made for one structure as for one shape. It equals its kind as a string."""
+    """The dtype "tree" or "dict" of a container argument, which also says its structure (the
+    lengths of its tuples and the keys of its dicts, nested; `.structure`, None where the
+    container is large): a star or `**` that unpacks it is spread when the code is generated
+    (normalize/starred.py), so code is made for one structure as for one shape. It equals its
+    kind as a string."""
 
     LIMIT = 64  # containers and leaves: a larger container (a data set) has no structure
 
@@ -95,7 +96,9 @@ _LEAVES = {np.ndarray, float, int, bool, str, type(None)}  # (what is no contain
 
 def _structure(value, budget: list):
     """`("tuple" | "list", parts)` or `("dict", ((key, part), ...))` of a container, each part
-    the structure of a container in it or None; OverflowError past the budget of parts."""
+    the structure of a container in it or None; a list of arrays and numbers alone is
+    `("list*", None)`, its length left out (code is made once for the sequences of every
+    length); OverflowError past the budget."""
     budget[0] -= len(value) + 1
     if budget[0] < 0:
         raise OverflowError
@@ -103,8 +106,10 @@ def _structure(value, budget: list):
         if not all(type(k) in (str, int) for k in value):
             return None
         return "dict", tuple([(k, _part(v, budget)) for k, v in value.items()])
-    kind = "tuple" if isinstance(value, tuple) else "list"
-    return kind, tuple([_part(v, budget) for v in value])
+    parts = tuple([_part(v, budget) for v in value])
+    if isinstance(value, tuple) or any(p is not None for p in parts):
+        return "tuple" if isinstance(value, tuple) else "list", parts
+    return "list*", None  # a list of arrays (a sequence): not its length
 
 
 def _part(value, budget: list):

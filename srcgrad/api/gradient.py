@@ -100,7 +100,8 @@ class Gradient:
         first)."""
         if self.bound is not None:
             args = (self.bound, *args)
-        if kwargs or len(args) != len(self.params):
+        packed = self._star is not None or self._double  # (*args, **kwargs: always packed)
+        if kwargs or packed or len(args) != len(self.params):
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = tuple(bound.arguments[p] for p in self.params)

@@ -50,6 +50,7 @@ EXPRESSIONS = (
     gast.comprehension,
     gast.JoinedStr,
     gast.FormattedValue,
+    gast.Starred,  # `f(*args)`, `(*shape, 3)`, `a, *rest = xs`: normalize/starred.py
 )
 CONTEXTS = (gast.Load, gast.Store, gast.Param, gast.Del)
 OPERATORS = (
@@ -102,7 +103,6 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.YieldFrom: ("'yield from'", "a generator cannot be differentiated; return a value"),
     gast.Await: ("'await'", ""),
     gast.NamedExpr: ("an assignment expression (:=)", "assign in a separate statement"),
-    gast.Starred: ("a starred expression (*args)", "pass the arguments one by one"),
     gast.Expr: (
         "an expression statement whose value is discarded",
         "it does nothing: remove it",
@@ -118,9 +118,6 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
 
 def check(parsed: Parsed) -> None:
     tree = parsed.tree
-    args = tree.args
-    if args.kwarg is not None:
-        _reject(parsed, args.kwarg, "a '**kwargs' parameter", "name every parameter")
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(parsed, tree, "an async function", "")
     _check_block(parsed, tree.body)
@@ -227,7 +224,7 @@ def _check_lambda(parsed: Parsed, node: gast.Lambda) -> None:
 
 
 def _check_loop_target(parsed: Parsed, target: gast.expr) -> None:
-    if isinstance(target, gast.Name):
+    if isinstance(target, gast.Name) or _is_starred_name(target):
         return
     if isinstance(target, gast.Tuple):
         for element in target.elts:
@@ -240,15 +237,22 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
     if isinstance(target, gast.Name):
         return
     if isinstance(target, gast.Tuple) and all(
-        isinstance(e, (gast.Name, gast.Subscript)) for e in target.elts
+        isinstance(e, (gast.Name, gast.Subscript)) or _is_starred_name(e) for e in target.elts
     ):
-        if isinstance(value, gast.Tuple) and (
-            len(value.elts) != len(target.elts)
-            or any(isinstance(e, gast.Starred) for e in value.elts)
+        starred = any(_is_starred_name(e) for e in target.elts)  # a, *rest = xs
+        if (
+            isinstance(value, gast.Tuple)
+            and not any(isinstance(e, gast.Starred) for e in value.elts)
+            and (
+                len(value.elts) < len(target.elts) - 1
+                if starred
+                else len(value.elts) != len(target.elts)
+            )
         ):
             _reject(parsed, target, "unpacking a tuple display of another length", "")
         for element in target.elts:  # (a[i], a[j] = a[j], a[i]: each an update of an array)
-            _check_target(parsed, element, None)
+            if not _is_starred_name(element):
+                _check_target(parsed, element, None)
         return
     if isinstance(target, gast.Subscript):
         if isinstance(target.value, gast.Name):
@@ -270,33 +274,23 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
 
 
 def _check_expression(parsed: Parsed, node: gast.AST) -> None:
-    passed_on = {  # f(x, *args): a tuple of arguments passed through as it is
-        id(arg)
-        for call in gast.walk(node)
-        if isinstance(call, gast.Call)
-        for arg in call.args
-        if isinstance(arg, gast.Starred) and isinstance(arg.value, gast.Name)
-    }
     mapped = _mapped_lambdas(parsed, node)
     skipped = {id(inner) for lam in mapped for inner in gast.walk(lam)}
     for lam in mapped:  # map(lambda v: ..., xs): normalize/iterators.py names it
         _check_lambda(parsed, lam)
     for child in gast.walk(node):
-        if id(child) in passed_on or id(child) in skipped:
+        if id(child) in skipped:
             continue
         if isinstance(child, (gast.expr_context, *OPERATORS)):
             continue
-        if isinstance(child, gast.Dict) and not all(_constant_key(k) for k in child.keys):
+        # (a key None is `**d`, which normalize/starred.py writes out or refuses)
+        if isinstance(child, gast.Dict) and not all(_constant_key(k) for k in child.keys if k):
             _reject(
                 parsed,
                 child,
-                "a dict display whose keys are not constants (or that unpacks **another)",
+                "a dict display whose keys are not constants",
                 "write each key as a string or number: {'w': w, 'b': b}",
             )
-        if isinstance(child, gast.Call):
-            for kw in child.keywords:
-                if kw.arg is None:
-                    _reject(parsed, child, "a '**kwargs' argument", "pass keywords one by one")
         if not isinstance(child, EXPRESSIONS) and not isinstance(child, OPERATORS):
             _reject_node(parsed, child, near=node)
 
@@ -317,6 +311,11 @@ def _mapped_lambdas(parsed: Parsed, node: gast.AST) -> list:
             passed = [*call.args, *(k.value for k in call.keywords)]
             found += [a for a in passed if isinstance(a, gast.Lambda)]
     return found
+
+
+def _is_starred_name(node: gast.expr) -> bool:
+    """`*rest` in `a, *rest = xs` or `for a, *rest in rows` (normalize/starred.py)."""
+    return isinstance(node, gast.Starred) and isinstance(node.value, gast.Name)
 
 
 def _constant_key(key: gast.expr | None) -> bool:

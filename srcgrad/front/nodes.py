@@ -169,8 +169,41 @@ def dict_(keys: list, values: list[gast.expr]) -> gast.Dict:
     return gast.Dict(keys=[const(k) for k in keys], values=list(values))
 
 
+def for_(
+    target: gast.expr, iterable: gast.expr, body: list[gast.stmt], origin: Origin | None = None
+) -> gast.For:
+    loop = gast.For(target=target, iter=iterable, body=list(body), orelse=[], type_comment=None)
+    return stamp(loop, origin)
+
+
 def tuple_(elts: Iterable[gast.expr], ctx: gast.expr_context | None = None) -> gast.Tuple:
     return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def list_(elts: Iterable[gast.expr], ctx: gast.expr_context | None = None) -> gast.List:
+    return gast.List(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def starred(value: gast.expr) -> gast.Starred:
+    """`*value`, as an argument or an element of a display."""
+    return gast.Starred(value=value, ctx=gast.Load())
+
+
+def slice_(
+    lower: gast.expr | None, upper: gast.expr | None = None, step: gast.expr | None = None
+) -> gast.Slice:
+    """`lower:upper:step` (each part may be None), to put in brackets."""
+    return gast.Slice(lower=lower, upper=upper, step=step)
+
+
+def compare(left: gast.expr, op: gast.cmpop, right: gast.expr) -> gast.Compare:
+    return gast.Compare(left=left, ops=[op], comparators=[right])
+
+
+def if_(
+    test: gast.expr, body: list[gast.stmt], orelse: Sequence = (), origin: Origin | None = None
+) -> gast.If:
+    return stamp(gast.If(test=test, body=list(body), orelse=list(orelse)), origin)
 
 
 def subscript(value: gast.expr, index: gast.expr, store_ctx: bool = False) -> gast.Subscript:
@@ -226,6 +259,31 @@ def with_keyword_only(fn: gast.FunctionDef, names: Sequence[str]) -> gast.Functi
     """`fn` with keyword-only parameters `names` added, without defaults (in place)."""
     fn.args.kwonlyargs = [*fn.args.kwonlyargs, *(param(n) for n in names)]
     fn.args.kw_defaults = [*fn.args.kw_defaults, *([None] * len(names))]
+    return fn
+
+
+def with_parameters(
+    fn: gast.FunctionDef,
+    positional: Sequence[gast.expr],
+    defaults: Sequence[gast.expr],
+    keyword_only: Sequence[gast.expr],
+    kw_defaults: Sequence[gast.expr | None],
+) -> gast.FunctionDef:
+    """`fn` (in place) with these parameters after its positional-only ones, and no `*args`
+    or `**kwargs` parameter. Parameters are `param` names; strings are made into them."""
+
+    def made(names: Sequence) -> list:
+        return [param(p) if isinstance(p, str) else p for p in names]
+
+    fn.args = gast.arguments(
+        args=made(positional),
+        posonlyargs=fn.args.posonlyargs,
+        vararg=None,
+        kwonlyargs=made(keyword_only),
+        kw_defaults=list(kw_defaults),
+        kwarg=None,
+        defaults=list(defaults),
+    )
     return fn
 
 

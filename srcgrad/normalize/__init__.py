@@ -29,9 +29,11 @@ from . import (
     no_grad,
     returns,
     single_assignment,
+    starred,
 )
 
 PASSES = (
+    starred,
     iterators,
     closures,
     no_grad,

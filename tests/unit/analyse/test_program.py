@@ -232,13 +232,14 @@ def test_bind_user_call_binds_what_comes_before_a_star():
         def h(a, *rest):
             return a * rest[0]
 
-        def f(x, y):
-            t = (y, y)
+        def f(x, y, n):
+            t = [y, y] * n
             z = h(x, *t)
             return z
         """,
         1.0,
         2.0,
+        1,
     )
     call = _user_calls(ctx, program)["z"]
     assert list(call.bindings) == ["a"] and call.active_params == ["a"]
@@ -251,12 +252,11 @@ def test_bind_user_call_refuses_an_active_value_after_a_star():
             def h(*args):
                 return args[0]
 
-            def f(x, y):
-                t = (y, x)
+            def f(t, y):
                 z = h(y, *t)
                 return z
             """,
-            1.0,
+            [1.0, 2.0],
             2.0,
         )
 

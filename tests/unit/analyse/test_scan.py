@@ -51,7 +51,7 @@ def _lines(stmts) -> list[str]:
 def _bound(call: str, active: set[str]):
     """The operation of `u = <call>` in HELPER after `bind_user_call`."""
     fn = define(HELPER.format(call=call))
-    ctx = context(fn, 1.0, 2.0, (1.0,))
+    ctx = context(fn, 1.0, 2.0, [1.0])
     stmt = ctx.parsed.tree.body[0]
     op = operation(stmt, ctx)
     assert op.kind is Kind.USER
@@ -132,7 +132,7 @@ def test_only_the_arguments_before_a_star_are_bound():
 
 def test_an_active_value_passed_after_a_star_is_refused_at_the_call():
     fn = define(HELPER.format(call="h(x, 1.0, *t)"))
-    ctx = context(fn, 1.0, 2.0, (1.0,))
+    ctx = context(fn, 1.0, 2.0, [1.0])
     stmt = ctx.parsed.tree.body[0]
     with pytest.raises(UnsupportedSyntaxError) as caught:
         bind_user_call(ctx, stmt, operation(stmt, ctx), {"x", "t"})
@@ -143,7 +143,7 @@ def test_an_active_value_passed_after_a_star_is_refused_at_the_call():
 
 def test_a_call_the_callee_cannot_accept_is_refused_naming_the_function_and_line():
     fn = define(HELPER.format(call="h(x, b=1.0, d=y)"))
-    ctx = context(fn, 1.0, 2.0, (1.0,))
+    ctx = context(fn, 1.0, 2.0, [1.0])
     stmt = ctx.parsed.tree.body[0]
     with pytest.raises(NoRuleError) as caught:
         bind_user_call(ctx, stmt, operation(stmt, ctx), {"x"})

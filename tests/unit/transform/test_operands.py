@@ -106,13 +106,13 @@ def test_a_method_an_attribute_and_anything_else_are_described_in_words():
 def test_the_transforms_raise_these_errors_at_the_user_s_line():
     starred = define(
         """
-        def f(x):
-            a = (x,)
-            return np.sum(np.exp(*a))
+        def f(a):
+            b = 1.0
+            return np.sum(np.exp(*a) * b)
         """
     )
     with pytest.raises(UnsupportedSyntaxError, match=r"unit_case_\d+\.py:6:5: a starred"):
-        transformed_tree(context(starred, np.ones(3)))
+        transformed_tree(context(starred, [np.ones(3)]))
     keyword = define(
         """
         def f(x):
