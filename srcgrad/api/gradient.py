@@ -227,6 +227,9 @@ class Gradient:
                     key = key[:4] + ((None,) * len(signature),)
                     signature = key[4]
                     found = table.get(key)
+                    if found is not None and not found.holds():  # (the generic one too)
+                        del table[key]
+                        found = None
                 if found is None:
                     if args is not None and self.mode is not Mode.VJP and not self.internal:
                         self._check_wrt_values(args)

@@ -27,6 +27,23 @@ one of its lines. CI checks a fixed set of 400; the long run:
 
     SRCGRAD_MEMORY_PROGRAMS=5000 python -m pytest -q -s \
         tests/e2e/test_random_programs.py::test_random_memory_programs
+
+`test_random_rebinding_programs` checks that code generated from what module-level names denoted
+is never run once they denote something else (`random_programs_rebinding.py`): `f` reads a
+float, an array, functions (`ACT`, `TOOLS.act`, `FUNCS["act"]`, the functions of a list),
+helpers (one reading a global, one made by a factory), a closure cell, attributes of an object
+and of a module, a dict entry, list elements and integers that decide loops, axes and indices;
+cells run between calls rebind them (a float to an array, a function to another, a helper
+redefined as a notebook re-runs a cell, `nonlocal` through a setter, entries and attributes
+changed in place), and the calls reuse one object per mode or make a fresh one, some through
+more argument shapes than srcgrad keeps code for. At every call srcgrad must give plain Python's
+value and the finite-difference gradient for the bindings of that moment, or refuse at a line of
+the program. CI checks a fixed set of 200; the long run (its programs a little longer):
+
+    SRCGRAD_REBINDING_PROGRAMS=3000 python -m pytest -q -s \
+        tests/e2e/test_random_programs.py::test_random_rebinding_programs
+
+Programs it found srcgrad getting wrong are minimised by hand into `test_rebinding_found.py`.
 """
 
 from __future__ import annotations
@@ -49,6 +66,13 @@ from random_programs_memory import (
     memory_failure,
     memory_programs,
     run_memory_program,
+)
+from random_programs_rebinding import (
+    RebindingReport,
+    Size,
+    rebinding_failure,
+    rebinding_programs,
+    run_rebinding_program,
 )
 from random_programs_shrink import Report
 
@@ -162,3 +186,46 @@ def test_found_program(case: random_programs_found.Found):
         return
     source = "".join(inspect.getsource(f) for f in (*case.helpers, case.fn))
     check(case.fn, case.arguments(), case.wrt, source)
+
+
+REBINDING_CI_PROGRAMS = 200
+REBINDING_COUNT = int(os.environ.get("SRCGRAD_REBINDING_PROGRAMS", REBINDING_CI_PROGRAMS))
+settings.register_profile(
+    "srcgrad-rebinding-programs-ci",
+    settings.get_profile("srcgrad-random-programs-ci"),
+    max_examples=REBINDING_CI_PROGRAMS,
+)
+settings.register_profile(
+    "srcgrad-rebinding-programs-long",
+    settings.get_profile("srcgrad-rebinding-programs-ci"),
+    max_examples=REBINDING_COUNT,
+    derandomize=False,
+)
+REBINDING_LONG = REBINDING_COUNT != REBINDING_CI_PROGRAMS
+REBINDING_PROFILE = "srcgrad-rebinding-programs-" + ("long" if REBINDING_LONG else "ci")
+# CI's programs run fewer cells and sweeps (under a minute); the long run's are the defaults
+REBINDING_SIZE = Size() if REBINDING_LONG else Size(cells=3, kinds=5, sweeps=15, longest=11)
+
+
+def test_random_rebinding_programs():
+    report = RebindingReport()
+
+    @settings(settings.get_profile(REBINDING_PROFILE))
+    @given(rebinding_programs(REBINDING_SIZE))
+    def run(program):
+        try:
+            failure, refusals = run_rebinding_program(program.source, program)
+        except NotSmooth:
+            report.add(program, None, smooth=False)
+            return
+        report.add(program, failure, refusals=refusals)
+        if failure is not None and KEEP:
+            (Path(KEEP) / f"rebinding-failure-{report.run}.txt").write_text(failure)
+
+    run()
+    print(report.summary())
+    assert report.run >= min(REBINDING_COUNT, REBINDING_CI_PROGRAMS)
+    if report.failures:
+        pytest.fail(report.text(rebinding_failure), pytrace=False)
+    assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
+    assert report.refused <= MOST_REFUSED * report.run, report.summary()
