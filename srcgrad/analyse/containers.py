@@ -175,12 +175,24 @@ def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
             if op.kind is Kind.COPY and source in updated and op.target not in updated:
                 updated.add(op.target)
                 grown = True
+    # (an array of known shape, or one arithmetic made, is unpacked by its rows: its adjoint
+    # is an array too)
+    arithmetic = {
+        op.target
+        for op in ops.values()
+        if op.kind is Kind.CALL
+        and getattr(op.key, "__module__", None) in ("operator", "_operator")
+        and op.key is not operator.getitem
+    }
     for stmt in assigns:
         op = ops[id(stmt)]
         if op.kind is not Kind.CALL or op.key is not operator.getitem:
             continue
         whole, index = op.args
         if getattr(whole, "id", None) in updated:
+            continue
+        name = getattr(whole, "id", None)
+        if isinstance(ctx.shapes.get(name), tuple) or name in arithmetic:
             continue
         size = ctx.unpacked.get(getattr(whole, "id", None))
         if size is None or not isinstance(index, gast.Constant):

@@ -132,6 +132,9 @@ class Summary:
     returns: frozenset = frozenset()  # parameters whose memory its result may share
     where: dict = field(default_factory=dict)  # parameter -> the origin of an update
     unread: str | None = None  # why its source could not be read (then it may do anything)
+    # where it returns a tuple display, what each element may share: ("param", p) for an
+    # argument's memory, any other label for memory it made (equal labels: the same memory)
+    parts: tuple | None = None
 
 
 class _Flow:
@@ -145,6 +148,8 @@ class _Flow:
         self.updates: list[Update] = []
         self.bound_by: dict[str, list] = {}  # name -> the statements that bind it
         self.stored_by: dict = {}  # object -> the first statement that put it in a container
+        # the tuple a call of the user's function made -> the objects each element may be
+        self.parts: dict = {}
         # the objects that are lists, tuples or dicts: an element is no view of them
         self.containers: set = {("param", p) for p in params if ctx.dtypes.get(p) in TREES}
         # Python numbers: no update reaches them (a helper's `p += p` rebinds its own name)
@@ -309,6 +314,9 @@ class _Flow:
             return held  # (one element of an array is a number: no memory of its own)
         if index is not None and _fancy(index, self.ctx):
             return held  # (indexing with an integer array or a list makes a new array)
+        parts = self.parts.get(next(iter(source))) if len(source) == 1 else None
+        if parts is not None and isinstance(index, gast.Constant) and index.value < len(parts):
+            return state.reach(parts[index.value])  # (`a, b = helper(x)`: what each may be)
         return (source - self.containers) | held  # (an element of a list is no view of it)
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
@@ -330,7 +338,27 @@ class _Flow:
                 if p in op.bindings
             )
         )
-        return shared | self.new(stmt, state)
+        if summary.parts is None:
+            return shared | self.new(stmt, state)
+        inner = {label for part in summary.parts for label in part if label[0] != "param"}
+        for label in inner:  # (one new object per piece of memory the helper made)
+            state.renewed((id(stmt), label))
+        parts = tuple(self.made_by_call(stmt, op, part, state) for part in summary.parts)
+        made = self.new(stmt, state, holding=(), container=True)
+        self.store(stmt, state, next(iter(made)), frozenset().union(*parts))
+        self.parts[next(iter(made))] = parts
+        return made
+
+    def made_by_call(self, stmt, op: Operation, labels: frozenset, state: State) -> frozenset:
+        """The objects behind one element of a helper's tuple: its arguments' memory, and the
+        memory the helper made (the same object where two elements share it there)."""
+        found = set()
+        for label in labels:
+            if label[0] != "param":
+                found.add(("new", (id(stmt), label), True))
+            elif label[1] in op.bindings:
+                found |= state.reach(self.objects(state, op.bindings[label[1]]))
+        return frozenset(found)
 
     def effect_call(self, stmt, call: gast.Call, state: State) -> None:
         """A call made for its effect: one of the user's functions may write into an argument."""
@@ -573,4 +601,13 @@ def _summarized(fn, shapes: dict) -> Summary:
                 where.setdefault(obj[1], ctx.origin(update.stmt))
     result = state.reach(flow.objects(state, last.value))
     returns = {obj[1] for obj in result if obj[0] == "param"}
-    return Summary(frozenset(writes), frozenset(returns), where)
+    parts = None
+    made = ops.get(id(body[-1])) if body else None
+    if (
+        made is not None
+        and made.kind is Kind.TUPLE
+        and isinstance(last.value, gast.Name)
+        and made.target == last.value.id
+    ):  # (`return a, b`: what each element may share, for `a, b = helper(x)`)
+        parts = tuple(state.reach(flow.objects(state, arg)) for arg in made.args)
+    return Summary(frozenset(writes), frozenset(returns), where, parts=parts)

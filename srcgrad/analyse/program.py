@@ -96,6 +96,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
         if op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in SHARING)
     )
     refuse_tuple_arithmetic(ctx, assigns, ops, active)
+    _unpacked_lengths(ctx, assigns, ops, shapes)
     _closures_that_carry(ctx, assigns, ops, active)
     for stmt in assigns:  # (a call of the user's function, bound to the callee's parameters)
         if ops[id(stmt)].kind is Kind.USER:
@@ -103,6 +104,36 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     params = [p for p in param_shapes]
     copies = memory.check(ctx, body, output, ops, params)
     return Program(body, last, output, assigns, ops, active, shapes, copies)
+
+
+def _unpacked_lengths(ctx, assigns: list, ops: dict, shapes: dict) -> None:
+    """`a, b = xs` where xs certainly holds another number of values (a list or tuple display,
+    an array of known shape): plain Python raises ValueError there; the code made would take
+    the first two and go on."""
+    made = {ops[id(stmt)].target: stmt for stmt in assigns}
+    for whole, size in ctx.unpacked.items():
+        stmt, length = made.get(whole), None
+        name = whole
+        while length is None and name in made:
+            op = ops[id(made[name])]
+            shape = shapes.get(name)
+            if op.kind in (Kind.LIST, Kind.TUPLE):
+                length = len(op.args)
+            elif isinstance(shape, tuple) and shape:
+                length = shape[0]
+            elif op.kind is Kind.COPY and isinstance(op.args[0], gast.Name):
+                name = op.args[0].id
+                continue
+            break
+        if length is None and isinstance(shapes.get(name), tuple) and shapes[name]:
+            length = shapes[name][0]  # (an array argument)
+        if length is not None and length != size and stmt is not None:
+            raise UnsupportedSyntaxError(
+                f"unpacking {length} values into {size} names: plain Python raises "
+                "ValueError here",
+                ctx.origin(stmt),
+                f"give as many names as there are values ({length})",
+            )
 
 
 def _spelled(name: str) -> str:
