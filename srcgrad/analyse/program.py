@@ -129,8 +129,7 @@ def _unpacked_lengths(ctx, assigns: list, ops: dict, shapes: dict) -> None:
             length = shapes[name][0]  # (an array argument)
         if length is not None and length != size and stmt is not None:
             raise UnsupportedSyntaxError(
-                f"unpacking {length} values into {size} names: plain Python raises "
-                "ValueError here",
+                f"unpacking {length} values into {size} names: plain Python raises ValueError here",
                 ctx.origin(stmt),
                 f"give as many names as there are values ({length})",
             )

@@ -10,6 +10,7 @@ signatures, a rebinding was not seen by a call with a new signature, which ran t
 generic code (the old function's derivative with the new one's value, or the old helper's
 value and derivative both).
 """
+
 from __future__ import annotations
 
 import numpy as np
