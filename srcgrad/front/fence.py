@@ -233,12 +233,16 @@ def _check_loop_target(parsed: Parsed, target: gast.expr) -> None:
     _reject(parsed, target, "a loop variable that is not a name or a tuple of names", "")
 
 
-def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) -> None:
+def _check_target(
+    parsed: Parsed, target: gast.expr, value: gast.expr | None, nested: bool = False
+) -> None:
     if isinstance(target, gast.Name):
         return
     if isinstance(target, gast.Tuple) and all(
-        isinstance(e, (gast.Name, gast.Subscript)) or _is_starred_name(e) for e in target.elts
-    ):
+        isinstance(e, (gast.Name, gast.Subscript, gast.Tuple))
+        or (_is_starred_name(e) and not nested)
+        for e in target.elts
+    ):  # ((W1, b1), (W2, b2) = params: a tuple of tuples, unpacked in turn)
         starred = any(_is_starred_name(e) for e in target.elts)  # a, *rest = xs
         if (
             isinstance(value, gast.Tuple)
@@ -252,7 +256,7 @@ def _check_target(parsed: Parsed, target: gast.expr, value: gast.expr | None) ->
             _reject(parsed, target, "unpacking a tuple display of another length", "")
         for element in target.elts:  # (a[i], a[j] = a[j], a[i]: each an update of an array)
             if not _is_starred_name(element):
-                _check_target(parsed, element, None)
+                _check_target(parsed, element, None, nested=True)
         return
     if isinstance(target, gast.Subscript):
         if isinstance(target.value, gast.Name):

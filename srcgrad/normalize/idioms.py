@@ -37,6 +37,23 @@ class _Idioms(gast.NodeTransformer):
         helper = self.ctx.support.name_for(runtime.sigmoid, "sigmoid")
         return nodes.call(nodes.load(helper), [argument])
 
+    def visit_Call(self, node: gast.Call) -> gast.expr:
+        """`np.clip(a, min=v, max=w)` (NumPy 2.1's spelling, and `x.clip(min=0.0)`) is
+        `np.clip(a, v, w)`: its rule names them a_min and a_max."""
+        self.generic_visit(node)
+        spelled = {k.arg: k for k in node.keywords}
+        if (
+            {"min", "max"} & set(spelled)
+            and not {"a_min", "a_max"} & set(spelled)
+            and len(node.args) == 1
+            and self.ctx.resolve(node.func) is np.clip
+        ):
+            for name in ("min", "max"):
+                bound = spelled.get(name)
+                node.args.append(bound.value if bound is not None else nodes.const(None))
+            node.keywords = [k for k in node.keywords if k.arg not in ("min", "max")]
+        return node
+
     def _logistic(self, node: gast.BinOp) -> gast.expr | None:
         """`z` of `1 / (1 + np.exp(-z))` (either order of the sum; 1 or 1.0)."""
         if not (isinstance(node.op, gast.Div) and _one(node.left)):
