@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -31,6 +32,7 @@ from .. import runtime
 from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..front import fence, nodes, reading
 from ..front.context import Context
+from ..front.reading import MISSING
 from ..normalize import normalize
 from ..normalize.ir import Kind, Operation, is_user_function, operation
 from .in_place import SHARING
@@ -170,13 +172,14 @@ class _Flow:
                 return found
             if node.id in self.params:
                 return frozenset({("param", node.id)})
-            return (
-                frozenset({("global", node.id)})
-                if self.ctx.is_global_reference(node)
-                else frozenset()
-            )
-        if isinstance(node, gast.Attribute) and self.ctx.is_global_reference(node):
-            return frozenset({("global", nodes.dotted_name(node))})
+            denoted = self.ctx.resolve(node)
+            if denoted is MISSING or _holds_no_data(denoted):
+                return frozenset()
+            return frozenset({("global", node.id)})
+        if isinstance(node, gast.Attribute):
+            denoted = self.ctx.resolve(node)
+            if denoted is not MISSING and not _holds_no_data(denoted):
+                return frozenset({("global", nodes.dotted_name(node))})
         return frozenset()
 
     def block(self, stmts: list, state: State) -> State:
@@ -400,6 +403,17 @@ class _Flow:
             )
 
 
+def _holds_no_data(obj: object) -> bool:
+    """A module-level object no update can change what the code computes from: a class (as
+    `RuntimeWarning` given to `warnings.simplefilter`), a module, a function, a string or a
+    number."""
+    return obj is None or isinstance(
+        obj,
+        (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str, bytes)
+        + (int, float, complex, bool),
+    )
+
+
 def _in(key, table) -> bool:
     try:
         return key in table
@@ -509,10 +523,23 @@ def _shares_by_binding(flow: _Flow, name: str) -> bool:
 
 def _refuse_global(ctx, update: Update) -> None:
     for obj in sorted(o for o in update.objects if o[0] == "global"):
+        name = obj[1]
+        short = f"{name.split('.')[-1].lower()}_own"  # (a local of another name than the global)
+        denoted = ctx.resolve(nodes.load(name)) if "." not in name else None
+        if isinstance(denoted, (list, dict)):
+            kind = type(denoted).__name__
+            hint = (
+                f"work on a {kind} of your own ({short} = {kind}({name})) and return it beside "
+                "the value (srcgrad.grad(f, has_aux=True)); a list the function only appends "
+                "to, and reads nowhere else, is kept for the caller as plain Python keeps it"
+            )
+        else:
+            kind = "array"
+            hint = f"copy it into the function first ({short} = np.copy({name})) and update that"
         raise UnsupportedSyntaxError(
-            f"an update in place of the module-level array '{obj[1]}' is not supported",
+            f"an update in place of the module-level {kind} '{name}' is not supported",
             ctx.origin(update.stmt),
-            f"copy it into the function first ({obj[1].split('.')[-1]} = np.copy({obj[1]}))",
+            hint,
         )
 
 

@@ -141,6 +141,7 @@ def is_append(stmt: gast.stmt) -> bool:
     call = stmt.value if isinstance(stmt, gast.Expr) else None
     return (
         isinstance(call, gast.Call)
+        and not nodes.is_record(stmt)  # (a record kept for the caller: normalize/mutators.py)
         and isinstance(call.func, gast.Attribute)
         and call.func.attr == "append"
         and isinstance(call.func.value, gast.Name)

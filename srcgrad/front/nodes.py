@@ -48,6 +48,16 @@ def is_adjoint(stmt: gast.stmt) -> bool:
     return getattr(stmt, _ADJOINT, False)
 
 
+def mark_record(stmt: gast.stmt) -> gast.stmt:
+    """`LOG.append(v)` kept for the caller: an effect, like a print (normalize/mutators.py)."""
+    stmt._srcgrad_record = True
+    return stmt
+
+
+def is_record(stmt: gast.stmt) -> bool:
+    return getattr(stmt, "_srcgrad_record", False)
+
+
 _BROADCAST = "srcgrad_broadcast"  # on `unbroadcast(g, x)`: (g's shape, x's shape), both known
 
 

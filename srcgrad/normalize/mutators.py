@@ -35,6 +35,7 @@ import numpy as np
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
+from ..front.fence import is_append
 from .method_calls import containers
 
 # methods that write into their receiver, with what to write instead
@@ -341,3 +342,23 @@ def _block(stmts: list, ctx, kinds: dict[str, str]) -> list:
 
 def run(tree: gast.FunctionDef, ctx) -> None:
     tree.body = _block(tree.body, ctx, containers(tree, ctx))
+    _mark_records(tree, ctx)
+
+
+def _mark_records(tree: gast.FunctionDef, ctx) -> None:
+    """`LOSS_HISTORY.append(float(loss))` into a module-level list the function reads nowhere
+    else is a record kept for the caller, like a print: it changes nothing the function
+    computes, so it runs in the forward sweep as plain Python runs it and is neither followed
+    nor undone (`fence.is_append` is false for it)."""
+    appends: dict[str, list] = {}
+    reads: dict[str, int] = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Expr) and is_append(node):
+            appends.setdefault(node.value.func.value.id, []).append(node)
+        elif isinstance(node, gast.Name):
+            reads[node.id] = reads.get(node.id, 0) + 1
+    for name, found in appends.items():
+        denoted = ctx.resolve(nodes.load(name))
+        if type(denoted) is list and reads.get(name, 0) == len(found):
+            for stmt in found:
+                nodes.mark_record(stmt)

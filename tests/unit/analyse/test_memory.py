@@ -284,7 +284,7 @@ def test_an_update_of_a_module_level_array_is_refused_at_its_line():
         _copies(fn, X)
     message = str(caught.value)
     assert message.startswith(f"{fn.__code__.co_filename}:{_line_of(fn, 'G[0] = 1.0')}:")
-    assert "module-level array 'G'" in message and "G = np.copy(G)" in message
+    assert "module-level array 'G'" in message and "g_own = np.copy(G)" in message
 
 
 # ---- arguments -------------------------------------------------------------------------------
