@@ -165,6 +165,12 @@ class _Flow:
             if ctx.dtypes.get(p) not in (None, "float", "int") and ctx.shapes.get(p) == ()
         }
 
+    def start(self) -> State:
+        """Each parameter points to the caller's object (written out: a loop's join of the
+        state before it, where a name has no entry, with the state after it, where the
+        parameter is rebound, must keep the caller's object)."""
+        return State({p: frozenset({("param", p)}) for p in self.params})
+
     def objects(self, state: State, node) -> frozenset:
         if isinstance(node, gast.Name):
             found = state.points.get(node.id)
@@ -452,7 +458,11 @@ def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[st
     return the arguments whose memory is updated (each with the first update's statement):
     they are copied when the function starts, so the caller's arrays never change."""
     flow = _Flow(ctx, ops, params, summary_of)
-    flow.block(body, State())
+    end = flow.block(body, flow.start())
+    updated = frozenset().union(*(u.objects for u in flow.updates))
+    # (a pullback puts back what the updates overwrote: a result sharing that memory would
+    # change under the caller's hands when the pullback runs; it is returned as a copy)
+    ctx.output_updated = bool(end.reach(flow.objects(end, nodes.load(output))) & updated)
     live = live_after(body, output)
     copies: dict[str, gast.stmt] = {}
     for update in flow.updates:
@@ -463,6 +473,9 @@ def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[st
                 copies.setdefault(obj[1], update.stmt)
         if update.callee is not None:
             _refuse_call(ctx, flow, update, after)
+            ctx.written_by_calls.setdefault(id(update.stmt), set()).add(update.parameter)
+            if isinstance(update.stmt, gast.Expr):  # (a call for its effect runs as it is)
+                given_copies(ctx, update.stmt, update.callee)
             continue
         op = ops.get(id(update.stmt))
         made = {op.target} if op is not None and op.kind is not Kind.SETITEM else set()
@@ -543,6 +556,32 @@ def _refuse_global(ctx, update: Update) -> None:
         )
 
 
+def given_copies(ctx, stmt: gast.stmt, callee) -> None:
+    """`bump(w, v)` writes into `w`, which nothing reads after it (or `_refuse_call` refused
+    it). Where the call runs as it is (for its effect, or not through its pullback), it is
+    given a copy of `w`, as the helper's pullback and tangent code work on one: the reverse
+    sweep then reads the values the statements before the call read, not the helper's."""
+    written = ctx.written_by_calls.pop(id(stmt), None)
+    call = stmt.value
+    if not written or not isinstance(call, gast.Call):
+        return
+    try:
+        bound = inspect.signature(callee, follow_wrapped=False).bind(
+            *call.args, **{k.arg: k.value for k in call.keywords}
+        )
+    except TypeError:
+        return
+    for parameter in sorted(written):
+        given = bound.arguments.get(parameter)
+        if not isinstance(given, gast.Name):
+            continue
+        copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(given.id)])
+        call.args = [copy if a is given else a for a in call.args]
+        for keyword in call.keywords:
+            if keyword.value is given:
+                keyword.value = copy
+
+
 def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
     """A helper writes into its argument: refused where the caller reads that memory later
     (srcgrad's code of the helper works on a copy, so the caller would not see the change)."""
@@ -619,7 +658,7 @@ def _summarized(fn, shapes: dict) -> Summary:
     if shapes:  # (what is one element of an array, a number, and no view of it)
         ctx.shapes = infer(list(ops.values()), shapes)
     flow = _Flow(ctx, ops, params, summary_of)
-    state = flow.block(body, State())
+    state = flow.block(body, flow.start())
     writes, where = set(), {}
     for update in flow.updates:
         for obj in update.objects:

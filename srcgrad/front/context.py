@@ -60,6 +60,10 @@ class Context:
     callees: object = None  # pipeline.Callees: the transforms of the user's functions it calls
     # arguments that are functions, never rebound: the function each denotes in this signature
     functions: dict[str, object] = field(default_factory=dict)
+    # a call of the user's function that writes into arguments nothing reads after it: the
+    # statement's id -> the parameters (given copies where the call runs as it is)
+    written_by_calls: dict[int, set] = field(default_factory=dict)
+    output_updated: bool = False  # the result shares memory an update in place changes
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

@@ -67,9 +67,14 @@ def column_stack_adjoint(g, tup):
     return _pieces(g, tup, [np.shape(a)[1] if np.ndim(a) > 1 else 1 for a in tup], 1)
 
 
-def split_adjoint(g, ary, axis=0):
-    """Adjoint of the pieces of `np.split(ary, ..., axis)` and friends: their adjoints, joined
-    again and shaped like `ary`."""
+def split_adjoint(g, ary, axis, pieces):
+    """Adjoint of the `pieces` of `np.split(ary, ..., axis)` and friends: their adjoints (a
+    piece no path reached may have the number 0.0 or None for one), joined again and shaped
+    like `ary`."""
+    g = [
+        np.zeros_like(p) if d is None else np.broadcast_to(d, np.shape(p)) if np.ndim(d) == 0 else d
+        for d, p in zip(g, pieces)
+    ]
     return np.reshape(np.concatenate(g, axis), np.shape(ary))
 
 
@@ -304,22 +309,22 @@ def asarray(g, ans, a, dtype=None, order=None):
 
 @linear(np.split, np.array_split, differentiable=["ary"])
 def split(g, ans, ary, indices_or_sections, axis=0):
-    return split_adjoint(g, ary, axis)
+    return split_adjoint(g, ary, axis, ans)
 
 
 @linear(np.hsplit, differentiable=["ary"])
 def hsplit(g, ans, ary, indices_or_sections):
-    return split_adjoint(g, ary, 1 if np.ndim(ary) > 1 else 0)
+    return split_adjoint(g, ary, 1 if np.ndim(ary) > 1 else 0, ans)
 
 
 @linear(np.vsplit, differentiable=["ary"])
 def vsplit(g, ans, ary, indices_or_sections):
-    return split_adjoint(g, ary, 0)
+    return split_adjoint(g, ary, 0, ans)
 
 
 @linear(np.dsplit, differentiable=["ary"])
 def dsplit(g, ans, ary, indices_or_sections):
-    return split_adjoint(g, ary, 2)
+    return split_adjoint(g, ary, 2, ans)
 
 
 @linear(np.unstack, differentiable=["x"])

@@ -21,6 +21,7 @@ import inspect
 import gast
 
 from .. import runtime
+from ..analyse import memory
 from ..analyse import shapes as shape_analysis
 from ..analyse.containers import lists, trees
 from ..analyse.in_place import argument_copies
@@ -154,6 +155,8 @@ class _Forward:
             return [stmt, self.emit(nodes.expr_stmt(nodes.call(method, [self.of(op.args[1])])))]
         target = op.target
         if target not in self.active:
+            if op.kind is Kind.USER:  # (run as it is: a helper writing into an argument)
+                memory.given_copies(self.ctx, stmt, op.key)
             return [stmt]
         if op.kind is Kind.USER and any(self._is_active(n) for n in op.bindings.values()):
             return [self.user_call(stmt, op)]

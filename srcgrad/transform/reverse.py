@@ -16,6 +16,7 @@ from functools import partial
 import gast
 
 from .. import runtime
+from ..analyse import memory
 from ..analyse.containers import certain, lists, trees, unpackings
 from ..analyse.in_place import argument_copies
 from ..analyse.program import Program, analysed, bound_at, may_be_complex
@@ -189,7 +190,10 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
     adjoint = ctx.names.adjoint(output)
     inner = nodes.function_def(name, [adjoint], [*backward, nodes.ret(result, ctx.origin(last))])
     nodes.mark_adjoint(nodes.stamp(inner, ctx.origin(last)))
-    pair = nodes.tuple_([nodes.load(output), nodes.load(name)])
+    value = nodes.load(output)
+    if ctx.output_updated:  # (the pullback puts back memory the value shares: a copy of it)
+        value = nodes.call(nodes.load(ctx.support.name_for(runtime.copied, "copied")), [value])
+    pair = nodes.tuple_([value, nodes.load(name)])
     return [inner, nodes.ret(pair, ctx.origin(last))]
 
 
@@ -212,6 +216,7 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str], read_again: 
         return
     bind_user_call(ctx, stmt, op, active)
     if not op.active_params or op.target not in active:
+        memory.given_copies(ctx, stmt, op.key)  # (run as it is)
         return
     # the transform of the callee (its code is made when it is first called)
     transform = ctx.callees.pullback(op.key, tuple(op.active_params), ctx.check_finite)
