@@ -52,15 +52,25 @@ SHARING = {
 }
 
 
-def argument_copies(ctx, copies: dict) -> list:
+def argument_copies(ctx, copies: dict, kept: frozenset = frozenset()) -> tuple[list, list]:
     """`x = np.copy(x)` for each argument the function updates in place (`memory.check` says
-    which), so that the caller's arrays never change."""
-    made = []
+    which), so that the caller's arrays never change; and, for a dict, list or mutable record
+    of the caller's that is not differentiated (not in `kept`: running statistics, a cache),
+    `written_back(given, x)` for the end of the forward sweep, which leaves in the caller's
+    container what plain Python would have left there."""
+    made, back = [], []
     for name in sorted(copies):
+        origin = ctx.origin(copies[name])
         if ctx.dtypes.get(name) in TREES:  # a list, tuple, dict or record of arrays
             helper = nodes.load(ctx.support.name_for(runtime.copied, "copied"))
             copy = nodes.call(helper, [nodes.load(name)])
+            if name not in kept:
+                given = ctx.names.fresh(f"{name}_given")
+                made.append(nodes.assign(given, nodes.load(name), origin))
+                writer = ctx.support.name_for(runtime.written_back, "written_back")
+                call = nodes.call(nodes.load(writer), [nodes.load(given), nodes.load(name)])
+                back.append(nodes.expr_stmt(call, origin))
         else:
             copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(name)])
-        made.append(nodes.assign(name, copy, ctx.origin(copies[name])))
-    return made
+        made.append(nodes.assign(name, copy, origin))
+    return made, back

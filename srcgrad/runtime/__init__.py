@@ -93,6 +93,7 @@ from .values import (
     sigmoid,
     sorted_order,
     truncates,
+    written_back,
 )
 
 __all__ = [
@@ -102,6 +103,7 @@ __all__ = [
     "restore_entry",
     "without_part",
     "copied",
+    "written_back",
     "added_at",
     "diagonal_positions",
     "flat_positions",

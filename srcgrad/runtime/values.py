@@ -25,6 +25,22 @@ def copied(value):
     return np.copy(value) if hasattr(value, "shape") else value
 
 
+def written_back(given, made) -> None:
+    """The caller's container `given` (a dict, list or mutable record the function updated in
+    its working copy `made`, see `copied`) is left holding what plain Python would have left
+    in it: its entries rebound to copies of the working copy's (the reverse sweep goes on to
+    put back the working copy's own values)."""
+    made = copied(made)
+    if isinstance(given, dict):
+        given.clear()
+        given.update(made)
+    elif isinstance(given, list):
+        given[:] = made
+    elif is_record(given) and not isinstance(given, tuple):
+        for key, value in record_fields(made).items():
+            setattr(given, key, value)
+
+
 def astype(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
     """`x.astype(dtype, ...)` (in generated code, so that it has a derivative rule)."""
     return x.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)

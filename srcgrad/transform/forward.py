@@ -382,7 +382,9 @@ def forward_mode(
                 ctx.origin(stmt),
                 "srcgrad differentiates the NumPy functions it has rules for",
             )
-    copies = argument_copies(ctx, program.copies)
+    copies, back = argument_copies(ctx, program.copies, frozenset(wrt))
+    if mode.read_again:  # (code srcgrad differentiates again leaves the caller's alone)
+        back = []
     sweep = _Forward(ctx, active, shapes, ops)
     sweep.containers = trees(ctx, ops) | lists(ops)
     sweep.plain = mode.read_again
@@ -404,7 +406,7 @@ def forward_mode(
         result = sweep.zero(nodes.load(output))
     if mode in (Mode.JVP, Mode.JVP_PLAIN):
         result = nodes.tuple_([nodes.load(output), result])
-    body_out = [*copies, *start, *code, nodes.ret(result, ctx.origin(last))]
+    body_out = [*copies, *start, *code, *back, nodes.ret(result, ctx.origin(last))]
     fn = nodes.function_def(ctx.names.fresh(f"jvp_{ctx.parsed.name}"), [], body_out)
     fn.args = nodes.copy(tree.args)
     for arg in [*fn.args.args, *fn.args.posonlyargs, *fn.args.kwonlyargs]:

@@ -42,11 +42,11 @@ def reverse_mode(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.Fu
     program = analysed(ctx, wrt, param_shapes)
     body, last, output = program.body, program.last, program.output
     _refuse_complex_second_derivatives(ctx, program)
-    sweep, copies = _sweep(ctx, program, wrt, set(param_shapes), mode)
+    sweep, copies, back = _sweep(ctx, program, wrt, set(param_shapes), mode)
     adjoints, plan = sweep.adjoints, sweep.plan
     seed = _seed(ctx, adjoints, program.ops, output, mode, last) if output in program.active else []
     backward = sweep.block(body)
-    forward_sweep = [*copies, *recorded(body, plan)]
+    forward_sweep = [*copies, *recorded(body, plan), *back]
     if plan.used:
         start = nodes.assign(plan.tape, gast.List(elts=[], ctx=gast.Load()), ctx.origin(tree))
         forward_sweep.insert(0, start)
@@ -90,7 +90,7 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
     components = unpackings(ctx, assigns, ops)
     for stmt in assigns:
         _through_pullback(ctx, stmt, ops[id(stmt)], program.active, mode.read_again)
-    copies = argument_copies(ctx, program.copies)
+    copies, back = argument_copies(ctx, program.copies, frozenset(wrt))
     plan = Plan.of(body, ctx.names.fresh("_tape"), params)
     bound_before, bound = {}, set(params)
     for stmt in body:  # what a statement at the top may read as bound: what came before it
@@ -108,7 +108,7 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
     sweep.bound_before = bound_before
     sweep.bound_at = bound_at(body, frozenset(params))
     sweep.wrt = list(wrt)
-    return sweep, copies
+    return sweep, copies, back
 
 
 def _gradients(ctx, program: Program, wrt: list[str], adjoints: Adjoints, forward_sweep: list):

@@ -101,3 +101,62 @@ def test_the_advice_leads_to_a_right_program():
     got = srcgrad.grad(read_back_fixed)(X)
     np.testing.assert_allclose(got, finite_differences(read_back_fixed, (X,)), rtol=1e-6)
     assert len(HISTORY) == 1
+
+
+# ---- the caller's containers that are not differentiated end as plain Python leaves them
+
+
+def _normalized(x, running, momentum=0.1):
+    mu = x.mean(axis=0)
+    running["mean"] = (1 - momentum) * running["mean"] + momentum * mu
+    return (x - mu) / np.std(x, axis=0)
+
+
+def batch_norm_loss(W, x, running, history):
+    h = _normalized(x @ W, running)
+    loss = np.sum(np.tanh(h) ** 2)
+    history.append(float(loss))
+    return loss
+
+
+def state_buffer(w, state):
+    state[0] = state[0] + 1.0
+    return np.sum(w**2) * state[0]
+
+
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "vjp", "forward"])
+def test_running_statistics_and_a_history_are_left_as_plain_python_leaves_them(mode):
+    rng = np.random.default_rng(0)
+    W, x = rng.normal(size=(3, 2)), rng.normal(size=(5, 3))
+    plain_running, plain_history = {"mean": np.zeros(2)}, []
+    want = batch_norm_loss(W, x, plain_running, plain_history)
+    running, history = {"mean": np.zeros(2)}, []
+    if mode == "grad":
+        srcgrad.grad(batch_norm_loss)(W, x, running, history)
+    elif mode == "value_and_grad":
+        assert srcgrad.value_and_grad(batch_norm_loss)(W, x, running, history)[0] == want
+    elif mode == "vjp":
+        value, pullback = srcgrad.vjp(batch_norm_loss, W, x, running, history)
+        pullback(1.0)
+        assert value == want
+    else:
+        assert srcgrad.forward(batch_norm_loss)(np.ones_like(W), W, x, running, history)[0] == want
+    np.testing.assert_allclose(running["mean"], plain_running["mean"], rtol=1e-15)
+    assert plain_history == history
+
+
+def test_the_gradient_is_the_one_at_the_statistics_the_call_started_from():
+    rng = np.random.default_rng(1)
+    W, x = rng.normal(size=(3, 2)), rng.normal(size=(5, 3))
+    start = {"mean": np.ones(2)}
+    expected = finite_differences(lambda w: batch_norm_loss(w, x, {"mean": np.ones(2)}, []), (W,))
+    running = dict(start)
+    got = srcgrad.grad(batch_norm_loss)(W, x, running, [])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+    assert running["mean"] is not start["mean"]
+
+
+def test_an_array_argument_updated_in_place_is_left_unchanged():
+    state, w = np.zeros(1), np.array([1.0, 2.0])
+    np.testing.assert_allclose(srcgrad.grad(state_buffer)(w, state), 2 * w)
+    assert state[0] == 0.0  # (plain Python leaves 1.0: srcgrad never changes an array argument)

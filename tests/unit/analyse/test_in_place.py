@@ -21,7 +21,7 @@ def _copies(source: str, *args) -> list[str]:
     """The copies of the arguments the forward sweep starts with, as code."""
     ctx = context(define(source), *args)
     program = analysed_program(ctx)  # (analyse/memory.py refuses updates here)
-    return [text(copy).strip() for copy in argument_copies(ctx, program.copies)]
+    return [text(copy).strip() for copy in argument_copies(ctx, program.copies)[0]]
 
 
 def _refused(source: str, *args) -> str:

@@ -62,7 +62,7 @@ def test_the_target_s_adjoint_is_used_up_by_its_statement():
     )
     ctx = context(fn, np.ones(3))
     program = analysed_program(ctx)
-    sweep, _ = _sweep(ctx, program, ["x"], {"x"}, Mode.GRAD)
+    sweep, _, _ = _sweep(ctx, program, ["x"], {"x"}, Mode.GRAD)
     a = sweep.adjoints
     (stmt,) = [s for s in program.assigns if program.ops[id(s)].target == "y"]
     a.table.set_array("y", owned=True)
