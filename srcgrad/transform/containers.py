@@ -39,12 +39,14 @@ def tuple_adjoint(adjoints, parts: list[str], whole: str) -> gast.expr | None:
 
 
 def tuple_elements(adjoints, op: Operation, g: gast.expr) -> None:
-    """`t = (a, b)`: a's adjoint is `dt[0]` (None, a part no caller used, is zeros)."""
+    """`t = (a, b)`: a's adjoint is `dt[0]` (None, a part no caller used or the whole tuple's
+    adjoint on a path that did not read it, is zeros)."""
     for k, element in enumerate(op.args):
         if adjoints.is_active(element):
             part = nodes.subscript(g, nodes.const(k))
             if adjoints.open_tuples or op.target in adjoints.trees:
-                part = nodes.call(adjoints.helper(runtime.as_gradient), [part, element])
+                helper = adjoints.helper(runtime.part_adjoint)
+                part = nodes.call(helper, [nodes.copy(g), nodes.const(k), element])
             adjoints.contribute(element.id, part)
 
 
