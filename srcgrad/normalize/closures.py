@@ -16,8 +16,12 @@ too (api/dynamic.py, HELD): `scan(step, h, xs)` with `step` closing over `W` has
 with respect to `W`. A lambda passed to a function of the user's is made a nested function
 first.
 
-Refused here: a nested function defined inside an `if` or a loop or bound again, one with
-decorators, with `*args`/`**kwargs`, or with defaults that are not constants.
+A default that is not a constant (`def step(h, W=W)`, the idiom that captures a value) is
+computed where the def stands, into a name of its own, and passed by every call that does not
+pass that parameter.
+
+Refused here: a nested function defined inside an `if` or a loop or bound again, and one
+with decorators or `*args`/`**kwargs`.
 
 >>> from srcgrad.normalize.example import show
 >>> show(run, '''
@@ -61,13 +65,47 @@ def run(tree: gast.FunctionDef, ctx) -> None:
             grown -= {name} if name in grown and name not in _reads(defs[name]) else set()
             if grown != free[name]:
                 free[name], changed = grown, True
+    captured = {name: _captured_defaults(ctx, fn) for name, fn in defs.items()}
     lifted = {name: _lifted(ctx, defs[name], free, defs) for name in defs}
     ctx.names.taken -= set(defs)  # (every use of those names is rewritten: they are free)
     spelled = {name: ctx.support.name_for(fn, name) for name, fn in lifted.items()}
     closure = ctx.support.name_for(runtime.closure, "closure")
-    tree.body = [s for s in tree.body if not isinstance(s, gast.FunctionDef)]
-    calls = _Calls(free, spelled, closure, defs)
-    tree.body = [calls.visit(s) for s in tree.body]
+    body = []
+    for stmt in tree.body:  # (a computed default is computed where the def stands)
+        if isinstance(stmt, gast.FunctionDef):
+            body.extend(assign for assign, _, _ in captured[stmt.name].values())
+        else:
+            body.append(stmt)
+    calls = _Calls(free, spelled, closure, defs, captured)
+    tree.body = [calls.visit(s) for s in body]
+
+
+def _captured_defaults(ctx, fn: gast.FunctionDef) -> dict:
+    """`def step(h, W=W)`: the default `W` is computed where the def stands, as Python computes
+    it, into a name of its own (`_step_W = W`), which every call that does not pass `W` passes
+    (the lifted function's default becomes None, never used). Parameter -> (the assignment,
+    its position among the positional parameters or None, the name)."""
+    found = {}
+    positional = fn.args.args
+    first = len(positional) - len(fn.args.defaults)
+    pairs = [
+        (a, d, first + k) for k, (a, d) in enumerate(zip(positional[first:], fn.args.defaults))
+    ]
+    pairs += [(a, d, None) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults)]
+    for arg, default, position in pairs:
+        if default is None or isinstance(default, gast.Constant):
+            continue
+        name = ctx.names.fresh(f"_{fn.name}_{arg.id}")
+        ctx.names.taken.add(name)
+        found[arg.id] = (nodes.assign(name, default, ctx.origin(fn)), position, name)
+    fn.args.defaults = [
+        nodes.const(None) if not isinstance(d, gast.Constant) else d for d in fn.args.defaults
+    ]
+    fn.args.kw_defaults = [
+        nodes.const(None) if d is not None and not isinstance(d, gast.Constant) else d
+        for d in fn.args.kw_defaults
+    ]
+    return found
 
 
 def _passed_lambdas(tree: gast.FunctionDef, ctx) -> None:
@@ -130,15 +168,6 @@ def _refuse_others(tree: gast.FunctionDef, ctx, defs: dict) -> None:
                 origin,
                 f"'*args' or '**kwargs' in '{node.name}' inside the function",
                 "name every parameter, or define it at module level",
-            )
-        if not all(
-            isinstance(d, gast.Constant)
-            for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
-        ):
-            _refuse(
-                origin,
-                f"a default of '{node.name}' that is not a constant",
-                "pass the value as an argument",
             )
     for name in defs:
         bound = [
@@ -208,11 +237,24 @@ def _lifted(ctx, fn: gast.FunctionDef, free: dict, defs: dict) -> types.Function
 class _Calls(gast.NodeTransformer):
     """`step(h)` -> `step(h, W=W, b=b)`; `step` as a value -> `closure(step, W=W, b=b)`."""
 
-    def __init__(self, free: dict, spelled: dict, closure: str | None, defs: dict):
+    def __init__(self, free: dict, spelled: dict, closure: str | None, defs: dict, captured=None):
         self.free = free
         self.spelled = spelled
         self.closure = closure
         self.defs = defs
+        self.captured = captured or {}
+
+    def _defaults(self, name: str, node: gast.Call | None) -> dict:
+        """The computed defaults (`_Calls.captured`) of `name` the call does not pass."""
+        given = {k.arg for k in node.keywords} if node is not None else set()
+        count = len(node.args) if node is not None else 0
+        if node is not None and any(isinstance(a, gast.Starred) for a in node.args):
+            count = 10**6  # (f(*args): whatever the star holds is passed by position)
+        return {
+            param: nodes.load(held)
+            for param, (_, position, held) in self.captured.get(name, {}).items()
+            if param not in given and (position is None or position >= count)
+        }
 
     def _reads(self, name: str) -> dict:
         return {
@@ -228,7 +270,7 @@ class _Calls(gast.NodeTransformer):
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
         if isinstance(func, gast.Name) and func.id in self.free:
-            passed = self._reads(func.id)
+            passed = {**self._defaults(func.id, node), **self._reads(func.id)}
             node.func = nodes.load(self.spelled[func.id])
             node.keywords = [*node.keywords, *(nodes.keyword(k, v) for k, v in passed.items())]
             return node
@@ -246,6 +288,5 @@ class _Calls(gast.NodeTransformer):
                 f"the nested function '{node.id}' used as a value inside another nested function",
                 "call it there, or use it as a value in the outer function",
             )
-        return nodes.call(
-            nodes.load(self.closure), [nodes.load(self.spelled[node.id])], self._reads(node.id)
-        )
+        passed = {**self._defaults(node.id, None), **self._reads(node.id)}
+        return nodes.call(nodes.load(self.closure), [nodes.load(self.spelled[node.id])], passed)

@@ -124,3 +124,30 @@ def test_a_partial_over_a_differentiated_value_is_refused_with_advice_that_works
     np.testing.assert_allclose(
         srcgrad.grad(fixed)(b, xs), finite_differences(fixed, [b, xs], 0), rtol=1e-6
     )
+
+
+def captured_by_defaults(W, U, xs):
+    h = np.zeros(W.shape[0])
+
+    def step(h, x, W=W, U=U, scale=1.0):
+        return np.tanh(W @ h + U @ x) * scale
+
+    W = W * 2.0  # (rebound after the def: the default keeps the W the def saw)
+    for x in xs:
+        h = step(h, x) + step(h, x, W, scale=0.5)
+    return np.sum(h**2)
+
+
+@pytest.mark.parametrize("wrt", [(0, 1), (0,)])
+def test_defaults_computed_where_the_def_stands(wrt):
+    rng = np.random.default_rng(7)
+    args = (rng.normal(size=(3, 3)) / 2, rng.normal(size=(3, 2)), rng.normal(size=(4, 2)))
+    value, got = srcgrad.value_and_grad(captured_by_defaults, wrt=wrt)(*args)
+    assert value == pytest.approx(captured_by_defaults(*args), rel=1e-12)
+    expected = finite_differences(captured_by_defaults, args, wrt=wrt)
+    for g, e in zip(got if len(wrt) > 1 else (got,), expected if len(wrt) > 1 else (expected,)):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-9)
+    direction = rng.normal(size=args[0].shape)
+    _, tangent = srcgrad.forward(captured_by_defaults)(direction, *args)
+    grad_w = got[0] if len(wrt) > 1 else got
+    assert tangent == pytest.approx(np.sum(grad_w * direction), rel=1e-6)

@@ -222,16 +222,6 @@ REFUSED = {
         """,
         "bound again",
     ),
-    "a default read from the function": (
-        """
-        def f(x):
-            k = 2.0
-            def g(z, c=k):  # here
-                return z * c
-            return np.sum(g(x))
-        """,
-        "not a constant",
-    ),
 }
 
 
@@ -244,3 +234,19 @@ def test_what_is_not_lifted_is_refused_at_its_line(name):
     lines = textwrap.dedent(source).splitlines()
     marked = next(k for k, line in enumerate(lines) if "# here" in line)
     assert caught.value.origin.text == lines[marked].strip()
+
+
+def test_a_computed_default_is_computed_where_the_def_stands():
+    fn = define(
+        """
+        def f(x):
+            k = 2.0
+            def g(z, c=k, d=1.0):
+                return z * c * d
+            k = 3.0
+            return np.sum(g(x) + g(x, 5.0) + g(x, d=2.0))
+        """,
+        apply=apply,
+    )
+    x = X.copy()
+    assert srcgrad.grad(fn)(x) == pytest.approx(np.full_like(x, 2.0 + 5.0 + 4.0))
