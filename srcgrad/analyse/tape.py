@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import gast
 
 from ..front import nodes
+from ..normalize.attempts import attempted, is_attempt
 
 LOOPS = (gast.For, gast.While)
 
@@ -110,7 +111,7 @@ def recorded(body: list, plan: Plan) -> list:
             out.extend(plan.push(name, origin) for name in plan.before.get(id(stmt), ()))
             stmt.body = recorded(stmt.body, plan) or [gast.Pass()]
             stmt.orelse = recorded(stmt.orelse, plan)
-            out.append(stmt)
+            out.append(attempted(stmt) if is_attempt(stmt) else stmt)  # (a `try` block's)
             if id(stmt) in plan.conditions:
                 out.append(plan.push(stmt.test.id, origin))
         elif isinstance(stmt, LOOPS):

@@ -85,7 +85,7 @@ ITERATING = (map, filter, functools.reduce)
 
 # What to call a construct in a message, and what to do instead.
 DESCRIPTIONS: dict[type, tuple[str, str]] = {
-    gast.Try: ("a 'try' statement", "move the error handling outside the differentiated function"),
+    gast.TryStar: ("'except*'", "catch the exception group with a plain 'except'"),
     gast.With: ("a 'with' statement", ""),
     gast.Global: ("a 'global' declaration", "pass the value as an argument and return it"),
     gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return it"),
@@ -185,6 +185,14 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         return
     if isinstance(stmt, gast.FunctionDef):
         _check_nested(parsed, stmt)
+        return
+    if isinstance(stmt, gast.Try):  # (normalize/exceptions.py: a flag, guarded blocks, ifs)
+        for handler in stmt.handlers:
+            if handler.type is not None:
+                _check_expression(parsed, handler.type)
+            _check_block(parsed, handler.body)
+        for block in (stmt.body, stmt.orelse, stmt.finalbody):
+            _check_block(parsed, block)
         return
     if not isinstance(stmt, STATEMENTS):
         _reject_node(parsed, stmt)

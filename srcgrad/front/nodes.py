@@ -216,6 +216,37 @@ def if_(
     return stamp(gast.If(test=test, body=list(body), orelse=list(orelse)), origin)
 
 
+def try_(
+    body: list[gast.stmt],
+    handlers: list[gast.ExceptHandler],
+    orelse: Sequence = (),
+    origin: Origin | None = None,
+) -> gast.Try:
+    made = gast.Try(body=list(body), handlers=list(handlers), orelse=list(orelse), finalbody=[])
+    return stamp(made, origin)
+
+
+def except_handler(
+    types: gast.expr | None, name: str | None, body: list[gast.stmt]
+) -> gast.ExceptHandler:
+    """`except types as name: body` (`name` None: no `as`)."""
+    bound = store(name) if name is not None else None
+    return gast.ExceptHandler(type=types, name=bound, body=list(body))
+
+
+_GUARD = "srcgrad_guard"  # on an `if` that stands for a guarded part of a `try` statement
+
+
+def mark_guard(stmt: gast.If, guard: object) -> gast.If:
+    """`stmt` stands for part of a `try` statement (normalize/exceptions.py says which)."""
+    setattr(stmt, _GUARD, guard)
+    return stmt
+
+
+def guard_of(stmt: gast.stmt) -> object | None:
+    return getattr(stmt, _GUARD, None)
+
+
 def subscript(value: gast.expr, index: gast.expr, store_ctx: bool = False) -> gast.Subscript:
     ctx = gast.Store() if store_ctx else gast.Load()
     return gast.Subscript(value=value, slice=index, ctx=ctx)

@@ -12,12 +12,14 @@ from __future__ import annotations
 from ..front import nodes
 from ..front.context import Context
 from . import (
+    attempts,
     augmented,
     closures,
     comprehensions,
     contexts,
     distributions,
     docstrings,
+    exceptions,
     flatten,
     idioms,
     iterators,
@@ -33,6 +35,7 @@ from . import (
 )
 
 PASSES = (
+    exceptions,
     starred,
     iterators,
     closures,
@@ -51,6 +54,7 @@ PASSES = (
     jumps,
     flatten,
     single_assignment,
+    attempts,
 )
 
 

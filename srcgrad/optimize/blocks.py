@@ -36,6 +36,8 @@ def assignments(fn: gast.FunctionDef) -> Counter:
                 counts[stmt.target.id] += 1
             elif isinstance(stmt, gast.For):
                 counts.update(nodes.names_stored(stmt.target))
+            elif isinstance(stmt, gast.Try):  # (a statement of a `try` block: as it is)
+                counts.update(nodes.names_stored(stmt))
     return counts
 
 

@@ -32,6 +32,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..front import nodes
 from ..front.context import Mode
 from ..front.fence import is_append
+from ..normalize.attempts import attempted, is_attempt
 from ..normalize.ir import Kind, callee_name, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 from . import dynamic
@@ -100,17 +101,33 @@ class _Forward:
                         nodes.mark_titled(s)
                 out.extend(made)
             elif isinstance(stmt, gast.If):
+                if is_attempt(stmt):  # (a statement of a `try` block)
+                    self._refuse_caught_tangents(stmt.body[0])
                 owned = set(self.owned)
                 stmt.body = self.block(stmt.body) or [gast.Pass()]
                 after_body, self.owned = self.owned, owned
                 stmt.orelse = self.block(stmt.orelse)
                 self.owned &= after_body
-                out.append(stmt)
+                out.append(attempted(stmt) if is_attempt(stmt) else stmt)
             elif isinstance(stmt, (gast.For, gast.While)):
                 out.extend(self.loop(stmt))
             else:
                 out.append(stmt)
         return out
+
+    def _refuse_caught_tangents(self, stmt: gast.stmt) -> None:
+        """A call of the user's function in a `try` block computes its tangents with its value,
+        where the `try` would catch an exception that only the tangents raise."""
+        op = self.ops.get(id(stmt))
+        if op is None or op.kind is not Kind.USER or op.target not in self.active:
+            return
+        if any(self._is_active(n) for n in op.bindings.values()):
+            raise UnsupportedSyntaxError(
+                f"forward mode through a call of '{callee_name(op)}' inside a 'try' block is "
+                "not supported",
+                self.ctx.origin(stmt),
+                "call it before the 'try' block, or use reverse mode (srcgrad.grad, vjp)",
+            )
 
     def loop(self, stmt) -> list[gast.stmt]:
         """The loop with its body's tangents. A tangent updated in place in the loop, and not

@@ -61,7 +61,7 @@ def test_rejected_construct_names_file_line_and_column(name):
 def test_fence_runs_before_any_other_stage():
     # the fence rejects even where later stages would fail differently (unknown names here)
     with pytest.raises(srcgrad.UnsupportedSyntaxError):
-        srcgrad.grad(rejected.try_statement).source  # noqa: B018
+        srcgrad.grad(rejected.global_statement).source  # noqa: B018
 
 
 # ---- no derivative rule ---------------------------------------------------------------------
