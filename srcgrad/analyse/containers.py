@@ -99,6 +99,8 @@ def trees(ctx, ops: dict) -> set[str]:
         )
         if sequence and op.target in indexed:
             found.add(op.target)
+        if op.kind is Kind.USER and nodes.returns_yields(op.key):
+            found.add(op.target)  # the list of what a generator yields (normalize/generators.py)
     changed = bool(found)
     while changed:
         changed = False

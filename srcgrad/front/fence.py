@@ -99,8 +99,9 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.SetComp: ("a set comprehension", ""),
     gast.DictComp: ("a dict comprehension", ""),
     gast.Set: ("a set display", ""),
-    gast.Yield: ("'yield'", "a generator cannot be differentiated; return a value"),
-    gast.YieldFrom: ("'yield from'", "a generator cannot be differentiated; return a value"),
+    # (`yield v` as a statement of a nested generator is followed: normalize/generators.py)
+    gast.Yield: ("'yield' used as a value (what send() passes in)", "write 'yield v' alone"),
+    gast.YieldFrom: ("'yield from' used as a value", "write 'yield from xs' alone"),
     gast.Await: ("'await'", ""),
     gast.NamedExpr: ("an assignment expression (:=)", "assign in a separate statement"),
     gast.Expr: (
@@ -120,7 +121,29 @@ def check(parsed: Parsed) -> None:
     tree = parsed.tree
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(parsed, tree, "an async function", "")
+    _check_own_yield(parsed)
     _check_block(parsed, tree.body)
+
+
+def _check_own_yield(parsed: Parsed) -> None:
+    """A generator function has no derivative: its value is a generator, not a number."""
+    nested = {
+        id(n)
+        for d in gast.walk(parsed.tree)
+        if d is not parsed.tree and isinstance(d, (gast.FunctionDef, gast.Lambda))
+        for n in gast.walk(d)
+    }
+    for node in gast.walk(parsed.tree):
+        if isinstance(node, (gast.Yield, gast.YieldFrom)) and id(node) not in nested:
+            name = parsed.name
+            _reject(
+                parsed,
+                node,
+                f"'yield' in the differentiated function '{name}' (a generator function: what "
+                "it returns is a generator, not a number or an array)",
+                f"differentiate a function that consumes it, e.g. `return sum({name}(...))`, "
+                f"or have '{name}' append each value to a list and return the list",
+            )
 
 
 def _check_block(parsed: Parsed, stmts: list) -> None:
@@ -167,6 +190,10 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         return  # a docstring or a bare constant
     if is_append(stmt):
         _check_expression(parsed, stmt.value.args[0])
+        return
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, (gast.Yield, gast.YieldFrom)):
+        if stmt.value.value is not None:  # (in a nested generator: normalize/generators.py)
+            _check_expression(parsed, stmt.value.value)
         return
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
         # a call for its effect (print, logging, a helper that writes into an array): it runs

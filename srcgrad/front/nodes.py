@@ -84,6 +84,26 @@ def is_titled(stmt: gast.stmt) -> bool:
     return getattr(stmt, _TITLED, False) or getattr(stmt, _ADJOINT, False)
 
 
+_YIELDS = "srcgrad_yields"  # on a generator's def rewritten to return the list of its yields
+
+
+def mark_yields(fn: gast.FunctionDef) -> gast.FunctionDef:
+    """A generator made the function that returns the list of what it yields
+    (normalize/generators.py)."""
+    setattr(fn, _YIELDS, True)
+    return fn
+
+
+def returns_yields(obj: object) -> bool:
+    """`obj` is a function made from a generator, returning the list of what it yields."""
+    return getattr(getattr(obj, "__srcgrad_tree__", None), _YIELDS, False)
+
+
+def append_stmt(name: str, value: gast.expr, origin: Origin | None = None) -> gast.Expr:
+    """`name.append(value)`."""
+    return expr_stmt(call(attribute(load(name), "append"), [value]), origin)
+
+
 def copy_replacing(node: gast.AST, old: gast.AST, new: gast.AST) -> gast.AST:
     """A deep copy of `node` in which the subtree `old` (found by identity) is `new`."""
     if node is old:

@@ -126,6 +126,9 @@ def append(adjoints, stmt: gast.Expr, op: Operation) -> None:
     adjoints.origin = nodes.origin_of(stmt)
     name, value = op.target, op.args[1]
     adjoints.emit(nodes.expr_stmt(nodes.call(nodes.attribute(nodes.load(name), "pop"))))
+    if isinstance(value, (gast.Tuple, gast.List)) and name in adjoints.table:
+        _append_display(adjoints, name, value)  # `xs.append((a, b))`: each part its own
+        return
     if name not in adjoints.table or not adjoints.is_active(value):
         if name in adjoints.table:  # keep the list of adjoints as long as the list
             pop = nodes.call(nodes.attribute(adjoints.load(name), "pop"))
@@ -135,3 +138,18 @@ def append(adjoints, stmt: gast.Expr, op: Operation) -> None:
     helper = adjoints.helper(runtime.pop_adjoint)
     adjoints.emit(nodes.assign(part, nodes.call(helper, [adjoints.load(name), value])))
     adjoints.contribute(value.id, nodes.load(part))
+
+
+def _append_display(adjoints, name: str, value: gast.expr) -> None:
+    """`xs.append((a, b))`: the last of `xs`'s adjoints is the tuple's (None where nothing
+    flowed into it); `a` gets its first part, `b` its second."""
+    whole = adjoints.ctx.names.temporary()
+    pop = nodes.call(nodes.attribute(adjoints.load(name), "pop"))
+    adjoints.emit(nodes.assign(whole, pop))
+    helper = adjoints.helper(runtime.part_adjoint)
+    for k, element in enumerate(value.elts):
+        if adjoints.is_active(element):
+            part = adjoints.ctx.names.temporary()
+            found = nodes.call(helper, [nodes.load(whole), nodes.const(k), element])
+            adjoints.emit(nodes.assign(part, found))
+            adjoints.contribute(element.id, nodes.load(part))
