@@ -91,6 +91,8 @@ class Callees:
         only as the code runs (`active`: the positions and keywords of the arguments that carry
         a derivative)."""
         target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
+        if hasattr(target, "pullback"):  # a new object of the user's (api/objects.py)
+            return target.pullback(params, args, kwargs)
         value, back = self.pullback(target, params, check_finite)(*args, **kwargs)
         if not held:
             return value, back
@@ -107,6 +109,8 @@ class Callees:
     def call_tangent(self, fn, active: tuple, tangents: tuple, *args, **kwargs):
         """`y, y_dot = call_jvp(f, active, tangents, *args)`: the same in forward mode."""
         target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
+        if hasattr(target, "tangent"):  # a new object of the user's (api/objects.py)
+            return target.tangent(params, tangents, args, kwargs)
         if held:  # the tangents of what the function holds: one dict (None: zeros), last
             holding = tangents[-1] or {}
             parts = [holding[k] if k in holding else zero_tangent(kwargs[k]) for k in held]

@@ -20,6 +20,7 @@ from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes, reading
 from ..normalize.ir import Kind
+from ..normalize.objects import is_user_class
 from .shapes import TREES
 
 # functions whose result is always a tuple (qr is one only in some modes)
@@ -85,6 +86,7 @@ def trees(ctx, ops: dict) -> set[str]:
         for op in ops.values()
         if op.kind is Kind.DICT or (op.kind is Kind.CALL and id(op.key) in _CONTAINER_RESULTS)
     }
+    found |= made_objects(ctx, ops)
     indexed = {
         op.args[0].id
         for op in ops.values()
@@ -124,6 +126,7 @@ def fields(ctx, ops: dict) -> None:
     operations, whose adjoints `add_item` builds like an index's and whose tangents read the
     same field of the tangent tree (`params_dot.W`)."""
     holders = {name for name, dtype in ctx.dtypes.items() if dtype in TREES}
+    holders |= made_objects(ctx, ops)
     grown = bool(holders)
     while grown:
         grown = False
@@ -138,6 +141,16 @@ def fields(ctx, ops: dict) -> None:
             if parts and op.target not in holders:
                 holders.add(op.target)
                 grown = True
+
+
+def made_objects(ctx, ops: dict) -> set[str]:
+    """Names bound by a call of one of the user's classes: objects, parameter trees whose parts
+    are their attributes."""
+    return {
+        op.target
+        for op in ops.values()
+        if op.callee is not None and is_user_class(ctx.resolve(op.callee))
+    }
 
 
 def certain(ctx, ops: dict) -> set[str]:

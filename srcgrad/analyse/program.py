@@ -11,6 +11,7 @@ active values).
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 
 import gast
@@ -164,7 +165,13 @@ def _closures_that_carry(ctx, assigns: list, ops: dict, active: set[str]) -> Non
             )
     # (a function value some other call made: what it holds is not followed,
     # transform/dynamic.py refuses calling it where that carries a derivative)
-    ctx.made_by_calls = frozenset(op.target for op in ops.values() if op.kind is Kind.CALL)
+    # (a part of a container or an object, `layers[k]`, `self.fc1`, is followed: what it
+    # holds is its own parts, checked as the code runs)
+    ctx.made_by_calls = frozenset(
+        op.target
+        for op in ops.values()
+        if op.kind is Kind.CALL and op.key not in (operator.getitem, getattr)
+    )
 
 
 def bound_at(body: list, bound: frozenset, found: dict | None = None) -> dict:

@@ -141,11 +141,22 @@ def of_value(value: object) -> tuple | None:
         return None, Structured.of("dict", value)
     if isinstance(value, (list, tuple)):
         return None, Structured.of("tree", value)
+    if is_record(value) and not isinstance(value, types.SimpleNamespace):
+        return None, record_of(type(value))  # (code is made for one class: its properties)
     if is_record(value) or isinstance(value, functools.partial):
         return None, "record"  # (a closure's adjoint: those of the values it holds, by name)
     if isinstance(value, _CALLABLES):
         return None, Callee(value)
     return None
+
+
+def record_of(kind: type) -> Structured:
+    """The dtype "record" of an object or a dataclass, which also says its class
+    (`.structure`): code is made for one class, as for one shape (normalize/objects.py reads
+    its properties)."""
+    made = str.__new__(Structured, "record")  # (normalize/objects.py `class_of` reads it)
+    made.structure = ("class", kind)
+    return made
 
 
 def dtype_name(dtype) -> str:

@@ -32,9 +32,12 @@ import numpy as np
 from ..analyse.memory import summary_of
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..normalize.ir import has_user_source
+from ..normalize.objects import is_user_class
 from ..rules.registry import definition, reverse_rule, tangent_rule
 from ..runtime.checks import calling_line
-from ..transform.dynamic import HELD
+from ..runtime.containers import is_object
+from ..transform.dynamic import HELD, SELF
+from . import objects
 
 _WRAPPERS: dict = {}  # (function, positional count, keywords) -> a one-line Python function
 _LOCK = threading.RLock()
@@ -46,6 +49,14 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
     to the `active` arguments (positions and keywords of the call), in their order, and last
     the names of those bound to what the function value holds, where `active` says that
     carries a derivative too (HELD: a closure's keywords, `closure(step, W=W)`)."""
+    through_self = SELF in active or (HELD in active and is_object(fn))
+    if SELF in active:  # `q.log_prob(x)` of an object that carries a derivative
+        fn = objects.method(*fn, len(args), tuple(kwargs))
+    elif is_object(fn):  # `layer(x)`: its `__call__`
+        fn = objects.method(fn, "__call__", len(args), tuple(kwargs))
+    if isinstance(fn, type) and is_user_class(fn):  # `Gaussian(m, s)`: a new object
+        return objects.Constructor(fn), args, kwargs, tuple(active), ()
+    active = tuple(a for a in active if not (through_self and a in (HELD, SELF)))
     positions = [a for a in active if isinstance(a, int)]
     keywords = [a for a in active if isinstance(a, str) and a != HELD]
     held: tuple = ()
@@ -85,6 +96,8 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
     params = [names[fixed + k] for k in positions]
     params += [_parameter(bound, k) for k in keywords]
     params += [_parameter(bound, k) for k in held]
+    if through_self:  # (the object is the bound method's first argument)
+        params.append(names[0])
     _refuse_writes(fn, bound, params)
     return fn, args, kwargs, tuple(params), held
 

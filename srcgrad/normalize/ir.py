@@ -19,6 +19,7 @@ from ..front import nodes
 from ..front.emit import unparse
 from ..front.reading import MISSING, has_user_source
 from ..rules.registry import definition, is_nondifferentiable, reverse_rule
+from .objects import is_user_class
 
 BINARY = {
     gast.Add: operator.add,
@@ -128,7 +129,7 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}
         spelled = unparse(value.func).strip()
-        if key is MISSING:
+        if key is MISSING or is_user_class(key):  # (an object: made through api/dynamic.py)
             made = Operation(target, Kind.UNKNOWN, None, list(value.args), keywords, spelled)
             made.callee = value.func
             return made

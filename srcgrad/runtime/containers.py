@@ -9,12 +9,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import sys
 import types
 
 import numpy as np
 
-from .checks import zero_gradient
+from ..errors import UnsupportedSyntaxError
+from .checks import calling_line, zero_gradient
 from .indexing import index_adjoint
+from .tangents import zero_tangent
 
 
 def dict_values(d) -> list:
@@ -110,16 +113,40 @@ def list_of(g, values: list) -> list:
 
 
 def is_record(value) -> bool:
-    """A dataclass instance or a `types.SimpleNamespace`: a parameter tree whose parts are its
-    fields (`params.W`). A namedtuple is a tuple, with names for its positions."""
-    return isinstance(value, types.SimpleNamespace) or (
-        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    """A dataclass instance, a `types.SimpleNamespace` or an object of a class of the user's:
+    a parameter tree whose parts are its fields (`params.W`), an object's the attributes its
+    instance holds (`vars(obj)`). A namedtuple is a tuple, with names for its positions."""
+    return (
+        isinstance(value, types.SimpleNamespace)
+        or (dataclasses.is_dataclass(value) and not isinstance(value, type))
+        or is_object(value)
     )
 
 
+# the modules whose classes' objects are no parameter trees (their attributes are a library's)
+_LIBRARIES = frozenset(
+    {"numpy", "scipy", "srcgrad", "builtins", "functools", "types", "collections", "typing"}
+)
+
+
+def is_object(value) -> bool:
+    """An object of a class defined in the user's own files, which keeps its attributes in a
+    `__dict__` (not a function, a class or a module: those are code, not values)."""
+    kind = type(value)
+    module = getattr(kind, "__module__", None)
+    if not isinstance(module, str) or module.split(".")[0] in _LIBRARIES:
+        return False
+    if module.split(".")[0] in sys.stdlib_module_names:
+        return False
+    if isinstance(value, (type, types.FunctionType, types.MethodType, types.ModuleType)):
+        return False
+    return isinstance(getattr(value, "__dict__", None), dict)
+
+
 def record_fields(record) -> dict:
-    """The parts of a record by name: a dataclass's fields, a namespace's attributes."""
-    if isinstance(record, types.SimpleNamespace):
+    """The parts of a record by name: a dataclass's fields, a namespace's or an object's
+    attributes."""
+    if isinstance(record, types.SimpleNamespace) or not dataclasses.is_dataclass(record):
         return dict(vars(record))
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
@@ -156,8 +183,10 @@ def add_item(adjoint, container, index, g):
                 f"{type(container).__name__}: differentiated attributes are the fields of a "
                 "dataclass, a namedtuple or a SimpleNamespace"
             )
+        elif is_record(container) and index not in record_fields(container):
+            _not_a_field(container, index)
         else:
-            adjoint = {} if adjoint is None else adjoint
+            adjoint = {} if adjoint is None else _fields_of(adjoint)
             adjoint[index] = add_adjoints(adjoint.get(index), g)
             return adjoint
     if isinstance(container, dict):
@@ -170,6 +199,30 @@ def add_item(adjoint, container, index, g):
         return adjoint
     part = index_adjoint(g, container, index)
     return part if adjoint is None else adjoint + part
+
+
+def _not_a_field(container, name: str):
+    """`obj.name` where `name` is no attribute the object holds (a property, a class
+    attribute): refused, as its derivative would be lost."""
+    raise UnsupportedSyntaxError(
+        f"reading '{name}' of a {type(container).__name__}, which is not an attribute its "
+        "object holds (a property or a class attribute), where the object carries a "
+        "derivative, is not supported here",
+        calling_line(),
+        f"call a method that computes it, or read it in a method of {type(container).__name__} "
+        "(srcgrad reads the properties of an object whose class it knows)",
+    )
+
+
+def field_tangent(tangent, value, name: str):
+    """`value.name`'s tangent from the tangent record of `value` (an attribute it holds)."""
+    if is_record(value) and name not in record_fields(value):
+        _not_a_field(value, name)
+    if tangent is None:
+        return zero_tangent(getattr(value, name))
+    if isinstance(tangent, dict):
+        return tangent[name] if name in tangent else zero_tangent(getattr(value, name))
+    return getattr(tangent, name)
 
 
 def add_adjoints(a, b):
@@ -245,6 +298,7 @@ def restore_entry(container, key, saved) -> None:
 def part_adjoint(adjoint, key, like):
     """The adjoint of `container[key]` from the container's adjoint (None, a dict or a list of
     adjoints): zeros shaped like `like` where nothing flowed into it."""
+    adjoint = _fields_of(adjoint)
     if adjoint is None:
         g = None
     elif isinstance(adjoint, dict):

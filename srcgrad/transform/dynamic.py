@@ -7,9 +7,14 @@ Reverse mode writes `y, f_back = call_vjp(f, active, x)` and, in the reverse swe
 function is, and how it is differentiated, is decided as the code runs (api/dynamic.py, through
 `pipeline.Callees`), once per function.
 
+A method of an object that carries a derivative, `q.log_prob(x)`, passes the object as one
+more active argument (SELF, last): the callee is `(q, "log_prob")`, looked up as the code runs
+(api/objects.py), and the object's adjoint is that of the attributes it holds.
+
 Refused at the user's line: a function value that itself carries a derivative (a function made
 in the code from differentiated values: the derivative through what it holds would be lost),
-a method of a differentiated value, starred arguments, and code to be differentiated again.
+a method of a differentiated array or library value, starred arguments, and code to be
+differentiated again.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from ..normalize.ir import Kind, Operation
 from .operands import describe
 
 HELD = "()"  # in `active`: the values the called function holds (a closure's) carry a derivative
+# in `active`: the object whose method is called (`q.log_prob(x)`) carries a derivative; the
+# function value is then `(q, "log_prob")`, the method looked up as the code runs
+SELF = "(self)"
 
 
 def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bool) -> bool:
@@ -36,10 +44,21 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
     # passed in: `step(h, x)` inside `scan(step, ...)`): what it holds is differentiated too
     held = isinstance(callee, gast.Name) and callee.id in active
     held = held and callee.id not in ctx.made_by_calls
-    if (not carried and not held) or op.target not in active:
+    method = isinstance(callee, gast.Attribute) and isinstance(callee.value, gast.Name)
+    method = method and not _library_value(ctx, callee.value.id)
+    if (not carried and not held and not (method and callee.value.id in active)) or (
+        op.target not in active
+    ):
         return False
     origin = ctx.origin(stmt)
-    if callee is None or (
+    method = isinstance(callee, gast.Attribute) and isinstance(callee.value, gast.Name)
+    # (a value known to be an array or a number, or a library's (made by a call of a library
+    # function: a frozen distribution), has no methods of the user's)
+    method = method and not _library_value(ctx, callee.value.id)
+    if method and callee.value.id in active and (carried or op.target in active):
+        arguments[SELF] = callee.value  # `q.log_prob(x)` of an object that carries a derivative
+        carried.append(SELF)
+    elif callee is None or (
         isinstance(callee, gast.Attribute) and nodes.names_read(callee.value) & active
     ):
         raise NoRuleError(
@@ -47,10 +66,10 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
             origin,
             "srcgrad differentiates the NumPy functions it has rules for",
         )
-    if held:
+    if held and SELF not in carried:
         arguments[HELD] = callee
         carried.append(HELD)
-    elif nodes.names_read(callee) & active:
+    elif SELF not in carried and nodes.names_read(callee) & active:
         raise UnsupportedSyntaxError(
             f"a call of '{nodes.dotted_name(callee) or 'a function'}', a function made from "
             "values that carry a derivative, is not supported",
@@ -80,6 +99,11 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
     return True
 
 
+def _library_value(ctx, name: str) -> bool:
+    made = getattr(ctx, "made_by_calls", frozenset())
+    return isinstance(ctx.shapes.get(name), tuple) or name in made
+
+
 def back_name(ctx, op: Operation) -> str:
     """`forward_back` for `layer.forward(x)`, `f_back` for `f(x)`: the pullback's name."""
     spelled = (
@@ -94,4 +118,7 @@ def call(function: str, op: Operation, before: list[gast.expr]) -> gast.Call:
     """`function(f, active, *before, *args, **keywords)`."""
     spec = nodes.tuple_([nodes.const(a) for a in op.dynamic])
     keywords = {k: v for k, v in op.keywords.items()}
-    return nodes.call(nodes.load(function), [op.callee, spec, *before, *op.args], keywords)
+    called = op.callee
+    if SELF in op.dynamic:  # `(q, "log_prob")`: the object, and its method's name
+        called = nodes.tuple_([nodes.copy(op.callee.value), nodes.const(op.callee.attr)])
+    return nodes.call(nodes.load(function), [called, spec, *before, *op.args], keywords)

@@ -213,8 +213,10 @@ class _Forward:
         named = len(op.args) == 2 and isinstance(op.args[1], gast.Constant)
         if op.kind is Kind.CALL and op.key is getattr and named and self._is_active(op.args[0]):
             # `params.W` of a parameter tree (analyse/containers.py `fields`): the tangent
-            # tree's own field, `params_dot.W`
-            return [], nodes.attribute(nodes.load(self.dot(op.args[0].id)), op.args[1].value)
+            # tree's own field, `params_dot.W` (checked to be a field, not a property)
+            source = op.args[0].id
+            read = [nodes.load(self.dot(source)), nodes.load(source), op.args[1]]
+            return [], nodes.call(self._helper(runtime.field_tangent), read)
         passes = op.kind is Kind.CALL and not is_nondifferentiable(op.key)
         if op.kind is Kind.INERT or not passes and op.kind is Kind.CALL:
             return [], self.zero(nodes.load(ans))

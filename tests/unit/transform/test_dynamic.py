@@ -56,7 +56,8 @@ NAMES = {
     "LAYERS": [Scale(0.5), Scale(2.0)],
     "ACTS": {"tanh": np.tanh, "cube": cube},
     "bump_first": bump_first,
-    "OPAQUE": Opaque(),
+    "OPAQUE": np.vectorize(lambda x: x * 2.0),
+    "CALLABLE": Opaque(),
 }
 
 PROGRAMS = {
@@ -181,5 +182,17 @@ def test_a_callable_with_no_derivative_is_refused_as_it_runs():
             return np.sum(g(x))  # here
         """,
         NoRuleError,
-        "no derivative rule for 'Opaque'",
+        "no derivative rule for '<lambda>', the function called here",
     )
+
+
+def test_a_callable_object_of_the_users_is_differentiated_through_its_call():
+    fn = define(
+        """
+        def f(x):
+            g = CALLABLE
+            return np.sum(g(x))
+        """,
+        **NAMES,
+    )
+    np.testing.assert_allclose(srcgrad.grad(fn)(X), np.full_like(X, 2.0))
