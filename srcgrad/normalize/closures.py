@@ -207,6 +207,7 @@ def _reads(fn: gast.FunctionDef) -> set[str]:
 def _free(fn: gast.FunctionDef, outer: set[str]) -> set[str]:
     """The outer function's names `fn` reads and does not bind itself."""
     own = set(nodes.names_stored(fn.args)) | set().union(*(nodes.names_stored(s) for s in fn.body))
+    own |= {s.name for s in fn.body if isinstance(s, gast.FunctionDef)}  # (its own nested defs)
     return (_reads(fn) - own) & outer
 
 
