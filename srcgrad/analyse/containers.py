@@ -21,6 +21,7 @@ from ..errors import UnsupportedSyntaxError
 from ..front import nodes, reading
 from ..normalize.ir import Kind
 from ..normalize.objects import is_user_class
+from . import memory
 from .shapes import TREES
 
 # functions whose result is always a tuple (qr is one only in some modes)
@@ -236,6 +237,7 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
         return bool(makers) and all(
             m.kind is Kind.TUPLE
             or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
+            or (m.kind is Kind.USER and memory.summary_of(m.key).sequence)  # helper(a) + ...
             or _sliced(m, lambda n: is_tuple(n, seen | {name}))  # (xs[1:] of a list)
             for m in makers
         )

@@ -137,6 +137,7 @@ class Summary:
     # where it returns a tuple display, what each element may share: ("param", p) for an
     # argument's memory, any other label for memory it made (equal labels: the same memory)
     parts: tuple | None = None
+    sequence: bool = False  # it returns a list or a tuple display, or a list it built
 
 
 class _Flow:
@@ -221,6 +222,8 @@ class _Flow:
         if op.kind is Kind.SETITEM:
             self.update(stmt, target, self.objects(state, nodes.load(target)), state)
             value = op.args[2]
+            if isinstance(self.ctx.shapes.get(target), tuple):
+                return state  # (an array of known shape: `x[i] = v` copies v's values)
             for obj in self.objects(state, nodes.load(target)):  # a list or dict element
                 self.store(stmt, state, obj, self.objects(state, value))
             return state
@@ -321,12 +324,26 @@ class _Flow:
         scalar = index is None or not _keeps_an_array(index)
         if self.ctx.shapes.get(op.target) == () and op.kind is not Kind.UNPACK and scalar:
             return held  # (one element of an array is a number: no memory of its own)
+        whole = self.ctx.shapes.get(getattr(op.args[0], "id", None))
+        if scalar and op.kind is not Kind.UNPACK and isinstance(whole, tuple) and index is not None:
+            parts = index.elts if isinstance(index, gast.Tuple) else [index]
+            if len(parts) == len(whole) and all(self._integer(p) for p in parts):
+                return held  # (x[0] of a vector, read into a name rebound later: a number)
         if index is not None and _fancy(index, self.ctx):
             return held  # (indexing with an integer array or a list makes a new array)
         parts = self.parts.get(next(iter(source))) if len(source) == 1 else None
         if parts is not None and isinstance(index, gast.Constant) and index.value < len(parts):
             return state.reach(parts[index.value])  # (`a, b = helper(x)`: what each may be)
         return (source - self.containers) | held  # (an element of a list is no view of it)
+
+    def _integer(self, node: gast.expr) -> bool:
+        """A Python integer: a constant, or a loop's integer or integer argument."""
+        if isinstance(node, gast.Constant):
+            return type(node.value) is int
+        if isinstance(node, gast.UnaryOp) and isinstance(node.operand, gast.Constant):
+            return type(node.operand.value) is int  # (-1)
+        name = getattr(node, "id", None)
+        return name in self.ctx.integers or self.ctx.dtypes.get(name) == "int"
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
         summary = self.summaries(op.key, self.shapes_of(op.bindings))
@@ -676,4 +693,8 @@ def _summarized(fn, shapes: dict) -> Summary:
         and made.target == last.value.id
     ):  # (`return a, b`: what each element may share, for `a, b = helper(x)`)
         parts = tuple(state.reach(flow.objects(state, arg)) for arg in made.args)
-    return Summary(frozenset(writes), frozenset(returns), where, parts=parts)
+    makers = [op for op in ops.values() if op.target == getattr(last.value, "id", None)]
+    sequence = bool(makers) and all(
+        op.kind in (Kind.TUPLE, Kind.LIST, Kind.APPEND) for op in makers
+    )
+    return Summary(frozenset(writes), frozenset(returns), where, parts=parts, sequence=sequence)

@@ -295,6 +295,20 @@ def raise_(exc: gast.expr, origin: Origin | None = None) -> gast.Raise:
     return stamp(gast.Raise(exc=exc, cause=None), origin)
 
 
+def lambda_(params: Sequence[str], body: gast.expr) -> gast.Lambda:
+    """`lambda params: body`."""
+    arguments = gast.arguments(
+        args=[param(p) for p in params],
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
+    return gast.Lambda(args=arguments, body=body)
+
+
 def function_def(name: str, params: Sequence[str], body: list[gast.stmt]) -> gast.FunctionDef:
     args = gast.arguments(
         args=[param(p) for p in params],

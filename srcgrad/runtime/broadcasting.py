@@ -10,9 +10,21 @@ import operator
 
 import numpy as np
 
+from .checks import refusal
+
 
 def unbroadcast(g, like):
-    """Sum `g` over the axes along which `like` was broadcast, so that it has `like`'s shape."""
+    """Sum `g` over the axes along which `like` was broadcast, so that it has `like`'s shape.
+    (A list or tuple of arrays as `like`, or as `g`, is lists or tuples joined with +, which no
+    rule of + describes, or NumPy's broadcasting of a list of arrays: refused, at the user's
+    line, never summed as an array. A list of numbers is NumPy's operand.)"""
+    if isinstance(g, (list, tuple)) or (
+        type(like) in (list, tuple) and any(np.ndim(v) > 0 for v in like)
+    ):
+        raise refusal(
+            "joining lists or tuples with + where they carry a derivative is not supported",
+            "index the parts and combine them one by one, or build one list with append",
+        )
     shape = np.shape(like)
     g_shape = np.shape(g)
     if g_shape == shape:

@@ -71,6 +71,15 @@ def list_adjoint(values: list) -> list:
     return [None] * len(values)
 
 
+def list_adjoint_if_bound(read) -> list | None:
+    """`list_adjoint(read())`, or None where the list's name is not bound (every step of the
+    loop went another way: nothing reads that adjoint then)."""
+    try:
+        return list_adjoint(read())
+    except NameError:  # (UnboundLocalError)
+        return None
+
+
 def add_at(adjoints: list, index, g) -> None:
     """Add `g` to the adjoint of element `index` (in place: the list is the adjoint's own); for
     a slice (`xs[::-1]`), each of `g`'s parts to the adjoint of the element it came from."""

@@ -330,6 +330,11 @@ class ReverseSweep:
             if name in a.lists:
                 helper = self.ctx.support.name_for(runtime.list_adjoint, "list_adjoint")
                 zeros = nodes.call(nodes.load(helper), [nodes.load(name)])
+                if name not in bound:  # (no step of a loop may have bound it)
+                    helper = self.ctx.support.name_for(
+                        runtime.list_adjoint_if_bound, "list_adjoint_if_bound"
+                    )
+                    zeros = nodes.call(nodes.load(helper), [nodes.lambda_([], nodes.load(name))])
             if name in a.trees:
                 zeros = nodes.const(None)  # add_item starts a container's adjoint from None
             out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
