@@ -346,7 +346,7 @@ class _Flow:
         return name in self.ctx.integers or self.ctx.dtypes.get(name) == "int"
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
-        summary = self.summaries(op.key, self.shapes_of(op.bindings))
+        summary = self.summaries(op.key, self.shapes_of(op.bindings, state))
         for param, node in op.bindings.items():
             if param in summary.writes and isinstance(node, gast.Name):
                 self.update(
@@ -397,7 +397,7 @@ class _Flow:
             )
         except TypeError:
             return
-        summary = self.summaries(callee, self.shapes_of(bound.arguments))
+        summary = self.summaries(callee, self.shapes_of(bound.arguments, state))
         for param, node in bound.arguments.items():
             if param in summary.writes and isinstance(node, gast.Name):
                 self.update(
@@ -409,13 +409,16 @@ class _Flow:
                     parameter=param,
                 )
 
-    def shapes_of(self, bindings: dict) -> tuple:
-        """The `(parameter, shape)` pairs of a call's arguments whose shapes are known."""
+    def shapes_of(self, bindings: dict, state: State | None = None) -> tuple:
+        """The `(parameter, shape, zero_d)` of a call's arguments whose shapes are known;
+        `zero_d`: the argument may be an array of no axes (`x[..., -1]`), which `q -= v` in
+        the callee changes in place (a number it would rebind)."""
         known = []
         for param, node in bindings.items():
             shape = self.ctx.shapes.get(node.id) if isinstance(node, gast.Name) else None
             if isinstance(shape, tuple):
-                known.append((param, shape))
+                objects = self.objects(state, node) if state is not None else frozenset()
+                known.append((param, shape, shape == () and bool(objects & self.zero_d)))
         return tuple(sorted(known))
 
     def update(self, stmt, name: str, objects, state: State, callee=None, parameter=None) -> None:
@@ -592,7 +595,11 @@ def given_copies(ctx, stmt: gast.stmt, callee) -> None:
         given = bound.arguments.get(parameter)
         if not isinstance(given, gast.Name):
             continue
-        copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(given.id)])
+        if isinstance(ctx.shapes.get(given.id), tuple):
+            copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(given.id)])
+        else:  # (a list, dict or object, or an array of a shape not known: copied)
+            helper = ctx.support.name_for(runtime.copied, "copied")
+            copy = nodes.call(nodes.load(helper), [nodes.load(given.id)])
         call.args = [copy if a is given else a for a in call.args]
         for keyword in call.keywords:
             if keyword.value is given:
@@ -651,7 +658,7 @@ def summary_of(fn, shapes: tuple = ()) -> Summary:
         return found
     _SUMMARIES[key] = Summary()
     try:
-        made = _summarized(fn, dict(shapes))
+        made = _summarized(fn, shapes)
     except Exception as exc:  # (unreadable or refused: it may do anything to its arguments)
         params = frozenset(inspect.signature(fn, follow_wrapped=False).parameters)
         reason = exc.bare_message if isinstance(exc, SrcgradError) else str(exc)
@@ -660,7 +667,7 @@ def summary_of(fn, shapes: tuple = ()) -> Summary:
     return made
 
 
-def _summarized(fn, shapes: dict) -> Summary:
+def _summarized(fn, known: tuple) -> Summary:
 
     parsed = reading.read(fn)
     fence.check(parsed)
@@ -672,8 +679,12 @@ def _summarized(fn, shapes: dict) -> Summary:
         if ops[id(stmt)].kind is Kind.USER:
             bind_user_call(ctx, stmt, ops[id(stmt)], set())
     params = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs]
+    shapes = {param: shape for param, shape, _ in known}
     if shapes:  # (what is one element of an array, a number, and no view of it)
         ctx.shapes = infer(list(ops.values()), shapes)
+    for param, _, zero_d in known:
+        if zero_d:  # (an array of no axes: updated in place by `q -= v`)
+            ctx.dtypes[param] = "float64"
     flow = _Flow(ctx, ops, params, summary_of)
     state = flow.block(body, flow.start())
     writes, where = set(), {}

@@ -213,6 +213,12 @@ class StatementAdjoints:
         if array in a.containers or (by_key and array in a.trees):
             self._container_setitem(stmt, array, key)
             return
+        if array in a.trees and array in a.table:  # (an array a helper returned, read by
+            # index: its adjoint may be None or parts; made an array shaped like it)
+            helper = a.helper(runtime.as_gradient)
+            made = nodes.call(helper, [a.load(array), nodes.load(array)])
+            a.emit(nodes.assign(a.name(array), made))
+            a.table.set_array(array)
         a.materialize(array)
 
         def at_index(name: str, ctx=None) -> gast.Subscript:
