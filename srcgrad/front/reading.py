@@ -51,7 +51,19 @@ class Binding:
                 return self.holder.cell_contents is self.value
             except ValueError:
                 return self.value is MISSING
-        return getattr(self.holder, self.key, MISSING) is self.value
+        return _same(getattr(self.holder, self.key, MISSING), self.value)
+
+
+def _same(now: object, then: object) -> bool:
+    """The same object, or the same method of the same object: `stats.norm.logpdf` is a new
+    bound method at every attribute read."""
+    if now is then:
+        return True
+    if type(now) is not type(then) or not hasattr(now, "__self__"):
+        return False
+    if isinstance(now, types.MethodType):
+        return now.__self__ is then.__self__ and now.__func__ is then.__func__
+    return now.__self__ is then.__self__ and now.__name__ == then.__name__  # (a C method)
 
 
 @dataclass

@@ -13,6 +13,8 @@ value and derivative both).
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 import random_programs_check as checking
@@ -130,3 +132,40 @@ def f(s):
 def test_a_helper_called_on_constants_then_carried_by_a_loop():
     module = checking.load(CONSTANT_CALL)
     assert srcgrad.grad(module.f)(0.7) == pytest.approx(2.0)
+
+
+# ---- a bound method read through an attribute is a new object at every read (`stats.norm.logpdf`,
+# `rng.normal`): the same method of the same object is the same binding, not a rebinding (the code
+# of a helper that calls one was made again at every call)
+
+
+METHODS = """import numpy as np
+from scipy import stats
+
+RNG = np.random.default_rng(0)
+
+
+def helper(w):
+    return np.sum(stats.norm.logpdf(w, 0.0, 2.0)) + 0.0 * RNG.random()
+
+
+def f(w):
+    total = 0.0
+    for k in range(3):
+        total = total + helper(w * k)
+    return total
+"""
+
+
+def test_a_bound_method_is_the_same_binding_at_every_read():
+    module = checking.load(METHODS)
+    df = srcgrad.grad(module.f)
+    w = np.array([0.3, -0.2])
+    first = df(w)
+    made = srcgrad.api.gradient._CACHE.get(module.helper, {})
+    kept = {key: entry for key, entry in made.items()}
+    np.testing.assert_allclose(df(w), first)
+    assert kept and all(made.get(key) is entry for key, entry in kept.items())
+    assert all(entry.holds() for entry in made.values())
+    module.stats = types.SimpleNamespace(norm=module.stats.t)  # (now a rebinding: made again)
+    assert not all(entry.holds() for entry in made.values())
