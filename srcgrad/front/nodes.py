@@ -295,9 +295,9 @@ def raise_(exc: gast.expr, origin: Origin | None = None) -> gast.Raise:
     return stamp(gast.Raise(exc=exc, cause=None), origin)
 
 
-def lambda_(params: Sequence[str], body: gast.expr) -> gast.Lambda:
-    """`lambda params: body`."""
-    arguments = gast.arguments(
+def _positional(params: Sequence[str]) -> gast.arguments:
+    """The parameters `params`, positional, with no defaults."""
+    return gast.arguments(
         args=[param(p) for p in params],
         posonlyargs=[],
         vararg=None,
@@ -306,19 +306,15 @@ def lambda_(params: Sequence[str], body: gast.expr) -> gast.Lambda:
         kwarg=None,
         defaults=[],
     )
-    return gast.Lambda(args=arguments, body=body)
+
+
+def lambda_(params: Sequence[str], body: gast.expr) -> gast.Lambda:
+    """`lambda params: body`."""
+    return gast.Lambda(args=_positional(params), body=body)
 
 
 def function_def(name: str, params: Sequence[str], body: list[gast.stmt]) -> gast.FunctionDef:
-    args = gast.arguments(
-        args=[param(p) for p in params],
-        posonlyargs=[],
-        vararg=None,
-        kwonlyargs=[],
-        kw_defaults=[],
-        kwarg=None,
-        defaults=[],
-    )
+    args = _positional(params)
     return gast.FunctionDef(
         name=name,
         args=args,

@@ -149,28 +149,42 @@ MEMORY_PROFILE = "srcgrad-memory-programs-" + (
 )
 
 
-def test_random_memory_programs():
-    report = MemoryReport()
+def _run_and_report(report, profile: str, strategy, runner, kind: str, count: int, explain):
+    """Run the programs `strategy` draws through `runner`, then fail on any failure (all of
+    them, grouped by kind) and on too many programs skipped or refused."""
 
-    @settings(settings.get_profile(MEMORY_PROFILE))
-    @given(memory_programs())
-    def run(program: Program):
+    @settings(settings.get_profile(profile))
+    @given(strategy)
+    def run(program):
         try:
-            failure, refusals = run_memory_program(program.source, program)
+            failure, refusals = runner(program.source, program)
         except NotSmooth:
             report.add(program, None, smooth=False)
             return
         report.add(program, failure, refusals=refusals)
         if failure is not None and KEEP:
-            (Path(KEEP) / f"memory-failure-{report.run}.txt").write_text(failure)
+            (Path(KEEP) / f"{kind}-failure-{report.run}.txt").write_text(failure)
 
     run()
     print(report.summary())
-    assert report.run >= min(MEMORY_COUNT, MEMORY_CI_PROGRAMS)
+    assert report.run >= count
     if report.failures:
-        pytest.fail(report.text(memory_failure), pytrace=False)
+        pytest.fail(report.text(explain), pytrace=False)
     assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
     assert report.refused <= MOST_REFUSED * report.run, report.summary()
+
+
+def test_random_memory_programs():
+    count = min(MEMORY_COUNT, MEMORY_CI_PROGRAMS)
+    _run_and_report(
+        MemoryReport(),
+        MEMORY_PROFILE,
+        memory_programs(),
+        run_memory_program,
+        "memory",
+        count,
+        memory_failure,
+    )
 
 
 def _found():
@@ -208,24 +222,13 @@ REBINDING_SIZE = Size() if REBINDING_LONG else Size(cells=3, kinds=5, sweeps=15,
 
 
 def test_random_rebinding_programs():
-    report = RebindingReport()
-
-    @settings(settings.get_profile(REBINDING_PROFILE))
-    @given(rebinding_programs(REBINDING_SIZE))
-    def run(program):
-        try:
-            failure, refusals = run_rebinding_program(program.source, program)
-        except NotSmooth:
-            report.add(program, None, smooth=False)
-            return
-        report.add(program, failure, refusals=refusals)
-        if failure is not None and KEEP:
-            (Path(KEEP) / f"rebinding-failure-{report.run}.txt").write_text(failure)
-
-    run()
-    print(report.summary())
-    assert report.run >= min(REBINDING_COUNT, REBINDING_CI_PROGRAMS)
-    if report.failures:
-        pytest.fail(report.text(rebinding_failure), pytrace=False)
-    assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
-    assert report.refused <= MOST_REFUSED * report.run, report.summary()
+    count = min(REBINDING_COUNT, REBINDING_CI_PROGRAMS)
+    _run_and_report(
+        RebindingReport(),
+        REBINDING_PROFILE,
+        rebinding_programs(REBINDING_SIZE),
+        run_rebinding_program,
+        "rebinding",
+        count,
+        rebinding_failure,
+    )
