@@ -159,6 +159,7 @@ class _Flow:
         self.immutable: set = {
             ("param", p) for p in params if ctx.dtypes.get(p) in ("float", "int")
         }
+        self.ints = _python_integers(ctx, ops)
         # the objects that may be 0-d arrays: mutable, though their shape is ()
         self.zero_d: set = {
             ("param", p)
@@ -343,7 +344,7 @@ class _Flow:
         if isinstance(node, gast.UnaryOp) and isinstance(node.operand, gast.Constant):
             return type(node.operand.value) is int  # (-1)
         name = getattr(node, "id", None)
-        return name in self.ctx.integers or self.ctx.dtypes.get(name) == "int"
+        return name in self.ints or self.ctx.dtypes.get(name) == "int"
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
         summary = self.summaries(op.key, self.shapes_of(op.bindings, state))
@@ -427,6 +428,42 @@ class _Flow:
             self.updates.append(
                 Update(stmt, name, frozenset(objects), callee, parameter, state.copy())
             )
+
+
+_INTEGER_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod)
+
+
+def _python_integers(ctx, ops: dict) -> set[str]:
+    """Names that only ever hold Python integers: a loop's integer, and names every assignment
+    of which is an integer constant, a copy or `+ - * // %` of such names and constants (`i =
+    0`, `i += 1` in a while loop). The largest such set: names are dropped until every
+    operand of what is left is an integer."""
+    makers: dict[str, list] = {}
+    for op in ops.values():
+        makers.setdefault(op.target, []).append(op)
+    known = set(ctx.integers) | {p for p, d in ctx.dtypes.items() if d == "int"}
+    found = known | {
+        name
+        for name, made in makers.items()
+        if all(
+            op.kind is Kind.COPY or (op.kind is Kind.CALL and op.key in _INTEGER_ARITHMETIC)
+            for op in made
+        )
+    }
+
+    def integer(node) -> bool:
+        if isinstance(node, gast.Constant):
+            return type(node.value) is int
+        return getattr(node, "id", None) in found
+
+    shrunk = True
+    while shrunk:
+        shrunk = False
+        for name in sorted(found - known):
+            if not all(integer(a) for op in makers.get(name, []) for a in op.args):
+                found.discard(name)
+                shrunk = True
+    return found
 
 
 def _holds_no_data(obj: object) -> bool:

@@ -65,9 +65,10 @@ def divide(g, ans, x, y):
     return g / y, -g * ans / y
 
 
+# (where y is 0, x ** 0 is 1 everywhere: x ** 1 in the slope keeps 0 * x ** -1, nan at 0, out)
 @broadcasting(operator.pow, np.power, builtins.pow)
 def power(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * x ** np.where(y == 0, 1, y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 def _zero_exponent(facts) -> bool:
