@@ -269,7 +269,7 @@ class _Flow:
         if op.kind in (Kind.TUPLE, Kind.LIST, Kind.DICT):
             return self.new(stmt, state, holding=op.args, container=True)
         if op.kind is Kind.UNPACK or (op.kind is Kind.CALL and op.key is operator.getitem):
-            return self.element(op, state)
+            return self.element(op, state, stmt)
         if op.kind is Kind.USER:
             return self.user_call(stmt, op, state)
         if op.kind is Kind.UNKNOWN:  # a method of a value: its result may be any part of it
@@ -316,7 +316,7 @@ class _Flow:
         for obj in objects:
             self.stored_by.setdefault(obj, stmt)
 
-    def element(self, op: Operation, state: State) -> frozenset:
+    def element(self, op: Operation, state: State, stmt=None) -> frozenset:
         """`y = x[i]`: a view of an array (a number, when it is one element), or what a list,
         tuple or dict holds."""
         source = self.objects(state, op.args[0])
@@ -330,8 +330,9 @@ class _Flow:
             parts = index.elts if isinstance(index, gast.Tuple) else [index]
             if len(parts) == len(whole) and all(self._integer(p) for p in parts):
                 return held  # (x[0] of a vector, read into a name rebound later: a number)
-        if index is not None and _fancy(index, self.ctx):
-            return held  # (indexing with an integer array or a list makes a new array)
+        if index is not None and _fancy(index, self.ctx):  # (a new array: a helper may write
+            # into it; an element of a list indexed so is what the list held)
+            return held | (self.new(stmt, state) if stmt is not None else frozenset())
         parts = self.parts.get(next(iter(source))) if len(source) == 1 else None
         if parts is not None and isinstance(index, gast.Constant) and index.value < len(parts):
             return state.reach(parts[index.value])  # (`a, b = helper(x)`: what each may be)
