@@ -22,6 +22,7 @@ from ..runtime import (
     list_of,
     sigmoid,
 )
+from .facts import Facts
 from .registry import (
     BROADCAST,
     SAME,
@@ -65,10 +66,28 @@ def divide(g, ans, x, y):
     return g / y, -g * ans / y
 
 
-# (where y is 0, x ** 0 is 1 everywhere: x ** 1 in the slope keeps 0 * x ** -1, nan at 0, out)
 @broadcasting(operator.pow, np.power, builtins.pow)
 def power(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+def _exponent_not_constant(facts) -> bool:
+    return facts.constant("y") is Facts.UNKNOWN
+
+
+# `x ** k` with k not a constant (a loop's integer, an array): where k is 0, x ** 0 is 1
+# everywhere, and x ** 1 in the slope keeps the general rule's 0 * x ** -1 (nan at 0) out
+@variant(operator.pow, np.power, builtins.pow, when=_exponent_not_constant, broadcasting=True)
+def power_of_a_variable(g, ans, x, y):
     return g * y * x ** np.where(y == 0, 1, y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@tangent(operator.pow, np.power, builtins.pow, when=_exponent_not_constant)
+def power_of_a_variable_tangent(ans, x, y):
+    return (
+        x_dot * y * x ** np.where(y == 0, 1, y - 1),
+        y_dot * ans * np.log(np.where(x == 0, 1.0, x)),
+    )
 
 
 def _zero_exponent(facts) -> bool:

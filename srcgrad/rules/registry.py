@@ -248,17 +248,24 @@ def _linear_in_each(keys, operands, differentiable, broadcasting, shape):
     return decorate
 
 
-def variant(*keys: object, when: Callable[[Facts], bool], differentiable=None, **extra):
+def variant(
+    *keys: object,
+    when: Callable[[Facts], bool],
+    differentiable=None,
+    broadcasting: bool = False,
+    **extra,
+):
     """Decorator: a specialised rule for `keys`, used where `when(facts)` holds.
 
     Variants make the generated code read like a hand-written gradient where the transform
     knows enough (`x.T @ g` for two matrices); the general rule covers every other case.
     Each keyword in `extra` names a parameter of the rule whose value the transform computes
     from the facts (`count=...`); a variant whose extra is None does not apply.
+    `broadcasting`: its adjoints are summed back to each input's shape, as `broadcasting`'s.
     """
 
     def decorate(fn: Callable) -> Callable:
-        rule = build_rule(fn, differentiable=differentiable)
+        rule = build_rule(fn, differentiable=differentiable, broadcasting=broadcasting)
         missing = set(rule.extra_params) ^ set(extra)
         if missing:
             raise RuleError(

@@ -30,6 +30,8 @@ def unbroadcast(g, like):
     if g_shape == shape:
         return g
     lead = len(g_shape) - len(shape)
+    if lead < 0:  # (the number 0.0 that stands for a lost loop adjoint: shaped_like)
+        return np.zeros_like(like, dtype=gradient_dtype(like, g)) + g
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
     )

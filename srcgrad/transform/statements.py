@@ -237,7 +237,9 @@ class StatementAdjoints:
             a.emit(nodes.assign(adjoint, nodes.const(0.0)))
             a.table.set_owned(array)
             return
-        in_place = a.table.owned(array)
+        # (of a shape not known, the adjoint may be a NumPy number, which `dx[i] = 0.0` cannot
+        # change: a 0-d view's, `np.cos(w)` of a 0-d array; zero_at copies it)
+        in_place = a.table.owned(array) and a.shapes.get(array) is not None
         itself = isinstance(value, gast.Name) and value.id == array  # `y[:] = y`
         if a.is_active(value):
             part: gast.expr = at_index(adjoint)
