@@ -246,6 +246,23 @@ def test_a_constant_exponent_0_has_no_derivative_in_either_mode():
     assert srcgrad.jvp(builtin_power_of_zero, (0.0,), 1.0, wrt=0)[1] == 1.0
 
 
+def powers_by_a_loop_integer(x):
+    total = 0.0
+    for k in range(3):
+        total = total + np.sum(np.tanh(x**k))
+    return total
+
+
+def test_a_variable_exponent_0_has_a_slope_of_0_at_0_in_either_mode():
+    x = np.array([0.0, 1.5])
+    # (k = 0 adds nothing, also at 0; k = 1 and 2 their slopes)
+    expected = (1.0 - np.tanh(x) ** 2) + (1.0 - np.tanh(x * x) ** 2) * 2.0 * x
+    np.testing.assert_allclose(srcgrad.grad(powers_by_a_loop_integer)(x), expected, rtol=1e-12)
+    moved = srcgrad.jvp(powers_by_a_loop_integer, (x,), np.ones(2), wrt=0)[1]
+    assert moved == pytest.approx(np.sum(expected), rel=1e-12)
+    assert "** np.where(2 == 0" not in srcgrad.grad(power_of_zero).source_for(x)
+
+
 # ---- forward variants: each is what some call gets --------------------------------------------
 
 
@@ -259,6 +276,7 @@ FORWARD_VARIANT_CASES = [
     (numpy_power_of_zero, (np.array([0.0, 1.5]),)),
     (builtin_power_of_zero, (0.0,)),
     (signed_log_sum, (X3,)),
+    (powers_by_a_loop_integer, (np.array([0.0, 1.5, -0.5]),)),
 ]
 
 
