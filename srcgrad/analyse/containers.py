@@ -182,17 +182,9 @@ def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
     # (an array argument, an array updated in place and their copies are not built from their
     # parts: their adjoints stay arrays)
     updated = {op.target for op in ops.values() if op.kind is Kind.SETITEM}
-    updated |= set(ctx.array_arguments)
-    grown = True
-    while grown:
-        grown = False
-        for op in ops.values():
-            source = getattr(op.args[0], "id", None) if op.args else None
-            if op.kind is Kind.COPY and source in updated and op.target not in updated:
-                updated.add(op.target)
-                grown = True
-    # (an array of known shape, or one arithmetic made, is unpacked by its rows: its adjoint
-    # is an array too)
+    updated = _with_copies(ops, updated | set(ctx.array_arguments))
+    # (an array of known shape, or one arithmetic made, or a copy of one, is unpacked by its
+    # rows: its adjoint is an array too)
     arithmetic = {
         op.target
         for op in ops.values()
@@ -200,6 +192,7 @@ def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
         and getattr(op.key, "__module__", None) in ("operator", "_operator")
         and op.key is not operator.getitem
     }
+    arithmetic = _with_copies(ops, arithmetic)
     for stmt in assigns:
         op = ops[id(stmt)]
         if op.kind is not Kind.CALL or op.key is not operator.getitem:
@@ -216,6 +209,20 @@ def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
         found.setdefault(whole.id, [None] * size)[index.value] = op.target
         op.kind = Kind.UNPACK
     return {name: parts for name, parts in found.items() if None not in parts}
+
+
+def _with_copies(ops: dict, names: set[str]) -> set[str]:
+    """`names` and every name copied from one of them, however many copies away."""
+    names = set(names)
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            source = getattr(op.args[0], "id", None) if op.args else None
+            if op.kind is Kind.COPY and source in names and op.target not in names:
+                names.add(op.target)
+                grown = True
+    return names
 
 
 def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:

@@ -70,6 +70,32 @@ def test_nested_targets_and_keywords_in_both_modes(fn):
     assert tangent == pytest.approx(np.sum(grad), rel=1e-9)
 
 
+def _doubled_rows(a):
+    out = []
+    for r in a:
+        out.append(r * 2.0)
+    return np.array(out)
+
+
+def rows_of_a_copied_product(x):
+    # (the product's shape is unknown here: the helper builds it from a list)
+    v = _doubled_rows(x.reshape(2, 2)) * 1.5
+    w = v
+    a, b = w
+    return np.sum(a * b - b)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_rows_of_an_arithmetic_result_copied_to_another_name(mode):
+    x = np.array([0.7, -1.0, 2.0, 0.2])
+    expected = finite_differences(rows_of_a_copied_product, (x,))
+    if mode == "reverse":
+        np.testing.assert_allclose(srcgrad.grad(rows_of_a_copied_product)(x), expected, rtol=1e-6)
+    else:
+        _, tangent = srcgrad.forward(rows_of_a_copied_product)(np.ones(4), x)
+        assert tangent == pytest.approx(np.sum(expected), rel=1e-6)
+
+
 def fewer_names_than_a_list_holds(x):
     values = [x, x * 2.0, x * 3.0]
     a, b = values
