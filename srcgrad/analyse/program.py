@@ -151,18 +151,19 @@ def _closures_that_carry(ctx, assigns: list, ops: dict, active: set[str]) -> Non
         op = ops[id(stmt)]
         if op.kind is not Kind.CALL:
             continue
-        if op.key is runtime.closure and op.names() & active:
+        if op.key is functools.partial and any(nodes.names_read(a) & active for a in op.args):
+            raise UnsupportedSyntaxError(
+                "a functools.partial that holds a function or a positional argument that "
+                "carries a derivative is not supported where it is used as a value",
+                ctx.origin(stmt),
+                "pass those values by keyword (partial(f, name=value)), or define a nested "
+                "function (def) that reads them and use it instead",
+            )
+        if op.key in (runtime.closure, functools.partial) and op.names() & active:
+            # (a closure, or a partial's keywords: a dict of what it holds, by name)
             op.kind, op.key = Kind.DICT, None
             op.keys, op.args = list(op.keywords), list(op.keywords.values())
             op.keywords = {}
-        elif op.key is functools.partial and op.names() & active:
-            raise UnsupportedSyntaxError(
-                "a functools.partial of values that carry a derivative is not supported: "
-                "srcgrad does not follow a derivative through what a partial holds",
-                ctx.origin(stmt),
-                "define a nested function (def) that reads those values and use it instead: "
-                "srcgrad differentiates through what a nested function reads",
-            )
     # (a function value some other call made: what it holds is not followed,
     # transform/dynamic.py refuses calling it where that carries a derivative)
     # (a part of a container or an object, `layers[k]`, `self.fc1`, is followed: what it

@@ -61,7 +61,8 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
     keywords = [a for a in active if isinstance(a, str) and a != HELD]
     held: tuple = ()
     if HELD in active:
-        if not isinstance(fn, functools.partial) or fn.args:
+        # (a partial's positional arguments carry none: analyse/program.py refuses that)
+        if not isinstance(fn, functools.partial):
             raise UnsupportedSyntaxError(
                 f"a call of '{_name(fn)}', a function made from values that carry a "
                 "derivative, is not supported",

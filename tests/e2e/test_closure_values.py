@@ -102,22 +102,49 @@ def test_both_modes(name, wrt):
     assert tangent == pytest.approx(np.sum(want * direction), rel=1e-6, abs=1e-8)
 
 
-def partial_over_a_parameter(W, xs):
+def partial_over_a_parameter(W, xs):  # (called by name: the call of what it wraps)
     step = functools.partial(np.multiply, W)
     return np.sum(scan(lambda h, x: step(h) + x, np.ones(3), xs))
+
+
+def iterate(step, carry, xs):
+    for _ in xs:
+        carry = np.tanh(step(carry))
+    return carry
+
+
+def partial_by_keyword_passed_on(W, xs):  # (a value: a closure over its keywords)
+    step = functools.partial(np.dot, b=W)
+    return np.sum(scan(lambda h, x: step(h) + x, np.ones(3), xs) + iterate(step, xs[0], xs))
+
+
+def partial_over_a_parameter_passed_on(W, xs):
+    step = functools.partial(np.multiply, W)
+    return np.sum(iterate(step, np.ones(3), xs))
 
 
 def nested_function_over_a_parameter(W, xs):  # what the refusal's advice says to write
     def step(h):
         return np.multiply(W, h)
 
-    return np.sum(scan(lambda h, x: step(h) + x, np.ones(3), xs))
+    return np.sum(iterate(step, np.ones(3), xs))
 
 
-def test_a_partial_over_a_differentiated_value_is_refused_with_advice_that_works():
+@pytest.mark.parametrize("fn", [partial_over_a_parameter, partial_by_keyword_passed_on])
+def test_a_partial_over_a_differentiated_value_in_both_modes(fn):
+    _, b, xs = _args(np.random.default_rng(0))
+    W = np.diag(b) if fn is partial_by_keyword_passed_on else b
+    want = finite_differences(fn, [W, xs], 0)
+    np.testing.assert_allclose(srcgrad.grad(fn)(W, xs), want, rtol=1e-6, atol=1e-8)
+    direction = np.random.default_rng(1).normal(size=np.shape(W))
+    _, tangent = srcgrad.jvp(fn, (W, xs), direction, wrt=0)
+    assert tangent == pytest.approx(np.sum(want * direction), rel=1e-6, abs=1e-8)
+
+
+def test_a_partial_passed_on_holding_a_differentiated_position_is_refused_with_advice():
     _, b, xs = _args(np.random.default_rng(0))
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="functools.partial") as info:
-        srcgrad.grad(partial_over_a_parameter)(b, xs)
+        srcgrad.grad(partial_over_a_parameter_passed_on)(b, xs)
     assert "step = functools.partial(np.multiply, W)" in str(info.value)
     assert "nested function" in str(info.value)
     fixed = nested_function_over_a_parameter
