@@ -17,10 +17,8 @@ def _passes_derivative(op: Operation) -> bool:
     return not (op.kind is not Kind.COPY and op.key is not None and is_nondifferentiable(op.key))
 
 
-def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:
-    """`ops`: every assignment of the function, in program order (loops make this a fixed
-    point: a value computed late in a loop body reaches the early statements of the next
-    iteration)."""
+def varied_names(ops: list[Operation], wrt: list[str]) -> set[str]:
+    """The names whose value moves with the differentiated arguments."""
     flowing = [op for op in ops if _passes_derivative(op)]
     varied = set(wrt)
     changed = True
@@ -30,6 +28,15 @@ def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:
             if op.target not in varied and op.names() & varied:
                 varied.add(op.target)
                 changed = True
+    return varied
+
+
+def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:
+    """`ops`: every assignment of the function, in program order (loops make this a fixed
+    point: a value computed late in a loop body reaches the early statements of the next
+    iteration)."""
+    flowing = [op for op in ops if _passes_derivative(op)]
+    varied = varied_names(ops, wrt)
     useful = {output}
     changed = True
     while changed:

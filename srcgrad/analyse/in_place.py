@@ -61,7 +61,9 @@ def argument_copies(ctx, copies: dict, kept: frozenset = frozenset()) -> tuple[l
     made, back = [], []
     for name in sorted(copies):
         origin = ctx.origin(copies[name])
-        if ctx.dtypes.get(name) in TREES:  # a list, tuple, dict or record of arrays
+        # (a list, tuple, dict or record of arrays; or a value of a type not known, in code
+        # for any signature: `copied` and `written_back` leave an array as np.copy does)
+        if ctx.dtypes.get(name) in TREES or name not in ctx.dtypes:
             helper = nodes.load(ctx.support.name_for(runtime.copied, "copied"))
             copy = nodes.call(helper, [nodes.load(name)])
             if name not in kept:

@@ -35,6 +35,7 @@ from ..front.context import Context
 from ..front.reading import MISSING
 from ..normalize import normalize
 from ..normalize.ir import Kind, Operation, is_user_function, operation
+from .activity import varied_names
 from .in_place import SHARING
 from .liveness import live_after
 from .scan import assignments, bind_user_call
@@ -138,6 +139,9 @@ class Summary:
     # argument's memory, any other label for memory it made (equal labels: the same memory)
     parts: tuple | None = None
     sequence: bool = False  # it returns a list or a tuple display, or a list it built
+    # parameter it writes into -> the parameters whose values what it writes may depend on
+    # (None: any of them)
+    written_from: dict | None = None
 
 
 class _Flow:
@@ -148,6 +152,7 @@ class _Flow:
         self.ops = ops
         self.params = set(params)
         self.summaries = summaries  # fn -> Summary of the user's functions it calls
+        self.varied: frozenset = frozenset()  # the names that move with the differentiated ones
         self.updates: list[Update] = []
         self.bound_by: dict[str, list] = {}  # name -> the statements that bind it
         self.stored_by: dict = {}  # object -> the first statement that put it in a container
@@ -511,11 +516,14 @@ def _fancy(index: gast.expr, ctx) -> bool:
 # ---- the check -------------------------------------------------------------------------------
 
 
-def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[str, gast.stmt]:
+def check(
+    ctx, body: list, output: str, ops: dict, params: list[str], varied: frozenset = frozenset()
+) -> dict[str, gast.stmt]:
     """Refuse every update in place that changes memory another name still read later holds;
     return the arguments whose memory is updated (each with the first update's statement):
     they are copied when the function starts, so the caller's arrays never change."""
     flow = _Flow(ctx, ops, params, summary_of)
+    flow.varied = varied
     end = flow.block(body, flow.start())
     updated = frozenset().union(*(u.objects for u in flow.updates))
     # (a pullback puts back what the updates overwrote: a result sharing that memory would
@@ -530,6 +538,8 @@ def check(ctx, body: list, output: str, ops: dict, params: list[str]) -> dict[st
             if obj[0] == "param":
                 copies.setdefault(obj[1], update.stmt)
         if update.callee is not None:
+            if _left_in_place(flow, update, after, varied):
+                continue
             _refuse_call(ctx, flow, update, after)
             ctx.written_by_calls.setdefault(id(update.stmt), set()).add(update.parameter)
             if isinstance(update.stmt, gast.Expr):  # (a call for its effect runs as it is)
@@ -644,6 +654,48 @@ def given_copies(ctx, stmt: gast.stmt, callee) -> None:
                 keyword.value = copy
 
 
+def _left_in_place(flow: _Flow, update: Update, after: frozenset, varied) -> bool:
+    """A list or dict made in the function, with no derivative in it, that a helper writes
+    into (a counter, a log, a `nonlocal` cell: normalize/cells.py) and that the caller reads
+    after the call only through that name: the helper's code leaves in it what plain Python
+    leaves (in_place.argument_copies, `written_back`), so the call runs as it is."""
+    made = [op for op in flow.ops.values() if op.target == update.name]
+    if (
+        update.name in varied
+        or _fed_by(flow.ctx, update, varied)
+        or not made
+        or any(op.kind not in (Kind.LIST, Kind.DICT, Kind.SETITEM) for op in made)
+        or all(op.kind is Kind.SETITEM for op in made)
+    ):
+        return False
+    return all(
+        name == update.name
+        or not update.state.reach(flow.objects(update.state, nodes.load(name))) & update.objects
+        for name in after
+    )
+
+
+def _fed_by(ctx, update: Update, varied) -> bool:
+    """The helper may write into the argument a value that moves with one of the caller's
+    differentiated values (`nonlocal total; total = total + loss(w)`)."""
+    sources = summary_of(update.callee).written_from
+    call = getattr(update.stmt, "value", None)
+    if sources is None or not isinstance(call, gast.Call):
+        return True
+    try:
+        bound = inspect.signature(update.callee, follow_wrapped=False).bind(
+            *call.args, **{k.arg: k.value for k in call.keywords}
+        )
+    except TypeError:
+        return True
+    given = [bound.arguments.get(p) for p in sources.get(update.parameter, ())]
+    return any(
+        not isinstance(g, (gast.Name, gast.Constant)) or getattr(g, "id", None) in varied
+        for g in given
+        if g is not None
+    )
+
+
 def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
     """A helper writes into its argument: refused where the caller reads that memory later
     (srcgrad's code of the helper works on a copy, so the caller would not see the change)."""
@@ -661,6 +713,20 @@ def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
     )
     name = getattr(update.callee, "__name__", "the function")
     caller = ctx.names.user(update.name)
+    shared = ctx.cells.get(update.name)
+    if shared is not None:  # (a `nonlocal` name: normalize/cells.py)
+        raise UnsupportedSyntaxError(
+            f"a call of '{name}', which binds the nonlocal name '{shared}'{where}, is not "
+            "supported where "
+            + (
+                "what it binds may carry a derivative"
+                if _fed_by(ctx, update, flow.varied)
+                else "another name reads what it held after the call"
+            ),
+            ctx.origin(update.stmt),
+            f"have '{name}' return the new value and assign it here "
+            f"({shared} = {name}(...)), without the nonlocal declaration",
+        )
     if summary.unread is not None:
         raise UnsupportedSyntaxError(
             f"a call of '{name}', whose source srcgrad cannot read ({summary.unread}), is not "
@@ -731,6 +797,7 @@ def _summarized(fn, known: tuple) -> Summary:
             if obj[0] == "param":
                 writes.add(obj[1])
                 where.setdefault(obj[1], ctx.origin(update.stmt))
+    written_from = _written_from(ops, params, writes, flow.updates)
     result = state.reach(flow.objects(state, last.value))
     returns = {obj[1] for obj in result if obj[0] == "param"}
     parts = None
@@ -746,4 +813,28 @@ def _summarized(fn, known: tuple) -> Summary:
     sequence = bool(makers) and all(
         op.kind in (Kind.TUPLE, Kind.LIST, Kind.APPEND) for op in makers
     )
-    return Summary(frozenset(writes), frozenset(returns), where, parts=parts, sequence=sequence)
+    return Summary(
+        frozenset(writes),
+        frozenset(returns),
+        where,
+        parts=parts,
+        sequence=sequence,
+        written_from=written_from,
+    )
+
+
+def _written_from(ops: dict, params: list[str], writes: set, updates: list) -> dict:
+    """For each parameter written into, the parameters the written values may depend on (all
+    of them where a call of another function writes into it)."""
+    found = {p: set() for p in writes}
+    for update in updates:
+        if update.callee is not None:
+            for obj in update.objects:
+                if obj[0] == "param":
+                    found[obj[1]] = set(params)
+    for param in params:
+        moved = varied_names(list(ops.values()), [param])
+        for written in writes:
+            if written in moved and written != param:
+                found[written].add(param)
+    return {p: frozenset(q) for p, q in found.items()}

@@ -23,7 +23,7 @@ from ..front import nodes, reading
 from ..normalize.ir import Kind, Operation, operation
 from . import memory
 from . import shapes as shape_analysis
-from .activity import active_names
+from .activity import active_names, varied_names
 from .containers import fields, refuse_tuple_arithmetic
 from .in_place import SHARING
 from .scan import assignments, bind_user_call, walk_statements
@@ -103,7 +103,8 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
         if ops[id(stmt)].kind is Kind.USER:
             bind_user_call(ctx, stmt, ops[id(stmt)], active)
     params = [p for p in param_shapes]
-    copies = memory.check(ctx, body, output, ops, params)
+    varied = frozenset(varied_names(list(ops.values()), wrt))
+    copies = memory.check(ctx, body, output, ops, params, varied)
     return Program(body, last, output, assigns, ops, active, shapes, copies)
 
 

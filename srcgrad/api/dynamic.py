@@ -116,7 +116,19 @@ def _parameter(bound: inspect.BoundArguments, keyword: str) -> str:
 
 
 def _refuse_writes(fn, bound: inspect.BoundArguments, params: list[str]) -> None:
-    writes = summary_of(fn).writes & set(bound.arguments)
+    """Refuse a call that writes into its arguments, except into a list or dict with no
+    derivative in it and none written into it (a counter, a log, a `nonlocal` name): the
+    callee's code leaves in it what plain Python leaves (analyse/in_place.py)."""
+    summary = summary_of(fn)
+    sources = summary.written_from or {}
+    writes = {
+        name
+        for name in summary.writes & set(bound.arguments)
+        if name in params
+        or type(bound.arguments[name]) not in (list, dict)
+        or name not in sources
+        or sources[name] & set(params)
+    }
     if writes:
         name = sorted(writes)[0]
         raise UnsupportedSyntaxError(

@@ -64,6 +64,7 @@ class Context:
     # statement's id -> the parameters (given copies where the call runs as it is)
     written_by_calls: dict[int, set] = field(default_factory=dict)
     output_updated: bool = False  # the result shares memory an update in place changes
+    cells: dict[str, str] = field(default_factory=dict)  # a `nonlocal` name's list -> the name
 
     @classmethod
     def of(cls, parsed: Parsed) -> Context:

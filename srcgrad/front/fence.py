@@ -156,7 +156,8 @@ def _check_nested(parsed: Parsed, fn: gast.FunctionDef) -> None:
     passes the same fence."""
     for default in [*fn.args.defaults, *(d for d in fn.args.kw_defaults if d is not None)]:
         _check_expression(parsed, default)
-    _check_block(parsed, fn.body)
+    # (`nonlocal n`: a name shared with the function, normalize/cells.py)
+    _check_block(parsed, [s for s in fn.body if not isinstance(s, gast.Nonlocal)])
 
 
 def is_append(stmt: gast.stmt) -> bool:

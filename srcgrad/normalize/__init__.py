@@ -14,6 +14,7 @@ from ..front.context import Context
 from . import (
     attempts,
     augmented,
+    cells,
     closures,
     comprehensions,
     contexts,
@@ -43,6 +44,7 @@ PASSES = (
     iterators,
     generators,
     partials,
+    cells,
     closures,
     no_grad,
     contexts,

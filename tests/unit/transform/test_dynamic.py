@@ -124,15 +124,17 @@ def _refused(source: str, error, match: str, call=lambda fn: srcgrad.grad(fn)(X)
     assert caught.value.origin is not None and caught.value.origin.lineno == marked
 
 
-def test_a_partial_of_differentiated_values_is_refused():
+def test_a_partial_holding_a_derivative_by_position_is_refused_where_passed_on():
     _refused(
         """
         def f(x):
             g = functools.partial(np.clip, x * 0.5, -0.7)  # here
-            return np.sum(g(x))
+            gs = [g]
+            return np.sum(gs[0](x) + g(x))
         """,
         UnsupportedSyntaxError,
-        "a functools.partial of values that carry a derivative",
+        "a functools.partial that holds a function or a positional argument that carries a "
+        "derivative",
     )
 
 
