@@ -60,6 +60,16 @@ def lists(ops: dict) -> set[str]:
     """Names that hold Python lists: list displays, copies of them (`u = _l` after a
     comprehension) and slices of them (`xs[1:]`), whose adjoints are lists too."""
     found = {op.target for op in ops.values() if op.kind is Kind.LIST}
+    # (and tuple displays read at an index known only as the code runs, `arrays[k]` of a
+    # helper's `*arrays`: their elements may differ in shape)
+    looked_up = {
+        op.args[0].id
+        for op in ops.values()
+        if op.key is operator.getitem
+        and isinstance(op.args[0], gast.Name)
+        and isinstance(op.args[1], gast.Name)
+    }
+    found |= {op.target for op in ops.values() if op.kind is Kind.TUPLE and op.target in looked_up}
     copies = [
         op
         for op in ops.values()
@@ -88,6 +98,8 @@ def trees(ctx, ops: dict) -> set[str]:
         if op.kind is Kind.DICT or (op.kind is Kind.CALL and id(op.key) in _CONTAINER_RESULTS)
     }
     found |= made_objects(ctx, ops)
+    # (a function value called, whose adjoint is that of what it holds: a closure's, a dict)
+    found |= {op.callee.id for op in ops.values() if isinstance(op.callee, gast.Name)}
     indexed = {
         op.args[0].id
         for op in ops.values()

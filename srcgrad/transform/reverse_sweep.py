@@ -335,7 +335,7 @@ class ReverseSweep:
                         runtime.list_adjoint_if_bound, "list_adjoint_if_bound"
                     )
                     zeros = nodes.call(nodes.load(helper), [nodes.lambda_([], nodes.load(name))])
-            if name in a.trees:
+            if name in a.trees and name not in a.lists:
                 zeros = nodes.const(None)  # add_item starts a container's adjoint from None
             out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
         return out
