@@ -70,6 +70,11 @@ def lists(ops: dict) -> set[str]:
         and isinstance(op.args[1], gast.Name)
     }
     found |= {op.target for op in ops.values() if op.kind is Kind.TUPLE and op.target in looked_up}
+    found |= {  # (and what a helper returns that is a list or tuple it made, read so)
+        op.target
+        for op in ops.values()
+        if op.kind is Kind.USER and op.target in looked_up and memory.summary_of(op.key).sequence
+    }
     copies = [
         op
         for op in ops.values()

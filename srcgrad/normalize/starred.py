@@ -676,6 +676,29 @@ class _Expressions(gast.NodeTransformer):
 
     visit_List = visit_Tuple
 
+    def visit_BinOp(self, node: gast.BinOp) -> gast.expr:
+        """`args + (x,)` of tuples (or lists) of known lengths: the display of their parts,
+        `(args[0], args[1], x)`, whose derivative is followed part by part."""
+        self.generic_visit(node)
+        if not isinstance(node.op, gast.Add):
+            return node
+        kinds = [self._kind(side) for side in (node.left, node.right)]
+        if kinds[0] is None or kinds[0] != kinds[1]:
+            return node
+        left, right = self.parts(node.left), self.parts(node.right)
+        if left is None or right is None:
+            return node
+        made = nodes.tuple_ if kinds[0] == "tuple" else nodes.list_
+        return nodes.stamp(made(left + right), nodes.origin_of(node))
+
+    def _kind(self, value: gast.expr) -> str | None:
+        if isinstance(value, gast.Tuple):
+            return "tuple"
+        if isinstance(value, gast.List):
+            return "list"
+        found = self.structures.of(value)
+        return found.kind if isinstance(found, Seq) and found.kind in ("tuple", "list") else None
+
     def visit_Dict(self, node: gast.Dict) -> gast.expr:
         self.generic_visit(node)
         if all(k is not None for k in node.keys):
@@ -1246,6 +1269,9 @@ def _needed(tree: gast.FunctionDef, ctx) -> bool:
         if isinstance(node, gast.keyword) and node.arg is None:
             return True
         if isinstance(node, gast.Dict) and any(k is None for k in node.keys):
+            return True
+        joined = isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add)
+        if joined and isinstance(node.right, (gast.Tuple, gast.List)):  # (`args + (x,)`)
             return True
         called = isinstance(node, gast.Call) and isinstance(node.func, (gast.Name, gast.Attribute))
         if called and _has_star_parameters(ctx.resolve(node.func)):

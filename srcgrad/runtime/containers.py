@@ -88,13 +88,22 @@ def add_at(adjoints: list, index, g) -> None:
             for position, part in zip(range(len(adjoints))[index], g):
                 add_at(adjoints, position, part)
         return
-    current = adjoints[index]
-    adjoints[index] = g if current is None else current + g
+    adjoints[index] = _sum(adjoints[index], g)
 
 
 def add_all(adjoints: list, gs) -> list:
     """Elementwise sum of two lists of adjoints."""
-    return [g if a is None else a + g for a, g in zip(adjoints, gs)]
+    return [_sum(a, g) for a, g in zip(adjoints, gs)]
+
+
+def _sum(a, g):
+    """`a + g` of two adjoints of one element: arrays and numbers added, a tuple's, list's or
+    dict's added part by part (a tuple's `+` would join them)."""
+    if a is None:
+        return g
+    if isinstance(a, (tuple, list, dict)) or isinstance(g, (tuple, list, dict)):
+        return add_adjoints(a, g)
+    return a + g
 
 
 def pop_adjoint(adjoints: list, like):

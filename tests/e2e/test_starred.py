@@ -246,6 +246,34 @@ def star_parameters_in_a_loop(x, y):
     return np.sum(h)
 
 
+def stacked_with_ones(*rows):
+    return np.vstack(rows + (np.ones(rows[0].shape),))
+
+
+def rows_joined_with_a_display(x, y):
+    h = x
+    for _ in range(2):
+        h = np.tanh(stacked_with_ones(h, y).sum(axis=0))
+    return np.sum(h) + np.sum(stacked_with_ones(y))
+
+
+def outputs_of_every_step(x, y):
+    out = [x[:2] * y[:2]]
+    h = x
+    for _ in range(3):
+        h = np.sin(h * y)
+        out.append(h)
+    return out
+
+
+def steps_read_at_a_loop_index(x, y):
+    steps = outputs_of_every_step(x, y)
+    total = 0.0
+    for t in range(len(steps)):
+        total = total + np.sum(steps[t] ** 2) * (t + 1)
+    return total
+
+
 def all_kinds_of_parameters(x, y):
     return np.sum(mixed(x, y, x, scale=2.0, shift=y))
 
@@ -312,6 +340,8 @@ PROGRAMS = [
     keywords_passed_on_twice,
     star_parameters,
     star_parameters_in_a_loop,
+    rows_joined_with_a_display,
+    steps_read_at_a_loop_index,
     all_kinds_of_parameters,
     everything_passed_on,
     numpy_keywords_of_a_display,
