@@ -35,7 +35,7 @@ from .optimize import broadcast, finite
 from .optimize.as_methods import as_methods
 from .optimize.release import release
 from .optimize.simplify import optimize
-from .runtime.checks import register_origins
+from .runtime.checks import calling_line, register_origins
 from .runtime.tangents import zero_tangent
 from .transform.forward import forward_mode
 from .transform.reverse import reverse_mode
@@ -116,6 +116,25 @@ class Callees:
             parts = [holding[k] if k in holding else zero_tangent(kwargs[k]) for k in held]
             tangents = (*tangents[:-1], *parts)
         return self.tangent(target, params)(tangents, *args, **kwargs)
+
+    def call_pullback_of_tangent(self, fn, active: tuple, tangents: tuple, *args, **kwargs):
+        """`y, back = call_vjp_of_jvp(f, active, tangents, *args)`: the pullback of a
+        `call_jvp` in forward-mode code read again (a Hessian through a function known only
+        as the code runs, reverse over forward). The function's plain forward code, made for
+        what arrives, is differentiated in reverse like any other; `back(g)` gives the
+        adjoints of the active arguments, then those of the tangents."""
+        target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
+        if held or hasattr(target, "tangent"):
+            raise UnsupportedSyntaxError(
+                "a second derivative through a function known only as the code runs that "
+                "holds values carrying a derivative is not supported yet",
+                calling_line(),
+                "pass those values to the function as arguments",
+            )
+        plain = self.plain_tangent(target, tuple(params))
+        inner = (*params, *plain.tangents)
+        given = dict(zip(plain.tangents, tangents))
+        return self.pullback(plain.function, inner)(*args, **kwargs, **given)
 
     def tangent(self, fn: Callable, active: tuple[str, ...]):
         """The forward-mode transform of `fn` for these active parameters, called by generated

@@ -11,10 +11,14 @@ A method of an object that carries a derivative, `q.log_prob(x)`, passes the obj
 more active argument (SELF, last): the callee is `(q, "log_prob")`, looked up as the code runs
 (api/objects.py), and the object's adjoint is that of the attributes it holds.
 
+A Hessian differentiates forward-mode code again, in reverse: there `call_jvp` becomes
+`call_vjp_of_jvp`, the reverse of the forward code made for the function that arrives
+(`bind_tangent_call`).
+
 Refused at the user's line: a function value that itself carries a derivative (a function made
 in the code from differentiated values: the derivative through what it holds would be lost),
-a method of a differentiated array or library value, starred arguments, and code to be
-differentiated again.
+a method of a differentiated array or library value, starred arguments, and, in code to be
+differentiated again, a function value that holds values carrying a derivative.
 """
 
 from __future__ import annotations
@@ -82,13 +86,13 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
             origin,
             "pass the arguments one by one",
         )
-    if read_again:
+    if read_again and (HELD in carried or SELF in carried):
         raise UnsupportedSyntaxError(
-            "a second derivative through a function known only as the code runs (taken from "
-            "a list, a dict or an object) is not supported yet",
+            "a second derivative through a function known only as the code runs that holds "
+            "values carrying a derivative (a closure over them, or a method of an object that "
+            "holds them) is not supported yet",
             origin,
-            "call the function by its name, or pass it as an argument of the differentiated "
-            "function",
+            "pass those values to the function as arguments",
         )
     if any(not isinstance(arguments[k], gast.Name) for k in carried):  # (flatten made atoms)
         raise NoRuleError(f"no derivative rule for {describe(op)}", origin)
@@ -97,6 +101,61 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
     op.dynamic = tuple(int(k[1:]) if k.startswith("_") and k[1:].isdigit() else k for k in carried)
     op.kind = Kind.USER
     return True
+
+
+def bind_tangent_call(ctx, stmt: gast.Assign, op: Operation) -> None:
+    """`y_pair = call_jvp(f, active, tangents, a)` in forward-mode code srcgrad reads again
+    (a Hessian's reverse over forward) becomes `y_pair, f_back = call_vjp_of_jvp(f, active,
+    tangents, a)`: the reverse of the function's own forward code, chosen as the code runs
+    (pipeline.Callees.call_pullback_of_tangent); its adjoints go to the active arguments and
+    to each tangent."""
+    function, spec, tangents, *args = op.args
+    spec = _constant_tuple(ctx, spec)
+    if spec is None or HELD in spec or SELF in spec:
+        raise UnsupportedSyntaxError(
+            "a second derivative through a function known only as the code runs that holds "
+            "values carrying a derivative is not supported yet",
+            ctx.origin(stmt),
+            "pass those values to the function as arguments",
+        )
+    bindings = {f"_{k}": args[k] for k in spec if isinstance(k, int)}
+    bindings.update({k: op.keywords[k] for k in spec if isinstance(k, str)})
+    parts = _display(ctx, tangents)
+    if parts is None:
+        raise NoRuleError(f"no derivative rule for {describe(op)}", ctx.origin(stmt))
+    bindings.update({f"_tangent{k}": part for k, part in enumerate(parts)})
+    if any(not isinstance(node, gast.Name) for node in bindings.values()):
+        raise NoRuleError(f"no derivative rule for {describe(op)}", ctx.origin(stmt))
+    op.bindings = bindings
+    op.active_params = list(bindings)
+    op.kind = Kind.USER
+    op.pullback = back_name(ctx, op)
+    helper = ctx.support.name_for(ctx.callees.call_pullback_of_tangent, "call_vjp_of_jvp")
+    stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
+    stmt.value.func = nodes.load(helper)
+
+
+def _display(ctx, node: gast.expr) -> list | None:
+    """The elements of a tuple display (or of the one display a name was assigned)."""
+    if isinstance(node, gast.Name):
+        made = [
+            s.value
+            for s in gast.walk(ctx.parsed.tree)
+            if isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and s.targets[0].id == node.id
+        ]
+        node = made[0] if len(made) == 1 else None
+    return list(node.elts) if isinstance(node, gast.Tuple) else None
+
+
+def _constant_tuple(ctx, node: gast.expr) -> tuple | None:
+    """The value of a tuple display of constants (or of the name one was assigned to)."""
+    parts = _display(ctx, node)
+    if parts is None or not all(isinstance(e, gast.Constant) for e in parts):
+        return None
+    return tuple(e.value for e in parts)
 
 
 def _library_value(ctx, name: str) -> bool:

@@ -200,6 +200,9 @@ def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list
 def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str], read_again: bool) -> None:
     """`y = h(a, b)` with an active argument becomes `y, h_back = vjp_h(a, b)`; a call of a
     function known only at run time, `y, f_back = call_vjp(f, active, a, b)`."""
+    if op.kind is Kind.CALL and op.key == getattr(ctx.callees, "call_tangent", None):
+        dynamic.bind_tangent_call(ctx, stmt, op)  # (forward code read again: a Hessian)
+        return
     if op.kind is Kind.UNKNOWN and dynamic.bind(ctx, stmt, op, active, read_again):
         checked = partial(ctx.callees.call_pullback, check_finite=True)
         helper = checked if ctx.check_finite else ctx.callees.call_pullback

@@ -149,13 +149,31 @@ def test_a_method_of_a_differentiated_value_has_no_rule():
     )
 
 
-def test_a_second_derivative_through_a_function_known_at_run_time_is_refused():
-    _refused(
+def test_a_second_derivative_through_a_function_known_at_run_time():
+    fn = define(
         """
         def f(x):
             layer = LAYERS[0]
-            y = layer.forward(x)  # here
+            y = layer.forward(x) + ACTS.get('tanh', np.sin)(x)
             return np.sum(y * y)
+        """,
+        **NAMES,
+    )
+    grad = srcgrad.grad(fn)
+    want = np.array(
+        [finite_differences.gradient(lambda x, i=i: grad(x)[i], [X], 0) for i in range(3)]
+    )
+    np.testing.assert_allclose(srcgrad.hessian(fn)(X), want, rtol=1e-6, atol=1e-8)
+
+
+def test_a_second_derivative_through_a_closure_known_at_run_time_is_refused():
+    _refused(
+        """
+        def f(x):
+            def scaled(v):
+                return v * x
+            fs = [scaled]
+            return np.sum(fs[0](x) ** 2)  # here
         """,
         UnsupportedSyntaxError,
         "second derivative",
