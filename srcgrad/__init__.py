@@ -23,6 +23,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .rules.rule import RuleError
 from .runtime.markers import no_grad, stop_gradient
 
 __version__ = "0.1.0"
@@ -45,6 +46,7 @@ __all__ = [
     "NoRuleError",
     "NonFiniteError",
     "NonScalarOutputError",
+    "RuleError",
     "SourceUnavailableError",
     "SrcgradError",
     "UnsupportedSyntaxError",

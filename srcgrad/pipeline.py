@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import os
+import sys
 import threading
 import types
 from collections.abc import Callable
@@ -33,8 +34,10 @@ from .front.loading import load
 from .normalize import normalize
 from .optimize import broadcast, finite
 from .optimize.as_methods import as_methods
+from .optimize.other_arrays import other_arrays
 from .optimize.release import release
 from .optimize.simplify import optimize
+from .runtime.arrays import guarded
 from .runtime.checks import calling_line, register_origins
 from .runtime.tangents import zero_tangent
 from .transform.forward import forward_mode
@@ -241,6 +244,8 @@ def prepared(parsed: reading.Parsed, request: Request, callees: Callees | None) 
         signature.get(w) is not None and is_floating(signature[w][1]) for w in request.wrt
     )
     ctx.dtypes = {p: dtype_name(s[1]) for p, s in signature.items() if s is not None}
+    # (`(shape, dtype, type)`: an array of another library, analyse.shapes.of_value)
+    ctx.other_arrays = frozenset(p for p, s in signature.items() if s is not None and len(s) > 2)
     rebound = nodes.names_stored(gast.Module(body=parsed.tree.body, type_ignores=[]))
     ctx.functions = {
         p: s[1].value
@@ -284,6 +289,7 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
         finite.prune(tree, ctx)
     if not mode.read_again:  # (code transformed again reads np.sum)
         as_methods(tree, ctx)
+        other_arrays(tree, ctx)  # (dask's full_like takes numbers only)
     if not mode.read_again:  # (the fence refuses `del` in code it reads)
         release(tree, ctx)
 
@@ -315,5 +321,14 @@ def loaded(
             **(function.__kwdefaults__ or {}),
             **dict.fromkeys(tangents, 1.0),
         }
+    if ctx.other_arrays and not mode.read_again and "dask" in sys.modules:
+        # (nothing computed on the client; dask gradients chunked as their arguments)
+        chunked = mode in (Mode.GRAD, Mode.VALUE_AND_GRAD)
+        function = guarded(
+            function,
+            request.wrt if chunked else (),
+            request.wrt_is_tuple,
+            mode is Mode.VALUE_AND_GRAD,
+        )
     bindings = tuple(parsed.namespace.bindings.values())
     return Generated(function, text, tuple(tangents), bindings)

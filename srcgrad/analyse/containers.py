@@ -21,6 +21,7 @@ from ..errors import UnsupportedSyntaxError
 from ..front import nodes, reading
 from ..normalize.ir import Kind
 from ..normalize.objects import is_user_class
+from ..rules.registry import returns_record
 from . import memory
 from .shapes import TREES
 
@@ -163,11 +164,13 @@ def fields(ctx, ops: dict) -> None:
 
 def made_objects(ctx, ops: dict) -> set[str]:
     """Names bound by a call of one of the user's classes: objects, parameter trees whose parts
-    are their attributes."""
+    are their attributes; and by a library function whose result is such a record (solve_ivp's
+    OdeResult, `sol.y`: registry.record_result)."""
     return {
         op.target
         for op in ops.values()
-        if op.callee is not None and is_user_class(ctx.resolve(op.callee))
+        if (op.callee is not None and is_user_class(ctx.resolve(op.callee)))
+        or (op.kind is Kind.CALL and returns_record(op.key))
     }
 
 

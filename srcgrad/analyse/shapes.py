@@ -20,6 +20,7 @@ import numpy as np
 from ..normalize.ir import Kind, Operation
 from ..rules.reductions import reduced_shape
 from ..rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
+from ..runtime.arrays import is_other_array, known_shape
 from ..runtime.containers import is_record
 from ..runtime.markers import stop_gradient
 
@@ -122,7 +123,9 @@ def of_value(value: object) -> tuple | None:
     """What srcgrad specialises on for one argument value: `(shape, dtype)`, or None.
 
     `dtype` is a NumPy dtype (fast to get and to hash: this runs at every call), or "float" /
-    "int" for Python numbers; `dtype_name` turns it into a name.
+    "int" for Python numbers; `dtype_name` turns it into a name. An array of another library
+    (dask, CuPy) is `(shape, dtype, type)`: code made for it is made for its type (the shape
+    None where its library does not know it).
     """
     kind = type(value)
     if kind is float:
@@ -137,6 +140,8 @@ def of_value(value: object) -> tuple | None:
         return (), "float"
     if isinstance(value, int):
         return (), "int"
+    if is_other_array(value):  # (a dask or CuPy array: code of its own, the same text)
+        return known_shape(value), value.dtype, kind
     if isinstance(value, dict):  # a container of arrays: its gradient has the same structure
         return None, Structured.of("dict", value)
     if isinstance(value, (list, tuple)):

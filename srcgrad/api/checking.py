@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .gradient import Gradient
+from .hints import Wrt
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class GradientCheck:
 
     ok: bool
     argument: str
-    index: tuple
+    index: tuple[int, ...]
     srcgrad: float
     finite_differences: float
     error: float
@@ -38,13 +40,13 @@ class GradientCheck:
 
 
 def check_grad(
-    fn: Callable,
-    *args,
-    wrt=0,
+    fn: Callable[..., Any],
+    *args: Any,
+    wrt: Wrt = 0,
     eps: float = 1e-6,
     rtol: float = 1e-5,
     atol: float = 1e-7,
-    **kwargs,
+    **kwargs: Any,
 ) -> GradientCheck:
     """Compare `srcgrad.grad(fn, wrt)(*args, **kwargs)` with central differences of step
     `eps` (keyword arguments other than these four go to `fn`)."""

@@ -14,19 +14,48 @@ rule before the first call of a transformed function that uses it (generated cod
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, cast, overload
 
 from ..rules import registry
 from .gradient import forget_generated_code
+from .hints import P
+
+F = TypeVar("F", bound=Callable[..., Any])
+R_co = TypeVar("R_co", covariant=True)
 
 
-def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=None):
+class CustomVJP(Protocol[P, R_co]):
+    """What `@custom_vjp` makes of a function: the function, and `defvjp` to give its rule."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+    def defvjp(self, rule: F) -> F: ...
+
+
+class CustomJVP(Protocol[P, R_co]):
+    """What `@custom_jvp` makes of a function: the function, and `defjvp` to give its rule."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+    def defjvp(self, rule: F) -> F: ...
+
+
+@overload
+def register_vjp(
+    obj: object, rule: None = ..., *, differentiable: Sequence[str] | None = ...
+) -> Callable[[F], F]: ...
+@overload
+def register_vjp(obj: object, rule: F, *, differentiable: Sequence[str] | None = ...) -> F: ...
+def register_vjp(
+    obj: object, rule: F | None = None, *, differentiable: Sequence[str] | None = None
+) -> F | Callable[[F], F]:
     """Make `rule(g, ans, x, y, ...)` the reverse rule of `obj`: it returns one adjoint per
     differentiable parameter (`None` for none), `g` being the adjoint of the result `ans`.
     By default the parameters without a default value are differentiable. Usable as a
     decorator: `@register_vjp(np.hypot)`."""
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: F) -> F:
         registry.load_optional_rules()  # (a SciPy rule registered later would replace this one)
         built = registry.build_rule(fn, differentiable=differentiable).load()  # checked now
         registry.VARIANTS.pop(registry._key(obj), None)  # the user's rule wins everywhere
@@ -38,13 +67,21 @@ def register_vjp(obj: object, rule: Callable | None = None, *, differentiable=No
     return decorate if rule is None else decorate(rule)
 
 
-def register_jvp(obj: object, rule: Callable | None = None, *, differentiable=None):
+@overload
+def register_jvp(
+    obj: object, rule: None = ..., *, differentiable: Sequence[str] | None = ...
+) -> Callable[[F], F]: ...
+@overload
+def register_jvp(obj: object, rule: F, *, differentiable: Sequence[str] | None = ...) -> F: ...
+def register_jvp(
+    obj: object, rule: F | None = None, *, differentiable: Sequence[str] | None = None
+) -> F | Callable[[F], F]:
     """Make `rule(ans, x, y, ...)` the forward rule of `obj`: it returns one term per
     differentiable parameter, the term for `x` written with `x_dot` (the tangent of `x`); the
     tangent of the result is the sum of the terms of the arguments that move. Parameters
     follow `obj`'s reverse rule if it has one. Usable as a decorator."""
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: F) -> F:
         registry.load_optional_rules()
         registry.TANGENT.pop(registry._key(obj), None)
         registry.tangent(obj, differentiable=differentiable)(fn)
@@ -59,16 +96,16 @@ def register_jvp(obj: object, rule: Callable | None = None, *, differentiable=No
     return decorate if rule is None else decorate(rule)
 
 
-def custom_vjp(fn: Callable) -> Callable:
+def custom_vjp(fn: Callable[P, R_co]) -> CustomVJP[P, R_co]:
     """Give your own function its own reverse rule: `@custom_vjp def f(x): ...`, then
     `@f.defvjp def f_vjp(g, ans, x): return ...`. Until then `f` is differentiated through
     its source; in forward mode it still is (or give it `custom_jvp` too)."""
-    fn.defvjp = lambda rule: register_vjp(fn, rule)
-    return fn
+    fn.defvjp = lambda rule: register_vjp(fn, rule)  # type: ignore[attr-defined]
+    return cast("CustomVJP[P, R_co]", fn)
 
 
-def custom_jvp(fn: Callable) -> Callable:
+def custom_jvp(fn: Callable[P, R_co]) -> CustomJVP[P, R_co]:
     """Give your own function its own forward rule: `@custom_jvp def f(x): ...`, then
     `@f.defjvp def f_jvp(ans, x): return x_dot * ...`."""
-    fn.defjvp = lambda rule: register_jvp(fn, rule)
-    return fn
+    fn.defjvp = lambda rule: register_jvp(fn, rule)  # type: ignore[attr-defined]
+    return cast("CustomJVP[P, R_co]", fn)

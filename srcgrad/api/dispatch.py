@@ -79,6 +79,8 @@ def _tests(k: int, names: list, signature: tuple, types: tuple, namespace: dict)
             tests.append(f"{name} is c{k}_{i}")
         elif specialised is not None and isinstance(specialised[1], np.dtype):
             # arrays and NumPy scalars: the code depends on their shape and dtype too
+            if specialised[0] is None:
+                return None  # (a dask array of unknown lengths: the full look-up decides)
             namespace[f"d{k}_{i}"] = specialised[1]
             shape = tuple(int(n) for n in specialised[0])
             tests.append(f"{name}.shape == {shape!r} and {name}.dtype is d{k}_{i}")

@@ -13,6 +13,7 @@ import threading
 import types
 import weakref
 from collections.abc import Callable
+from typing import Any, Generic
 
 import numpy as np
 
@@ -21,9 +22,11 @@ from ..errors import NonScalarOutputError, SrcgradError, WrtError
 from ..front import reading
 from ..front.context import Mode
 from ..pipeline import Callees, Generated, gradient
+from ..runtime.arrays import is_other_array
 from ..runtime.checks import annotate
 from ..runtime.containers import is_record, record_fields
-from . import dispatch, dynamic
+from . import dispatch, dynamic, pickling
+from .hints import P, Wrt
 
 _ndarray = np.ndarray
 _FLOAT = ((), "float")  # what of_value says of a Python float
@@ -33,7 +36,7 @@ _MAX_SIGNATURES = 8  # past this many shapes, one generic version serves every c
 _GUARDED = 4  # signatures a guard tests for, the latest of those seen twice
 
 
-class Gradient:
+class Gradient(Generic[P]):
     """`grad(f)`: call it like `f`; `.source` is the generated code for the latest signature.
 
     `mode` is "grad", "value_and_grad", or "vjp" (used for calls to the user's own functions
@@ -43,12 +46,13 @@ class Gradient:
 
     def __init__(
         self,
-        fn: Callable,
-        wrt,
+        fn: Callable[P, Any],
+        wrt: Wrt,
         with_value: bool = False,
         mode: str | Mode | None = None,
         check_finite: bool = False,
-    ):
+    ) -> None:
+        self._given = fn  # what pickling keeps (see `__reduce__`)
         # a gradient of a gradient: differentiate the inner one's derivative, written as
         # forward-mode code of the same arguments (see `derivative_function`)
         self.inner = fn if isinstance(fn, Gradient) else None
@@ -107,7 +111,7 @@ class Gradient:
             args = tuple(bound.arguments[p] for p in self.params)
         return args
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         if kwargs or len(args) != self._count:
             return self._call_bound(self._bind(args, kwargs))
         # the common case inline (it runs at every call): every argument by position,
@@ -278,7 +282,7 @@ class Gradient:
             )
         return self.tangent_function(signature).function
 
-    def nested(self, args: tuple, kwargs: dict):
+    def nested(self, args: tuple, kwargs: dict) -> tuple[Callable, tuple, dict]:
         """This gradient, called inside a function srcgrad differentiates, as plain code that
         can be differentiated again, with the arguments to call it with: the forward-mode
         code of `fn` (its tangent parameter 1.0) where `wrt` is one number, and one
@@ -332,7 +336,7 @@ class Gradient:
             self._generated(_annotated_signature(self.fn, self.params), None)
         return self._latest.source
 
-    def source_for(self, *args, **kwargs) -> str:
+    def source_for(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """The generated code for the signature of these arguments."""
         values = self._bind(args, kwargs)
         return self._generated(tuple(of_value(a) for a in values), values).source
@@ -341,23 +345,37 @@ class Gradient:
         wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
         return f"<srcgrad.{self.mode.value} of {self.fn.__qualname__} wrt {wrt!r}>"
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the generated code beside `fn`'s lines (api/views.py)."""
+        from .views import transform_view
+
+        return transform_view(self)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as the function and options it was made from; the code is made again."""
+        wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
+        made = (self._given, wrt, False, self.mode, self.check_finite)
+        return pickling.reduced(self, self.fn, Gradient, made, {"internal": self.internal})
+
 
 def _retry(transform: Gradient, positional: tuple, more: tuple, keywords: dict):
     """A guard's way out: the full look-up (which writes the guard for a new signature)."""
     return Gradient.__call__(transform, *dispatch.given(positional), *more, **keywords)
 
 
-class Forward(Gradient):
+class Forward(Gradient[P]):
     """`forward(f, wrt)`: forward-mode code. Call it as `fwd(tangents, *args, **kwargs)`, with
     one tangent per `wrt` argument (a tuple exactly when `wrt` is one); it returns
     `(value, tangent)`, the tangent being how the value moves along the given tangents (a
     Jacobian-vector product). `.source` is the generated code."""
 
-    def __init__(self, fn: Callable, wrt, mode: Mode = Mode.JVP):
+    def __init__(self, fn: Callable[P, Any], wrt: Wrt, mode: Mode = Mode.JVP) -> None:
         super().__init__(fn, wrt, mode=mode)
         self.__name__ = f"jvp_{self.fn.__name__}"
 
-    def __call__(self, tangents, *args, **kwargs):
+    def __call__(  # type: ignore[override]
+        self, tangents: Any, *args: P.args, **kwargs: P.kwargs
+    ) -> Any:
         if kwargs or len(args) != self._count:
             args = self._bind(args, kwargs)
         if not self.wrt_is_tuple:
@@ -373,6 +391,11 @@ class Forward(Gradient):
     def __repr__(self) -> str:
         wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
         return f"<srcgrad.forward of {self.fn.__qualname__} wrt {wrt!r}>"
+
+    def __reduce__(self) -> tuple:
+        wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
+        made = (self._given, wrt, self.mode)
+        return pickling.reduced(self, self.fn, Forward, made, {"internal": self.internal})
 
 
 def _pullback(fn: Callable, wrt, check_finite: bool) -> Gradient:
@@ -442,11 +465,12 @@ def check_differentiable_value(fn, name: str, value) -> None:
                 check_differentiable_value(fn, name, leaf)  # (names and functions: static)
         return
     ok = isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool)
-    if isinstance(value, np.ndarray):
+    array = isinstance(value, np.ndarray) or is_other_array(value)  # (dask, CuPy too)
+    if array:
         ok = value.dtype.kind in "fiu"
     if not ok:
         kind = type(value).__name__
-        if isinstance(value, (np.ndarray, complex, np.complexfloating)):
+        if array or isinstance(value, (complex, np.complexfloating)):
             kind = f"{kind} of dtype {getattr(value, 'dtype', type(value).__name__)}"
         raise SrcgradError(
             f"argument '{name}' is differentiated but its value is a {kind}",

@@ -23,18 +23,21 @@ from ..normalize.ir import Kind, Operation, operation
 from ..optimize.algebra import simplified
 from ..rules.registry import reverse_rule
 from .gradient import Gradient
+from .hints import Wrt
+from .views import Graph
 
 _LOOPS = (gast.For, gast.While)
 
 
-def graph(fn: Callable, wrt=0) -> str:
-    """The DOT text of `fn`'s computation graph, edges labelled with local derivatives."""
+def graph(fn: Callable, wrt: Wrt = 0) -> Graph:
+    """The DOT text of `fn`'s computation graph, edges labelled with local derivatives (a
+    `str`; in a notebook it is drawn as SVG where Graphviz is installed)."""
     transform = Gradient(fn, wrt)
     parsed = reading.read(transform.fn)
     fence.check(parsed)
     ctx = Context.of(parsed)
     normalize(ctx)
-    return _Drawing(ctx, list(transform.wrt)).text()
+    return Graph(_Drawing(ctx, list(transform.wrt)).text())
 
 
 class _Drawing:

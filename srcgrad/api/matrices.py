@@ -8,14 +8,16 @@ time; the generated code itself is what `forward`, `vjp` and `grad` show.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Concatenate, Generic, Literal, overload
 
 import numpy as np
 
 from ..analyse.shapes import of_value
 from ..errors import SrcgradError, WrtError
 from ..front import reading
-from . import trees
+from . import pickling, trees
 from .gradient import Forward, Gradient, check_differentiable_value
+from .hints import P, T, Wrt
 
 _MODES = ("auto", "forward", "reverse")
 
@@ -47,13 +49,14 @@ def _blocks(tree, per_leaf: list):
     return trees.rebuild(tree, iter(per_leaf)) if trees.is_tree(tree) else per_leaf[0]
 
 
-class Jacobian:
+class Jacobian(Generic[P]):
     """`jacobian(f, wrt)`: call it like `f`; the Jacobian of `f`'s output with respect to each
     `wrt` argument, shaped `output.shape + argument.shape` (a tuple exactly when `wrt` is)."""
 
-    def __init__(self, fn: Callable, wrt=0, mode: str = "auto"):
+    def __init__(self, fn: Callable[P, Any], wrt: Wrt = 0, mode: str = "auto") -> None:
         if mode not in _MODES:
             raise WrtError(f"mode={mode!r}: choose one of {_MODES}")
+        self._given = fn
         self.mode = mode
         self.forward = Forward(fn, wrt)
         self.fn = self.forward.fn
@@ -61,7 +64,17 @@ class Jacobian:
         self.reverse = Gradient(fn, self.wrt if self.wrt_is_tuple else self.wrt[0], mode="vjp")
         self.__name__ = f"jacobian_{self.fn.__name__}"
 
-    def __call__(self, *args, **kwargs):
+    def __reduce__(self) -> tuple:
+        wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
+        return pickling.reduced(self, self.fn, Jacobian, (self._given, wrt, self.mode))
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the code made so far, beside `fn`'s lines (api/views.py)."""
+        from .views import jacobian_view
+
+        return jacobian_view(self)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         args = self.forward._bind(args, kwargs)
         inputs = [args[self.forward.params.index(w)] for w in self.wrt]
         for name, value in zip(self.wrt, inputs):
@@ -144,7 +157,21 @@ def _check_output(fn, value) -> None:
         )
 
 
-def jacobian(fn: Callable | None = None, wrt=0, *, mode: str = "auto", argnums=None):
+@overload
+def jacobian(
+    fn: Callable[P, Any], wrt: Wrt = ..., *, mode: str = ..., argnums: Wrt | None = ...
+) -> Jacobian[P]: ...
+@overload
+def jacobian(
+    fn: None = ..., wrt: Wrt = ..., *, mode: str = ..., argnums: Wrt | None = ...
+) -> Callable[[Callable[P, Any]], Jacobian[P]]: ...
+def jacobian(
+    fn: Callable[P, Any] | None = None,
+    wrt: Wrt = 0,
+    *,
+    mode: str = "auto",
+    argnums: Wrt | None = None,
+) -> Jacobian[P] | Callable[[Callable[P, Any]], Jacobian[P]]:
     """The Jacobian of `fn` with respect to argument(s) `wrt`, shaped `out.shape + arg.shape`.
 
     `mode`: "forward" (one forward-mode call per input element), "reverse" (one pullback per
@@ -156,7 +183,7 @@ def jacobian(fn: Callable | None = None, wrt=0, *, mode: str = "auto", argnums=N
     return Jacobian(fn, wrt, mode)
 
 
-class Hessian:
+class Hessian(Generic[P]):
     """`hessian(f, wrt)`: call it like `f`; the matrix of second derivatives of scalar `f` with
     respect to one argument, shaped `arg.shape + arg.shape`.
 
@@ -165,20 +192,24 @@ class Hessian:
     code, loops and branches included).
     """
 
-    def __init__(self, fn: Callable, wrt=0):
+    def __init__(self, fn: Callable[P, Any], wrt: int | str = 0) -> None:
         if isinstance(wrt, (tuple, list)):
             raise WrtError(
                 "hessian is taken with respect to one argument",
                 reading.definition_origin(reading.plain_function(fn)),
                 "concatenate the parameters into one vector, or use jacobian(grad(f, wrt=...))",
             )
+        self._given = fn
         self.gradient = Gradient(fn, wrt)
         self.fn = self.gradient.fn
         self.wrt = self.gradient.wrt[0]
         self._rows: dict = {}
         self.__name__ = f"hessian_{self.fn.__name__}"
 
-    def __call__(self, *args, **kwargs):
+    def __reduce__(self) -> tuple:
+        return pickling.reduced(self, self.fn, Hessian, (self._given, self.wrt))
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         args = self.gradient._bind(args, kwargs)
         x = args[self.gradient.params.index(self.wrt)]
         check_differentiable_value(self.fn, self.wrt, x)
@@ -203,7 +234,7 @@ class Hessian:
             outer.append(trees.rebuild(x, iter(inner)))
         return trees.rebuild(x, iter(outer))
 
-    def product(self, v, args: tuple):
+    def product(self, v: Any, args: tuple) -> Any:
         """H @ v for the bound `args`: the gradient, with respect to x, of the derivative of
         `fn` along v (reverse mode over the forward-mode code)."""
         signature = tuple(of_value(a) for a in args)
@@ -222,8 +253,27 @@ class Hessian:
             raise SrcgradError("call the hessian once first: its code is made per argument shape")
         return list(self._rows.values())[-1].source
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the row function's code beside `fn`'s lines (api/views.py)."""
+        from .views import hessian_view
 
-def hessian(fn: Callable | None = None, wrt=0, *, argnums=None):
+        return hessian_view(self)
+
+
+@overload
+def hessian(
+    fn: Callable[P, Any], wrt: int | str = ..., *, argnums: int | str | None = ...
+) -> Hessian[P]: ...
+@overload
+def hessian(
+    fn: None = ..., wrt: int | str = ..., *, argnums: int | str | None = ...
+) -> Callable[[Callable[P, Any]], Hessian[P]]: ...
+def hessian(
+    fn: Callable[P, Any] | None = None,
+    wrt: int | str = 0,
+    *,
+    argnums: int | str | None = None,
+) -> Hessian[P] | Callable[[Callable[P, Any]], Hessian[P]]:
     """The Hessian of scalar `fn` with respect to one argument `wrt`."""
     wrt = argnums if argnums is not None else wrt
     if fn is None:
@@ -231,12 +281,71 @@ def hessian(fn: Callable | None = None, wrt=0, *, argnums=None):
     return Hessian(fn, wrt)
 
 
-def hvp(fn: Callable, wrt=0) -> Callable:
-    """`hvp(f)(v, *args)`: the Hessian of scalar `f` (with respect to argument `wrt`) times
-    `v`, without making the Hessian: one reverse pass over `f`'s forward-mode code."""
-    hessian_ = Hessian(fn, wrt)
+_ORDERS = ("vector_first", "scipy")
 
-    def product(v, *args, **kwargs):
+
+@overload
+def hvp(
+    fn: Callable[P, Any], wrt: int | str = ..., *, order: Literal["vector_first"] = ...
+) -> Callable[Concatenate[Any, P], Any]: ...
+@overload
+def hvp(
+    fn: Callable[Concatenate[T, P], Any], wrt: int | str = ..., *, order: Literal["scipy"]
+) -> Callable[Concatenate[T, Any, P], Any]: ...
+def hvp(fn: Callable[..., Any], wrt: int | str = 0, *, order: str = "vector_first") -> Any:
+    """The Hessian of scalar `f` (with respect to argument `wrt`) times a vector `v`, without
+    making the Hessian: one reverse pass over `f`'s forward-mode code.
+
+    `order` says where `v` goes: `hvp(f)(v, *args)` ("vector_first"), or, with
+    `order="scipy"`, `hvp(f, order="scipy")(x, v, *args)`, right after the first argument,
+    which it differentiates: what `scipy.optimize.minimize` calls as `hessp(x, p, *args)`
+    (and autograd's `hessian_vector_product(f)(x, v)`).
+    """
+    if order not in _ORDERS:
+        raise WrtError(f"order={order!r}: choose one of {_ORDERS}")
+    return _HessianVectorProduct(fn, wrt, order)
+
+
+class _HessianVectorProduct:
+    """`hvp(f, wrt, order)`: H @ v by `Hessian.product`, `v` placed as `order` says."""
+
+    def __init__(self, fn: Callable[..., Any], wrt: int | str, order: str) -> None:
+        self.hessian = Hessian(fn, wrt)
+        self.order = order
+        self.__name__ = f"hvp_{self.hessian.fn.__name__}"
+        self.__doc__ = f"Hessian-vector product of {self.hessian.fn.__qualname__}."
+        gradient = self.hessian.gradient
+        called = gradient.params[1:] if gradient.bound is not None else gradient.params
+        if order == "scipy" and called[:1] != [self.hessian.wrt]:
+            raise WrtError(
+                f"order='scipy' calls hvp(x, v, *args), x being the first argument, but wrt "
+                f"is '{self.hessian.wrt}'",
+                reading.definition_origin(self.hessian.fn),
+                "use the default order, hvp(f, wrt=...)(v, *args), or make the differentiated "
+                "argument the first",
+            )
+
+    def __reduce__(self) -> tuple:
+        made = (self.hessian._given, self.hessian.wrt, self.order)
+        return pickling.reduced(self, self.hessian.fn, _HessianVectorProduct, made)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.order == "scipy":
+            if len(args) < 2:
+                raise WrtError(
+                    f"{self.__name__}(x, v, *args) needs x and v by position "
+                    f"(order='scipy'); {len(args)} given",
+                    reading.definition_origin(self.hessian.fn),
+                )
+            v, args = args[1], (args[0], *args[2:])
+        else:
+            if not args:
+                raise WrtError(
+                    f"{self.__name__}(v, *args) needs v first",
+                    reading.definition_origin(self.hessian.fn),
+                )
+            v, args = args[0], args[1:]
+        hessian_ = self.hessian
         bound = hessian_.gradient._bind(args, kwargs)
         x = bound[hessian_.gradient.params.index(hessian_.wrt)]
         check_differentiable_value(hessian_.fn, hessian_.wrt, x)
@@ -252,7 +361,3 @@ def hvp(fn: Callable, wrt=0) -> Callable:
                 reading.definition_origin(hessian_.fn),
             )
         return hessian_.product(v, bound)
-
-    product.__name__ = f"hvp_{hessian_.fn.__name__}"
-    product.__doc__ = f"Hessian-vector product of {hessian_.fn.__qualname__}."
-    return product

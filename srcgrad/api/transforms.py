@@ -6,25 +6,65 @@ call for each argument signature and caches it.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Literal, TextIO, overload
 
 import numpy as np
 
 from ..errors import NonScalarOutputError, WrtError
 from ..front import reading
 from ..front.context import Mode
+from . import pickling, views
 from .gradient import Forward, Gradient
+from .hints import P, Wrt
 
 
+@overload
 def grad(
-    fn: Callable | None = None,
-    wrt=0,
+    fn: Callable[P, Any],
+    wrt: Wrt = ...,
     *,
-    argnums=None,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: Literal[False] = ...,
+) -> Gradient[P]: ...
+@overload
+def grad(
+    fn: Callable[P, Any],
+    wrt: Wrt = ...,
+    *,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: bool,
+) -> Callable[P, Any]: ...
+@overload
+def grad(
+    fn: None = ...,
+    wrt: Wrt = ...,
+    *,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: Literal[False] = ...,
+) -> Callable[[Callable[P, Any]], Gradient[P]]: ...
+@overload
+def grad(
+    fn: None = ...,
+    wrt: Wrt = ...,
+    *,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: bool,
+) -> Callable[[Callable[P, Any]], Callable[P, Any]]: ...
+def grad(
+    fn: Callable[P, Any] | None = None,
+    wrt: Wrt = 0,
+    *,
+    argnums: Wrt | None = None,
     check_finite: bool = False,
     has_aux: bool = False,
-):
+) -> Any:
     """The gradient of scalar-valued `fn` with respect to argument(s) `wrt`.
 
     `wrt` is an index or a parameter name, or a tuple of them (then a tuple of gradients is
@@ -40,14 +80,50 @@ def grad(
     return make(fn, wrt, check_finite=check_finite)
 
 
+@overload
 def value_and_grad(
-    fn: Callable | None = None,
-    wrt=0,
+    fn: Callable[P, Any],
+    wrt: Wrt = ...,
     *,
-    argnums=None,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: Literal[False] = ...,
+) -> Gradient[P]: ...
+@overload
+def value_and_grad(
+    fn: Callable[P, Any],
+    wrt: Wrt = ...,
+    *,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: bool,
+) -> Callable[P, Any]: ...
+@overload
+def value_and_grad(
+    fn: None = ...,
+    wrt: Wrt = ...,
+    *,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: Literal[False] = ...,
+) -> Callable[[Callable[P, Any]], Gradient[P]]: ...
+@overload
+def value_and_grad(
+    fn: None = ...,
+    wrt: Wrt = ...,
+    *,
+    argnums: Wrt | None = ...,
+    check_finite: bool = ...,
+    has_aux: bool,
+) -> Callable[[Callable[P, Any]], Callable[P, Any]]: ...
+def value_and_grad(
+    fn: Callable[P, Any] | None = None,
+    wrt: Wrt = 0,
+    *,
+    argnums: Wrt | None = None,
     check_finite: bool = False,
     has_aux: bool = False,
-):
+) -> Any:
     """Like `grad`, but the generated function returns `(value, gradient)` (with `has_aux`,
     `((value, aux), gradient)`)."""
     wrt = _wrt_or_argnums(wrt, argnums)
@@ -57,16 +133,28 @@ def value_and_grad(
     return make(fn, wrt, with_value=True, check_finite=check_finite)
 
 
-class _WithAux:
+class _WithAux(Generic[P]):
     """`grad(f, has_aux=True)`: `f` returns `(value, aux)`; `aux` rides along undifferentiated
     (the pullback of `f` seeded with `(1.0, None)`)."""
 
-    def __init__(self, fn: Callable, wrt, with_value: bool = False, check_finite: bool = False):
+    def __init__(
+        self,
+        fn: Callable[P, Any],
+        wrt: Wrt,
+        with_value: bool = False,
+        check_finite: bool = False,
+    ) -> None:
         self.pullback = Gradient(fn, wrt, mode=Mode.VJP, check_finite=check_finite)
         self.with_value = with_value
         self.__name__ = f"grad_{self.pullback.fn.__name__}"
 
-    def __call__(self, *args, **kwargs):
+    def __reduce__(self) -> tuple:
+        pullback = self.pullback
+        wrt = pullback.wrt if pullback.wrt_is_tuple else pullback.wrt[0]
+        made = (pullback._given, wrt, self.with_value, pullback.check_finite)
+        return pickling.reduced(self, pullback.fn, _WithAux, made)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         out, back = self.pullback(*args, **kwargs)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise NonScalarOutputError(
@@ -88,30 +176,52 @@ class _WithAux:
     def source(self) -> str:
         return self.pullback.source
 
-    def source_for(self, *args, **kwargs) -> str:
+    def source_for(self, *args: P.args, **kwargs: P.kwargs) -> str:
         return self.pullback.source_for(*args, **kwargs)
 
+    def _repr_html_(self) -> str:
+        return self.pullback._repr_html_()
 
-def elementwise_grad(fn: Callable, wrt=0) -> Callable:
+
+def elementwise_grad(fn: Callable[P, Any], wrt: Wrt = 0) -> Callable[P, Any]:
     """The gradient of the sum of `fn`'s outputs: for a function applied element by element,
     each element's derivative (autograd's `elementwise_grad`)."""
+    return _ElementwiseGrad(fn, wrt)
 
-    def gradient(*args, **kwargs):
-        value, pullback = vjp(fn, *args, wrt=wrt, **kwargs)
+
+class _ElementwiseGrad(Generic[P]):
+    """`elementwise_grad(f)`: the pullback of `f` seeded with ones."""
+
+    def __init__(self, fn: Callable[P, Any], wrt: Wrt) -> None:
+        self.fn, self.wrt = fn, wrt
+        self.__name__ = f"elementwise_grad_{getattr(fn, '__name__', 'function')}"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
+        value, pullback = vjp(self.fn, *args, wrt=self.wrt, **kwargs)
         return pullback(np.ones_like(value) if np.ndim(value) else 1.0)
 
-    gradient.__name__ = f"elementwise_grad_{getattr(fn, '__name__', 'function')}"
-    return gradient
+    def __reduce__(self) -> tuple:
+        return pickling.reduced(self, self.fn, _ElementwiseGrad, (self.fn, self.wrt))
 
 
-def show(fn: Callable, *args, wrt=0, file=None, **kwargs) -> None:
-    """Print the generated gradient code of `fn` (for the signature of `args`, if given)."""
+def show(
+    fn: Callable[..., Any],
+    *args: Any,
+    wrt: Wrt = 0,
+    file: TextIO | None = None,
+    html: str | os.PathLike[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Print the generated gradient code of `fn` (for the signature of `args`, if given); with
+    `html="out.html"`, also write that code beside `fn`'s lines as a page of its own."""
     transformed = fn if isinstance(fn, Gradient) else Gradient(fn, wrt, with_value=False)
     text = transformed.source_for(*args, **kwargs) if args or kwargs else transformed.source
     print(text, end="", file=file or sys.stdout)
+    if html is not None:
+        views.write_page(html, transformed, args, kwargs)
 
 
-def _wrt_or_argnums(wrt, argnums):
+def _wrt_or_argnums(wrt: Wrt, argnums: Wrt | None) -> Wrt:
     if argnums is not None:
         if wrt not in (0, None):
             raise WrtError("give either 'wrt' or 'argnums', not both")
@@ -119,7 +229,9 @@ def _wrt_or_argnums(wrt, argnums):
     return wrt
 
 
-def vjp(fn: Callable, *args, wrt=0, check_finite: bool = False, **kwargs):
+def vjp(
+    fn: Callable[..., Any], *args: Any, wrt: Wrt = 0, check_finite: bool = False, **kwargs: Any
+) -> tuple[Any, Callable[[Any], Any]]:
     """`(value, pullback)`: `pullback(dy)` is the gradient of `sum(value * dy)` with respect to
     `wrt` (a tuple exactly when `wrt` is one). PyTorch's `backward(gradient=dy)` for an output
     that is not a scalar.
@@ -133,7 +245,7 @@ def vjp(fn: Callable, *args, wrt=0, check_finite: bool = False, **kwargs):
     value, first = transform._call_bound(values)
     calls = iter([first])
 
-    def pullback(dy):
+    def pullback(dy: Any) -> Any:
         _check_cotangent(transform, value, dy)
         back = next(calls, None) or transform._call_bound(values)[1]
         return back(dy)
@@ -165,7 +277,15 @@ def _check_cotangent(transform: Gradient, value, dy, path: str = "") -> None:
         )
 
 
-def forward(fn: Callable | None = None, wrt=0, *, argnums=None) -> Forward:
+@overload
+def forward(fn: Callable[P, Any], wrt: Wrt = ..., *, argnums: Wrt | None = ...) -> Forward[P]: ...
+@overload
+def forward(
+    fn: None = ..., wrt: Wrt = ..., *, argnums: Wrt | None = ...
+) -> Callable[[Callable[P, Any]], Forward[P]]: ...
+def forward(
+    fn: Callable[P, Any] | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None
+) -> Forward[P] | Callable[[Callable[P, Any]], Forward[P]]:
     """Forward-mode code of `fn` with respect to argument(s) `wrt`: call the result as
     `fwd(tangents, *args)` for `(value, tangent)`; `.source` shows the generated code."""
     wrt = _wrt_or_argnums(wrt, argnums)
@@ -174,7 +294,9 @@ def forward(fn: Callable | None = None, wrt=0, *, argnums=None) -> Forward:
     return Forward(fn, wrt)
 
 
-def jvp(fn: Callable, primals, tangents, wrt=None):
+def jvp(
+    fn: Callable[..., Any], primals: Sequence[Any], tangents: Any, wrt: Wrt | None = None
+) -> tuple[Any, Any]:
     """`(value, tangent)`: `fn(*primals)` and its derivative along `tangents` (a
     Jacobian-vector product), by forward-mode source transformation.
 

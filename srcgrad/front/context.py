@@ -55,6 +55,9 @@ class Context:
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length
     index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
     array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound
+    # arguments that are arrays of another library (dask, CuPy): no adjoint is added to in place
+    # (a NumPy array cannot take a dask one's sum), no variant assumes NumPy's own arrays
+    other_arrays: frozenset = frozenset()
     complex_values: bool = False  # complex values in between (an FFT): no real-only shortcuts
     made_by_calls: frozenset = frozenset()  # names a call made (a function value it made too)
     callees: object = None  # pipeline.Callees: the transforms of the user's functions it calls

@@ -12,6 +12,7 @@ import functools
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..rules.registry import calls_functions
 from . import nodes, reading
 from .reading import MISSING, Parsed
 
@@ -338,8 +339,8 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
 
 def _mapped_lambdas(parsed: Parsed, node: gast.AST) -> list:
     """The lambdas given as the function of `map`, `filter` or `functools.reduce`, and those
-    passed to a function of the user's or to a value called (normalize/closures.py makes
-    them functions of their own)."""
+    passed to a function of the user's, to a value called or to a library function that calls
+    them (`odeint`) (normalize/closures.py makes them functions of their own)."""
     local = nodes.names_stored(parsed.tree)
     found = []
     for call in gast.walk(node):
@@ -348,7 +349,7 @@ def _mapped_lambdas(parsed: Parsed, node: gast.AST) -> list:
         callee = parsed.namespace.resolve(call.func, local)
         if call.args and isinstance(call.args[0], gast.Lambda) and callee in ITERATING:
             found.append(call.args[0])
-        elif callee is MISSING or reading.has_user_source(callee):
+        elif callee is MISSING or reading.has_user_source(callee) or calls_functions(callee):
             passed = [*call.args, *(k.value for k in call.keywords)]
             found += [a for a in passed if isinstance(a, gast.Lambda)]
     return found

@@ -154,9 +154,9 @@ def read(fn: object) -> Parsed:
         lines, first_line = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
-            f"cannot read the source of '{fn.__qualname__}' (defined in {filename}): {exc}",
-            hint="srcgrad transforms source code: define the function in a .py file "
-            "(not at the interactive prompt or through exec) and pass that function.",
+            f"cannot read the source of '{fn.__qualname__}': {_no_source(filename, exc)}",
+            hint="srcgrad transforms source code: put the function in a .py file and import "
+            "it, or define it in IPython or a Jupyter notebook, which keep each cell's source.",
         ) from None
     text = "".join(lines)
     dedented = textwrap.dedent(text)
@@ -187,7 +187,20 @@ def read(fn: object) -> Parsed:
             nodes.stamp(node, origin)
     if nodes.origin_of(tree) is None:
         nodes.stamp(tree, Origin(filename, first_line, 0, code.co_name, lines[0].strip()))
-    return Parsed(fn, tree, filename, Namespace.of(fn))
+    namespace = Namespace.of(fn)
+    # the code read is right while the function has it: IPython's autoreload gives a function
+    # the code of its file's new text in place, and that must make the gradient again
+    namespace._record("attribute", fn, "__code__", fn.__code__)
+    return Parsed(fn, tree, filename, namespace)
+
+
+def _no_source(filename: str, exc: Exception) -> str:
+    """Why a function has no source to read, in the user's terms."""
+    if filename == "<stdin>":
+        return "it was typed at Python's interactive prompt, which keeps no source"
+    if filename == "<string>":
+        return "it was defined by `python -c` or exec(), which keep no source"
+    return f"it was defined in {filename} ({exc})"
 
 
 def has_user_source(obj: object) -> bool:

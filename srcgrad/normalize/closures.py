@@ -46,6 +46,7 @@ from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 from ..front.reading import MISSING, has_user_source
+from ..rules.registry import calls_functions
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
@@ -110,9 +111,10 @@ def _captured_defaults(ctx, fn: gast.FunctionDef) -> dict:
 
 def _passed_lambdas(tree: gast.FunctionDef, ctx) -> None:
     """`helper(lambda v: v * k, x)`, a lambda passed to a function of the user's (or to a value
-    called): a nested function `def _lambda(v): return v * k` at the top of the body, passed
-    by name, and lifted like every nested function. (The callee calls it before the call
-    returns, so the names it reads hold what they held where the lambda was written.)"""
+    called, or to a library function that calls it, `odeint(lambda y, t: ..., ...)`): a nested
+    function `def _lambda(v): return v * k` at the top of the body, passed by name, and lifted
+    like every nested function. (The callee calls it before the call returns, so the names it
+    reads hold what they held where the lambda was written.)"""
     made = []
 
     class Lift(gast.NodeTransformer):
@@ -122,7 +124,8 @@ def _passed_lambdas(tree: gast.FunctionDef, ctx) -> None:
         def visit_Call(self, node: gast.Call):
             self.generic_visit(node)
             callee = ctx.resolve(node.func)
-            if callee is not MISSING and not has_user_source(callee):
+            library = callee is not MISSING and not has_user_source(callee)
+            if library and not calls_functions(callee):  # (odeint's right-hand side is lifted)
                 return node
             node.args = [self.named(a) for a in node.args]
             for keyword in node.keywords:

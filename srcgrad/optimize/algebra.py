@@ -5,6 +5,8 @@ makes a new array: a primal value, or a view of one, is never returned as a grad
 
 from __future__ import annotations
 
+import operator
+
 import gast
 
 from ..analyse.in_place import SHARING
@@ -15,6 +17,15 @@ _FOLDABLE = {
     gast.Sub: float.__sub__,
     gast.Mult: float.__mul__,
     gast.Div: float.__truediv__,
+}
+
+_COMPARISONS = {
+    gast.Eq: operator.eq,
+    gast.NotEq: operator.ne,
+    gast.Lt: operator.lt,
+    gast.LtE: operator.le,
+    gast.Gt: operator.gt,
+    gast.GtE: operator.ge,
 }
 
 
@@ -49,6 +60,17 @@ class _Constants(gast.NodeTransformer):
                 return node  # `-1.0 / 6` says more than -0.16666666666666666
             self.changed = True
             return nodes.const(value)
+        return node
+
+    def visit_Compare(self, node: gast.Compare) -> gast.expr:
+        """`2.0 == 0` (a rule's guard, with a constant for its operand) is `False`, as Python
+        computes it (linters flag a comparison of two constants)."""
+        self.generic_visit(node)
+        if len(node.ops) == 1 and is_number(node.left) and is_number(node.comparators[0]):
+            compare = _COMPARISONS.get(type(node.ops[0]))
+            if compare is not None:
+                self.changed = True
+                return nodes.const(compare(node.left.value, node.comparators[0].value))
         return node
 
     def visit_Subscript(self, node: gast.Subscript) -> gast.expr:

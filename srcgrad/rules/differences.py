@@ -130,7 +130,7 @@ def _gradient_transposed(g, spacing, axis, edge_order):
     out = np.zeros_like(moved, dtype=np.result_type(moved, 1.0))
     for step in range(min(n, 3)):
         j = start + step
-        scatter_add(out, j, moved * np.reshape(weights[j % 3, position], spread))
+        out = scatter_add(out, j, moved * np.reshape(weights[j % 3, position], spread))
     return np.moveaxis(out, 0, axis)
 
 

@@ -30,6 +30,7 @@ class Facts:
         operands=None,
         integer_arrays=frozenset(),
         array_arguments=frozenset(),
+        other_arrays=False,
     ):
         self.floating = floating
         self._shapes = shapes
@@ -38,6 +39,9 @@ class Facts:
         self._operands = operands or {}  # parameter -> the operand expression bound to it
         self._integer_arrays = integer_arrays  # names that hold integer arrays (arguments)
         self._array_arguments = array_arguments  # names that hold NumPy arrays (arguments)
+        # arrays of another library (dask, CuPy) among the arguments: no variant that writes
+        # into zeros it made (a NumPy array would take a dask value by computing it)
+        self.other_arrays = other_arrays
 
     def integer_array(self, param: str) -> bool:
         """`param` is bound to an argument that holds an array of integers."""

@@ -50,7 +50,7 @@ def gather_adjoint(g, x, sources):
     sources = np.ravel(sources)
     g = np.ravel(g)
     copied = sources >= 0
-    scatter_add(out, sources[copied], g[copied])
+    out = scatter_add(out, sources[copied], g[copied])
     return np.reshape(out, np.shape(x))
 
 
@@ -83,6 +83,8 @@ def _basic_index(facts) -> bool:
     index = facts.constant("index")
     parts = index if isinstance(index, tuple) else (index,)
     basic = (int, slice, type(None), type(Ellipsis))
+    if facts.other_arrays:  # (zeros written into: a NumPy array would compute a dask value)
+        return False
     return facts.floating and all(isinstance(p, basic) and not isinstance(p, bool) for p in parts)
 
 
@@ -112,6 +114,7 @@ def _gather_1d(facts) -> bool:
     x, index = facts.shape("x"), facts.shape("index")
     return (
         facts.floating
+        and not facts.other_arrays  # (dask's bincount takes positions of its own: the helper)
         and facts.integer_array("index")
         and x is not None
         and len(x) == 1
@@ -165,7 +168,7 @@ def insert_adjoint(g, arr, obj, values, axis=None):
     size = np.size(arr)
     sources = np.insert(labels_like(arr), obj, labels_like(values) + size, axis)
     both = np.zeros_like(g, dtype=np.result_type(g, 1.0), shape=size + np.size(values))
-    scatter_add(both, np.ravel(sources), np.ravel(g))
+    both = scatter_add(both, np.ravel(sources), np.ravel(g))
     return np.reshape(both[:size], np.shape(arr)), np.reshape(both[size:], np.shape(values))
 
 

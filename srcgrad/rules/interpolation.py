@@ -61,17 +61,17 @@ def interp_adjoints(g, x, xp, fp, left=None, right=None, period=None):
     inside = ~(below | above)
     d_x = np.where(inside, g * (fp[k + 1] - fp[k]) / width, 0.0)
     d_fp = np.zeros_like(fp, dtype=np.result_type(fp, g, 1.0))
-    scatter_add(d_fp, k, np.where(inside, g * (1.0 - t), 0.0))
-    scatter_add(d_fp, k + 1, np.where(inside, g * t, 0.0))
+    d_fp = scatter_add(d_fp, k, np.where(inside, g * (1.0 - t), 0.0))
+    d_fp = scatter_add(d_fp, k + 1, np.where(inside, g * t, 0.0))
     d_left = np.sum(np.where(below, g, 0.0))
     d_right = np.sum(np.where(above, g, 0.0))
     if left is None:
-        scatter_add(d_fp, 0, d_left)
+        d_fp = scatter_add(d_fp, 0, d_left)
     if right is None:
-        scatter_add(d_fp, -1, d_right)
+        d_fp = scatter_add(d_fp, -1, d_right)
     d_xp = np.zeros_like(xp, dtype=np.result_type(xp, d_x, 1.0))
-    scatter_add(d_xp, k, -d_x * (1.0 - t))
-    scatter_add(d_xp, k + 1, -d_x * t)
+    d_xp = scatter_add(d_xp, k, -d_x * (1.0 - t))
+    d_xp = scatter_add(d_xp, k + 1, -d_x * t)
     return d_x, d_fp, d_left, d_right, d_xp, None
 
 

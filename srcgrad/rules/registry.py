@@ -88,6 +88,7 @@ def _key(obj: object) -> object:
 # rules for a library srcgrad does not import itself: the module the user's program imports ->
 # the rule module that needs it, registered at the first look-up after that import
 _OPTIONAL = {
+    "scipy.integrate": "srcgrad.api.integrate",  # (its helpers call srcgrad's public layer)
     "scipy.special": "srcgrad.rules.scipy_special",
     "scipy.stats": "srcgrad.rules.scipy_stats",
 }
@@ -163,6 +164,28 @@ def is_nondifferentiable(obj: object) -> bool:
     return id(obj) in NONDIFFERENTIABLE
 
 
+# library functions whose result is a record of arrays (solve_ivp's OdeResult): its fields are
+# read as a parameter tree's (`sol.y`), and its adjoint is the dict of theirs
+_RECORD_RESULTS: dict[int, object] = {}
+
+
+def returns_record(obj: object) -> bool:
+    if _OPTIONAL:
+        load_optional_rules()
+    return id(obj) in _RECORD_RESULTS
+
+
+# library functions with rules that call a function they are given (odeint's right-hand side):
+# a lambda passed to one is made a function of its own, as for a function of the user's
+_CALLING: dict[int, object] = {}
+
+
+def calls_functions(obj: object) -> bool:
+    if _OPTIONAL:
+        load_optional_rules()
+    return id(obj) in _CALLING
+
+
 # ---- declarations --------------------------------------------------------------------------------
 
 
@@ -171,6 +194,22 @@ def nondifferentiable(*objects: object) -> None:
     for obj in objects:
         NONDIFFERENTIABLE.add(id(obj))
         _NONDIFF_OBJECTS.append(obj)
+
+
+def calling(*objects: object) -> None:
+    """Declare library functions that call a function they are given (`odeint(rhs, ...)`):
+    a lambda passed to them is lifted like one passed to the user's function
+    (normalize/closures.py), and its rule differentiates it as the code runs."""
+    for obj in objects:
+        _CALLING[id(obj)] = obj
+
+
+def record_result(*objects: object) -> None:
+    """Declare functions whose result is a record whose fields carry derivatives (`sol.y` of
+    solve_ivp's OdeResult): their rules take and give the dict of the fields' adjoints and
+    tangents."""
+    for obj in objects:
+        _RECORD_RESULTS[id(obj)] = obj  # (the object kept alive: its id stays its own)
 
 
 def register(rule: Rule, keys: Sequence[object]) -> Rule:
@@ -332,7 +371,12 @@ def elementwise(*keys: object):
     return decorate
 
 
-def tangent(*keys: object, differentiable=None, when: Callable[[Facts], bool] | None = None):
+def tangent(
+    *keys: object,
+    differentiable=None,
+    when: Callable[[Facts], bool] | None = None,
+    joint: bool = False,
+):
     """Decorator: `def r(ans, x, y, axis=None): ...; return x_term, y_term` is the forward rule
     of every object in `keys`. Each term reads its own parameter's tangent, spelled `x_dot`.
     Parameters, defaults and which of them are differentiable follow the reverse rule of the
@@ -342,6 +386,10 @@ def tangent(*keys: object, differentiable=None, when: Callable[[Facts], bool] | 
     With `when`, a forward variant: a specialised rule used where `when(facts)` holds of the
     literal constants at the call (`rule.literal_facts`: forward mode knows no shapes), the
     general forward rule of the same objects, declared first, covering every other case.
+
+    With `joint`, the rule returns one expression, the result's tangent, which may read every
+    operand's tangent (None where the operand carries no derivative): a function whose tangent
+    is one computation, not a sum of one term per operand (an ODE's forward sensitivities).
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -371,8 +419,12 @@ def tangent(*keys: object, differentiable=None, when: Callable[[Facts], bool] | 
 
         def load() -> dict:
             tree, origin = parse(fn)
-            terms = returned(fn, tree, origin, wanted, "forward rule", "term(s)")
-            for p, term in zip(wanted, terms):
+            last = tree.body[-1]
+            if joint and isinstance(last, gast.Return) and last.value is not None:
+                terms = [last.value]  # (the result's tangent: a tuple too is one)
+            else:
+                terms = returned(fn, tree, origin, wanted, "forward rule", "term(s)")
+            for p, term in zip([] if joint else wanted, terms):
                 read = {n.id for n in gast.walk(term) if isinstance(n, gast.Name)} & dots
                 if read - {f"{p}_dot"}:
                     raise RuleError(
@@ -395,6 +447,7 @@ def tangent(*keys: object, differentiable=None, when: Callable[[Facts], bool] | 
             differentiable=wanted,
             broadcasting=reverse.broadcasting,
             when=when,
+            joint=joint,
         )
         if when is None:
             _register_tangent(rule, keys)

@@ -131,7 +131,9 @@ class TangentRule(_Deferred):
     contributes to the result's tangent; the forward stage adds the terms of the active
     operands. A linear rule (`linear`, `bilinear`) has no body: the tangent is the user's own
     expression with the operand replaced by its tangent (`np.sum(x_dot, axis=0)`), one such
-    term per active differentiable operand (`x_dot @ y + x @ y_dot`).
+    term per active differentiable operand (`x_dot @ y + x @ y_dot`). A joint rule
+    (`registry.tangent(..., joint=True)`) has one term, the result's tangent, which reads every
+    operand's tangent at once (None where the operand carries no derivative).
     """
 
     name: str
@@ -146,6 +148,7 @@ class TangentRule(_Deferred):
     keys: list[object] = field(default_factory=list)
     when: Callable[[Facts], bool] | None = None  # a variant: applies only where this holds
     variants: list[TangentRule] = field(default_factory=list)  # tried first, each its `when`
+    joint: bool = False  # one term, the result's tangent, read from every operand's tangent
 
     @property
     def linear(self) -> bool:

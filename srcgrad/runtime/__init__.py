@@ -3,7 +3,8 @@
 The helpers are the few operations no single NumPy call expresses, grouped by what they serve:
 `values` (forward-sweep values), `broadcasting` (adjoints summed back to operand shapes),
 `indexing` (scatters and overwritten positions), `containers` (list, dict and tree adjoints),
-`checks` (scalar outputs, finite adjoints) and `tangents` (forward mode). `markers` holds
+`checks` (scalar outputs, finite adjoints), `tangents` (forward mode) and `arrays` (dask's and
+CuPy's arrays, where NumPy's dispatch does not reach). `markers` holds
 `stop_gradient` and `no_grad`. Every helper is named here, the way rules and transforms use
 them (`runtime.unbroadcast`).
 
@@ -12,6 +13,7 @@ Guarantees: helpers never mutate their inputs (only arrays they create), create 
 the shapes already agree.
 """
 
+from .arrays import filled_like
 from .broadcasting import (
     choose_adjoint,
     dot_adjoint_left,
@@ -117,6 +119,7 @@ __all__ = [
     "add_item",
     "as_gradient",
     "field_tangent",
+    "filled_like",
     "closure",
     "astype",
     "calling_line",

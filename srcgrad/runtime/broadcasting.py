@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from .arrays import either_other, zeros_for
 from .checks import refusal
 
 
@@ -51,6 +52,8 @@ def expand_to(g, like, axis=None, keepdims=False):
     """A new array shaped like `like`, holding `g` repeated along the reduced `axis`."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
+    if either_other(g, like):  # (a NumPy array would compute a dask `g` to hold it)
+        return zeros_for(g, like, gradient_dtype(like, g)) + g
     out = np.empty_like(like, dtype=gradient_dtype(like, g))
     out[...] = g
     return out

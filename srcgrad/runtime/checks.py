@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import math
 import os
 import re
 import sys
@@ -28,7 +29,7 @@ def check_scalar(value, where: str, function: str):
             hint="make every path of the function end in `return` and the value to differentiate",
         )
     shape = np.shape(value)
-    if shape != () and np.size(value) != 1:  # (an array of one element counts as a number)
+    if shape != () and math.prod(shape) != 1:  # (an array of one element counts as a number)
         raise NonScalarOutputError(
             f"{where}: grad needs a scalar output, but '{function}' returned an array of "
             f"shape {shape}",
@@ -104,10 +105,27 @@ def _origin_at(filename: str, line: int) -> Origin | None:
     return origin
 
 
+def origin_at(filename: str, line: int) -> Origin | None:
+    """The user's line that line `line` of the generated code compiled under `filename` came
+    from (None for a line of structure only: `else:`, `pass`, `nonlocal`); for the views of
+    generated code beside the user's (api/views.py)."""
+    return _origin_at(filename, line)
+
+
 def _ours(module: str) -> bool:
     """Code of srcgrad's own (a definition in a rule module, a runtime helper read like the
     user's), generated or not: never the user's line."""
     return module.startswith(("srcgrad.rules.", "srcgrad.runtime."))
+
+
+def raised_at(exc: BaseException) -> Origin | None:
+    """The user's line whose generated code raised `exc` (the innermost one), or None."""
+    origin, tb = None, exc.__traceback__
+    while tb is not None:
+        if not _ours(tb.tb_frame.f_globals.get("__name__", "")):
+            origin = _origin_at(tb.tb_frame.f_code.co_filename, tb.tb_lineno) or origin
+        tb = tb.tb_next
+    return origin
 
 
 def annotate(exc: BaseException) -> None:
@@ -115,11 +133,7 @@ def annotate(exc: BaseException) -> None:
     note, shown under the traceback; Python 3.11 and later)."""
     if isinstance(exc, SrcgradError) and exc.origin is not None:
         return
-    origin, tb = None, exc.__traceback__
-    while tb is not None:
-        if not _ours(tb.tb_frame.f_globals.get("__name__", "")):
-            origin = _origin_at(tb.tb_frame.f_code.co_filename, tb.tb_lineno) or origin
-        tb = tb.tb_next
+    origin = raised_at(exc)
     if origin is not None and hasattr(exc, "add_note"):
         note = f"(srcgrad: raised by the generated code of {origin.where()}: {origin.text})"
         if note not in getattr(exc, "__notes__", ()):

@@ -15,6 +15,7 @@ import types
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
+from .arrays import is_other_array
 from .checks import calling_line, zero_gradient
 from .indexing import index_adjoint
 from .tangents import zero_tangent
@@ -157,6 +158,8 @@ def is_object(value) -> bool:
     if module.split(".")[0] in sys.stdlib_module_names:
         return False
     if isinstance(value, (type, types.FunctionType, types.MethodType, types.ModuleType)):
+        return False
+    if is_other_array(value):  # (a dask or CuPy array is an array, not a parameter tree)
         return False
     return isinstance(getattr(value, "__dict__", None), dict)
 

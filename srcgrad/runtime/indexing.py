@@ -6,8 +6,11 @@ Like every runtime helper: never mutates its inputs, creates arrays only with `*
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .arrays import copy_of, either_other, scattered, zeros_for
 from .broadcasting import gradient_dtype
 
 
@@ -15,7 +18,7 @@ def last_writes(part, like, index):
     """`part` (an adjoint read at `index`) with zeros where a later position of `index` wrote
     the same element: after `x[[0, 1, 1]] = v`, v[1] never reached x. NumPy's own assignment,
     done again with positions for values, tells which write each element kept."""
-    order = np.reshape(np.arange(np.size(part)), np.shape(part))
+    order = np.reshape(np.arange(math.prod(np.shape(part))), np.shape(part))
     kept = np.full(np.shape(like), -1)
     kept[index] = order
     return np.where(kept[index] == order, part, 0.0)
@@ -29,7 +32,10 @@ def _is_integer_array_index(part) -> bool:
 
 
 def scatter_add(out, index, values):
-    """`out[index] += values`, adding repeated integer indices once per occurrence (in place)."""
+    """`out[index] += values`, adding repeated integer indices once per occurrence (in place;
+    for a dask or CuPy `out` or `values`, the sum as a new array: use what it returns)."""
+    if either_other(out, values):
+        return scattered(out, index, values)
     parts = index if isinstance(index, tuple) else (index,)
     if any(_is_integer_array_index(p) for p in parts):
         if (
@@ -51,7 +57,7 @@ def scatter_add(out, index, values):
 
 def zero_at(g, index):
     """A copy of `g` with zeros at `index`: the adjoint of an array before `x[index] = v`."""
-    out = np.copy(g)
+    out = copy_of(g)
     out[index] = 0.0
     return out
 
@@ -67,6 +73,8 @@ def nonnegative(index, size: int):
 def index_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
     dtype = gradient_dtype(x, g)
+    if either_other(x, g):  # (dask, CuPy: zeros of g's library, the sums by bincount)
+        return scattered(zeros_for(g, x, dtype), index, g)
     if (  # a vector read at integer positions: bincount makes the sums, no zeros first
         np.ndim(x) == 1
         and _is_integer_array_index(index)

@@ -7,8 +7,12 @@ Both do nothing when the function runs undifferentiated.
 
 from __future__ import annotations
 
+from typing import Literal, TypeVar
 
-def stop_gradient(x):
+T = TypeVar("T")
+
+
+def stop_gradient(x: T) -> T:
     """`x` itself; srcgrad gives it no derivative (the value is a constant to the gradient)."""
     return x
 
@@ -16,8 +20,8 @@ def stop_gradient(x):
 class no_grad:
     """`with srcgrad.no_grad():` — values computed in the block carry no derivative."""
 
-    def __enter__(self):
+    def __enter__(self) -> no_grad:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False

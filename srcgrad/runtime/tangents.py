@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import is_other_array
+
 
 def zero_tangent(x):
     """The tangent of a value that does not depend on the differentiated inputs: 0.0 for a
@@ -23,7 +25,7 @@ def zero_tangent(x):
         return None
     if isinstance(x, (int, float, np.integer, np.floating)) and np.ndim(x) == 0:
         return 0.0
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) or is_other_array(x):  # (a dask or CuPy array's own zeros)
         return np.zeros_like(x, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, complex):
         return 0.0

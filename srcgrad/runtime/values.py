@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import copy_of, is_other_array
 from .broadcasting import gradient_dtype
 from .containers import is_record, record_fields, record_like
 
@@ -22,7 +23,7 @@ def copied(value):
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
     if is_record(value):
         return record_like(value, {k: copied(v) for k, v in record_fields(value).items()})
-    return np.copy(value) if hasattr(value, "shape") else value
+    return copy_of(value) if hasattr(value, "shape") else value
 
 
 def written_back(given, made) -> None:
@@ -133,4 +134,6 @@ def converted_tangent(x_dot, dtype):
     zeros where it is truncated to an integer or bool dtype."""
     if truncates(dtype):
         return np.zeros_like(x_dot, dtype=gradient_dtype(x_dot, 1.0))
+    if is_other_array(x_dot):  # (np.asarray would compute a dask array, copy a CuPy one)
+        return x_dot.astype(dtype)
     return np.asarray(x_dot).astype(dtype)

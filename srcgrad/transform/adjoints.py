@@ -91,7 +91,8 @@ class Adjoints:
             self.donors(),
             arguments,
             self.ctx.index_arrays,
-            self.ctx.array_arguments,
+            self.ctx.array_arguments - self.ctx.other_arrays,
+            bool(self.ctx.other_arrays),
         )
 
     # ---- contributions --------------------------------------------------------------------
@@ -124,7 +125,7 @@ class Adjoints:
         if defined and name in self.trees:  # containers add element by element
             value = nodes.call(self.helper(runtime.add_adjoints), [nodes.load(adjoint), value])
             owned = False
-        elif defined and table.owned(name) and self.ctx.floating:
+        elif defined and table.owned(name) and self.ctx.floating and not self.ctx.other_arrays:
             # an array srcgrad made and no other name holds: add in place, no new array
             self.emit(gast.AugAssign(target=nodes.store(adjoint), op=gast.Add(), value=value))
             table.set_array(name, owned=True)

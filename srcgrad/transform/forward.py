@@ -7,11 +7,12 @@ its tangent; a loop carries both), so nothing is saved and nothing is replayed.
 Guarantees: every assignment of an active name also assigns its tangent, so wherever an active
 value is bound its tangent is bound, with the value's exact shape (a term broadcast against a
 larger operand is spread to the result's shape). The tangent of a statement is the sum of its
-forward rule's terms for the operands that are active; a value that no differentiated input
-reaches has the tangent 0.0, or zeros of its shape. A call to the user's own function goes
-through that function's generated forward code, `jvp_<name>`. An in-place update `x[i] = v`
-updates `x_dot[i] = v_dot` in an array srcgrad made, copying the tangent once first where another
-name (or the caller) may hold it.
+forward rule's terms for the operands that are active (a joint rule's one term, where the
+tangent is one computation of them all); a value that no differentiated input reaches has the
+tangent 0.0, or zeros of its shape. A call to the user's own function goes through that
+function's generated forward code, `jvp_<name>`. An in-place update `x[i] = v` updates
+`x_dot[i] = v_dot` in an array srcgrad made, copying the tangent once first where another name
+(or the caller) may hold it.
 """
 
 from __future__ import annotations
@@ -152,7 +153,9 @@ class _Forward:
 
     def _own(self, name: str) -> gast.Assign:
         tangent = self.dot(name)
-        if name in self.containers:  # a list or dict of tangents: copies all the way down
+        # a list or dict of tangents: copies all the way down; a dask or CuPy array: its own
+        # copy (NumPy's would compute a dask array)
+        if name in self.containers or self.ctx.other_arrays:
             copy = nodes.call(self._helper(runtime.copied), [nodes.load(tangent)])
         else:
             copy = nodes.call(self.ctx.numpy_name("copy"), [nodes.load(tangent)])
@@ -270,11 +273,13 @@ class _Forward:
         mapping.update(bound.arguments)
         mapping["ans"] = nodes.load(ans)
         for p in rule.differentiable:  # a body may read an inactive operand's zeros too
-            if p in bound.arguments:
+            if p in bound.arguments and (p in slots or not rule.joint):
                 mapping[f"{p}_dot"] = self.of(bound.arguments[p])
-            else:
-                mapping[f"{p}_dot"] = nodes.const(0.0)
+            else:  # (a joint rule reads None: that operand carries no derivative)
+                mapping[f"{p}_dot"] = nodes.const(None if rule.joint else 0.0)
         body, terms = rule.instantiate(mapping, self.ctx)
+        if rule.joint:  # one term: the result's tangent
+            return [self.emit(s) for s in body], terms[0]
         # a None term: that operand moves the result nowhere (a shape, an integer order)
         wanted = [
             (p, t) for p, t in zip(rule.differentiable, terms) if p in slots and t is not None

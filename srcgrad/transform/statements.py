@@ -178,6 +178,7 @@ class StatementAdjoints:
         name = getattr(array, "id", None)
         if not (
             a.ctx.floating
+            and not a.ctx.other_arrays  # (a NumPy adjoint cannot hold a dask sum: a new array)
             and a.is_active(array)
             and name in a.table
             and a.table.owned(name)

@@ -16,6 +16,7 @@ import srcgrad
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 
 import rejected
+from finite_differences import gradient as finite_differences
 
 REJECTED_FILE = Path(rejected.__file__)
 
@@ -267,7 +268,7 @@ def test_errors_are_srcgrad_errors():
         assert issubclass(cls, srcgrad.SrcgradError)
 
 
-# ---- tuples joined with +: not the arithmetic the rule of + describes ------------------------
+# ---- tuples joined with +: a join, not the arithmetic the rule of + describes ---------------
 
 
 def joined_results(x, y):
@@ -275,36 +276,57 @@ def joined_results(x, y):
     return np.sum(t[3])
 
 
+def test_joining_tuples_of_lengths_not_known_is_refused():
+    args = (np.array([3.5, 2.2]), np.array([1.0, 0.7]))
+    lines, first = inspect.getsourcelines(joined_results)
+    line = first + next(i for i, text in enumerate(lines) if "# joined" in text)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="joining or repeating") as info:
+        srcgrad.grad(joined_results)(*args)
+    assert str(info.value).startswith(f"{__file__}:{line}:")
+
+
 def joined_displays(x):
-    t = (x, 2.0 * x) + (x,)  # joined
+    t = (x, 2.0 * x) + (x,)
     return np.sum(t[2])
 
 
 def joined_lists(x):
-    xs = [x, 2.0 * x] + [x * x]  # joined (the reverse gradient of xs[2] was silently wrong)
+    xs = [x, 2.0 * x] + [x * x]  # (the reverse gradient of xs[2] was once silently wrong)
     return np.sum(xs[2])
 
 
 def extended_list(x):
     xs = [x[0], x[1]]
-    ys = xs + [x[1] * 3.0]  # joined
+    ys = xs + [x[1] * 3.0]
     return ys[2] * 2.0
 
 
-JOINED = [joined_results, joined_displays, joined_lists, extended_list]
+JOINED = [joined_displays, joined_lists, extended_list]
 
 
 @pytest.mark.parametrize("fn", JOINED, ids=lambda f: f.__name__)
-def test_joining_tuples_is_refused_not_differentiated_as_a_sum(fn):
+def test_joining_tuples_is_differentiated_as_a_join_not_a_sum(fn):
     args = (np.array([3.5, 2.2]), np.array([1.0, 0.7]))[: fn.__code__.co_argcount]
-    for transform in (srcgrad.grad(fn), srcgrad.forward(fn)):
-        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="joining or repeating tuples"):
-            transform(*args) if transform.mode.value != "jvp" else transform(np.ones(2), *args)
-    lines, first = inspect.getsourcelines(fn)
-    line = first + next(i for i, text in enumerate(lines) if "# joined" in text)
-    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
-        srcgrad.grad(fn)(*args)
-    assert str(info.value).startswith(f"{__file__}:{line}:")
+    want = finite_differences(fn, list(args), 0)
+    np.testing.assert_allclose(srcgrad.grad(fn)(*args), want, rtol=1e-6, atol=1e-8)
+    value, tangent = srcgrad.forward(fn)(np.ones(2), *args)
+    assert value == pytest.approx(fn(*args))
+    assert tangent == pytest.approx(np.sum(want), rel=1e-6, abs=1e-8)
+
+
+def repeated_list(x):
+    xs = [x, 2.0 * x] * 2  # repeated
+    return np.sum(xs[3])
+
+
+def test_repeating_a_list_is_refused_not_differentiated_as_a_product():
+    x = np.array([3.5, 2.2])
+    lines, first = inspect.getsourcelines(repeated_list)
+    line = first + next(i for i, text in enumerate(lines) if "# repeated" in text)
+    for transform in (srcgrad.grad(repeated_list), srcgrad.forward(repeated_list)):
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="joining or repeating") as info:
+            transform(x) if transform.mode.value != "jvp" else transform(np.ones(2), x)
+        assert str(info.value).startswith(f"{__file__}:{line}:")
 
 
 # ---- quantiles srcgrad has no exact derivative of: refused, never a wrong number -------------

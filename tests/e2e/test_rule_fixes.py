@@ -331,6 +331,77 @@ DISCRETE = {
 }
 # (rule, parameter): why the result does not move with it continuously
 LEFT_OUT = {
+    # scipy.integrate (srcgrad/api/integrate.py): what steers the solver, not what it solves
+    ("odeint", "atol"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "rtol"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "h0"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "hmax"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "hmin"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "ixpr"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "ml"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "mu"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "mxhnil"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "mxordn"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "mxords"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "mxstep"): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "odeint",
+        "printmessg",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "tcrit"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "col_deriv"): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "odeint_tangent",
+        "atol",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "odeint_tangent",
+        "rtol",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "odeint_tangent",
+        "hmax",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("solve_ivp", "atol"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("solve_ivp", "rtol"): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp",
+        "first_step",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp",
+        "max_step",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp",
+        "min_step",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("solve_ivp", "lband"): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("solve_ivp", "uband"): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp",
+        "vectorized",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp_tangent",
+        "atol",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp_tangent",
+        "rtol",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    (
+        "solve_ivp_tangent",
+        "max_step",
+    ): "a solver setting: the derivative is the solution's, to the tolerance",
+    ("odeint", "Dfun"): "the right-hand side's Jacobian: an aid to the solver, not a value",
+    ("odeint", "full_output"): "a flag: what is returned, not its values",
+    ("odeint", "tfirst"): "a flag: the order of the right-hand side's arguments",
+    ("odeint_tangent", "tfirst"): "a flag: the order of the right-hand side's arguments",
+    ("solve_ivp", "dense_output"): "a flag: sol.sol is refused where it is read",
+    ("solve_ivp", "events"): "a terminal event is refused at run time; event times are refused",
+    ("solve_ivp", "jac"): "the right-hand side's Jacobian: an aid to the solver, not a value",
+    ("solve_ivp", "jac_sparsity"): "a pattern for the solver, not a value",
     ("arange", "stop"): "decides how many values there are, not the values",
     ("arange", "like"): "an array-protocol donor",
     ("choose", "a"): "integer indices",

@@ -23,6 +23,8 @@ def test_every_built_in_rule_parses_and_has_the_shape_the_registry_needs():
         assert rule.origin is not None and rule.origin.lineno > 0
         if isinstance(rule, registry.Rule):
             assert len(rule.outputs) == len(rule.differentiable), rule.name
+        elif rule.joint:  # one term: the result's tangent (odeint's forward sensitivities)
+            assert len(rule.terms) == 1, rule.name
         elif not rule.linear:
             assert len(rule.terms) == len(rule.differentiable), rule.name
 
