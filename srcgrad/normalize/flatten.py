@@ -32,7 +32,7 @@ import gast
 from ..front import nodes
 from ..front.fence import is_append
 from ..front.reading import MISSING
-from .ir import has_user_source
+from .ir import definition, has_user_source, reverse_rule
 
 
 class _Flatten:
@@ -201,9 +201,13 @@ class _Flatten:
         return node
 
     def _user_call(self, call: gast.Call) -> bool:
-        """A call of a function of the user's, or of one known only at run time."""
+        """A call of a function of the user's, of a library function differentiated through a
+        definition of srcgrad's (read like the user's: `cho_solve((c, lower), b)`), or of one
+        known only at run time."""
         key = self.ctx.resolve(call.func)
-        return key is MISSING or has_user_source(key)
+        if key is MISSING or has_user_source(key):
+            return True
+        return reverse_rule(key) is None and definition(key) is not None
 
     def conditional(self, test, body, orelse) -> gast.expr:
         """`body if test else orelse` as an if statement assigning a new temporary."""

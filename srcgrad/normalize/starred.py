@@ -55,6 +55,7 @@ import gast
 from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..front import nodes, reading
 from ..front.emit import unparse
+from ..rules import registry
 from .ir import is_user_function
 
 
@@ -1100,8 +1101,8 @@ class _Pass:
             k.arg is None for k in call.keywords
         ):
             return call
-        helper = self.ctx.resolve(call.func)
-        if not _has_star_parameters(helper):
+        helper = _star_helper(self.ctx.resolve(call.func))
+        if helper is None:
             return call
         made = specialised(helper, len(call.args), tuple(k.arg for k in call.keywords))
         if made is None:  # (the arguments do not fit: the later stages say so)
@@ -1139,13 +1140,22 @@ def _calls(node: gast.expr, function, ctx) -> bool:
 
 
 def _has_star_parameters(obj) -> bool:
-    """A function of the user's with `*args` or `**kwargs` parameters."""
-    if not isinstance(obj, types.FunctionType):
-        return False
+    return _star_helper(obj) is not None
+
+
+def _star_helper(obj):
+    """The function with `*args` or `**kwargs` parameters a call of `obj` runs as srcgrad reads
+    it: `obj`, a function of the user's, or srcgrad's definition of the library function `obj`
+    (`scipy.linalg.block_diag(*arrs)`); None for any other."""
+    defined = registry.definition(obj) if registry.reverse_rule(obj) is None else None
+    if defined is not None:
+        obj = defined
+    elif not isinstance(obj, types.FunctionType) or reading.module_of(obj).startswith("srcgrad"):
+        return None
     flags = obj.__code__.co_flags
     if not flags & _STAR_FLAGS or flags & _NOT_PLAIN:
-        return False
-    return not reading.module_of(obj).startswith("srcgrad") and is_user_function(obj)
+        return None
+    return obj if defined is not None or is_user_function(obj) else None
 
 
 # ---- a function with *args or **kwargs, made for one call --------------------------------------

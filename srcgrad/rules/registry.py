@@ -89,6 +89,7 @@ def _key(obj: object) -> object:
 # the rule module that needs it, registered at the first look-up after that import
 _OPTIONAL = {
     "scipy.integrate": "srcgrad.api.integrate",  # (its helpers call srcgrad's public layer)
+    "scipy.linalg": "srcgrad.rules.scipy_linalg",
     "scipy.special": "srcgrad.rules.scipy_special",
     "scipy.stats": "srcgrad.rules.scipy_stats",
 }

@@ -328,6 +328,7 @@ DISCRETE = {
     *("endpoint", "retstep", "pad_width", "shift", "upper", "UPLO", "full_matrices"),
     *("compute_uv", "hermitian", "edge_order", "norm", "s", "returned", "rowvar", "bias"),
     *("deg", "subscripts", "return_sign", "condition", "condlist", "key", "reverse"),
+    *("lower", "trans", "unit_diagonal", "driver"),
 }
 # (rule, parameter): why the result does not move with it continuously
 LEFT_OUT = {
@@ -413,11 +414,14 @@ LEFT_OUT = {
     ("cov", "aweights"): "refused at run time (cov_variables)",
     ("cov", "ddof"): "NumPy requires an integer",
     ("diff", "n"): "an integer",
+    ("eigenvalues_of", "decomposition"): "eigh(a) computed already: its derivative is a's",
+    ("eigenvectors_of", "decomposition"): "eigh(a) computed already: its derivative is a's",
     ("fft", "n"): "an integer length",
     ("ifft", "n"): "an integer length",
     ("rfft", "n"): "an integer length",
     ("irfft", "n"): "an integer length",
     ("ldexp", "i"): "an integer exponent",
+    ("lu_packed", "factorization"): "lu_factor(a) computed already: its derivative is a's",
     ("matrix_power", "n"): "an integer power",
     ("multigammaln", "d"): "an integer dimension",
     ("norm", "ord"): "a literal here: a variable ord takes the variant norm_of_variable_order",
