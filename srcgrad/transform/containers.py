@@ -42,7 +42,9 @@ def tuple_elements(adjoints, op: Operation, g: gast.expr) -> None:
     """`t = (a, b)`: a's adjoint is `dt[0]` (None, a part no caller used or the whole tuple's
     adjoint on a path that did not read it, is zeros)."""
     for k, element in enumerate(op.args):
-        if adjoints.is_active(element):
+        if _nested(adjoints, element):
+            _nested_elements(adjoints, element, g, k, nodes.load(op.target))
+        elif adjoints.is_active(element):
             part = nodes.subscript(g, nodes.const(k))
             if adjoints.open_tuples or op.target in adjoints.trees:
                 helper = adjoints.helper(runtime.part_adjoint)
@@ -50,10 +52,29 @@ def tuple_elements(adjoints, op: Operation, g: gast.expr) -> None:
             adjoints.contribute(element.id, part)
 
 
+def _nested(adjoints, element: gast.expr) -> bool:
+    """A list or tuple display inside a display, with a value that carries a derivative."""
+    return isinstance(element, (gast.List, gast.Tuple)) and adjoints.has_active(element)
+
+
+def _nested_elements(adjoints, element, g: gast.expr, key, held: gast.expr) -> None:
+    """`t = ([a], [b])`: the adjoint of the display at `key` of `held` (zeros where nothing
+    flowed), then its elements' adjoints from it, as a list display's are."""
+    like = nodes.subscript(nodes.copy(held), nodes.const(key))
+    part = adjoints.ctx.names.temporary()
+    call = nodes.call(
+        adjoints.helper(runtime.part_adjoint), [nodes.copy(g), nodes.const(key), like]
+    )
+    adjoints.emit(nodes.assign(part, call))
+    list_elements(adjoints, element.elts, nodes.load(part), like)
+
+
 def dict_values(adjoints, op: Operation, g: gast.expr) -> None:
     """`d = {"w": a}`: a's adjoint is the entry of `dd` at "w" (zeros where there is none)."""
     for key, value in zip(op.keys, op.args):
-        if adjoints.is_active(value):
+        if _nested(adjoints, value):
+            _nested_elements(adjoints, value, g, key, nodes.load(op.target))
+        elif adjoints.is_active(value):
             helper = adjoints.helper(runtime.entry_adjoint)
             part = nodes.call(helper, [nodes.copy(g), nodes.const(key), value])
             adjoints.contribute(value.id, part)
