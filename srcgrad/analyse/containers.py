@@ -60,7 +60,11 @@ _SEQUENCE_RESULTS = {
 def lists(ops: dict) -> set[str]:
     """Names that hold Python lists: list displays, copies of them (`u = _l` after a
     comprehension) and slices of them (`xs[1:]`), whose adjoints are lists too."""
-    found = {op.target for op in ops.values() if op.kind is Kind.LIST}
+    found = {
+        op.target
+        for op in ops.values()
+        if op.kind is Kind.LIST or op.key in (runtime.joined, runtime.joined_tangent, list, tuple)
+    }
     # (and tuple displays read at an index known only as the code runs, `arrays[k]` of a
     # helper's `*arrays`: their elements may differ in shape)
     looked_up = {
@@ -74,7 +78,10 @@ def lists(ops: dict) -> set[str]:
     found |= {  # (and what a helper returns that is a list or tuple it made, read so)
         op.target
         for op in ops.values()
-        if op.kind is Kind.USER and op.target in looked_up and memory.summary_of(op.key).sequence
+        if op.kind is Kind.USER
+        and op.key is not None  # (not a call through the run-time dispatch)
+        and op.target in looked_up
+        and memory.summary_of(op.key).sequence
     }
     copies = [
         op
@@ -114,12 +121,19 @@ def trees(ctx, ops: dict) -> set[str]:
         and isinstance(op.args[1], gast.Constant)
         and type(op.args[1].value) in (int, str)  # (t[1], d["w"])
     }
+    read_at = {  # (read at any index: `xs[k]` of a loop)
+        op.args[0].id
+        for op in ops.values()
+        if op.key is operator.getitem and isinstance(op.args[0], gast.Name)
+    }
     for op in ops.values():
         sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
             op.kind is Kind.CALL and id(op.key) in _SEQUENCE_RESULTS
         )
         if sequence and op.target in indexed:
             found.add(op.target)
+        if op.kind is Kind.USER and op.key is None and op.target in read_at:
+            found.add(op.target)  # (what a function known only as the code runs returned)
         if op.kind is Kind.USER and nodes.returns_yields(op.key):
             found.add(op.target)  # the list of what a generator yields (normalize/generators.py)
     changed = bool(found)
@@ -247,10 +261,12 @@ def _with_copies(ops: dict, names: set[str]) -> set[str]:
 
 def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> None:
     """`t = (a, b) + (c, d)` joins tuples (lists: `xs + [y]`), `t * 2` repeats one: not
-    arithmetic, which is what the rules of + and * say. Refused where an operand is certainly a
-    tuple or a list (a display, a list built in the function or sliced from one, a function
-    that returns one), the other is not certainly a NumPy array (which makes it NumPy's sum or
-    product), and a derivative flows through."""
+    arithmetic, which is what the rules of + and * say. Where both operands of `+` are
+    certainly tuples or lists (a display, a list built in the function or sliced from one, a
+    function that returns one), the statement becomes `t = joined(a, b)`, whose rules split the
+    adjoint where `a` ends. Refused where one operand is certainly a tuple or a list, the other
+    is not certainly one nor certainly a NumPy array (which makes it NumPy's sum or product),
+    and a derivative flows through."""
     made_by: dict[str, list] = {}
     for op in ops.values():
         made_by.setdefault(op.target, []).append(op)
@@ -263,11 +279,17 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
         makers = made_by.get(name, []) if name not in seen else []
         return bool(makers) and all(
             m.kind is Kind.TUPLE
-            or (m.kind is Kind.CALL and id(m.key) in _TUPLE_RESULTS)
+            or (m.kind is Kind.CALL and (id(m.key) in _TUPLE_RESULTS or m.key is runtime.joined))
             or (m.kind is Kind.USER and memory.summary_of(m.key).sequence)  # helper(a) + ...
             or _sliced(m, lambda n: is_tuple(n, seen | {name}))  # (xs[1:] of a list)
             for m in makers
         )
+
+    def from_a_call_of_a_value(node) -> bool:
+        """Made by a call of a function known only as the code runs (`self.fc1.parameters()`):
+        a list or an array, as the code runs says."""
+        makers = made_by.get(getattr(node, "id", None), [])
+        return bool(makers) and all(m.kind is Kind.UNKNOWN and m.callee is not None for m in makers)
 
     def is_array(node) -> bool:
         """Certainly a NumPy array: an array argument, or what NumPy's functions made. (In
@@ -289,11 +311,20 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
         if op.kind is not Kind.CALL or op.key not in (operator.add, operator.mul):
             continue
         first, second = op.args[0], op.args[1]
+        if op.key is operator.add and is_tuple(first) and is_tuple(second):
+            # (two tuples or lists: joined, by a call whose rules say so)
+            _called(ctx, stmt, op, runtime.joined, "joined")
+            continue
         # (a list plus or times an array is NumPy's sum or product; times anything else, a
         # list is repeated, or Python raises)
         joined = (is_tuple(first) and not is_array(second)) or (
             is_tuple(second) and not is_array(first)
         )
+        unknown = not ctx.parsed.generated and all(from_a_call_of_a_value(a) for a in op.args)
+        if op.key is operator.add and (joined or unknown) and op.names() & active:
+            # (a join or a sum as the values say: their rules look at them as the code runs)
+            _called(ctx, stmt, op, runtime.added, "added")
+            continue
         if joined and op.names() & active:
             raise UnsupportedSyntaxError(
                 "joining or repeating tuples or lists with + or * is not supported where they "
@@ -301,6 +332,15 @@ def refuse_tuple_arithmetic(ctx, assigns: list, ops: dict, active: set[str]) -> 
                 ctx.origin(stmt),
                 "index the parts and combine them one by one",
             )
+
+
+def _called(ctx, stmt, op, helper, name: str) -> None:
+    """`t = a + b` becomes `t = helper(a, b)`, whose rules say what `+` did."""
+    call = nodes.call(
+        nodes.load(ctx.support.name_for(helper, name)), [nodes.copy(a) for a in op.args]
+    )
+    stmt.value = call
+    op.key = helper
 
 
 def _sliced(op, is_tuple) -> bool:

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..analyse.memory import summary_of
 from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..normalize import starred
 from ..normalize.ir import has_user_source
 from ..normalize.objects import is_user_class
 from ..rules.registry import definition, reverse_rule, tangent_rule
@@ -87,6 +88,14 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
         fn, args, kwargs = nested(args, kwargs)  # srcgrad.grad(g) called in the code
     if not has_user_source(fn):
         fn = _wrapper(fn, len(args), tuple(kwargs))
+    elif fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        # (`def __call__(self, *inputs)`: the copy made for this call, one parameter per
+        # argument, so that each argument gets its own adjoint, not the star tuple's)
+        made = starred.specialised(fn, len(args), tuple(kwargs))
+        if made is not None:
+            fn, renamed = made
+            kwargs = {renamed.get(k, k): v for k, v in kwargs.items()}
+            keywords = [renamed.get(k, k) for k in keywords]
     try:
         bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs)
     except TypeError as exc:

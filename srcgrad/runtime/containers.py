@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import UnsupportedSyntaxError
 from .arrays import is_other_array
+from .broadcasting import unbroadcast
 from .checks import calling_line, zero_gradient
 from .indexing import index_adjoint
 from .tangents import zero_tangent
@@ -90,6 +91,58 @@ def add_at(adjoints: list, index, g) -> None:
                 add_at(adjoints, position, part)
         return
     adjoints[index] = _sum(adjoints[index], g)
+
+
+def joined(a, b):
+    """`a + b` of two tuples or lists (Python joins them), written so where srcgrad sees that
+    both are (analyse/containers.py): a call with rules of its own, which `+` is not."""
+    return a + b
+
+
+def joined_adjoint(g, ans, a, b, part: int):
+    """The adjoint of `a` (part 0) or of `b` (part 1) in `ans = joined(a, b)`: the adjoints of
+    ans's elements, split where `a` ends (zeros where nothing flowed)."""
+    g = [None] * len(ans) if g is None else list(g)  # (or an array: its rows, the elements')
+    parts, like = (g[: len(a)], a) if part == 0 else (g[len(a) :], b)
+    return [as_gradient(p, v) for p, v in zip(parts, like)]
+
+
+def joined_tangent(a_dot, b_dot, a, b):
+    """The tangent of `joined(a, b)`: the two tangents joined (zeros for one that has none)."""
+    a_dot = zero_tangent(a) if a_dot is None else a_dot
+    b_dot = zero_tangent(b) if b_dot is None else b_dot
+    return type(a)(list(a_dot) + list(b_dot)) if isinstance(a, tuple) else list(a_dot) + list(b_dot)
+
+
+def added(a, b):
+    """`a + b` of two values whose types are known only as the code runs (what functions known
+    only then returned: two lists are joined, two arrays added)."""
+    return a + b
+
+
+def added_adjoint(g, ans, a, b, part: int):
+    """The adjoint of `a` (part 0) or `b` (part 1) in `ans = added(a, b)`: split where `a` ends
+    for a join, summed to the operand's shape for a sum."""
+    if isinstance(ans, (list, tuple)):
+        return joined_adjoint(g, ans, a, b, part)
+    return unbroadcast(g, a if part == 0 else b)
+
+
+def added_tangent(a_dot, b_dot, a, b):
+    """The tangent of `added(a, b)`: the tangents joined, or added."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return joined_tangent(a_dot, b_dot, a, b)
+    return (0.0 if a_dot is None else a_dot) + (0.0 if b_dot is None else b_dot)
+
+
+def sequence_adjoint(g, like):
+    """The adjoint of `iterable` in `tuple(iterable)` or `list(iterable)` from the result's, a
+    list of its elements' adjoints: that list for a list or a tuple; for an array, the array of
+    its rows' adjoints (zeros where nothing flowed)."""
+    if isinstance(like, (list, tuple)):
+        return None if g is None else list(g)
+    parts = [as_gradient(p, v) for p, v in zip([None] * len(like) if g is None else g, like)]
+    return np.stack(parts) if parts else np.zeros_like(like, dtype=float)
 
 
 def add_all(adjoints: list, gs) -> list:

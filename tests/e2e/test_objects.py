@@ -126,6 +126,60 @@ def test_an_object_as_the_differentiated_argument():
     np.testing.assert_allclose(along, np.sum(got.mean), rtol=1e-6)
 
 
+class Module:  # (PyTorch's habit: __call__ passes every input on to forward)
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
+
+    def parameters(self):
+        return []
+
+
+class Affine(Module):
+    def __init__(self, w, b):
+        self.w = w
+        self.b = b
+
+    def forward(self, x):
+        return x * self.w + self.b
+
+    def parameters(self):
+        return [self.w, self.b]
+
+
+class Sine(Module):
+    def forward(self, x):
+        return np.sin(x)
+
+
+class Stack(Module):
+    def __init__(self, w, b):
+        self.first = Affine(w, b)
+        self.act = Sine()
+        self.second = Affine(b, w)
+
+    def forward(self, x):
+        return self.second(self.act(self.first(x)))
+
+    def parameters(self):  # (lists joined, each from a method known only as the code runs)
+        return self.first.parameters() + self.second.parameters()
+
+
+def modules_with_star_inputs_and_joined_parameters(w, b):
+    model = Stack(w, b)
+    penalty = 0.0
+    for p in model.parameters():
+        penalty = penalty + np.sum(p**2)
+    return np.sum(model(np.array([0.5, -1.0, 2.0])) ** 2) + 0.1 * penalty
+
+
+def test_modules_with_star_inputs_and_joined_parameters():
+    _check(
+        modules_with_star_inputs_and_joined_parameters,
+        (np.array([0.1, 0.2, -0.3]), np.array([0.3, -0.1, 0.2])),
+        (0, 1),
+    )
+
+
 def test_a_hessian_through_an_object_is_refused_at_its_line():
     with pytest.raises(srcgrad.SrcgradError, match="a second derivative") as info:
         srcgrad.hessian(made_here, wrt=0)(np.array([0.1, 0.2, -0.3]), np.zeros(3))

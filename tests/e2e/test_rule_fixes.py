@@ -332,6 +332,10 @@ DISCRETE = {
 }
 # (rule, parameter): why the result does not move with it continuously
 LEFT_OUT = {
+    ("joined_tangent_adjoints", "a"): "only its length is read: where the join splits",
+    ("joined_tangent_adjoints", "b"): "only its length is read: where the join splits",
+    ("added_tangent", "a"): "only its type and length are read: a join or a sum",
+    ("added_tangent", "b"): "only its type and length are read: a join or a sum",
     # scipy.integrate (srcgrad/api/integrate.py): what steers the solver, not what it solves
     ("odeint", "atol"): "a solver setting: the derivative is the solution's, to the tolerance",
     ("odeint", "rtol"): "a solver setting: the derivative is the solution's, to the tolerance",

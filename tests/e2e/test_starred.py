@@ -274,6 +274,14 @@ def steps_read_at_a_loop_index(x, y):
     return total
 
 
+def tuple_of_unknown_length(x, y):  # (its length known as the code runs: a join)
+    hs = []
+    for k in range(2):
+        hs.append(x * k + y)
+    t = (*hs, x)
+    return np.sum(t[0] * t[2])
+
+
 def all_kinds_of_parameters(x, y):
     return np.sum(mixed(x, y, x, scale=2.0, shift=y))
 
@@ -341,6 +349,7 @@ PROGRAMS = [
     star_parameters,
     star_parameters_in_a_loop,
     rows_joined_with_a_display,
+    tuple_of_unknown_length,
     steps_read_at_a_loop_index,
     all_kinds_of_parameters,
     everything_passed_on,
@@ -555,14 +564,6 @@ def keywords_of_a_result(x, y):
     return np.sum(x * y, **options_of(x))  # refused: **options_of
 
 
-def tuple_of_unknown_length(x, y):
-    hs = []
-    for k in range(2):
-        hs.append(x * k + y)
-    t = (*hs, x)  # refused: t = (*hs
-    return np.sum(t[0] * t[2])
-
-
 def too_few_values(x, y):
     t = (x,)
     a, *b, c = t  # refused: a, *b, c
@@ -577,7 +578,6 @@ REFUSED = {
     star_of_an_array: "a starred argument (*args) to 'np.add'",
     star_of_a_result: "a differentiated value passed to your function after '*'",
     keywords_of_a_result: "unpacking '**options_of(x)', whose keys are not known",
-    tuple_of_unknown_length: "joining or repeating tuples or lists",
     too_few_values: "unpacking 1 values into at least 2 names",
     starred_comprehension_target: "a starred name in a comprehension's target",
 }
