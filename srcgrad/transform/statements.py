@@ -244,6 +244,9 @@ class StatementAdjoints:
         itself = isinstance(value, gast.Name) and value.id == array  # `y[:] = y`
         if a.is_active(value):
             part: gast.expr = at_index(adjoint)
+            if a.shapes.get(array) is None:  # (a 0-d array's adjoint may be a number: `1.0`)
+                whole = nodes.call(a.ctx.numpy_name("asarray"), [nodes.load(adjoint)])
+                part = nodes.subscript(whole, nodes.copy(index))
             if in_place or itself:  # a slice is a view: keep its values before they are zeroed
                 part = nodes.call(a.ctx.numpy_name("copy"), [part])
             if self._may_repeat(index):  # x[[0, 1, 1]] = v: only the last write arrives
