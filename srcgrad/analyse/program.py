@@ -223,11 +223,28 @@ def loop_integers(body: list, assigns: list) -> frozenset:
             continue
     for name in assigned & targets:
         values.pop(name, None)  # a loop variable also assigned: not an integer for sure
+    # (`k = _t1[_k]` of `_t1 = range(n)`: how `for k in reversed(range(n))` is written)
+    ranges = {
+        name
+        for name, made in values.items()
+        if all(
+            isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == "range"
+            for v in made
+        )
+    }
     grown = True
     while grown:
         grown = False
         for name, made in values.items():
-            if name not in integers and all(_integer_arithmetic(v, integers) for v in made):
+            if name not in integers and all(
+                _integer_arithmetic(v, integers)
+                or (
+                    isinstance(v, gast.Subscript)
+                    and getattr(v.value, "id", None) in ranges
+                    and _integer_arithmetic(v.slice, integers)
+                )
+                for v in made
+            ):
                 integers.add(name)
                 grown = True
     return frozenset(integers)
