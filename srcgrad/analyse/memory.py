@@ -761,6 +761,12 @@ def summary_of(fn, shapes: tuple = ()) -> Summary:
     if found is not None:
         return found
     _SUMMARIES[key] = Summary()
+    if reading.module_of(fn).startswith("srcgrad.rules."):
+        # (a helper of srcgrad's rules, `joined_diff` in forward code read again: it writes
+        # into nothing it is given, and its result may be any of its arguments)
+        params = frozenset(inspect.signature(fn, follow_wrapped=False).parameters)
+        made = _SUMMARIES[key] = Summary(frozenset(), params)
+        return made
     try:
         made = _summarized(fn, shapes)
     except Exception as exc:  # (unreadable or refused: it may do anything to its arguments)

@@ -44,17 +44,35 @@ def diff_adjoints(g, a, n=1, axis=-1, prepend=None, append=None):
     return d_a, d_prepend, d_append
 
 
-@adjoint(np.diff, shape=STANDIN, differentiable=["a", "prepend", "append"])
-def diff(g, ans, a, n=1, axis=-1, prepend=None, append=None):
-    parts = diff_adjoints(g, a, n, axis, prepend, append)
-    return parts[0], parts[1], parts[2]
-
-
 def joined_diff(a, n=1, axis=-1, prepend=None, append=None):
     """`np.diff(a, n, axis, prepend, append)`, None meaning not given (NumPy's own default is
     a private sentinel, not None)."""
     ends = {"prepend": prepend, "append": append}
     return np.diff(a, n, axis, **{k: v for k, v in ends.items() if v is not None})
+
+
+# (joined_diff is np.diff's forward rule's own call: forward code differentiated again, in a
+# Hessian, reads it)
+@adjoint(np.diff, joined_diff, shape=STANDIN, differentiable=["a", "prepend", "append"])
+def diff(g, ans, a, n=1, axis=-1, prepend=None, append=None):
+    parts = diff_adjoints(g, a, n, axis, prepend, append)
+    return parts[0], parts[1], parts[2]
+
+
+def tangent_or_zeros(x_dot, x):
+    """An operand's tangent in a joint rule: zeros where it carries none, None for None."""
+    return zeros_or_none(x) if x_dot is None else x_dot
+
+
+@tangent(joined_diff, joint=True)
+def joined_diff_tangent(ans, a, n=1, axis=-1, prepend=None, append=None):
+    return joined_diff(
+        tangent_or_zeros(a_dot, a),
+        n,
+        axis,
+        tangent_or_zeros(prepend_dot, prepend),
+        tangent_or_zeros(append_dot, append),
+    )
 
 
 @tangent(np.diff)

@@ -33,6 +33,7 @@ import pytest
 import srcgrad
 from srcgrad import runtime as srcgrad_runtime
 from srcgrad.api.gradient import forget_generated_code
+from srcgrad.rules import differences as srcgrad_differences
 from srcgrad.rules import registry
 from srcgrad.rules.registry import REVERSE, Rule
 
@@ -77,6 +78,7 @@ import operator
 
 import numpy as np
 from srcgrad import runtime as srcgrad_runtime
+from srcgrad.rules import differences as srcgrad_differences
 
 try:
     import scipy.special
@@ -149,6 +151,7 @@ def _prepare(row, directory: Path):
     args = [factory(rng) for factory in row.wrt.values()]
     args += [factory(rng) for factory in row.const.values()]
     names = {"np": np, "math": math, "builtins": builtins, "srcgrad_runtime": srcgrad_runtime}
+    names["srcgrad_differences"] = srcgrad_differences
     if scipy is not None:
         names["scipy"] = scipy
     value = eval(row.expr, names, dict(zip([*row.wrt, *row.const], args)))
