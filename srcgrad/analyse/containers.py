@@ -67,13 +67,7 @@ def lists(ops: dict) -> set[str]:
     }
     # (and tuple displays read at an index known only as the code runs, `arrays[k]` of a
     # helper's `*arrays`: their elements may differ in shape)
-    looked_up = {
-        op.args[0].id
-        for op in ops.values()
-        if op.key is operator.getitem
-        and isinstance(op.args[0], gast.Name)
-        and isinstance(op.args[1], gast.Name)
-    }
+    looked_up = _read_by_index(ops, lambda index: isinstance(index, gast.Name))
     found |= {op.target for op in ops.values() if op.kind is Kind.TUPLE and op.target in looked_up}
     found |= {  # (and what a helper returns that is a list or tuple it made, read so)
         op.target
@@ -100,6 +94,17 @@ def lists(ops: dict) -> set[str]:
     return found
 
 
+def _read_by_index(ops: dict, index_fits) -> set[str]:
+    """The names read as `name[index]` with an index `index_fits` accepts."""
+    return {
+        op.args[0].id
+        for op in ops.values()
+        if op.key is operator.getitem
+        and isinstance(op.args[0], gast.Name)
+        and index_fits(op.args[1])
+    }
+
+
 def trees(ctx, ops: dict) -> set[str]:
     """Names that may hold a container of arrays: tree arguments, results that may be tuples
     (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
@@ -113,19 +118,10 @@ def trees(ctx, ops: dict) -> set[str]:
     found |= made_objects(ctx, ops)
     # (a function value called, whose adjoint is that of what it holds: a closure's, a dict)
     found |= {op.callee.id for op in ops.values() if isinstance(op.callee, gast.Name)}
-    indexed = {
-        op.args[0].id
-        for op in ops.values()
-        if op.key is operator.getitem
-        and isinstance(op.args[0], gast.Name)
-        and isinstance(op.args[1], gast.Constant)
-        and type(op.args[1].value) in (int, str)  # (t[1], d["w"])
-    }
-    read_at = {  # (read at any index: `xs[k]` of a loop)
-        op.args[0].id
-        for op in ops.values()
-        if op.key is operator.getitem and isinstance(op.args[0], gast.Name)
-    }
+    indexed = _read_by_index(  # (t[1], d["w"])
+        ops, lambda index: isinstance(index, gast.Constant) and type(index.value) in (int, str)
+    )
+    read_at = _read_by_index(ops, lambda index: True)  # (at any index: `xs[k]` of a loop)
     for op in ops.values():
         sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
             op.kind is Kind.CALL and id(op.key) in _SEQUENCE_RESULTS
