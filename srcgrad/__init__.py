@@ -24,6 +24,7 @@ from .errors import (
     WrtError,
 )
 from .rules.rule import RuleError
+from .runtime.checkpoints import checkpoint, checkpointed
 from .runtime.markers import no_grad, stop_gradient
 
 __version__ = "0.1.0"
@@ -33,6 +34,8 @@ __all__ = [
     "Gradient",
     "GradientCheck",
     "check_grad",
+    "checkpoint",
+    "checkpointed",
     "custom_jvp",
     "custom_vjp",
     "register_jvp",

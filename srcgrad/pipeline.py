@@ -200,6 +200,7 @@ class Request:
     signature: dict[str, tuple | None]
     mode: Mode = Mode.GRAD
     check_finite: bool = False  # check every adjoint for nan and infinity (optimize/finite.py)
+    tape_limit: int | None = None  # bytes: the loops to checkpoint (transform/checkpoints.py)
 
 
 def gradient(
@@ -210,10 +211,11 @@ def gradient(
     callees: Callees,
     mode: Mode = Mode.GRAD,
     check_finite: bool = False,
+    tape_limit: int | None = None,
 ) -> Generated:
     """The generated function of `fn` (see `Request`). `callees` makes and keeps the transforms
     of the user's functions that the code calls."""
-    request = Request(wrt, wrt_is_tuple, signature, mode, check_finite)
+    request = Request(wrt, wrt_is_tuple, signature, mode, check_finite, tape_limit)
     parsed = reading.read(fn)
     try:
         ctx = prepared(parsed, request, callees)
@@ -239,6 +241,7 @@ def prepared(parsed: reading.Parsed, request: Request, callees: Callees | None) 
     ctx.callees = callees
     ctx.wrt_is_tuple = request.wrt_is_tuple
     ctx.check_finite = request.check_finite
+    ctx.tape_limit = request.tape_limit
     signature = request.signature
     ctx.floating = all(
         signature.get(w) is not None and is_floating(signature[w][1]) for w in request.wrt

@@ -22,6 +22,27 @@ def live_after(body: list, output: str) -> dict[int, frozenset]:
     return found
 
 
+def read_before_written(stmts: list, live: frozenset = frozenset()) -> set[str]:
+    """The names `stmts` may read before they assign them (`live`: those read after them):
+    what they need from before. A tuple target assigns each of its names."""
+    live = set(live)
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            then = read_before_written(stmt.body, live)
+            live = then | read_before_written(stmt.orelse, live) | nodes.names_read(stmt.test)
+        elif isinstance(stmt, _LOOPS):  # (a loop may not run, or run again)
+            header = nodes.names_read(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+            inner = read_before_written(stmt.body, live | header)
+            if isinstance(stmt, gast.For):
+                inner -= nodes.names_stored(stmt.target)
+            live |= inner | header
+        elif isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Subscript):
+            live = (live - nodes.names_stored(stmt.targets[0])) | nodes.names_read(stmt.value)
+        else:  # (x[i] = v reads x: the rest of it lives on)
+            live |= nodes.names_read(stmt)
+    return live
+
+
 def _block(stmts: list, live: set[str], found: dict) -> set[str]:
     """The names live before `stmts`, given those live after them."""
     live = set(live)

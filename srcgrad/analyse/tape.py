@@ -23,6 +23,19 @@ LOOPS = (gast.For, gast.While)
 
 
 @dataclass
+class Checkpointed:
+    """What the forward sweep writes for a checkpointed loop (transform/checkpoints.py): the
+    schedule made before it, its steps as plain code that keeps snapshots, and the two loops of
+    the reverse sweep that run steps again: from a snapshot as plain code, then with the
+    tape."""
+
+    setup: gast.stmt
+    forward: list
+    again: gast.For
+    taped: gast.For
+
+
+@dataclass
 class Plan:
     """What the forward sweep records, decided while the reverse sweep is generated."""
 
@@ -40,6 +53,7 @@ class Plan:
     # for its values just before it, pushed before it
     after: dict[int, list[str]] = field(default_factory=dict)
     before: dict[int, list[str]] = field(default_factory=dict)
+    checkpointed: dict[int, Checkpointed] = field(default_factory=dict)  # loop -> its schedule
 
     @classmethod
     def of(cls, body: list, tape: str, params: set[str] = frozenset()) -> Plan:
@@ -116,6 +130,12 @@ def recorded(body: list, plan: Plan) -> list:
                 out.append(plan.push(stmt.test.id, origin))
         elif isinstance(stmt, LOOPS):
             body_out = recorded(stmt.body, plan)
+            schedule = plan.checkpointed.get(id(stmt))
+            if schedule is not None:  # the step with its pushes runs in the reverse sweep
+                schedule.taped.body = body_out
+                body_out = recorded(schedule.forward, plan)
+                schedule.again.body = recorded(schedule.again.body, plan)
+                out.append(schedule.setup)
             counter = plan.counters.get(id(stmt))
             if counter is not None:
                 name, pushed = counter

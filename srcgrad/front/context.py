@@ -52,6 +52,7 @@ class Context:
     dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value
     integers: frozenset = frozenset()  # names that only ever hold a range loop's integers
     check_finite: bool = False  # checks after every adjoint (optimize/finite.py), in callees too
+    tape_limit: int | None = None  # bytes the reverse sweep's tape may hold: loops checkpointed
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length
     index_arrays: frozenset = frozenset()  # integer-array arguments never rebound
     array_arguments: frozenset = frozenset()  # NumPy array (or scalar) arguments never rebound

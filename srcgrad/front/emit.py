@@ -35,6 +35,8 @@ def _block(stmts: list, indent: str, lines: list[str], origins: dict) -> None:
                 name = os.path.basename(origin.filename)
                 lines.append(f"{indent}# {name}:{origin.lineno}  {origin.text}")
             previous = origin
+        if nodes.note_of(stmt):
+            lines.append(f"{indent}# {nodes.note_of(stmt)}")
         if isinstance(stmt, _COMPOUND):
             lines.append(indent + _header(stmt))
             _note(origins, len(lines), origin)

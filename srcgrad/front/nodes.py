@@ -48,6 +48,16 @@ def is_adjoint(stmt: gast.stmt) -> bool:
     return getattr(stmt, _ADJOINT, False)
 
 
+def mark_note(stmt: gast.stmt, note: str) -> gast.stmt:
+    """A comment the emitted code puts on the line above `stmt` (what a schedule does)."""
+    stmt._srcgrad_note = note
+    return stmt
+
+
+def note_of(stmt: gast.stmt) -> str | None:
+    return getattr(stmt, "_srcgrad_note", None)
+
+
 def mark_record(stmt: gast.stmt) -> gast.stmt:
     """`LOG.append(v)` kept for the caller: an effect, like a print (normalize/mutators.py)."""
     stmt._srcgrad_record = True

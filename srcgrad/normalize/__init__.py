@@ -15,6 +15,7 @@ from . import (
     attempts,
     augmented,
     cells,
+    checkpoints,
     closures,
     comprehensions,
     contexts,
@@ -41,6 +42,7 @@ from . import (
 PASSES = (
     exceptions,
     starred,
+    checkpoints,
     iterators,
     generators,
     partials,

@@ -20,11 +20,13 @@ def show(run, source: str) -> None:
     for node in gast.walk(tree):
         if hasattr(node, "lineno"):
             nodes.stamp(node, Origin("example.py", node.lineno, node.col_offset, tree.name, ""))
+    from ..runtime.checkpoints import checkpointed
     from ..runtime.markers import no_grad, stop_gradient
 
     namespace = Namespace(
         {
             "np": numpy,
+            "checkpointed": checkpointed,
             "no_grad": no_grad,
             "stop_gradient": stop_gradient,
             "__builtins__": __builtins__,

@@ -70,6 +70,9 @@ class Operation:
     # a call of a function known only at run time (transform/dynamic.py): the positions and
     # keywords of its arguments that carry a derivative
     dynamic: tuple | None = None
+    # a USER call marked srcgrad.checkpoint: the statement that makes its pullback in the
+    # reverse sweep (its forward sweep calls the function as it is)
+    rerun: gast.Assign | None = None
 
     def operands(self) -> list[gast.expr]:
         return [*self.args, *self.keywords.values()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gast
 
 from ..front import nodes
+from ..normalize.checkpoints import snapshots_of
 from .blocks import blocks
 
 
@@ -19,7 +20,8 @@ def batch_outer_products(fn: gast.FunctionDef, generated: set[str]) -> None:
         i = 0
         while i < len(block):
             loop = block[i]
-            if isinstance(loop, (gast.For, gast.While)):
+            # (a checkpointed loop's reverse keeps one step at a time: no lists of steps)
+            if isinstance(loop, (gast.For, gast.While)) and snapshots_of(loop) is None:
                 made = _batched(loop, fn, generated)
                 if made:
                     before, after = made

@@ -34,8 +34,10 @@ from ..front import nodes
 from ..front.context import Mode
 from ..front.fence import is_append
 from ..normalize.attempts import attempted, is_attempt
+from ..normalize.checkpoints import snapshots_of
 from ..normalize.ir import Kind, callee_name, has_user_source
 from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
+from ..runtime.checkpoints import checkpointed
 from . import dynamic
 from .operands import bind_operands, describe
 
@@ -149,7 +151,17 @@ class _Forward:
         entry = set(self.owned)
         stmt.body = self.block(stmt.body)
         self.owned &= entry
+        if self.plain and snapshots_of(stmt) is not None:  # (its reverse checkpoints it too)
+            self._mark_checkpointed(stmt)
         return [*before, stmt]
+
+    def _mark_checkpointed(self, loop) -> None:
+        """Code read again keeps a loop's marker: the reverse pass over it (a Hessian's)
+        checkpoints the loop, the tangents in its snapshots."""
+        field = "iter" if isinstance(loop, gast.For) else "test"
+        marker = self.ctx.support.name_for(checkpointed, "checkpointed")
+        count = {"snapshots": nodes.copy(snapshots_of(loop))}
+        setattr(loop, field, nodes.call(nodes.load(marker), [getattr(loop, field)], count))
 
     def _own(self, name: str) -> gast.Assign:
         tangent = self.dot(name)

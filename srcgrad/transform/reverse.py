@@ -26,8 +26,9 @@ from ..analyse.tape import Plan, recorded
 from ..errors import NonScalarOutputError, NoRuleError
 from ..front import nodes
 from ..front.context import Mode
+from ..normalize.checkpoints import is_rerun
 from ..normalize.ir import Kind, callee_name
-from . import dynamic
+from . import checkpoints, dynamic
 from .adjoints import Adjoints
 from .reverse_sweep import ReverseSweep
 
@@ -42,6 +43,8 @@ def reverse_mode(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.Fu
     program = analysed(ctx, wrt, param_shapes)
     body, last, output = program.body, program.last, program.output
     _refuse_complex_second_derivatives(ctx, program)
+    if ctx.tape_limit is not None:  # (the loops to checkpoint, and how)
+        checkpoints.within_budget(ctx, body, program.shapes, ctx.tape_limit)
     sweep, copies, back = _sweep(ctx, program, wrt, set(param_shapes), mode)
     adjoints, plan = sweep.adjoints, sweep.plan
     seed = _seed(ctx, adjoints, program.ops, output, mode, last) if output in program.active else []
@@ -226,6 +229,12 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str], read_again: 
     function = ctx.support.name_for(transform, f"vjp_{callee_name(op)}")
     op.pullback = ctx.names.fresh(f"{callee_name(op)}_back")
     ctx.names.generated.add(op.pullback)
+    if is_rerun(stmt.value):  # srcgrad.checkpoint: the reverse sweep runs it again
+        again = nodes.copy(stmt.value)
+        again.func = nodes.load(function)
+        made = [nodes.store(ctx.names.temporary()), nodes.store(op.pullback)]
+        op.rerun = nodes.assign(nodes.tuple_(made, gast.Store()), again, ctx.origin(stmt))
+        return
     stmt.targets = [nodes.tuple_([nodes.store(op.target), nodes.store(op.pullback)], gast.Store())]
     stmt.value.func = nodes.load(function)
 

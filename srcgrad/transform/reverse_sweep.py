@@ -19,7 +19,9 @@ from ..analyse.scan import assignments
 from ..analyse.tape import LOOPS, Plan
 from ..front import nodes
 from ..front.fence import is_append
+from ..normalize.checkpoints import snapshots_of
 from ..normalize.ir import Kind
+from . import checkpoints
 from .adjoint_state import AdjointTable, Array
 from .adjoints import Adjoints
 from .statements import StatementAdjoints
@@ -193,7 +195,9 @@ class ReverseSweep:
             self.plan.counters.pop(id(stmt), None)
             self.plan.saves.pop(id(stmt), None)
             return []
-        if replays:
+        if snapshots_of(stmt) is not None:
+            replay = checkpoints.replay(self, stmt, body, out)
+        elif replays:
             replay = self._replay_range(stmt, body, out)
         else:
             replay = self._replay_count(stmt, body, out)

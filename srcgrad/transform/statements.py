@@ -316,6 +316,8 @@ class StatementAdjoints:
     def through_pullback(self, op: Operation, g: gast.expr) -> None:
         """`da, db = h_back(dy)`: the callee's own generated reverse sweep."""
         a = self.adjoints
+        if op.rerun is not None:  # (srcgrad.checkpoint: run again, now with its tape)
+            a.emit(nodes.copy(op.rerun))
         call = nodes.call(nodes.load(op.pullback), [g])
         names = [op.bindings[p].id for p in op.active_params]
         if len(set(names)) == len(names) and not set(names) & a.table.names():
