@@ -152,6 +152,20 @@ class Checkpoints:
         return start, taped, self.states[-1]
 
 
+def kept(value):
+    """A copy of a value a step may change in place, for a snapshot: arrays copied, and lists,
+    tuples and dicts copied all the way down; anything else (a number) as it is."""
+    if isinstance(value, list):
+        return [kept(item) for item in value]
+    if isinstance(value, dict):
+        return {key: kept(item) for key, item in value.items()}
+    if isinstance(value, tuple) and type(value) is tuple:
+        return tuple(kept(item) for item in value)
+    if hasattr(value, "__array_function__") and hasattr(value, "copy"):
+        return value.copy()
+    return value
+
+
 def checkpoints(snapshots: int, steps: int | None = None) -> Checkpoints:
     """The schedule of one run of a loop of `steps` steps (None: learned as it runs)."""
     return Checkpoints(snapshots, steps)

@@ -9,25 +9,30 @@ before it assigns them), where the schedule wants them:
         snapshot(_ck, u, v)
         <the step, as the user wrote it>
 
-and its reverse sweep goes back one step at a time: the latest snapshot at or before the step,
-the steps from there run again (keeping the snapshots the schedule asks for), the step itself
-run once more with its tape, then its reverse:
+and its reverse sweep goes back one step at a time. A step not on the tape is run again from
+the latest snapshot: the steps before the taped stretch as plain code (keeping the snapshots
+the schedule asks for), then a stretch of up to `s` steps with their pushes; each step's reverse
+then pops what its run pushed:
 
+    _i = len(range(n))
     for _k in reversed(range(len(range(n)))):
-        _j, u, v = restored(_ck, _k)
-        for t in range(n)[_j:_k]:
-            snapshot(_ck, u, v)
-            <the step>
+        if _k < _i:
+            _j, _i, u, v = restored(_ck, _k)
+            for t in range(n)[_j:_i]:
+                snapshot(_ck, u, v)
+                <the step>
+            for t in range(n)[_i:_k + 1]:
+                <the step, pushing what its reverse reads>
         t = range(n)[_k]
-        <the step, pushing what its reverse reads>
         <the step's reverse>
 
-The tape holds one step at a time, and the snapshots at most `s` states
-(runtime/checkpoints.py: Griewank's revolve). A value the steps read that the code after the
-loop rebinds is kept after the loop and given back before its reverse; an array a step updates
-in place is copied into its snapshot and out of it. Refused at the line, since a step run again
-would not do the same: a random draw, an append, and a state that may be unbound before the
-loop.
+The tape holds at most `s` steps, and the snapshots at most `s` states (runtime/checkpoints.py:
+Griewank's binomial schedule). A value the steps read that the code after the loop rebinds is
+kept after the loop and given back before its reverse. Where a step may change a value in place
+(an update at an index, `+=`, `out=`, a helper that writes into its arguments), the snapshots
+hold copies (`kept`), taken in and given out, so that running steps again never changes one.
+Refused at the line, since a step run again would not do the same: a random draw (in a helper
+too), an append, and a state that may be unbound before the loop.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ import types
 import gast
 import numpy as np
 
+from ..analyse import effects as memory_effects
+from ..analyse import memory
 from ..analyse.liveness import read_before_written
 from ..analyse.tape import Checkpointed
 from ..errors import UnsupportedSyntaxError
@@ -123,23 +130,24 @@ def _refuse_steps_that_differ(ctx, loop, ops: dict) -> None:
                 )
 
 
-def _state(sweep, loop) -> tuple[list[str], list[str]]:
+def _state(sweep, loop) -> tuple[list[str], bool]:
     """The names a step reads before it assigns them, that steps assign or update in place
-    (the state carried from step to step), and those among them updated in place."""
+    (the state carried from step to step), and whether a step may change a value in place
+    (then the snapshots hold copies)."""
     assigned: set[str] = set()
-    in_place: set[str] = set()
+    changes = False
     for stmt in _statements(loop.body):
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             assigned |= nodes.names_stored(target)
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-                in_place.add(target.value.id)
-            if nodes.is_augmented(stmt):
-                in_place |= nodes.names_stored(target)
+                assigned.add(target.value.id)
+                changes = True
+            changes = changes or nodes.is_augmented(stmt) or _may_write(sweep, stmt)
         elif isinstance(stmt, gast.For):
             assigned |= nodes.names_stored(stmt.target)
     variable = nodes.names_stored(loop.target) if isinstance(loop, gast.For) else set()
-    state = sorted((read_before_written(loop.body) & (assigned | in_place)) - variable)
+    state = sorted((read_before_written(loop.body) & assigned) - variable)
     bound = sweep.bound_at.get(id(loop), frozenset())
     for name in state:
         if name not in bound:
@@ -149,7 +157,20 @@ def _state(sweep, loop) -> tuple[list[str], list[str]]:
                 sweep.ctx.origin(loop),
                 _ADVICE["unbound"],
             )
-    return state, sorted(set(state) & in_place)
+    return state, changes
+
+
+def _may_write(sweep, stmt: gast.stmt) -> bool:
+    """Whether a call may write into what it is given: a function of the user's that does, a
+    function known only as the code runs, a NumPy function with `out=` or that mutates."""
+    op = sweep.ops.get(id(stmt))
+    if op is None:
+        return False
+    if op.kind is Kind.USER:
+        return bool(memory.summary_of(op.key).writes)
+    if op.kind is Kind.UNKNOWN or op.dynamic is not None:
+        return True
+    return op.key in memory_effects.MUTATORS or "out" in op.keywords
 
 
 def _plain(body: list) -> list:
@@ -168,7 +189,7 @@ def replay(sweep, loop, body: list, out: list) -> gast.For:
     ctx, plan = sweep.ctx, sweep.plan
     _refuse_steps_that_differ(ctx, loop, sweep.ops)
     origin = nodes.origin_of(loop)
-    state, in_place = _state(sweep, loop)
+    state, changes = _state(sweep, loop)
     ck = ctx.names.fresh("_ck")
     step, start = ctx.names.fresh("_k"), ctx.names.fresh("_j")
 
@@ -177,7 +198,7 @@ def replay(sweep, loop, body: list, out: list) -> gast.For:
 
     def kept(name: str) -> gast.expr:
         value = nodes.load(name)
-        return nodes.call(ctx.numpy_name("copy"), [value]) if name in in_place else value
+        return nodes.call(helper(schedule.kept), [value]) if changes else value
 
     def keep() -> gast.stmt:
         call = nodes.call(helper(schedule.snapshot), [nodes.load(ck), *map(kept, state)])
@@ -210,10 +231,7 @@ def replay(sweep, loop, body: list, out: list) -> gast.For:
         nodes.call(helper(schedule.restored), [nodes.load(ck), nodes.load(step)]),
         origin,
     )
-    copies = [
-        nodes.assign(n, nodes.call(ctx.numpy_name("copy"), [nodes.load(n)]), origin)
-        for n in in_place
-    ]
+    copies = [nodes.assign(n, kept(n), origin) for n in state] if changes else []
     through = nodes.add(nodes.load(step), nodes.const(1))
     if isinstance(loop, gast.For):
 

@@ -241,3 +241,37 @@ def test_the_generated_code_shows_the_schedule_under_comments():
     ):
         assert note in source
     assert "_ck = checkpoints(3, len(range(n)))" in source
+
+
+def updated(x, n):
+    """State changed in place: an array at an index and by `*=`, a list's and a dict's
+    elements replaced."""
+    y = x * 1.0
+    xs = [x * 1.0, x * 2.0]
+    d = {"a": x * 0.5, "b": x * 1.5}
+    for _ in srcgrad.checkpointed(range(n), snapshots=2):
+        y[1:] = np.sin(y[:-1]) + y[1:]
+        y *= 0.9
+        xs[0] = np.sin(xs[0]) + xs[1]
+        xs[1] = xs[1] * 0.9
+        d["a"] = np.cos(d["a"]) * d["b"]
+    return np.sum(y) + np.sum(xs[0]) + np.sum(d["a"])
+
+
+def updated_plain(x, n):
+    y = x * 1.0
+    xs = [x * 1.0, x * 2.0]
+    d = {"a": x * 0.5, "b": x * 1.5}
+    for _ in range(n):
+        y[1:] = np.sin(y[:-1]) + y[1:]
+        y *= 0.9
+        xs[0] = np.sin(xs[0]) + xs[1]
+        xs[1] = xs[1] * 0.9
+        d["a"] = np.cos(d["a"]) * d["b"]
+    return np.sum(y) + np.sum(xs[0]) + np.sum(d["a"])
+
+
+def test_state_changed_in_place_is_copied_into_and_out_of_snapshots():
+    x = np.linspace(0.1, 1.0, 4)
+    assert updated(x, 7) == updated_plain(x, 7)
+    _assert_same(srcgrad.grad(updated)(x, 7), srcgrad.grad(updated_plain)(x, 7))

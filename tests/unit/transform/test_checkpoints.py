@@ -53,7 +53,7 @@ def test_the_forward_keeps_snapshots_and_the_reverse_runs_steps_again():
     assert "_tape.append" not in forward  # (the forward sweep pushes nothing)
 
 
-def test_an_array_updated_in_place_is_copied_into_and_out_of_its_snapshot():
+def test_a_step_that_changes_values_in_place_copies_them_into_and_out_of_snapshots():
     code = _code(
         """
         import srcgrad
@@ -66,8 +66,8 @@ def test_an_array_updated_in_place_is_copied_into_and_out_of_its_snapshot():
         np.ones(4),
         5,
     )
-    assert "snapshot(_ck, np.copy(v))" in code
-    assert "v = np.copy(v)" in code
+    assert "snapshot(_ck, kept(v))" in code
+    assert "v = kept(v)" in code
 
 
 @pytest.mark.parametrize(
@@ -215,6 +215,15 @@ def test_the_runs_are_the_fewest_for_the_window_plus_the_forwards_last_windows()
 def test_a_hundred_snapshots_repeat_each_of_100000_steps_at_most_three_times():
     assert schedule.repeats_needed(100_000, 100) == 3
     assert schedule.repeats_needed(100_000 // 100, 100) == 2  # (with a tape of 100 steps)
+
+
+def test_kept_copies_arrays_and_containers_all_the_way_down():
+    a = np.ones(3)
+    held = {"a": a, "xs": [a, (a, 2.0)]}
+    copy = schedule.kept(held)
+    a[0] = 5.0
+    assert copy["a"][0] == 1.0 and copy["xs"][0][0] == 1.0 and copy["xs"][1][0][0] == 1.0
+    assert copy["xs"][1][1] == 2.0 and schedule.kept(3.5) == 3.5
 
 
 def test_the_marker_runs_the_plain_loop_and_checks_its_snapshots():
