@@ -116,6 +116,21 @@ def _assigned_here(stmt: gast.stmt) -> set[str]:
     return set()
 
 
+def _unrecorded(stmts: list) -> list:
+    """`stmts` without the records kept for the caller (`LOG.append(v)`): steps run again
+    in a checkpointed loop's reverse sweep add nothing to them."""
+    out = []
+    for stmt in stmts:
+        if nodes.is_record(stmt):
+            continue
+        for field_name in ("body", "orelse"):
+            inner = getattr(stmt, field_name, None)
+            if inner:
+                setattr(stmt, field_name, _unrecorded(inner) or [gast.Pass()])
+        out.append(stmt)
+    return out
+
+
 def recorded(body: list, plan: Plan) -> list:
     """The forward sweep: `body` with the plan's pushes and trip counters put in."""
     out: list = []
@@ -132,9 +147,9 @@ def recorded(body: list, plan: Plan) -> list:
             body_out = recorded(stmt.body, plan)
             schedule = plan.checkpointed.get(id(stmt))
             if schedule is not None:  # the step with its pushes runs in the reverse sweep
-                schedule.taped.body = body_out
+                schedule.taped.body = _unrecorded(body_out)  # (a record is kept once)
                 body_out = recorded(schedule.forward, plan)
-                schedule.again.body = recorded(schedule.again.body, plan)
+                schedule.again.body = _unrecorded(recorded(schedule.again.body, plan))
                 out.append(schedule.setup)
             counter = plan.counters.get(id(stmt))
             if counter is not None:
