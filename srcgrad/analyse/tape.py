@@ -73,6 +73,14 @@ class Plan:
         plan.reassigned |= {n for n, c in counts.items() if c > 1}
         return plan
 
+    def overwritten_after_loop(self, name: str, loop, outer: list) -> bool:
+        """Whether `name` may be assigned after `loop` ends (in a loop around it, or later)
+        and before the reverse sweep comes back to it."""
+        if any(name in self.loop_assigns[id(o)] for o in outer):
+            return True
+        end = max((self.order[id(s)] for s in _statements(loop.body)), default=-1)
+        return self.last_assignment.get(name, -1) > max(end, self.order[id(loop)])
+
     def overwritten_after(self, name: str, stmt: gast.stmt, loops: list) -> bool:
         """Whether `name` may be assigned after `stmt` runs and before the reverse sweep
         comes back to it."""

@@ -37,15 +37,17 @@ class ReverseSweep:
         self.statements = StatementAdjoints(adjoints, plan, self.loops)
         self.replayed: set[str] = set()  # loop variables the reverse loops give back
         self.restored: set[str] = set()  # names popped by a later statement of this block
+        self.restored_at_start: set[str] = set()  # of the block just reversed: its start's
         self.bound_before: dict[int, frozenset] = {}  # top statement -> names bound before it
         self.bound_at: dict[int, frozenset] = {}  # statement -> names certainly bound there
         self.wrt: list[str] = []
 
-    def block(self, stmts: list) -> list[gast.stmt]:
-        """The reverse of `stmts`, as a new list; the table of adjoints flows through."""
+    def block(self, stmts: list, restored: frozenset = frozenset()) -> list[gast.stmt]:
+        """The reverse of `stmts`, as a new list; the table of adjoints flows through.
+        `restored`: names that hold their values from the end of `stmts` when it starts."""
         a = self.adjoints
         outer, a.out = a.out, []
-        outer_restored, self.restored = self.restored, set()
+        outer_restored, self.restored = self.restored, set(restored)
         for stmt in reverse_order(stmts, self.ops, self.plan.reassigned):
             if id(stmt) in self.bound_before:  # a statement at the top: names before it
                 a.bound = set(self.bound_before[id(stmt)])
@@ -59,7 +61,7 @@ class ReverseSweep:
                 self.restored = set()
         a.materialize_all()  # what leaves a block is an array
         inner, a.out = a.out, outer
-        self.restored = outer_restored
+        self.restored_at_start, self.restored = self.restored, outer_restored
         return inner
 
     def assignment(self, stmt: gast.Assign) -> None:
@@ -80,9 +82,12 @@ class ReverseSweep:
         self.restored |= set(saved)
         targets = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt
         self.restored -= nodes.names_stored(targets) | {op.target}
+        again = {n: s for n in saved if (s := indexed_again(self, n)) is not None}
+        saved = [n for n in saved if n not in again]  # (`_t4 = xs[t]`: indexed again)
+        origin = nodes.origin_of(stmt)
+        out[start:start] = [nodes.mark_adjoint(nodes.copy(again[n])) for n in sorted(again)]
         if saved:
             self.plan.saves[id(stmt)] = saved
-            origin = nodes.origin_of(stmt)
             pops = [nodes.mark_adjoint(self.plan.pop(n, origin)) for n in reversed(saved)]
             out[start:start] = pops
         else:
@@ -211,20 +216,30 @@ class ReverseSweep:
         a = self.adjoints
         entry = set(before)
         not_owned: set[str] = set()  # adjoints the body hands to other names: shared at start
-        for _ in range(2 * len(a.active) + 4):
+        carried: frozenset = frozenset()  # names the last step back left as this one ends them
+        assigned = self.plan.loop_assigns[id(stmt)]
+        for _ in range(2 * len(a.active) + 8):
             # the zeros made before the loop are new arrays, srcgrad's own
             fresh = {n for n in entry - before if n not in a.lists and n not in a.trees}
             start_owned = (owned_entry | fresh) - not_owned
             a.table = AdjointTable({n: Array(n in start_owned) for n in entry})
-            body = self.block(stmt.body)
+            body = self.block(stmt.body, carried)
             end = a.table
             grown = end.names() - entry
             # (an adjoint the body used up gets fresh zeros at its end: its own array)
             shared = {n for n in start_owned if n in end and not end.owned(n)}
-            if not grown and not shared:
+            # a value the step back popped to what it was at the step's start is, at the
+            # next step back, the value the step before ended with: not kept again
+            kept = frozenset(
+                n
+                for n in self.restored_at_start & assigned
+                if not self.plan.overwritten_after_loop(n, stmt, self.loops[:-1])
+            )
+            if not grown and not shared and kept == carried:
                 break
             entry |= grown
             not_owned |= shared
+            carried = kept
         return body, entry, start_owned
 
     def _replayed_variable(self, stmt) -> str | None:
@@ -343,6 +358,38 @@ class ReverseSweep:
                 zeros = nodes.const(None)  # add_item starts a container's adjoint from None
             out.append(nodes.mark_adjoint(nodes.assign(adjoint, zeros, nodes.origin_of(stmt))))
         return out
+
+
+def indexed_again(sweep: ReverseSweep, name: str) -> gast.Assign | None:
+    """`_t4 = xs[t]`, the one assignment of `name` at the top of the loop being reversed, where
+    nothing ever changes `xs` and what indexes it is the loop's variable (given back by the
+    reverse loop) or never changes either: the reverse sweep indexes `xs` again rather than
+    keep the element on the tape."""
+    if not sweep.loops:
+        return None
+    loop, plan = sweep.loops[-1], sweep.plan
+    found = [
+        s
+        for s in assignments(loop.body)
+        if isinstance(s, gast.Assign)
+        and isinstance(s.targets[0], gast.Name)
+        and s.targets[0].id == name
+    ]
+    if len(found) != 1 or not any(s is found[0] for s in loop.body):
+        return None
+    op = sweep.ops[id(found[0])]
+    if op.kind is not Kind.CALL or op.key is not operator.getitem:
+        return None
+    array = op.args[0]
+    if not isinstance(array, gast.Name) or array.id not in sweep.ctx.array_arguments:
+        return None
+    changed = {o.target for o in sweep.ops.values() if o.kind is Kind.SETITEM}
+    index = set().union(set(), *(nodes.names_read(a) for a in op.args[1:]))
+    variable = loop.target.id if isinstance(loop, gast.For) else None
+    steady = all(n == variable and n in sweep.replayed or n not in plan.reassigned for n in index)
+    if array.id in changed | plan.reassigned or not steady:
+        return None
+    return found[0]
 
 
 def _values_read(stmt: gast.stmt) -> set[str]:
