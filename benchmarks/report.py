@@ -17,6 +17,7 @@ MEMORY_LIMIT = 1.2  # peak memory of a call, relative to hand-written (large siz
 TRANSFORM_LIMIT = 30e-3  # seconds, median per case
 OVERHEAD_LIMIT = 2e-6  # seconds: cached grad(f)(*args) minus the generated function alone
 IMPORT_LIMIT = 150e-3  # seconds: `import srcgrad` after NumPy
+FIRST_CALL_LIMIT = 5.0  # milliseconds: first call in a new process, its code in srcgrad's cache
 
 
 @dataclass
@@ -176,3 +177,21 @@ def _per_row_limit(rows, attribute, limit, scale, unit, what) -> list[str]:
         f"{_verdict(not over)} {what} <= {limit * scale:g} {unit}: worst {name} "
         f"{worst * scale:.2f} {unit}, {over} of {len(measured)} above"
     ]
+
+
+def first_call_target(times: dict[str, float | str] | None) -> list[str]:
+    """The first call in a new process that finds its code cached, worst case and size
+    (`times`: milliseconds or the reason it failed, per "case/size"; None: not measured)."""
+    what = f"cached first call in a new process <= {FIRST_CALL_LIMIT:g} ms"
+    measured = {name: t for name, t in (times or {}).items() if isinstance(t, float)}
+    failed = {name: t for name, t in (times or {}).items() if isinstance(t, str)}
+    if not measured:
+        reason = "first_call.py is not there" if times is None else "every case failed"
+        return [f"------ {what}: not measured ({reason})"]
+    worst = max(measured, key=measured.get)
+    over = sum(t > FIRST_CALL_LIMIT for t in measured.values())
+    line = (
+        f"{_verdict(not over and not failed)} {what}: worst {worst} {measured[worst]:.2f} ms, "
+        f"{over} of {len(measured)} above"
+    )
+    return [line] + [f"  first call of {name} failed: {why}" for name, why in failed.items()]

@@ -5,7 +5,10 @@
 prints, per case and size, the median time of one gradient call for the hand-written gradient,
 srcgrad and every installed peer (HIPS autograd, JAX with and without jit, torch on the CPU),
 then srcgrad's detail (gradient / forward time, peak memory, transformation time, the cost of
-the cached look-up) and the targets of the performance issue. Every gradient is checked against
+the cached look-up), the lines of srcgrad's generated gradient against the hand-written one
+(readability.py), and the targets of the performance and readability issues; the first call
+in a new process that finds the code in srcgrad's cache is timed by first_call.py where that
+module is present. Every gradient is checked against
 the hand-written one before it is timed; the exit status is 1 if any check failed.
 Everything runs on one thread. Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for real numbers.
 """
@@ -24,6 +27,7 @@ from dataclasses import dataclass  # noqa: E402
 import catalogue  # noqa: E402
 import numpy as np  # noqa: E402
 import peers  # noqa: E402
+import readability  # noqa: E402
 import report  # noqa: E402
 import timing  # noqa: E402
 
@@ -120,21 +124,47 @@ def main() -> int:
     versions = {p: importlib.metadata.version(p) for p in options.peers if "." not in p}
     print("\n".join(machine.describe(versions)))
     methods = ["srcgrad", *options.peers]
-    rows, failures = [], []
+    rows, failures, measured = [], [], []
     for case in options.cases:
         for size in options.sizes:
             if size in case.sizes:
                 rows.append(measure(case, size, methods, settings, failures))
+                measured.append(case)
                 print(f"  measured {case.name}/{size}", file=sys.stderr, flush=True)
     imported = timing.import_time(5)
-    print_report(rows, methods, "quick" if options.quick else "full", imported)
+    lines = [readability.measure(case, row.size) for case, row in zip(measured, rows)]
+    targets = report.targets(rows, imported) + readability.targets(lines)
+    targets += report.first_call_target(first_call_times(rows))
+    print_report(rows, methods, "quick" if options.quick else "full", lines, targets)
     print(f"load average at the end: {machine.load():.2f}")
     for failure in failures:
         print("CHECK FAILED:", failure)
     return 1 if failures else 0
 
 
-def print_report(rows: list[report.Row], methods: list[str], run: str, imported: float) -> None:
+def first_call_times(rows: list[report.Row]) -> dict[str, float | str] | None:
+    """Per case and size, milliseconds of the first gradient call in a new process whose code
+    srcgrad has cached (first_call.py); None where that module is not there."""
+    try:
+        from first_call import cached_first_call_ms
+    except ImportError:
+        return None
+    times: dict[str, float | str] = {}
+    for row in rows:
+        try:
+            times[f"{row.case}/{row.size}"] = float(cached_first_call_ms(row.case, row.size))
+        except Exception as error:  # reported in the target line, never fatal
+            times[f"{row.case}/{row.size}"] = f"{type(error).__name__}: {error}"
+    return times
+
+
+def print_report(
+    rows: list[report.Row],
+    methods: list[str],
+    run: str,
+    readable: list[readability.Lines],
+    targets: list[str],
+) -> None:
     sections = [
         (f"Median µs per gradient call, and time / hand-written ({run} run)",
          report.timing_table(rows, methods)),
@@ -143,8 +173,11 @@ def print_report(rows: list[report.Row], methods: list[str], run: str, imported:
          "generated function called directly",
          report.detail_table(rows)),
         ("", report.means(rows, methods)),
+        ("Lines of code (without the def line, docstring, comments and blank lines): srcgrad's "
+         "generated gradient for these arguments, of them `del` of large arrays, hand-written",
+         readability.table(readable)),
         ("Targets (srcgrad / hand-written):",
-         ["  " + line for line in report.targets(rows, imported)]),
+         ["  " + line for line in targets]),
     ]  # fmt: skip
     for title, lines in sections:
         print(f"\n{title}" if title else "")

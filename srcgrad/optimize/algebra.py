@@ -185,6 +185,11 @@ class _Algebra(gast.NodeTransformer):
         if isinstance(node.op, gast.Sub) and _flip_leading_negative(right):  # a - -0.5 * b
             self.changed = True
             return nodes.binop(node.left, gast.Add(), right)
+        if isinstance(node.op, gast.Add) and (  # a + -b * c, a + -0.5 * b
+            _strip_leading_negation(right) or _flip_leading_negative(right)
+        ):
+            self.changed = True
+            return nodes.binop(node.left, gast.Sub(), right)
         if isinstance(node.op, gast.Mult):  # a * (1 / b) is a / b
             for a, b in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(b, gast.BinOp) and isinstance(b.op, gast.Div) and _is_one(b.left):
@@ -205,6 +210,19 @@ class _Algebra(gast.NodeTransformer):
                     node.value = other
                     self.changed = True
                     break
+        return node
+
+    def visit_AugAssign(self, node: gast.AugAssign) -> gast.stmt:
+        """`dx += -e` and `dx += -e * 2` are `dx -= e` and `dx -= e * 2`."""
+        self.generic_visit(node)
+        if isinstance(node.op, gast.Add) and _is_negation(node.value):
+            node.op, node.value = gast.Sub(), node.value.operand
+            self.changed = True
+        elif isinstance(node.op, gast.Add) and (
+            _strip_leading_negation(node.value) or _flip_leading_negative(node.value)
+        ):
+            node.op = gast.Sub()
+            self.changed = True
         return node
 
     def visit_UnaryOp(self, node: gast.UnaryOp) -> gast.expr:
@@ -245,10 +263,11 @@ def _is_negation(node: gast.expr) -> bool:
 
 def _flip_leading_negative(node: gast.expr) -> bool:
     """`-0.5 * b / c` becomes `0.5 * b / c` (in place): True if it was led by a negative
-    number that multiplies."""
+    number, a factor of the whole (`-1.0 / 4096 * b`: the leftmost operand of products and
+    quotients is always in the numerator)."""
     while isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
         first = node.left
-        if isinstance(node.op, gast.Mult) and is_number(first) and first.value < 0:
+        if is_number(first) and first.value < 0:
             node.left = nodes.const(-first.value)
             return True
         node = first

@@ -1,7 +1,8 @@
 """Optimize stage, dead code: assignments whose value no later statement can read
-(flow-sensitive, through ifs and loops), statements after which nothing runs, empty blocks.
-Pops from the tape stay (the tape must shrink as it grew), as do writes into an array someone
-reads.
+(flow-sensitive, through ifs and loops), statements after which nothing runs, empty blocks:
+an `if` with nothing in either branch goes, `else: pass` goes, and `if c: pass else: s` is
+`if not c: s`. Pops from the tape stay (the tape must shrink as it grew), as do writes into an
+array someone reads.
 """
 
 from __future__ import annotations
@@ -46,6 +47,37 @@ def _without_target(stmt: gast.Assign, pure=only_pops) -> gast.stmt | None:
     elif nodes.is_titled(stmt):
         nodes.mark_titled(kept)
     return kept
+
+
+def empty_branches(fn: gast.FunctionDef, pure=only_pops) -> bool:
+    """In every block, a pullback's too: `if c: pass` (no else, or an empty one) goes where
+    computing `c` has no effect; `else: pass` goes; `if c: pass else: s` is `if not c: s`."""
+    changed = False
+    for block in blocks(fn):
+        for i in range(len(block) - 1, -1, -1):
+            stmt = block[i]
+            if not isinstance(stmt, gast.If):
+                continue
+            if _empty(stmt.body) and _empty(stmt.orelse) and pure(stmt.test):
+                del block[i]
+                changed = True
+            elif stmt.orelse and _empty(stmt.orelse):
+                stmt.orelse = []
+                changed = True
+            elif _empty(stmt.body) and stmt.orelse:
+                stmt.test = _negated(stmt.test)
+                stmt.body, stmt.orelse = stmt.orelse, []
+                changed = True
+        if not block:
+            block.append(gast.Pass())
+    return changed
+
+
+def _negated(test: gast.expr) -> gast.expr:
+    """`not c`, and `c` for `not c` (an `if` asks for the truth of its test, nothing more)."""
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return nodes.unary(gast.Not(), test)
 
 
 def _pops_the_tape(node: gast.expr) -> bool:

@@ -16,9 +16,10 @@ from .dead_code import written_through
 
 
 def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[str]) -> bool:
-    """`dy = 1.0`, `_t12 = -0.125` or `d_t1 = dd` (`d_t1` assigned once and read only after it
-    in its block, `dd` not assigned again there): read the right side directly. The adjoint of
-    a user's variable keeps a number other than the seed (`dd = -1.0` reads as the tutorial)."""
+    """`dy = 1.0`, `_t12 = -0.125`, `_t9 = -1.0 / 4096` or `d_t1 = dd` (`d_t1` assigned once and read only after it
+    in its block, `dd` not assigned again before the last of those reads, or only by the
+    assignment that makes it): read the right side directly. The adjoint of a user's variable
+    keeps a number other than the seed (`dd = -1.0` reads as the tutorial)."""
     counts = assignments(fn)
     reads = read_counts(fn.body)
     changed = False
@@ -32,13 +33,12 @@ def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[s
                 continue  # (no reader left: nothing to forward, dead code removes it)
             if per_statement is None:
                 per_statement = [read_counts([s]) for s in block]
-            rest = block[i + 1 :]
             if sum(c[name] for c in per_statement[i + 1 :]) != reads[name]:
                 continue  # read before it, in a loop's next iteration, or elsewhere
             is_seed = is_number(value) and (value.value == 1.0 or name in temporaries)
-            is_copy = isinstance(value, gast.Name) and not any(
-                value.id in nodes.names_stored(later) or written_through(later, value.id)
-                for later in rest
+            is_seed = is_seed or (name in temporaries and _is_quotient_of_numbers(value))
+            is_copy = isinstance(value, gast.Name) and _copy_holds(
+                block, i, value.id, [c[name] for c in per_statement]
             )
             if is_seed or is_copy:
                 for j in range(i + 1, len(block)):
@@ -49,6 +49,41 @@ def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[s
                         reads.update(per_statement[j])
                 changed = True
     return changed
+
+
+def _is_quotient_of_numbers(node: gast.expr) -> bool:
+    """`-1.0 / 4096`: a number the constant folder leaves as it is written (its decimals would
+    say less), which is read as a number."""
+    return (
+        isinstance(node, gast.BinOp)
+        and isinstance(node.op, gast.Div)
+        and is_number(node.left)
+        and is_number(node.right)
+    )
+
+
+def _copy_holds(block: list, i: int, source: str, reads: list[int]) -> bool:
+    """`block[i]` copies `source`, and every later read of the copy (`reads`, per statement)
+    comes before `source` is bound again or written through, or in the simple assignment that
+    binds it (`dh = W.T @ d_t8` after `d_t8 = dh`: its value is computed before `dh` changes)."""
+    for j in range(i + 1, len(block)):
+        later = block[j]
+        if source in nodes.names_stored(later) or written_through(later, source):
+            return not sum(reads[j + 1 :]) and (_binds_last(later, source) or not reads[j])
+    return True
+
+
+def _binds_last(stmt: gast.stmt, name: str) -> bool:
+    """`stmt` is an assignment to names (`x = e`, `x, y = e`, `x += e`) that reads all it reads
+    before it binds, and does not write into `name`'s object."""
+    if isinstance(stmt, gast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, gast.AugAssign):
+        targets = [stmt.target]
+    else:
+        return False
+    names_only = all(isinstance(t, (gast.Name, gast.Tuple)) for t in targets)
+    return names_only and not written_through(stmt, name)
 
 
 _LONGEST_FOLDED = 80  # characters

@@ -58,14 +58,12 @@ def grad_mlp_loss(W1, b1, W2, b2, x, y):
     # golden_functions.py:17  return -np.mean(np.sum(y * log_probs, axis=1))
     dlog_probs = -1.0 / 6 * y
     # golden_functions.py:16  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = dlog_probs
     d_t7 = -dlog_probs.sum(axis=1, keepdims=True)
-    dshifted = dshifted + d_t7 / _t5.sum(axis=1, keepdims=True) * _t5
+    dshifted = dlog_probs + d_t7 / _t5.sum(axis=1, keepdims=True) * _t5
     # golden_functions.py:15  shifted = logits - np.max(logits, axis=1, keepdims=True)
-    dlogits = dshifted
     d_t4 = -dshifted.sum(axis=1, keepdims=True)
     _t14 = logits == _t4
-    dlogits = dlogits + d_t4 * _t14 / _t14.sum(axis=1, keepdims=True)
+    dlogits = dshifted + d_t4 * _t14 / _t14.sum(axis=1, keepdims=True)
     # golden_functions.py:14  logits = h @ W2 + b2
     db2 = dlogits.sum(axis=0)
     dh = dlogits @ W2.T

@@ -252,8 +252,8 @@ def test_hessian_shows_reverse_over_forward_beside_the_users_lines():
     view = _View(h._repr_html_())
     _check_rows(view, power_series)
     body = first_line(power_series) + 3
-    assert "s_dot = _t1_dot" in view.beside(body, "sg-forward")
-    assert any(t.startswith("d_t1_dot = ") for t in view.beside(body, "sg-reverse"))
+    assert "s_dot = s_dot * x + s * x_dot" in view.beside(body, "sg-forward")
+    assert any(t.startswith("ds_dot = ") for t in view.beside(body, "sg-reverse"))
     assert view.generated() == _code_lines(h.source)
 
 

@@ -1,7 +1,7 @@
 """The optimizer's constants and trivial algebra (`srcgrad/optimize/algebra.py`): `fold_constants`
 folds `-(2)`, `2 - 1`, `-1.0 / 5` and `(a, b)[1]` but never a division by zero nor a number that
-would print long; `trivial_algebra` drops `1.0 * e`, `e * 1.0`, `--e` and writes `x * -1.0` as
-`-x`, but keeps the product that makes a new array where a primal value (or a view of one)
+would print long; `trivial_algebra` drops `1.0 * e`, `e * 1.0`, `--e`, writes `x * -1.0` as
+`-x` and `a + -b * c` (or `a += -b * c`) as `a - b * c`, but keeps the product that makes a new array where a primal value (or a view of one)
 would otherwise be handed out as a gradient by reference; `simplified` does both, for formulas
 shown to a reader, on a copy.
 """
@@ -108,6 +108,12 @@ def test_fold_constants_leaves_alone(line):
         ("z = a + -b", "z = a - b"),
         ("z = a - -b", "z = a + b"),
         ("z = a - -0.5 * b / w", "z = a + 0.5 * b / w"),
+        ("z = a - -1.0 / 4096 * b", "z = a + 1.0 / 4096 * b"),  # a leading quotient's numerator
+        ("z = a + -b * w", "z = a - b * w"),
+        ("z = a + -0.5 * b", "z = a - 0.5 * b"),
+        ("z += -b", "z -= b"),
+        ("z += -b * w / 2", "z -= b * w / 2"),
+        ("z += -0.5 * b", "z -= 0.5 * b"),
         ("z = a * (1 / b)", "z = a / b"),
         ("z = -(-a * b / w)", "z = a * b / w"),
         ("x[::2] = 1.0 * w", "x[::2] = w"),
@@ -201,15 +207,17 @@ def test_simplified_leaves_its_argument_as_it_was():
 
 def test_the_rewrites_compute_the_same_values():
     lines = ["z = a - -0.5 * b / w", "z = a * (1 / b)", "z = -(-a * b / w)", "z = a + -b"]
+    lines += ["z = a - -1.0 / 4096 * b", "z = a + -b * w", "z += -b * w / 2", "z += -0.5 * b"]
     rng = np.random.default_rng(0)
     a, b, w = rng.normal(size=(3, 4))
     for line in lines:
         before = statement(line)
         after = statement(line)
-        trivial_algebra(after, {"z"}, floats={"a", "b", "w"})
+        fold_constants(after)
+        assert trivial_algebra(after, {"z"}, floats={"a", "b", "w"}) is True, line
         results = []
         for fn in (before, after):
-            scope = {"np": np, "a": a, "b": b, "w": w}
+            scope = {"np": np, "a": a, "b": b, "w": w, "z": w.copy()}
             exec(text(fn.body[0]), scope)
             results.append(scope["z"])
         np.testing.assert_allclose(results[0], results[1], err_msg=line)

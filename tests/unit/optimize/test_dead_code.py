@@ -2,7 +2,9 @@
 names that nothing reads, anywhere; `dead_stores` removes, flow-sensitively, values overwritten
 before any read, following both branches of an if and a loop's next iteration. Both keep a
 pop from the tape (the tape must shrink as it grew) where they drop its target, keep writes
-into arrays, and leave `pass` in a block they empty.
+into arrays, and leave `pass` in a block they empty. `empty_branches`, in every block (a
+pullback's too), drops `else: pass`, an `if` with nothing in it whose test has no effect, and
+writes `if c: pass else: s` as `if not c: s`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from passes import text
 
 from srcgrad.front import nodes
-from srcgrad.optimize.dead_code import dead_code, dead_stores, written_through
+from srcgrad.optimize.dead_code import dead_code, dead_stores, empty_branches, written_through
 
 
 def parse(code: str) -> gast.FunctionDef:
@@ -287,3 +289,63 @@ def test_written_through_sees_item_writes_and_list_changes_in_nested_blocks():
     assert written_through(fn.body[1], "b")
     assert not written_through(fn.body[2], "d")  # read, not changed
     assert not written_through(fn.body[2], "c")  # rebound, the old object is unchanged
+
+
+def test_else_pass_goes_and_an_empty_then_is_negated_in_loops_and_pullbacks():
+    fn = parse(
+        """
+        def g(a, c, n):
+            for i in range(n):
+                if c:
+                    a = a * 2
+                else:
+                    pass
+            def back(d):
+                if c:
+                    pass
+                else:
+                    d = d * 3
+                if not c:
+                    pass
+                else:
+                    d = d + 1
+                return d
+            return (a, back)
+        """
+    )
+    assert empty_branches(fn) is True
+    assert body(fn) == code(
+        """
+        for i in range(n):
+            if c:
+                a = a * 2
+
+        def back(d):
+            if not c:
+                d = d * 3
+            if c:
+                d = d + 1
+            return d
+        return (a, back)
+        """
+    )
+    assert empty_branches(fn) is False
+
+
+def test_an_empty_if_goes_where_its_test_has_no_effect_and_stays_where_it_has_one():
+    fn = parse(
+        """
+        def g(c, tape):
+            if c:
+                pass
+            else:
+                pass
+            if tape.pop():
+                pass
+            else:
+                pass
+            return c
+        """
+    )
+    assert empty_branches(fn) is True
+    assert body(fn) == code("if tape.pop():\n    pass\nreturn c")

@@ -153,4 +153,5 @@ def test_checks_of_constants_and_repeated_checks_are_pruned():
     fn = define("def f(x):\n    return np.sum(np.sqrt(x - 1))\n")
     code = srcgrad.grad(fn, check_finite=True).source_for(np.array([2.0, 3.0]))
     checks = [line.strip() for line in code.splitlines() if "check_finite(" in line]
-    assert len(checks) == 1 and checks[0].startswith("check_finite(d_t1, 'd_t1', ")
+    # (the temporary d_t1 holds dx's value, which it is copied into: it is dx from the start)
+    assert len(checks) == 1 and checks[0].startswith("check_finite(dx, 'd_t1', ")

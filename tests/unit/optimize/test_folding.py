@@ -1,6 +1,7 @@
 """The optimizer's folding (`srcgrad/optimize/folding.py`): `forward_copies` reads the seed `1.0`,
-a temporary's number and a copy between generated names directly, where nothing rebinds them
-in between; `fold_temporaries` writes a temporary that is read once, later in its block, into
+a temporary's number (or quotient of numbers) and a copy between generated names directly,
+where nothing rebinds them before (or, for a copy, in an assignment that reads it and then
+rebinds its source); `fold_temporaries` writes a temporary that is read once, later in its block, into
 the statement that reads it, but never across a statement that changes an array or pops,
 never into a loop or an if (it would run another number of times), and never where it would
 make an adjoint's line longer than 80 characters.
@@ -16,6 +17,7 @@ import pytest
 from passes import text
 
 from srcgrad.front import nodes
+from srcgrad.optimize.algebra import fold_constants
 from srcgrad.optimize.folding import fold_temporaries, forward_copies
 
 
@@ -111,6 +113,44 @@ def test_a_number_is_not_forwarded_past_an_unpacking_that_rebinds_its_name():
         "def g(x, f):\n    _t1 = 1.0\n    dx = _t1 * x\n    _t1, c = f()\n    return dx + _t1\n",
         copies,
     )
+
+
+def test_a_copy_is_read_directly_up_to_the_assignment_that_rebinds_its_source():
+    fn = parse(
+        """
+        def g(x, tape):
+            d_t1 = dd
+            v = tape.pop()
+            dx = dd * 2 * v
+            dd = d_t1 * 0.5
+            return (dx, dd)
+        """
+    )
+    assert copies(fn) is True
+    assert body(fn).endswith("dd = dd * 0.5\nreturn (dx, dd)")
+
+
+@pytest.mark.parametrize(
+    "rebinding",
+    [
+        "dd += 1.0",  # ... and read after it (below)
+        "dd[0] = d_t1[1]",  # writes into the array dd holds
+        "if x:\n        dd = d_t1 * 0.5",  # binds it inside a block, after reading it there
+    ],
+)
+def test_a_copy_is_not_read_directly_past_or_inside_a_statement_that_changes_its_source(
+    rebinding,
+):
+    source = f"def g(x):\n    d_t1 = dd\n    {rebinding}\n    return d_t1\n"
+    unchanged(source, copies)
+
+
+def test_a_number_written_as_a_quotient_is_read_directly_like_a_number():
+    fn = parse("def g(x, y):\n    _t1 = -1.0 / 4096\n    dx = _t1 * x\n    return dx - _t1 * y\n")
+    fold_constants(fn)  # (`-1.0` is parsed as `-(1.0)`)
+    assert copies(fn) is True
+    assert body(fn) == "_t1 = -1.0 / 4096\ndx = -1.0 / 4096 * x\nreturn dx - -1.0 / 4096 * y"
+    # (the assignment nobody reads is left to dead code; algebra makes `dx + 1.0 / 4096 * y`)
 
 
 def test_forward_copies_says_no_change_once_everything_is_forwarded():

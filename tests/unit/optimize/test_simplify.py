@@ -17,8 +17,10 @@ from passes import context, define, text, transformed_tree
 
 from srcgrad.front.context import Mode
 from srcgrad.optimize.algebra import fold_constants, trivial_algebra
-from srcgrad.optimize.dead_code import dead_code, dead_stores
+from srcgrad.optimize.copies import copies_back, copies_into, copies_updated
+from srcgrad.optimize.dead_code import dead_code, dead_stores, empty_branches
 from srcgrad.optimize.folding import fold_temporaries, forward_copies
+from srcgrad.optimize.loop_tests import while_tests
 from srcgrad.optimize.simplify import optimize
 
 
@@ -130,10 +132,15 @@ def test_optimize_stops_where_no_pass_has_anything_left_to_do(source, args, wrt)
     floats = frozenset(ctx.names.adjoints_all())
     assert not fold_constants(tree)
     assert not forward_copies(tree, names, temporaries)
+    assert not copies_back(tree)
+    assert not copies_into(tree, names, temporaries, floats)
+    assert not copies_updated(tree, floats)
     assert not trivial_algebra(tree, names, floats, ctx.views)
     assert not dead_code(tree)
     assert not dead_stores(tree.body, set())
+    assert not empty_branches(tree)
     assert not fold_temporaries(tree, temporaries)
+    assert not while_tests(tree, temporaries)
 
 
 def test_the_adjoints_of_the_users_variables_stay_and_temporaries_go():
