@@ -96,28 +96,23 @@ class Callees:
         target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
         if hasattr(target, "pullback"):  # a new object of the user's (api/objects.py)
             return target.pullback(params, args, kwargs)
+        if not params:  # (a function value that holds nothing, called on constants)
+            return target(*args, **kwargs), lambda g: {}
         value, back = self.pullback(target, params, check_finite)(*args, **kwargs)
-        if not held:
+        if held is None:
             return value, back
-        own = len(params) - len(held)
-
-        def grouped(g):  # the adjoints of what the function holds, as one dict, last
-            grads = back(g)
-            grads = grads if len(params) > 1 else (grads,)
-            parts = [*grads[:own], dict(zip(held, grads[own:]))]
-            return parts[0] if len(parts) == 1 else tuple(parts)
-
-        return value, grouped
+        return value, _grouped(back, len(params), held)
 
     def call_tangent(self, fn, active: tuple, tangents: tuple, *args, **kwargs):
         """`y, y_dot = call_jvp(f, active, tangents, *args)`: the same in forward mode."""
         target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
         if hasattr(target, "tangent"):  # a new object of the user's (api/objects.py)
             return target.tangent(params, tangents, args, kwargs)
-        if held:  # the tangents of what the function holds: one dict (None: zeros), last
-            holding = tangents[-1] or {}
-            parts = [holding[k] if k in holding else zero_tangent(kwargs[k]) for k in held]
-            tangents = (*tangents[:-1], *parts)
+        if held is not None:  # the tangents of what the function holds: one dict, last
+            tangents = (*tangents[:-1], *_held_tangents(tangents[-1], held, kwargs))
+        if not params:  # (a function value that holds nothing, called on constants)
+            value = target(*args, **kwargs)
+            return value, zero_tangent(value)
         return self.tangent(target, params)(tangents, *args, **kwargs)
 
     def call_pullback_of_tangent(self, fn, active: tuple, tangents: tuple, *args, **kwargs):
@@ -127,17 +122,40 @@ class Callees:
         what arrives, is differentiated in reverse like any other; `back(g)` gives the
         adjoints of the active arguments, then those of the tangents."""
         target, args, kwargs, params, held = self.make_callee(fn, active, args, kwargs)
-        if held or hasattr(target, "tangent"):
+        if hasattr(target, "tangent"):
             raise UnsupportedSyntaxError(
-                "a second derivative through a function known only as the code runs that "
-                "holds values carrying a derivative is not supported yet",
+                "a second derivative through a new object of a class of the user's, made "
+                "as the code runs, is not supported yet",
                 calling_line(),
-                "pass those values to the function as arguments",
+                "make the object outside the differentiated function, or pass its values to "
+                "a function as arguments",
             )
+        if held is not None:  # (the tangents of what the function holds: one dict, last)
+            tangents = (*tangents[:-1], *_held_tangents(tangents[-1], held, kwargs))
+        if not params:  # (a function value that holds nothing, called on constants)
+            value = target(*args, **kwargs)
+            return (value, zero_tangent(value)), lambda g: ({}, {})
         plain = self.plain_tangent(target, tuple(params))
         inner = (*params, *plain.tangents)
         given = dict(zip(plain.tangents, tangents))
-        return self.pullback(plain.function, inner)(*args, **kwargs, **given)
+        value, back = self.pullback(plain.function, inner)(*args, **kwargs, **given)
+        if held is None:
+            return value, back
+        # (the adjoints of the held values, then of their tangents, each as one dict)
+        own, count = len(params) - len(held), len(params)
+
+        def grouped(g):
+            grads = back(g)
+            grads = grads if len(inner) > 1 else (grads,)
+            values, dots = grads[:count], grads[count:]
+            return (
+                *values[:own],
+                dict(zip(held, values[own:])),
+                *dots[:own],
+                dict(zip(held, dots[own:])),
+            )
+
+        return value, grouped
 
     def tangent(self, fn: Callable, active: tuple[str, ...]):
         """The forward-mode transform of `fn` for these active parameters, called by generated
@@ -188,6 +206,27 @@ class Callees:
             self.pullbacks.clear()
             self.tangents.clear()
             self.plain.clear()
+
+
+def _grouped(back: Callable, count: int, held: tuple[str, ...]) -> Callable:
+    """`back`, whose adjoints are those of `count` parameters, the last ones the values a
+    function value holds (`held`): those last as one dict, as the function value's adjoint."""
+    own = count - len(held)
+
+    def grouped(g):
+        grads = back(g)
+        grads = grads if count > 1 else (grads,)
+        parts = [*grads[:own], dict(zip(held, grads[own:]))]
+        return parts[0] if len(parts) == 1 else tuple(parts)
+
+    return grouped
+
+
+def _held_tangents(holding, held: tuple[str, ...], kwargs: dict) -> list:
+    """The tangents of the values a function value holds, from its tangent (a dict of theirs;
+    None or a missing key: zeros)."""
+    holding = holding or {}
+    return [holding[k] if k in holding else zero_tangent(kwargs[k]) for k in held]
 
 
 @dataclass(frozen=True)

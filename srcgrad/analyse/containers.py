@@ -190,6 +190,7 @@ def certain(ctx, ops: dict) -> set[str]:
     on a name that may hold an array, `trees`, it is an array's)."""
     found = lists(ops) | {n for n, d in ctx.dtypes.items() if d in TREES}
     found |= {op.target for op in ops.values() if op.kind is Kind.DICT}
+    found |= {op.target for op in ops.values() if op.key is runtime.dict_copy}  # dict(d)
     made = {}
     for op in ops.values():
         made.setdefault(op.target, []).append(op)

@@ -33,7 +33,7 @@ from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..front import fence, nodes, reading
 from ..front.context import Context
 from ..front.reading import MISSING
-from ..normalize import normalize
+from ..normalize import normalize, outer_writes
 from ..normalize.ir import Kind, Operation, is_user_function, operation
 from .activity import varied_names
 from .in_place import SHARING
@@ -714,6 +714,9 @@ def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
     name = getattr(update.callee, "__name__", "the function")
     caller = ctx.names.user(update.name)
     shared = ctx.cells.get(update.name)
+    nested = outer_writes.refusal(update.callee, update.parameter, where)
+    if nested is not None:  # (a nested function's list it could not give back)
+        raise UnsupportedSyntaxError(nested[0], ctx.origin(update.stmt), nested[1])
     if shared is not None:  # (a `nonlocal` name: normalize/cells.py)
         raise UnsupportedSyntaxError(
             f"a call of '{name}', which binds the nonlocal name '{shared}'{where}, is not "

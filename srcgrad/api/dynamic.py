@@ -11,11 +11,14 @@ method through its class's function with the instance fixed; a `functools.partia
 function with its arguments fixed; a library function with a derivative rule through a
 one-line function that calls it. Anything else is refused at the user's line.
 
-The callee is never differentiated with respect to what it holds (a closure's cells, an
-instance's attributes, a partial's arguments): the transform lets such calls through only where
-the function value itself carries no derivative. A user's function that writes into an argument
-is refused here, as a call srcgrad sees in the source is (its generated code works on a copy:
-the caller would not see the change).
+Where the function value itself carries a derivative (HELD: a closure over differentiated
+values, `closure(step, W=W)`, or a function taken from a container of functions that carries
+one, `compose(np.sin, lambda z: z * w)`), what it holds by keyword is differentiated too, its
+adjoint (and tangent) a dict of theirs; a function that holds nothing (`np.sin`, a function of
+the user's module) has `{}`. A closure Python made, or a bound method of an object of the
+user's, is refused there: srcgrad cannot tell whether what it holds carries a derivative. A
+user's function that writes into an argument is refused here, as a call srcgrad sees in the
+source is (its generated code works on a copy: the caller would not see the change).
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ import types
 import numpy as np
 
 from ..analyse.memory import summary_of
-from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..normalize import starred
+from ..errors import NoRuleError, SrcgradError, UnsupportedSyntaxError
+from ..front import fence, reading
+from ..normalize import outer_writes, starred
 from ..normalize.ir import has_user_source
 from ..normalize.objects import is_user_class
 from ..rules.registry import definition, reverse_rule, tangent_rule
@@ -56,22 +60,13 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
     elif is_object(fn):  # `layer(x)`: its `__call__`
         fn = objects.method(fn, "__call__", len(args), tuple(kwargs))
     if isinstance(fn, type) and is_user_class(fn):  # `Gaussian(m, s)`: a new object
-        return objects.Constructor(fn), args, kwargs, tuple(active), ()
+        return objects.Constructor(fn), args, kwargs, tuple(active), None
     active = tuple(a for a in active if not (through_self and a in (HELD, SELF)))
     positions = [a for a in active if isinstance(a, int)]
     keywords = [a for a in active if isinstance(a, str) and a != HELD]
-    held: tuple = ()
+    held: tuple | None = None
     if HELD in active:
-        # (a partial's positional arguments carry none: analyse/program.py refuses that)
-        if not isinstance(fn, functools.partial):
-            raise UnsupportedSyntaxError(
-                f"a call of '{_name(fn)}', a function made from values that carry a "
-                "derivative, is not supported",
-                calling_line(),
-                "pass those values to the function as arguments instead of building them in",
-            )
-        # (a function it holds, a nested function it calls, carries no derivative itself)
-        held = tuple(k for k, v in fn.keywords.items() if k not in kwargs and not callable(v))
+        held = _held(fn, kwargs)
     fixed = 0  # arguments the callee brings itself, before the call's own
     while True:
         if isinstance(fn, types.MethodType):
@@ -105,11 +100,50 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
     names = list(bound.arguments)
     params = [names[fixed + k] for k in positions]
     params += [_parameter(bound, k) for k in keywords]
-    params += [_parameter(bound, k) for k in held]
+    params += [_parameter(bound, k) for k in held or ()]
     if through_self:  # (the object is the bound method's first argument)
         params.append(names[0])
     _refuse_writes(fn, bound, params)
     return fn, args, kwargs, tuple(params), held
+
+
+def _held(fn, kwargs: dict) -> tuple[str, ...]:
+    """The keywords of `fn`, a function value that carries a derivative (HELD), whose values
+    are differentiated: a closure's or a partial's (`closure(step, W=W)`), except those the
+    call passes itself and the functions it holds (a nested function it calls carries no
+    derivative itself). A function that holds nothing (`np.sin`, a module-level function, a
+    bound method of a library's object), found where a container of functions carries a
+    derivative (`compose(np.sin, lambda z: z * w)`), holds none: its adjoint is `{}`."""
+    if isinstance(fn, functools.partial):
+        # (a partial's positional arguments carry none: analyse/program.py refuses that)
+        return tuple(k for k, v in fn.keywords.items() if k not in kwargs and not callable(v))
+    # (a closure Python made, or a bound method of an object of the user's: srcgrad cannot tell
+    # whether what it holds carries a derivative)
+    code = getattr(fn, "__code__", None)
+    cells = dict(zip(getattr(code, "co_freevars", ()), getattr(fn, "__closure__", None) or ()))
+    held = sorted(name for name, cell in cells.items() if _carries(cell))
+    if held or is_object(getattr(fn, "__self__", None)):
+        what = f"a closure over {', '.join(repr(h) for h in held)}" if held else "a method"
+        raise UnsupportedSyntaxError(
+            f"a call of '{_name(fn)}', {what} among functions that carry a derivative, is not "
+            "supported: srcgrad cannot tell whether what it holds carries one",
+            calling_line(),
+            "make it with functools.partial (partial(f, name=value)) or a nested function, or "
+            "pass what it holds to it as arguments",
+        )
+    return ()
+
+
+def _carries(cell: types.CellType) -> bool:
+    """A closure cell that may hold a value carrying a derivative (not a function, a class, a
+    module, a string or None)."""
+    try:
+        value = cell.cell_contents
+    except ValueError:  # (an empty cell)
+        return False
+    return not (
+        callable(value) or value is None or isinstance(value, (str, bytes, types.ModuleType))
+    )
 
 
 def _parameter(bound: inspect.BoundArguments, keyword: str) -> str:
@@ -139,7 +173,12 @@ def _refuse_writes(fn, bound: inspect.BoundArguments, params: list[str]) -> None
         or sources[name] & set(params)
     }
     if writes:
-        name = sorted(writes)[0]
+        name = "self" if "self" in writes else sorted(writes)[0]
+        nested = outer_writes.refusal(fn, name)
+        if nested is not None:  # (a nested function's list it could not give back)
+            raise UnsupportedSyntaxError(nested[0], calling_line(), nested[1])
+        if summary.unread is not None:  # (what srcgrad cannot follow in it, where)
+            _refuse_unread(fn, name)
         raise UnsupportedSyntaxError(
             f"a call of '{_name(fn)}', which changes its argument '{name}' in place, through a "
             "function known only as the code runs, is not supported",
@@ -147,6 +186,22 @@ def _refuse_writes(fn, bound: inspect.BoundArguments, params: list[str]) -> None
             f"have '{_name(fn)}' copy the argument ({name} = {name}.copy()) and return the new "
             "array",
         )
+
+
+def _refuse_unread(fn, name: str) -> None:
+    """A call of `fn`, whose source srcgrad cannot follow (a method that sets an attribute of
+    `self`), refused at the calling line, saying what it cannot follow and where."""
+    try:
+        fence.check(reading.read(fn))
+    except SrcgradError as exc:
+        where = f" ({exc.origin.where()}: {exc.origin.text.strip()})" if exc.origin else ""
+        raise UnsupportedSyntaxError(
+            f"a call of '{_name(fn)}', which changes its argument '{name}' in place, through a "
+            f"function known only as the code runs, is not supported: in it, "
+            f"{exc.bare_message}{where}",
+            calling_line(),
+            exc.hint,
+        ) from None
 
 
 def _wrapper(fn, count: int, keywords: tuple[str, ...]):

@@ -472,11 +472,19 @@ def check_differentiable_value(fn, name: str, value) -> None:
         kind = type(value).__name__
         if array or isinstance(value, (complex, np.complexfloating)):
             kind = f"{kind} of dtype {getattr(value, 'dtype', type(value).__name__)}"
+        complex_parts = (
+            "; for a complex value, pass its real and imaginary parts as two arguments "
+            "(z = re + 1j * im in the function)"
+            if (array and value.dtype.kind == "c")
+            or isinstance(value, (complex, np.complexfloating))
+            else ""
+        )
         raise SrcgradError(
             f"argument '{name}' is differentiated but its value is a {kind}",
             reading.definition_origin(fn),
             "srcgrad differentiates with respect to real numbers, float or integer arrays, "
-            "and lists, tuples, dicts, namedtuples, dataclasses and SimpleNamespaces of them",
+            "and lists, tuples, dicts, namedtuples, dataclasses and SimpleNamespaces of them"
+            + complex_parts,
         )
 
 

@@ -90,15 +90,24 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.With: ("a 'with' statement", ""),
     gast.Global: ("a 'global' declaration", "pass the value as an argument and return it"),
     gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return it"),
-    gast.Delete: ("a 'del' statement", ""),
+    gast.Delete: (
+        "a 'del' statement",
+        "leave the name (srcgrad lets go of a large array after its last use), or bind it anew",
+    ),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
     gast.ClassDef: ("a class definition inside the function", "define it at module level"),
     gast.FunctionDef: ("a function definition inside the function", "define it at module level"),
-    gast.AsyncFunctionDef: ("an async function", ""),
+    gast.AsyncFunctionDef: (
+        "an async function",
+        "differentiate a plain function, and await the async code outside it",
+    ),
     gast.Lambda: ("a lambda inside the function", "define a function at module level"),
-    gast.SetComp: ("a set comprehension", ""),
-    gast.DictComp: ("a dict comprehension", ""),
+    gast.SetComp: ("a set comprehension", "build a list comprehension instead"),
+    gast.DictComp: (
+        "a dict comprehension",
+        "write the dict with constant keys ({'a': ..., 'b': ...}), or keep the values in a list",
+    ),
     gast.Set: ("a set display", ""),
     # (`yield v` as a statement of a nested generator is followed: normalize/generators.py)
     gast.Yield: ("'yield' used as a value (what send() passes in)", "write 'yield v' alone"),
@@ -121,7 +130,7 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
 def check(parsed: Parsed) -> None:
     tree = parsed.tree
     if isinstance(tree, gast.AsyncFunctionDef):
-        _reject(parsed, tree, "an async function", "")
+        _reject(parsed, tree, *DESCRIPTIONS[gast.AsyncFunctionDef])
     _check_own_yield(parsed)
     _check_block(parsed, tree.body)
 

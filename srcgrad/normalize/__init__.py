@@ -33,6 +33,7 @@ from . import (
     mutators,
     no_grad,
     objects,
+    outer_writes,
     partials,
     returns,
     single_assignment,
@@ -63,6 +64,7 @@ PASSES = (
     loops,
     jumps,
     flatten,
+    outer_writes,
     single_assignment,
     attempts,
 )

@@ -7,9 +7,11 @@ cell a list, `calls_cell = [None]`, and every use of the name, in the outer func
 nested function that shares it, `calls_cell[0]`. A nested function that declares the name
 nonlocal, or reads it without binding it, shares it; one that binds it without the declaration,
 or has a parameter of that name, has one of its own. The nested functions are then lifted like
-any other (normalize/closures.py): the cell is a list they are given and write into, which
-srcgrad follows as it follows any argument a function writes into (a counter, a log), and
-refuses where a derivative would flow through it and the caller reads it after.
+any other (normalize/closures.py): the cell is a list a nested function that binds the name is
+given and gives back (normalize/outer_writes.py), so that what it binds may carry a derivative;
+where giving it back could differ from plain Python (the function passed on), the cell is
+followed as any argument a function writes into (a counter, a log), and refused where a
+derivative would flow through it and the caller reads it after.
 
 >>> from srcgrad.normalize.example import show
 >>> show(run, '''

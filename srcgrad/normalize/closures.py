@@ -20,6 +20,12 @@ A default that is not a constant (`def step(h, W=W)`, the idiom that captures a 
 computed where the def stands, into a name of its own, and passed by every call that does not
 pass that parameter.
 
+A nested function that writes into a list or dict of the outer function (`log.append(v)`,
+`cache[k] = v`, a `nonlocal` name's cell) works on a copy it is given and gives it back beside
+its value, and each call rebinds the outer name (normalize/outer_writes.py), so that what it
+stores carries its derivative. The keywords that pass a nested function its names are marked
+(`passes_a_name`): `step(h, out=out)` is no NumPy `out=`.
+
 Refused here: a nested function defined inside an `if` or a loop or bound again, and one
 with decorators or `*args`/`**kwargs`.
 
@@ -47,6 +53,7 @@ from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 from ..front.reading import MISSING, has_user_source
 from ..rules.registry import calls_functions
+from . import outer_writes
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
@@ -66,8 +73,9 @@ def run(tree: gast.FunctionDef, ctx) -> None:
             grown -= {name} if name in grown and name not in _reads(defs[name]) else set()
             if grown != free[name]:
                 free[name], changed = grown, True
+    writes = outer_writes.plan(tree, ctx, defs, free)  # (lists they append to, given back)
     captured = {name: _captured_defaults(ctx, fn) for name, fn in defs.items()}
-    lifted = {name: _lifted(ctx, defs[name], free, defs) for name in defs}
+    lifted = {name: _lifted(ctx, defs[name], free, defs, writes) for name in defs}
     ctx.names.taken -= set(defs)  # (every use of those names is rewritten: they are free)
     spelled = {name: ctx.support.name_for(fn, name) for name, fn in lifted.items()}
     closure = ctx.support.name_for(runtime.closure, "closure")
@@ -77,7 +85,11 @@ def run(tree: gast.FunctionDef, ctx) -> None:
             body.extend(assign for assign, _, _ in captured[stmt.name].values())
         else:
             body.append(stmt)
-    calls = _Calls(free, spelled, closure, defs, captured)
+    mark = None
+    if writes.writes:
+        body = outer_writes.assigned(body, writes, ctx)
+        mark = ctx.support.name_for(outer_writes.written, "written")
+    calls = _Calls(free, spelled, closure, defs, captured, (writes, mark))
     tree.body = [calls.visit(s) for s in body]
 
 
@@ -214,15 +226,18 @@ def _free(fn: gast.FunctionDef, outer: set[str]) -> set[str]:
     return (_reads(fn) - own) & outer
 
 
-def _lifted(ctx, fn: gast.FunctionDef, free: dict, defs: dict) -> types.FunctionType:
+def _lifted(ctx, fn: gast.FunctionDef, free: dict, defs: dict, writes) -> types.FunctionType:
     """`fn` as a function of its own: its free names keyword-only parameters, its calls of the
-    other nested functions passing theirs on; compiled under the user's file name, so that its
-    lines are the user's, and carrying its tree for srcgrad to read (`reading.read`)."""
+    other nested functions passing theirs on (and, where it writes into a list of the outer
+    function, giving it back: outer_writes.py); compiled under the user's file name, so that
+    its lines are the user's, and carrying its tree for srcgrad to read (`reading.read`)."""
     made = copy.deepcopy(fn)
     nodes.with_keyword_only(made, sorted(free[fn.name]))
     inner = {g: free[g] for g in free[fn.name] & set(defs)}
     inner.update({fn.name: free[fn.name]} if fn.name in free[fn.name] else {})
     made.body = [_Calls(inner, {g: g for g in inner}, None, defs).visit(s) for s in made.body]
+    if fn.name in writes.writes:
+        outer_writes.threaded(made, writes, ctx)
     module = ast.fix_missing_locations(gast.gast_to_ast(nodes.module([made])))
     code = compile(module, ctx.parsed.filename, "exec")
     body = next(c for c in code.co_consts if isinstance(c, types.CodeType))
@@ -235,18 +250,39 @@ def _lifted(ctx, fn: gast.FunctionDef, free: dict, defs: dict) -> types.Function
     lifted.__module__ = getattr(outer_fn, "__module__", None) or "__main__"
     lifted.__qualname__ = f"{getattr(outer_fn, '__qualname__', 'f')}.<locals>.{fn.name}"
     lifted.__srcgrad_tree__ = made
+    if fn.name in writes.blocked:
+        outer_writes.block(lifted, writes, ctx)
     return lifted
+
+
+_PASSED = "srcgrad_passes_a_name"  # on `out=out`: a name the nested function reads
+
+
+def passes_a_name(keyword: gast.keyword) -> bool:
+    """The keyword passes a lifted function a name it reads (`step(h, out=out)`): not NumPy's
+    `out=` (normalize/mutators.py)."""
+    return getattr(keyword, _PASSED, False)
+
+
+def _passing(name: str, value: gast.expr) -> gast.keyword:
+    made = nodes.keyword(name, value)
+    setattr(made, _PASSED, True)
+    return made
 
 
 class _Calls(gast.NodeTransformer):
     """`step(h)` -> `step(h, W=W, b=b)`; `step` as a value -> `closure(step, W=W, b=b)`."""
 
-    def __init__(self, free: dict, spelled: dict, closure: str | None, defs: dict, captured=None):
+    def __init__(
+        self, free: dict, spelled: dict, closure: str | None, defs: dict, captured=None, marks=None
+    ):
         self.free = free
         self.spelled = spelled
         self.closure = closure
         self.defs = defs
         self.captured = captured or {}
+        # (the outer function's calls of writers are marked, outer_writes.run rebinds the lists)
+        self.writes, self.mark = marks or (outer_writes.Plan(), None)
 
     def _defaults(self, name: str, node: gast.Call | None) -> dict:
         """The computed defaults (`_Calls.captured`) of `name` the call does not pass."""
@@ -276,8 +312,9 @@ class _Calls(gast.NodeTransformer):
         if isinstance(func, gast.Name) and func.id in self.free:
             passed = {**self._defaults(func.id, node), **self._reads(func.id)}
             node.func = nodes.load(self.spelled[func.id])
-            node.keywords = [*node.keywords, *(nodes.keyword(k, v) for k, v in passed.items())]
-            return node
+            node.keywords = [*node.keywords, *(_passing(k, v) for k, v in passed.items())]
+            given = self.writes.writes.get(func.id)
+            return node if given is None else outer_writes.marked(node, given, self.mark)
         node.func = self.visit(func)
         return node
 
@@ -293,4 +330,6 @@ class _Calls(gast.NodeTransformer):
                 "call it there, or use it as a value in the outer function",
             )
         passed = {**self._defaults(node.id, None), **self._reads(node.id)}
-        return nodes.call(nodes.load(self.closure), [nodes.load(self.spelled[node.id])], passed)
+        made = nodes.call(nodes.load(self.closure), [nodes.load(self.spelled[node.id])])
+        made.keywords = [_passing(k, v) for k, v in passed.items()]
+        return made

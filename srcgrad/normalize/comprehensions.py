@@ -23,9 +23,17 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 
+_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
+# where an operand may not be evaluated at all, or later: nothing is taken out before it
+_CONDITIONAL = (gast.IfExp, gast.BoolOp, gast.Lambda, *_COMPREHENSIONS)
+
 
 class _Hoist(gast.NodeTransformer):
-    """Replace comprehensions in one statement by names; collect the loops that fill them."""
+    """Replace comprehensions in one statement by names; collect the loops that fill them.
+
+    Python evaluates what comes before a comprehension in its statement first (`np.sum(
+    layer(x, trace)) + sum(t for t in trace)` calls `layer` before it walks `trace`): each
+    operand before it on its way down is computed first, into a name of its own."""
 
     def __init__(self, ctx, origin):
         self.ctx = ctx
@@ -37,6 +45,41 @@ class _Hoist(gast.NodeTransformer):
 
     def visit_GeneratorExp(self, node):
         return self._hoist(node)
+
+    def generic_visit(self, node):
+        ordered = not isinstance(node, (gast.stmt, gast.Dict, *_CONDITIONAL))
+        if not ordered or not _has_comprehension(node):
+            return super().generic_visit(node)
+        operands = [
+            (field, k, item)
+            for field, value in gast.iter_fields(node)
+            for k, item in (enumerate(value) if isinstance(value, list) else [(None, value)])
+            if isinstance(item, gast.AST)
+        ]
+        later = [_has_comprehension(item) for _, _, item in operands]
+        for i, (field, k, item) in enumerate(operands):
+            item = self.visit(item)
+            if any(later[i + 1 :]):  # (computed before a comprehension that follows it)
+                item = self._computed_first(item, node)
+            if k is None:
+                setattr(node, field, item)
+            else:
+                getattr(node, field)[k] = item
+        return node
+
+    def _computed_first(self, item, parent):
+        """`item` as a name bound before the comprehensions that follow it, where it is an
+        operand whose value may depend on when it is computed."""
+        if isinstance(item, gast.keyword):
+            item.value = self._computed_first(item.value, item)
+            return item
+        plain = isinstance(item, (gast.Name, gast.Constant, gast.Starred))
+        called = isinstance(parent, gast.Call) and item is parent.func
+        if plain or called or not isinstance(item, gast.expr):
+            return item
+        held = self.ctx.names.temporary()
+        self.before.append(nodes.assign(held, item, self.origin))
+        return nodes.load(held)
 
     def _hoist(self, node) -> gast.Name:
         names = self.ctx.names

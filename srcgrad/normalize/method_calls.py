@@ -184,6 +184,21 @@ def _container_kind(node: gast.expr, containers: dict[str, str]) -> str | None:
     return containers.get(node.id) if isinstance(node, gast.Name) else None
 
 
+_ARGUMENT_KINDS = {"tree": "list", "dict": "dict"}  # what a container argument's dtype says
+
+
+def _copy_of_an_argument(value: gast.expr, ctx) -> bool:
+    """`xs.copy()` of a list or dict argument."""
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and value.func.attr == "copy"
+        and not value.args
+        and isinstance(value.func.value, gast.Name)
+        and ctx.dtypes.get(value.func.value.id) in _ARGUMENT_KINDS
+    )
+
+
 def containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
     """Names the function binds only to lists or only to dicts (displays, comprehensions,
     `list(...)`, `dict(...)`), and the arguments that are lists or dicts."""
@@ -198,11 +213,13 @@ def containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
                 kind = "dict"
             elif isinstance(value, gast.Call) and ctx.resolve(value.func) in (list, dict):
                 kind = ctx.resolve(value.func).__name__
+            elif _copy_of_an_argument(value, ctx):  # `xs = xs.copy()` of a list argument
+                kind = _ARGUMENT_KINDS[ctx.dtypes[value.func.value.id]]
             found.setdefault(stmt.targets[0].id, set()).add(kind)
     kinds = {name: kinds.pop() for name, kinds in found.items() if len(kinds) == 1}
     for name, dtype in ctx.dtypes.items():
-        if name not in found and dtype in ("tree", "dict"):
-            kinds[name] = "dict" if dtype == "dict" else "list"
+        if name not in found and dtype in _ARGUMENT_KINDS:
+            kinds[name] = _ARGUMENT_KINDS[dtype]
     return {name: kind for name, kind in kinds.items() if kind is not None}
 
 

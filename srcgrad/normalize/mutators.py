@@ -36,6 +36,8 @@ from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 from ..front.fence import is_append
+from ..front.reading import has_user_source
+from .closures import passes_a_name
 from .method_calls import containers
 
 # methods that write into their receiver, with what to write instead
@@ -84,6 +86,8 @@ class _Rewrite(gast.NodeTransformer):
         _positional_out(node, self.ctx)
         out = next((k for k in node.keywords if k.arg == "out"), None)
         func = node.func
+        if out is not None and (passes_a_name(out) or has_user_source(self.ctx.resolve(func))):
+            out = None  # (a parameter `out` of the user's function: a keyword like any other)
         if out is not None and not (
             isinstance(out.value, gast.Constant) and out.value.value is None
         ):

@@ -13,12 +13,13 @@ more active argument (SELF, last): the callee is `(q, "log_prob")`, looked up as
 
 A Hessian differentiates forward-mode code again, in reverse: there `call_jvp` becomes
 `call_vjp_of_jvp`, the reverse of the forward code made for the function that arrives
-(`bind_tangent_call`).
+(`bind_tangent_call`); a function value that holds differentiated values (HELD) is one more
+active argument there, its tangent (a dict) one more tangent.
 
-Refused at the user's line: a function value that itself carries a derivative (a function made
-in the code from differentiated values: the derivative through what it holds would be lost),
-a method of a differentiated array or library value, starred arguments, and, in code to be
-differentiated again, a function value that holds values carrying a derivative.
+Refused at the user's line: a function value computed from differentiated values other than
+one that holds them (its derivative through what made it would be lost), a method of a
+differentiated array or library value, starred arguments, and, in code to be differentiated
+again, a method of an object that holds values carrying a derivative (SELF).
 """
 
 from __future__ import annotations
@@ -86,13 +87,12 @@ def bind(ctx, stmt: gast.Assign, op: Operation, active: set[str], read_again: bo
             origin,
             "pass the arguments one by one",
         )
-    if read_again and (HELD in carried or SELF in carried):
+    if read_again and SELF in carried:
         raise UnsupportedSyntaxError(
-            "a second derivative through a function known only as the code runs that holds "
-            "values carrying a derivative (a closure over them, or a method of an object that "
-            "holds them) is not supported yet",
+            "a second derivative through a method of an object that holds values carrying a "
+            "derivative, known only as the code runs, is not supported yet",
             origin,
-            "pass those values to the function as arguments",
+            "pass those values to the method as arguments",
         )
     if any(not isinstance(arguments[k], gast.Name) for k in carried):  # (flatten made atoms)
         raise NoRuleError(f"no derivative rule for {describe(op)}", origin)
@@ -111,15 +111,17 @@ def bind_tangent_call(ctx, stmt: gast.Assign, op: Operation) -> None:
     to each tangent."""
     function, spec, tangents, *args = op.args
     spec = _constant_tuple(ctx, spec)
-    if spec is None or HELD in spec or SELF in spec:
+    if spec is None or SELF in spec:
         raise UnsupportedSyntaxError(
-            "a second derivative through a function known only as the code runs that holds "
-            "values carrying a derivative is not supported yet",
+            "a second derivative through a method of an object that holds values carrying a "
+            "derivative, known only as the code runs, is not supported yet",
             ctx.origin(stmt),
-            "pass those values to the function as arguments",
+            "pass those values to the method as arguments",
         )
     bindings = {f"_{k}": args[k] for k in spec if isinstance(k, int)}
-    bindings.update({k: op.keywords[k] for k in spec if isinstance(k, str)})
+    bindings.update({k: op.keywords[k] for k in spec if isinstance(k, str) and k != HELD})
+    if HELD in spec:  # (the function value: its adjoint is a dict of what it holds)
+        bindings[HELD] = function
     parts = _display(ctx, tangents)
     if parts is None:
         raise NoRuleError(f"no derivative rule for {describe(op)}", ctx.origin(stmt))

@@ -130,7 +130,58 @@ TOTALS = {
                 add(p)
             return total
     """,
-    "passed on": """
+    "read by the nested function too": """
+        def f(x):
+            total = 0.0
+            def add(p):
+                nonlocal total
+                total = total * 0.5 + np.sum(np.sin(p))
+                return total
+            first = add(x)
+            return add(x * first) + total
+    """,
+}
+
+
+@pytest.mark.parametrize("name", TOTALS, ids=list(TOTALS))
+def test_a_nonlocal_name_bound_to_a_derivative_called_directly_is_right(name):
+    """The cell is a list the nested function is given and gives back
+    (normalize/outer_writes.py): the derivative flows through what it binds."""
+    fn = define(TOTALS[name])
+    value, grad = srcgrad.value_and_grad(fn)(X)
+    np.testing.assert_allclose(value, fn(X))
+    want = finite_differences.gradient(fn, (X,))
+    np.testing.assert_allclose(grad, want, rtol=1e-6, atol=1e-8)
+    _, tangent = srcgrad.jvp(fn, (X,), (np.ones(3),))
+    np.testing.assert_allclose(tangent, np.sum(want), rtol=1e-6, atol=1e-8)
+
+
+def _hessian_right(fn) -> None:
+    grad = srcgrad.grad(fn)
+    hessian = np.array(
+        [finite_differences.gradient(lambda x, i=i: grad(x)[i], (X,)) for i in range(3)]
+    )
+    np.testing.assert_allclose(srcgrad.hessian(fn)(X), hessian, rtol=1e-5, atol=1e-7)
+
+
+def test_a_hessian_through_a_nonlocal_total():
+    _hessian_right(define(TOTALS["called directly"]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="crash in the generated code (np.zeros_like of a tuple): a Hessian through a helper "
+    "whose value, a tuple holding a list, is read in part (as `def g(p): return (np.sum(p), "
+    "[p])` called twice)",
+)
+def test_a_hessian_through_a_nonlocal_total_the_nested_function_returns():
+    _hessian_right(define(TOTALS["read by the nested function too"]))
+
+
+def test_a_nonlocal_name_bound_to_a_derivative_in_a_function_passed_on_is_refused():
+    fn = define(
+        """
         def f(x):
             total = 0.0
             def energy(p):
@@ -139,15 +190,14 @@ TOTALS = {
                 return np.sum(np.sin(p))
             return twice(energy, x) + total
     """,
-}
-
-
-@pytest.mark.parametrize("name", TOTALS, ids=list(TOTALS))
-def test_a_nonlocal_name_bound_to_a_derivative_is_refused_at_the_call(name):
-    fn = define(TOTALS[name], twice=twice)
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="in place|nonlocal") as info:
+        twice=twice,
+    )
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
         srcgrad.grad(fn)(X)
-    assert info.value.origin.filename == fn.__code__.co_filename or "twice" in str(info.value)
+    message = str(info.value)
+    assert "binds the nonlocal name 'total'" in message
+    assert "'energy' is used as a value" in message
+    assert "total = energy(...)" in info.value.hint
 
 
 def test_the_advice_works():

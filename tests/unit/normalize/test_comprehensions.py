@@ -211,3 +211,35 @@ def test_an_inner_comprehension_is_built_inside_the_outer_loop():
                 _l.append(_l_1)
             return _l
     """)
+
+
+def test_what_python_computes_before_a_comprehension_is_computed_before_its_loop():
+    # `layer` may change `trace`: Python calls it before the generator walks `trace`
+    assert after("""
+        def f(x, trace):
+            return np.sum(layer(x, trace)) + sum(t * 2 for t in trace) + np.sum(x)
+    """) == code("""
+        def f(x, trace):
+            _t1 = np.sum(layer(x, trace))
+            _l = []
+            for t_1 in trace:
+                _l.append(t_1 * 2)
+            return _t1 + sum(_l) + np.sum(x)
+    """)
+
+
+def test_between_two_comprehensions_what_comes_between_is_computed_between():
+    assert after("""
+        def f(xs, ys):
+            return g([x for x in xs], h(xs), [y for y in ys])
+    """) == code("""
+        def f(xs, ys):
+            _l = []
+            for x_1 in xs:
+                _l.append(x_1)
+            _t1 = h(xs)
+            _l_1 = []
+            for y_1 in ys:
+                _l_1.append(y_1)
+            return g(_l, _t1, _l_1)
+    """)
