@@ -9,6 +9,7 @@ A transformed function generates its code on the first call for each argument si
 from __future__ import annotations
 
 import inspect
+import re
 import threading
 import types
 import weakref
@@ -51,6 +52,7 @@ class Gradient(Generic[P]):
         with_value: bool = False,
         mode: str | Mode | None = None,
         check_finite: bool = False,
+        tape_limit: int | str | None = None,
     ) -> None:
         self._given = fn  # what pickling keeps (see `__reduce__`)
         # a gradient of a gradient: differentiate the inner one's derivative, written as
@@ -74,6 +76,7 @@ class Gradient(Generic[P]):
         self.wrt, self.wrt_is_tuple = _resolve_wrt(self.fn, called, wrt)
         self.with_value = self.mode is Mode.VALUE_AND_GRAD
         self.check_finite = check_finite
+        self.tape_limit = size_in_bytes(tape_limit)  # (loops checkpointed to keep to it)
         self._signature = inspect.signature(self.fn, follow_wrapped=False)
         self._latest: Generated | None = None
         kinds = inspect.Parameter
@@ -220,6 +223,8 @@ class Gradient(Generic[P]):
         with _LOCK:
             table = _CACHE.setdefault(self.fn, {})
             key = (self.wrt, self.wrt_is_tuple, self.mode, self.check_finite, signature)
+            if self.tape_limit is not None:
+                key = (*key[:4], ("tape_limit", self.tape_limit), signature)
             if self.inner is not None:
                 key = (*key[:4], self._chain(), signature)
             found = table.get(key)
@@ -245,6 +250,7 @@ class Gradient(Generic[P]):
                         CALLEES,
                         self.mode,
                         self.check_finite,
+                        self.tape_limit,
                     )
                     table[key] = found
             self._latest = found
@@ -354,8 +360,26 @@ class Gradient(Generic[P]):
     def __reduce__(self) -> tuple:
         """Pickled as the function and options it was made from; the code is made again."""
         wrt = self.wrt if self.wrt_is_tuple else self.wrt[0]
-        made = (self._given, wrt, False, self.mode, self.check_finite)
+        made = (self._given, wrt, False, self.mode, self.check_finite, self.tape_limit)
         return pickling.reduced(self, self.fn, Gradient, made, {"internal": self.internal})
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+
+
+def size_in_bytes(size: int | str | None) -> int | None:
+    """`tape_limit`: a number of bytes, or text such as "200 MB" or "1.5 GiB"."""
+    if size is None or isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        return size
+    found = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", size) if isinstance(
+        size, str
+    ) else None  # fmt: skip
+    if found is None or found.group(2).lower() not in _UNITS or float(found.group(1)) <= 0:
+        raise ValueError(
+            f"tape_limit must be a number of bytes or a size such as '200 MB', not {size!r}"
+        )
+    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
 
 
 def _retry(transform: Gradient, positional: tuple, more: tuple, keywords: dict):

@@ -28,6 +28,7 @@ def grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: Literal[False] = ...,
 ) -> Gradient[P]: ...
 @overload
@@ -37,6 +38,7 @@ def grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: bool,
 ) -> Callable[P, Any]: ...
 @overload
@@ -46,6 +48,7 @@ def grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: Literal[False] = ...,
 ) -> Callable[[Callable[P, Any]], Gradient[P]]: ...
 @overload
@@ -55,6 +58,7 @@ def grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: bool,
 ) -> Callable[[Callable[P, Any]], Callable[P, Any]]: ...
 def grad(
@@ -63,6 +67,7 @@ def grad(
     *,
     argnums: Wrt | None = None,
     check_finite: bool = False,
+    tape_limit: int | str | None = None,
     has_aux: bool = False,
 ) -> Any:
     """The gradient of scalar-valued `fn` with respect to argument(s) `wrt`.
@@ -71,13 +76,16 @@ def grad(
     returned). `argnums` is accepted as another spelling of `wrt`. Usable as `@grad` or
     `@grad(wrt=...)`. With `check_finite=True`, the first adjoint that becomes nan or infinite
     raises `NonFiniteError` naming the line of `fn` whose derivative produced it. With
-    `has_aux=True`, `fn` returns `(value, aux)`: the result is `(gradient, aux)`.
+    `has_aux=True`, `fn` returns `(value, aux)`: the result is `(gradient, aux)`. With
+    `tape_limit="200 MB"` (or a number of bytes), loops whose tape may not fit are
+    checkpointed, with as many snapshots as fit (`srcgrad.checkpointed`).
     """
     wrt = _wrt_or_argnums(wrt, argnums)
     make = _WithAux if has_aux else Gradient
+    options = {"check_finite": check_finite, "tape_limit": tape_limit}
     if fn is None:
-        return lambda f: make(f, wrt, check_finite=check_finite)
-    return make(fn, wrt, check_finite=check_finite)
+        return lambda f: make(f, wrt, **options)
+    return make(fn, wrt, **options)
 
 
 @overload
@@ -87,6 +95,7 @@ def value_and_grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: Literal[False] = ...,
 ) -> Gradient[P]: ...
 @overload
@@ -96,6 +105,7 @@ def value_and_grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: bool,
 ) -> Callable[P, Any]: ...
 @overload
@@ -105,6 +115,7 @@ def value_and_grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: Literal[False] = ...,
 ) -> Callable[[Callable[P, Any]], Gradient[P]]: ...
 @overload
@@ -114,6 +125,7 @@ def value_and_grad(
     *,
     argnums: Wrt | None = ...,
     check_finite: bool = ...,
+    tape_limit: int | str | None = ...,
     has_aux: bool,
 ) -> Callable[[Callable[P, Any]], Callable[P, Any]]: ...
 def value_and_grad(
@@ -122,15 +134,17 @@ def value_and_grad(
     *,
     argnums: Wrt | None = None,
     check_finite: bool = False,
+    tape_limit: int | str | None = None,
     has_aux: bool = False,
 ) -> Any:
     """Like `grad`, but the generated function returns `(value, gradient)` (with `has_aux`,
     `((value, aux), gradient)`)."""
     wrt = _wrt_or_argnums(wrt, argnums)
     make = _WithAux if has_aux else Gradient
+    options = {"with_value": True, "check_finite": check_finite, "tape_limit": tape_limit}
     if fn is None:
-        return lambda f: make(f, wrt, with_value=True, check_finite=check_finite)
-    return make(fn, wrt, with_value=True, check_finite=check_finite)
+        return lambda f: make(f, wrt, **options)
+    return make(fn, wrt, **options)
 
 
 class _WithAux(Generic[P]):
@@ -143,15 +157,18 @@ class _WithAux(Generic[P]):
         wrt: Wrt,
         with_value: bool = False,
         check_finite: bool = False,
+        tape_limit: int | str | None = None,
     ) -> None:
-        self.pullback = Gradient(fn, wrt, mode=Mode.VJP, check_finite=check_finite)
+        self.pullback = Gradient(
+            fn, wrt, mode=Mode.VJP, check_finite=check_finite, tape_limit=tape_limit
+        )
         self.with_value = with_value
         self.__name__ = f"grad_{self.pullback.fn.__name__}"
 
     def __reduce__(self) -> tuple:
         pullback = self.pullback
         wrt = pullback.wrt if pullback.wrt_is_tuple else pullback.wrt[0]
-        made = (pullback._given, wrt, self.with_value, pullback.check_finite)
+        made = (pullback._given, wrt, self.with_value, pullback.check_finite, pullback.tape_limit)
         return pickling.reduced(self, pullback.fn, _WithAux, made)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:

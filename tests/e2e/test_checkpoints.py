@@ -15,6 +15,7 @@ import ast
 import importlib.util
 import inspect
 import itertools
+import pickle
 import sys
 import textwrap
 import tracemalloc
@@ -291,3 +292,37 @@ def test_a_record_kept_for_the_caller_is_kept_once_per_step():
     LOSSES.clear()
     srcgrad.grad(logged)(np.ones(3), 6)
     assert len(LOSSES) == 6  # (the steps run again in the reverse sweep add nothing)
+
+
+def test_a_tape_limit_checkpoints_what_would_not_fit_and_keeps_to_it():
+    u = np.sin(np.linspace(0.0, 6.0, 1000))
+    gradient = srcgrad.grad(heat_plain, wrt=("u", "k"), tape_limit="2 MB")
+    assert "_ck = checkpoints(" in gradient.source_for(u, 0.2, 3000)
+    tracemalloc.start()
+    got = gradient(u, 0.2, 3000)
+    _, top = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert top < 2e6  # (the plain loop's tape: 3000 steps of 16 kB, 48 MB)
+    _assert_same(got, srcgrad.grad(heat_plain, wrt=("u", "k"))(u, 0.2, 3000))
+    again = pickle.loads(pickle.dumps(gradient))
+    assert again.tape_limit == 2_000_000
+    _assert_same(again(u, 0.2, 30), gradient(u, 0.2, 30))
+
+
+def test_a_tape_limit_a_step_alone_exceeds_is_refused_before_running():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="more than its share") as caught:
+        srcgrad.grad(heat_plain, tape_limit=5000)(np.ones(1000), 0.2, 3)
+    assert f"{__file__}:" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "size"), [("200 MB", 200_000_000), ("1.5GiB", 3 * 2**29), (4096, 4096)]
+)
+def test_a_tape_limit_is_a_size_in_bytes(given, size):
+    assert srcgrad.grad(heat_plain, tape_limit=given).tape_limit == size
+
+
+@pytest.mark.parametrize("given", ["lots", "-3 MB", "2 parsecs", 0, True])
+def test_a_tape_limit_that_is_not_a_size_is_refused(given):
+    with pytest.raises(ValueError, match="tape_limit"):
+        srcgrad.grad(heat_plain, tape_limit=given)
