@@ -30,32 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import corpus
 import corpus_control  # noqa: F401  (importing it registers the control-flow cases)
 import corpus_realworld  # noqa: F401
+from random_programs_check import Marked
 
 # the loops a step of which appends to a list: refused, with advice (see the unit tests)
 APPENDS = {"list_append_read_by_index", "list_append_builtin_sum", "list_append_np_stack"}
-
-
-class _Marked(ast.NodeTransformer):
-    """Every loop of a function marked `checkpointed(..., snapshots=s)`."""
-
-    def __init__(self, snapshots: int):
-        self.snapshots = snapshots
-        self.count = 0
-
-    def _marker(self, node: ast.expr) -> ast.Call:
-        self.count += 1
-        count = ast.keyword("snapshots", ast.Constant(self.snapshots))
-        return ast.Call(ast.Name("checkpointed", ast.Load()), [node], [count])
-
-    def visit_For(self, node: ast.For) -> ast.For:
-        self.generic_visit(node)
-        node.iter = self._marker(node.iter)
-        return node
-
-    def visit_While(self, node: ast.While) -> ast.While:
-        self.generic_visit(node)
-        node.test = self._marker(node.test)
-        return node
 
 
 _NUMBERS = itertools.count()
@@ -67,7 +45,7 @@ def _checkpointed(fn, snapshots: int, folder: Path):
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     definition = tree.body[0]
     definition.decorator_list = []
-    marked = _Marked(snapshots)
+    marked = Marked(snapshots, "checkpointed")
     marked.visit(definition)
     if not marked.count:
         return None
@@ -244,22 +222,9 @@ def test_the_generated_code_shows_the_schedule_under_comments():
     assert "_ck = checkpoints(3, len(range(n)))" in source
 
 
-def updated(x, n):
+def updated_plain(x, n):
     """State changed in place: an array at an index and by `*=`, a list's and a dict's
     elements replaced."""
-    y = x * 1.0
-    xs = [x * 1.0, x * 2.0]
-    d = {"a": x * 0.5, "b": x * 1.5}
-    for _ in srcgrad.checkpointed(range(n), snapshots=2):
-        y[1:] = np.sin(y[:-1]) + y[1:]
-        y *= 0.9
-        xs[0] = np.sin(xs[0]) + xs[1]
-        xs[1] = xs[1] * 0.9
-        d["a"] = np.cos(d["a"]) * d["b"]
-    return np.sum(y) + np.sum(xs[0]) + np.sum(d["a"])
-
-
-def updated_plain(x, n):
     y = x * 1.0
     xs = [x * 1.0, x * 2.0]
     d = {"a": x * 0.5, "b": x * 1.5}
@@ -272,7 +237,8 @@ def updated_plain(x, n):
     return np.sum(y) + np.sum(xs[0]) + np.sum(d["a"])
 
 
-def test_state_changed_in_place_is_copied_into_and_out_of_snapshots():
+def test_state_changed_in_place_is_copied_into_and_out_of_snapshots(tmp_path):
+    updated = _checkpointed(updated_plain, 2, tmp_path)
     x = np.linspace(0.1, 1.0, 4)
     assert updated(x, 7) == updated_plain(x, 7)
     _assert_same(srcgrad.grad(updated)(x, 7), srcgrad.grad(updated_plain)(x, 7))
