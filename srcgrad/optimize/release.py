@@ -1,5 +1,6 @@
 """Optimize stage, memory: a large array is let go (`del d, picked`) after the last statement
-that reads it, as PyTorch frees a graph's buffers once backward has used them.
+that reads it, as PyTorch frees a graph's buffers once backward has used them; first, large
+elementwise expressions are worked out in one array (`elision`).
 
 A generated gradient holds the forward values it needs for the reverse sweep, and Python keeps
 every local name alive until the function returns: a gather's difference array `d`, read once
@@ -17,15 +18,19 @@ import gast
 import numpy as np
 
 from ..front import nodes
+from .elision import elide
 
 LARGE = 1 << 12  # elements: from 32 kB of float64
 
 
 def release(fn: gast.FunctionDef, ctx) -> None:
-    """Insert, in place, `del` statements after the last reads of large single-use values."""
+    """Work large elementwise expressions out in one array, then insert `del` statements after
+    the last reads of large single-use values (both changes to `fn` itself)."""
     large = _large_names(ctx)
     if not large:
         return
+    if getattr(ctx, "dtypes", None) and not getattr(ctx, "other_arrays", False):
+        elide(fn, ctx, LARGE)  # (a dask array's += makes a new array: nothing to gain)
     body = fn.body
     candidates = _bound_once_at_top(fn) & large
     parameters = {n.id for n in gast.walk(fn.args) if isinstance(n, gast.Name)}
@@ -34,6 +39,9 @@ def release(fn: gast.FunctionDef, ctx) -> None:
     for i, stmt in enumerate(body):
         for name in _reads(stmt) & candidates:
             last[name] = i
+    for name, i in list(last.items()):  # (`dx = dy`, then dx *= ...: dy's array lives on in dx)
+        if _is_copy(body[i]):
+            del last[name]
     freed: dict[int, list[str]] = {}
     for name, i in last.items():
         if not all(isinstance(stmt, gast.Return) for stmt in body[i + 1 :]):  # (it frees all)
@@ -90,3 +98,12 @@ def _reads(node: gast.AST) -> set[str]:
     return {
         n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
     }
+
+
+def _is_copy(stmt: gast.stmt) -> bool:
+    return (
+        isinstance(stmt, gast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], gast.Name)
+        and isinstance(stmt.value, gast.Name)
+    )

@@ -20,6 +20,7 @@ from ..runtime import (
     extreme_shares,
     item,
     list_of,
+    logistic_log_likelihood,
     sigmoid,
 )
 from .facts import Facts
@@ -264,6 +265,19 @@ def absolute(x, ans):
 @elementwise(sigmoid)
 def logistic(x, ans):
     return ans * (1.0 - ans)
+
+
+# `y * np.log(p) + (1 - y) * np.log(1 - p)` of a `p = sigmoid(z)` (normalize/idioms.py): in z,
+# y - p; one array, where y / p, (1 - y) / (1 - p) and p * (1 - p) each took one
+@adjoint(
+    logistic_log_likelihood,
+    differentiable=["z", "y"],
+    broadcasting=True,
+    shape=BROADCAST,
+    diagonal=True,
+)
+def logistic_log_likelihood_rule(g, ans, z, y, p):
+    return g * (y - p), g * (np.log(p) - np.log(1 - p))
 
 
 @elementwise(np.reciprocal)

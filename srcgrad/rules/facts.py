@@ -17,6 +17,8 @@ class Facts:
     `floating`: every differentiated input is a float, so every active value is one.
     `shape(p)`: the shape of the operand bound to parameter `p`, or None when unknown.
     `constant(p)`: the literal value bound to `p`, or `Facts.UNKNOWN`.
+    `float64`: every float value is a float64 one (no argument of another float or complex
+    dtype, no complex value in between), as np.bincount's sums are.
     """
 
     UNKNOWN = object()
@@ -31,6 +33,7 @@ class Facts:
         integer_arrays=frozenset(),
         array_arguments=frozenset(),
         other_arrays=False,
+        float64=False,
     ):
         self.floating = floating
         self._shapes = shapes
@@ -42,6 +45,7 @@ class Facts:
         # arrays of another library (dask, CuPy) among the arguments: no variant that writes
         # into zeros it made (a NumPy array would take a dask value by computing it)
         self.other_arrays = other_arrays
+        self.float64 = float64
 
     def integer_array(self, param: str) -> bool:
         """`param` is bound to an argument that holds an array of integers."""
@@ -73,3 +77,16 @@ class Facts:
 
     def constant(self, param: str) -> object:
         return self._constants.get(param, Facts.UNKNOWN)
+
+
+def only_float64(dtypes: dict, complex_values: bool) -> bool:
+    """No argument's dtype (`dtype_name`s) is a float other than float64 or a complex one, and
+    nothing complex in between: every float the function makes is a float64 one (containers'
+    own elements are not known here; a complex one fails loudly in np.bincount)."""
+    if complex_values:
+        return False
+    return not any(
+        name.startswith(("float", "complex", "longdouble", "clongdouble"))
+        and name not in ("float", "float64")
+        for name in dtypes.values()
+    )

@@ -10,6 +10,7 @@ same call on the tangent. `np.insert` and `np.select` are linear in two operands
 operand's term keeps the other one's place, filled with zeros.
 """
 
+import math
 import operator
 
 import numpy as np
@@ -27,7 +28,9 @@ from ..runtime import (
     iterated,
     iterated_adjoint,
     nonnegative,
+    rows_added,
     scatter_add,
+    scatter_way,
     unbroadcast,
     values_adjoint,
 )
@@ -107,31 +110,48 @@ def getitem_basic(g, ans, x, index):
     return dx
 
 
-# ---- a vector read at integer positions: summed back with np.bincount ----------------------------
+# ---- read at integer positions: summed back with np.bincount ------------------------------------
+# (the way is chosen for the shapes at hand: benchmarks/scatter.py, runtime/indexing.py)
 
 
-def _gather_1d(facts) -> bool:
+def _gathered(facts) -> bool:
+    """An integer array argument reads elements or rows of a float64 array of known shape."""
     x, index = facts.shape("x"), facts.shape("index")
     return (
         facts.floating
+        and facts.float64  # (bincount sums in float64, and takes no complex weights)
         and not facts.other_arrays  # (dask's bincount takes positions of its own: the helper)
         and facts.integer_array("index")
-        and x is not None
-        and len(x) == 1
-        and index is not None
-        and len(index) == 1
+        and bool(x)
+        and bool(index)
     )
 
 
-def _length(facts):
+def _gathered_vector(facts) -> bool:
+    return _gathered(facts) and len(facts.shape("x")) == 1 and len(facts.shape("index")) == 1
+
+
+def _rows(facts):
     return facts.shape("x")[0]
+
+
+def _way(facts):
+    x, index = facts.shape("x"), facts.shape("index")
+    return scatter_way(x[0], math.prod(x[1:]), math.prod(index))
 
 
 # repeated positions add up, as bincount adds its weights; negative positions count from the
 # end, as indexing reads them
-@variant(operator.getitem, when=_gather_1d, differentiable=["x"], size=_length)
+@variant(operator.getitem, when=_gathered_vector, differentiable=["x"], size=_rows)
 def getitem_gathered(g, ans, x, index, *, size):
     return np.bincount(nonnegative(index, size), weights=g, minlength=size)
+
+
+# rows of a matrix (or an index of several axes): bincount of element numbers, one bincount
+# per column of a narrow matrix, or np.add.at for a handful of numbers
+@variant(operator.getitem, when=_gathered, differentiable=["x"], rows=_rows, way=_way)
+def getitem_gathered_rows(g, ans, x, index, *, rows, way):
+    return rows_added(g, index, rows, way)
 
 
 # ---- selecting -----------------------------------------------------------------------------------

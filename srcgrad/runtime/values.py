@@ -48,8 +48,21 @@ def astype(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
 
 
 def sigmoid(x):
-    """The logistic function, computed as the user wrote it: `1 / (1 + np.exp(-x))`."""
+    """The logistic function, computed as the user wrote it: `1 / (1 + np.exp(-x))` (a large
+    NumPy array's steps in one array: the same numbers, without a second array alive)."""
+    if type(x) is np.ndarray and x.size >= 4096 and x.dtype.kind == "f":
+        t = np.negative(x)
+        np.exp(t, out=t)
+        np.add(1, t, out=t)
+        return np.divide(1, t, out=t)
     return 1 / (1 + np.exp(-x))
+
+
+def logistic_log_likelihood(z, y, p):
+    """`y * np.log(p) + (1 - y) * np.log(1 - p)` of a `p = sigmoid(z)` computed before it, as
+    the user wrote it (normalize/idioms.py): the log-likelihood of labels `y` under a logistic
+    model of logits `z`, whose derivative in `z` is `y - p`."""
+    return y * np.log(p) + (1 - y) * np.log(1 - p)
 
 
 def item(x):

@@ -15,6 +15,7 @@ import gast
 from .. import runtime
 from ..analyse import shapes as shape_analysis
 from ..front import nodes
+from ..rules.facts import only_float64
 from ..rules.registry import Facts
 from .adjoint_state import AdjointTable
 
@@ -93,6 +94,7 @@ class Adjoints:
             self.ctx.index_arrays,
             self.ctx.array_arguments - self.ctx.other_arrays,
             bool(self.ctx.other_arrays),
+            only_float64(self.ctx.dtypes, self.ctx.complex_values),
         )
 
     # ---- contributions --------------------------------------------------------------------

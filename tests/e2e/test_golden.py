@@ -39,10 +39,7 @@ def grad_logistic_loss(w, x, y):
     z = x @ w
     p = sigmoid(z)
     # golden_functions.py:9  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    dp = -0.125 * y / p
-    dp = dp + 0.125 * (1 - y) / (1 - p)
-    # golden_functions.py:8  p = 1 / (1 + np.exp(-z))
-    dz = dp * (p * (1.0 - p))
+    dz = -0.125 * (y - p)
     # golden_functions.py:7  z = x @ w
     dw = x.T @ dz
     return dw

@@ -337,6 +337,8 @@ LEFT_OUT = {
     ("joined_tangent_adjoints", "b"): "only its length is read: where the join splits",
     ("added_tangent", "a"): "only its type and length are read: a join or a sum",
     ("added_tangent", "b"): "only its type and length are read: a join or a sum",
+    # normalize/idioms.py passes p = sigmoid(z) along: its part is in z's, y - p
+    ("logistic_log_likelihood_rule", "p"): "sigmoid(z), made from z: the adjoint of z holds it",
     # scipy.integrate (srcgrad/api/integrate.py): what steers the solver, not what it solves
     ("odeint", "atol"): "a solver setting: the derivative is the solution's, to the tolerance",
     ("odeint", "rtol"): "a solver setting: the derivative is the solution's, to the tolerance",
