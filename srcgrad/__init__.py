@@ -8,6 +8,7 @@ read it: `srcgrad.grad(f).source`, `srcgrad.show(f)`, `python -m srcgrad FILE.py
 from . import rules  # noqa: F401  (importing it registers the derivative rules)
 from .api.checking import GradientCheck, check_grad
 from .api.custom import custom_jvp, custom_vjp, register_jvp, register_vjp
+from .api.disk_cache import set_disk_cache
 from .api.export import export
 from .api.gradient import Forward, Gradient
 from .api.graph import graph, render
@@ -45,6 +46,7 @@ __all__ = [
     "graph",
     "no_grad",
     "render",
+    "set_disk_cache",
     "InternalError",
     "NoRuleError",
     "NonFiniteError",

@@ -26,7 +26,7 @@ from ..pipeline import Callees, Generated, gradient
 from ..runtime.arrays import is_other_array
 from ..runtime.checks import annotate
 from ..runtime.containers import is_record, record_fields
-from . import dispatch, dynamic, pickling
+from . import disk_cache, dispatch, dynamic, pickling
 from .hints import P, Wrt
 
 _ndarray = np.ndarray
@@ -242,16 +242,22 @@ class Gradient(Generic[P]):
                 if found is None:
                     if args is not None and self.mode is not Mode.VJP and not self.internal:
                         self._check_wrt_values(args)
-                    found = gradient(
-                        self._source_function(signature),
-                        self.wrt,
-                        self.wrt_is_tuple,
-                        dict(zip(self.params, signature)),
-                        CALLEES,
-                        self.mode,
-                        self.check_finite,
-                        self.tape_limit,
-                    )
+                    cached = (self, signature, self.mode, self.check_finite, CALLEES)
+                    on_disk = self.tape_limit is None  # (a budget: made here, not kept)
+                    found = disk_cache.load(*cached) if on_disk else None
+                    if found is None:
+                        found = gradient(
+                            self._source_function(signature),
+                            self.wrt,
+                            self.wrt_is_tuple,
+                            dict(zip(self.params, signature)),
+                            CALLEES,
+                            self.mode,
+                            self.check_finite,
+                            self.tape_limit,
+                        )
+                        if on_disk:
+                            disk_cache.store(*cached, found)
                     table[key] = found
             self._latest = found
             return found
@@ -319,6 +325,8 @@ class Gradient(Generic[P]):
             key = (self.wrt, self.wrt_is_tuple, Mode.TANGENT, False, self._chain(), signature)
             found = table.get(key)
             if found is None:
+                found = disk_cache.load(self, signature, Mode.TANGENT, False, CALLEES)
+            if found is None:
                 found = gradient(
                     self._source_function(signature),
                     self.wrt,
@@ -327,7 +335,8 @@ class Gradient(Generic[P]):
                     CALLEES,
                     Mode.TANGENT,
                 )
-                table[key] = found
+                disk_cache.store(self, signature, Mode.TANGENT, False, CALLEES, found)
+            table[key] = found
             return found
 
     def _check_wrt_values(self, args: tuple) -> None:
@@ -441,6 +450,7 @@ def forget_generated_code() -> None:
     with _LOCK:
         _CACHE.clear()
         CALLEES.forget()
+        disk_cache.forget()
 
 
 def _resolve_wrt(fn: types.FunctionType, params: list[str], wrt) -> tuple[tuple[str, ...], bool]:
