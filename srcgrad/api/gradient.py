@@ -242,22 +242,7 @@ class Gradient(Generic[P]):
                 if found is None:
                     if args is not None and self.mode is not Mode.VJP and not self.internal:
                         self._check_wrt_values(args)
-                    cached = (self, signature, self.mode, self.check_finite, CALLEES)
-                    on_disk = self.tape_limit is None  # (a budget: made here, not kept)
-                    found = disk_cache.load(*cached) if on_disk else None
-                    if found is None:
-                        found = gradient(
-                            self._source_function(signature),
-                            self.wrt,
-                            self.wrt_is_tuple,
-                            dict(zip(self.params, signature)),
-                            CALLEES,
-                            self.mode,
-                            self.check_finite,
-                            self.tape_limit,
-                        )
-                        if on_disk:
-                            disk_cache.store(*cached, found)
+                    found = self._made(signature, self.mode, self.check_finite, self.tape_limit)
                     table[key] = found
             self._latest = found
             return found
@@ -325,19 +310,31 @@ class Gradient(Generic[P]):
             key = (self.wrt, self.wrt_is_tuple, Mode.TANGENT, False, self._chain(), signature)
             found = table.get(key)
             if found is None:
-                found = disk_cache.load(self, signature, Mode.TANGENT, False, CALLEES)
-            if found is None:
-                found = gradient(
-                    self._source_function(signature),
-                    self.wrt,
-                    self.wrt_is_tuple,
-                    dict(zip(self.params, signature)),
-                    CALLEES,
-                    Mode.TANGENT,
-                )
-                disk_cache.store(self, signature, Mode.TANGENT, False, CALLEES, found)
+                found = self._made(signature, Mode.TANGENT, False)
             table[key] = found
             return found
+
+    def _made(
+        self, signature: tuple, mode: Mode, check_finite: bool, tape_limit: int | None = None
+    ) -> Generated:
+        """The generated function for `signature`: from the disk cache where another process
+        made it (never for a budget: code made for one is not kept), else made now."""
+        cached = (self, signature, mode, check_finite, CALLEES)
+        found = disk_cache.load(*cached) if tape_limit is None else None
+        if found is None:
+            found = gradient(
+                self._source_function(signature),
+                self.wrt,
+                self.wrt_is_tuple,
+                dict(zip(self.params, signature)),
+                CALLEES,
+                mode,
+                check_finite,
+                tape_limit,
+            )
+            if tape_limit is None:
+                disk_cache.store(*cached, found)
+        return found
 
     def _check_wrt_values(self, args: tuple) -> None:
         for name in self.wrt:

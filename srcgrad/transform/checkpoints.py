@@ -46,6 +46,7 @@ import numpy as np
 from ..analyse import effects as memory_effects
 from ..analyse import memory
 from ..analyse.liveness import read_before_written
+from ..analyse.scan import walk_statements
 from ..analyse.tape import Checkpointed
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
@@ -73,13 +74,6 @@ _ADVICE = {
 }
 
 
-def _statements(body: list):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _statements(getattr(stmt, field, None) or [])
-
-
 def _draws(fn, seen: set) -> bool:
     """Whether a function of the user's may draw random numbers (its code names a draw)."""
     code = getattr(fn, "__code__", None)
@@ -102,7 +96,7 @@ def _draws(fn, seen: set) -> bool:
 
 def _refuse_steps_that_differ(ctx, loop, ops: dict) -> None:
     """A step run again must do what it did: no random draw, no append."""
-    for stmt in _statements(loop.body):
+    for stmt in walk_statements(loop.body):
         op = ops.get(id(stmt))
         if op is not None and op.kind is Kind.APPEND:
             raise UnsupportedSyntaxError(
@@ -136,7 +130,7 @@ def _state(sweep, loop) -> tuple[list[str], bool]:
     (then the snapshots hold copies)."""
     assigned: set[str] = set()
     changes = False
-    for stmt in _statements(loop.body):
+    for stmt in walk_statements(loop.body):
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             assigned |= nodes.names_stored(target)
@@ -214,7 +208,7 @@ def replay(sweep, loop, body: list, out: list) -> gast.For:
         count = counted.iter.args[0]
     # values the steps read that the code after the loop rebinds: kept after it, given back
     read = set().union(set(), *(nodes.names_read(s) for s in loop.body))
-    assigned = set().union(set(), *(nodes.names_stored(s) for s in _statements(loop.body)))
+    assigned = set().union(set(), *(nodes.names_stored(s) for s in walk_statements(loop.body)))
     invariants = sorted(
         n
         for n in read - assigned - set(state) - ctx.names.adjoints_all()
@@ -355,7 +349,7 @@ def within_budget(ctx, body: list, shapes: dict, limit: int) -> None:
         if step == 0 or (trips is not None and trips * step <= share):
             continue
         carried = read_before_written(loop.body) & set().union(
-            set(), *(nodes.names_stored(s) for s in _statements(loop.body))
+            set(), *(nodes.names_stored(s) for s in walk_statements(loop.body))
         )
         state = _bytes(shapes, carried) or 0
         snapshots = share // (state + step)
