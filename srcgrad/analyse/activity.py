@@ -31,10 +31,14 @@ def varied_names(ops: list[Operation], wrt: list[str]) -> set[str]:
     return varied
 
 
-def active_names(ops: list[Operation], wrt: list[str], output: str) -> set[str]:
+def active_names(
+    ops: list[Operation], wrt: list[str], output: str, constant: frozenset = frozenset()
+) -> set[str]:
     """`ops`: every assignment of the function, in program order (loops make this a fixed
     point: a value computed late in a loop body reaches the early statements of the next
-    iteration)."""
+    iteration). `constant`: names assigned once whose value the output is known not to depend
+    on (analyse/invariance.py), which pass no derivative."""
+    ops = [op for op in ops if op.target not in constant]
     flowing = [op for op in ops if _passes_derivative(op)]
     varied = varied_names(ops, wrt)
     useful = {output}

@@ -26,6 +26,7 @@ from . import shapes as shape_analysis
 from .activity import active_names, varied_names
 from .containers import fields, refuse_tuple_arithmetic
 from .in_place import SHARING
+from .invariance import invariant_extremes
 from .scan import assignments, bind_user_call, walk_statements
 from .tape import LOOPS
 
@@ -74,13 +75,14 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     ops = {id(s): operation(s, ctx) for s in assigns}
     fields(ctx, ops)  # (`params.W` of a parameter tree: a read of one of its parts)
     _refuse_none_output(ctx, output, ops)
-    active = active_names(list(ops.values()), wrt, output)
     integers = loop_integers(body, assigns)
     ctx.integers = integers
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
     known.update(dict.fromkeys(integers, ()))
     indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
     shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
+    constant = invariant_extremes(tree, ops, output, shapes)  # (a maximum subtracted)
+    active = active_names(list(ops.values()), wrt, output, constant)
     targets = {op.target for op in ops.values()}
     ctx.index_arrays = frozenset(  # integer-array arguments that keep their value throughout
         p for p in indices if ctx.dtypes[p] != "int" and p not in targets

@@ -25,6 +25,7 @@ from ..runtime import (
     real_tangent,
     sequence_adjoint,
     sorted_order,
+    summed_at,
     tangent_like,
     unbroadcast,
     zero_gradient,
@@ -55,6 +56,13 @@ nondifferentiable(
 @linear(tangent_like, differentiable=["t"])
 def tangent_like_adjoint(g, ans, t, like):
     return unbroadcast(g, t)
+
+
+# summed_at(index, weights, size) adds each weight at its position: linear in the weights, whose
+# adjoint reads the positions back
+@linear(summed_at, differentiable=["weights"])
+def summed_at_adjoint(g, ans, index, weights, size):
+    return g[index]
 
 
 @linear(real_tangent, differentiable=["t"], shape=SAME)

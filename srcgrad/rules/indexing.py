@@ -27,10 +27,10 @@ from ..runtime import (
     items_adjoint,
     iterated,
     iterated_adjoint,
-    nonnegative,
     rows_added,
     scatter_add,
     scatter_way,
+    summed_at,
     unbroadcast,
     values_adjoint,
 )
@@ -144,7 +144,7 @@ def _way(facts):
 # end, as indexing reads them
 @variant(operator.getitem, when=_gathered_vector, differentiable=["x"], size=_rows)
 def getitem_gathered(g, ans, x, index, *, size):
-    return np.bincount(nonnegative(index, size), weights=g, minlength=size)
+    return summed_at(index, g, size)
 
 
 # rows of a matrix (or an index of several axes): bincount of element numbers, one bincount

@@ -81,6 +81,7 @@ from .indexing import (
     rows_added,
     scatter_add,
     scatter_way,
+    summed_at,
     zero_at,
 )
 from .markers import (
@@ -185,6 +186,7 @@ __all__ = [
     "sigmoid",
     "sorted_order",
     "stop_gradient",
+    "summed_at",
     "tangent_like",
     "truncates",
     "unbroadcast",

@@ -135,6 +135,20 @@ def nonnegative(index, size: int):
     return index
 
 
+def summed_at(index, weights, size: int):
+    """`np.bincount(index, weights, size)` for the integer positions of a NumPy gather, which
+    may count from the end: the adjoint of `x[index]` for a vector `x` of `size` elements.
+    np.bincount refuses negative positions (and uint64 ones) with an error, so the common case
+    costs one call, without the minimum that `nonnegative` takes first; forward indexing has
+    already refused positions past the end."""
+    if type(index) is np.ndarray:
+        try:
+            return np.bincount(index, weights, size)
+        except (ValueError, TypeError):  # a position counted from the end; uint64 positions
+            pass
+    return np.bincount(nonnegative(index, size), weights, size)
+
+
 def index_adjoint(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
     dtype = gradient_dtype(x, g)

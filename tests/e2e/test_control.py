@@ -36,19 +36,16 @@ def grad_rnn(W, U, xs, h0):
     # control_functions.py:8  for t in range(xs.shape[0]):
     _d_t6s = []
     _hs = []
-    _t4s = []
     for t in reversed(range(_t2)):
         # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
         d_t6 = dh * (1.0 - h * h)
-        _t4 = xs[t]
-        _t4s.append(_t4)
         h = _tape.pop()
         _d_t6s.append(d_t6)
         _hs.append(h)
         dh = W.T @ d_t6
     if _d_t6s:
         # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
-        dU = np.stack(_d_t6s, axis=1) @ np.stack(_t4s)
+        dU = np.stack(_d_t6s, axis=1) @ xs[:_t2][::-1]
         dW = np.stack(_d_t6s, axis=1) @ np.stack(_hs)
     else:
         # control_functions.py:8  for t in range(xs.shape[0]):

@@ -1,5 +1,5 @@
 """The adjoint of reading an array at integer positions (`x[idx]`, repeats and negative positions
-included), whichever way the generated code sums it back: `np.bincount` of a vector, the rows
+included), whichever way the generated code sums it back: `summed_at` (np.bincount) of a vector, the rows
 helper's three ways, the general helper where shapes or dtypes are not known. Each gradient is
 compared with `np.add.at` into zeros, the definition of the sum.
 """
@@ -150,7 +150,7 @@ def test_the_read_value_kept_for_the_reverse_sweep():
 @pytest.mark.parametrize(
     ("shape", "index_shape", "line"),
     [
-        ((10,), (4,), ("dx = np.bincount(nonnegative(idx, 10), weights=", "minlength=10)")),
+        ((10,), (4,), ("dx = summed_at(idx, ", ", 10)")),
         ((10,), (3, 5), ("dx = rows_added(", "idx, 10, 'columns')")),
         ((5, 8), (12,), ("dx = rows_added(", "idx, 5, 'add.at')")),
         ((6, 3), (5,), ("dx = rows_added(", "idx, 6, 'bincount')")),

@@ -49,22 +49,17 @@ MLP = """\
 def grad_mlp_loss(W1, b1, W2, b2, x, y):
     h = np.tanh(x @ W1 + b1)
     logits = h @ W2 + b2
-    _t4 = logits.max(axis=1, keepdims=True)
-    shifted = logits - _t4
+    shifted = logits - logits.max(axis=1, keepdims=True)
     _t5 = np.exp(shifted)
     # golden_functions.py:17  return -np.mean(np.sum(y * log_probs, axis=1))
     dlog_probs = -1.0 / 6 * y
     # golden_functions.py:16  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     d_t7 = -dlog_probs.sum(axis=1, keepdims=True)
     dshifted = dlog_probs + d_t7 / _t5.sum(axis=1, keepdims=True) * _t5
-    # golden_functions.py:15  shifted = logits - np.max(logits, axis=1, keepdims=True)
-    d_t4 = -dshifted.sum(axis=1, keepdims=True)
-    _t14 = logits == _t4
-    dlogits = dshifted + d_t4 * _t14 / _t14.sum(axis=1, keepdims=True)
     # golden_functions.py:14  logits = h @ W2 + b2
-    db2 = dlogits.sum(axis=0)
-    dh = dlogits @ W2.T
-    dW2 = h.T @ dlogits
+    db2 = dshifted.sum(axis=0)
+    dh = dshifted @ W2.T
+    dW2 = h.T @ dshifted
     # golden_functions.py:13  h = np.tanh(x @ W1 + b1)
     d_t2 = dh * (1.0 - h * h)
     db1 = d_t2.sum(axis=0)

@@ -1,8 +1,10 @@
-"""Golden text: the generated code of loops, exactly as a user reads it.
+"""Golden text: the generated code of loops and a gather, exactly as a user reads it.
 
 A loop's reverse sweep carries the adjoints from one iteration to the next. The code here has
 no copy of an adjoint to a temporary and back (`d_t8 = dh; dh = d_t8`), no `else: pass`, and a
-while loop tests what the user's loop tests. A change here is a change in what users see: check
+while loop tests what the user's loop tests; a gather's adjoint is one call that sums at the
+positions, with no test of their signs before it; an RNN's rows of `xs`, read at each step, are
+not copied into a list for its weight's gradient (`xs[:_t4][::-1]` is a view of them). A change here is a change in what users see: check
 that the new text reads at least as well, and that the values below still hold.
 """
 
@@ -17,7 +19,7 @@ import srcgrad
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 
 from finite_differences import gradient
-from golden_loops import heat_loss, newton_sqrt, rnn_loss
+from golden_loops import gather_loss, heat_loss, newton_sqrt, rnn_loss
 
 RNN = """\
 def grad_rnn_loss(W, U, xs):
@@ -33,19 +35,16 @@ def grad_rnn_loss(W, U, xs):
     # golden_loops.py:8  for t in range(xs.shape[0]):
     _d_t8s = []
     _hs = []
-    _t6s = []
     for t in reversed(range(_t4)):
         # golden_loops.py:9  h = np.tanh(W @ h + U @ xs[t])
         d_t8 = dh * (1.0 - h * h)
-        _t6 = xs[t]
-        _t6s.append(_t6)
         h = _tape.pop()
         _d_t8s.append(d_t8)
         _hs.append(h)
         dh = W.T @ d_t8
     if _d_t8s:
         # golden_loops.py:9  h = np.tanh(W @ h + U @ xs[t])
-        dU = np.stack(_d_t8s, axis=1) @ np.stack(_t6s)
+        dU = np.stack(_d_t8s, axis=1) @ xs[:_t4][::-1]
         dW = np.stack(_d_t8s, axis=1) @ np.stack(_hs)
     else:
         # golden_loops.py:8  for t in range(xs.shape[0]):
@@ -97,9 +96,27 @@ def grad_newton_sqrt(a):
     return da
 """
 
+GATHER = """\
+def grad_gather_loss(x, idx, w):
+    d = x[1:] - x[:-1]
+    picked = d[idx]
+    # golden_loops.py:29  return np.sum(picked * picked) + np.sum(x[::2] * w)
+    dpicked = 2.0 * picked
+    dx = np.zeros(x.shape, x.dtype)
+    dx[::2] = w
+    # golden_loops.py:28  picked = d[idx]
+    dd = summed_at(idx, dpicked, 8)
+    # golden_loops.py:27  d = x[1:] - x[:-1]
+    d_t2 = -dd
+    dx[1:] += dd
+    dx[:-1] += d_t2
+    return dx
+"""
+
 rng = np.random.default_rng(3)
 RNN_ARGS = (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(3, 2)), rng.normal(size=(4, 2)))
 HEAT_ARGS = (rng.normal(size=8), 0.1, 5)
+GATHER_ARGS = (rng.normal(size=9), np.array([0, 3, 3, 7, -1]), rng.normal(size=5))
 
 
 def test_rnn():
@@ -110,14 +127,23 @@ def test_time_stepping_loop():
     assert srcgrad.grad(heat_loss).source_for(*HEAT_ARGS) == HEAT
 
 
+def test_gather():
+    assert srcgrad.grad(gather_loss).source_for(*GATHER_ARGS) == GATHER
+
+
 def test_while_loop_tests_what_the_user_wrote():
     assert srcgrad.grad(newton_sqrt).source_for(2.0) == NEWTON
 
 
 @pytest.mark.parametrize(
     ("fn", "args", "wrt"),
-    [(rnn_loss, RNN_ARGS, (0, 1)), (heat_loss, HEAT_ARGS, 0), (newton_sqrt, (2.0,), 0)],
-    ids=["rnn", "heat", "newton"],
+    [
+        (rnn_loss, RNN_ARGS, (0, 1)),
+        (heat_loss, HEAT_ARGS, 0),
+        (newton_sqrt, (2.0,), 0),
+        (gather_loss, GATHER_ARGS, 0),
+    ],
+    ids=["rnn", "heat", "newton", "gather"],
 )
 def test_the_golden_code_computes_the_gradient(fn, args, wrt):
     got, want = srcgrad.grad(fn, wrt=wrt)(*args), gradient(fn, args, wrt)

@@ -333,6 +333,7 @@ DISCRETE = {
 # (rule, parameter): why the result does not move with it continuously
 LEFT_OUT = {
     ("joined_diff_tangent", "n"): "an integer",
+    ("summed_at_adjoint", "size"): "an integer: how many positions the sums are made at",
     ("joined_tangent_adjoints", "a"): "only its length is read: where the join splits",
     ("joined_tangent_adjoints", "b"): "only its length is read: where the join splits",
     ("added_tangent", "a"): "only its type and length are read: a join or a sum",

@@ -54,12 +54,12 @@ RNN = """
 
 
 def test_outer_products_in_a_loop_become_one_stacked_product():
-    assert body(batched(RNN)) == code(
+    assert body(batched(RNN.replace("h = hs[t]", "h = np.tanh(hs[t])"))) == code(
         """
         _ds = []
         _hs = []
         for t in reversed(range(n)):
-            h = hs[t]
+            h = np.tanh(hs[t])
             d = dh * (1.0 - h * h)
             _ds.append(d)
             _hs.append(h)
@@ -73,6 +73,39 @@ def test_outer_products_in_a_loop_become_one_stacked_product():
     )
 
 
+def test_rows_read_at_the_step_are_a_view_not_a_list():
+    assert body(batched(RNN)) == code(
+        """
+        _ds = []
+        for t in reversed(range(n)):
+            h = hs[t]
+            d = dh * (1.0 - h * h)
+            _ds.append(d)
+            dh = W.T @ d
+        if _ds:
+            dW = np.stack(_ds, axis=1) @ hs[:n][::-1]
+        else:
+            dW = np.zeros_like(W)
+        return dW
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["hs[0] = d", "dh += d", "hs = hs * 2.0", "update(hs)", "t = 0"],
+)
+def test_rows_of_an_array_the_loop_may_change_are_not_a_view(change):
+    source = RNN.replace("dh = W.T @ d", f"dh = W.T @ d\n            {change}")
+    assert "[::-1]" not in body(batched(source))
+
+
+def test_a_row_read_only_for_the_product_is_not_read_at_all():
+    source = RNN.replace("h = hs[t]\n", "h = hs[t]\n            k = hs[t]\n")
+    source = source.replace("np.outer(d, h)", "np.outer(d, k)")
+    assert "k = hs[t]" not in body(batched(source))
+
+
 @pytest.mark.parametrize("steps", [0, 1, 5])
 def test_the_batched_loop_computes_the_same_gradient(steps):
     rng = np.random.default_rng(steps)
@@ -83,7 +116,8 @@ def test_the_batched_loop_computes_the_same_gradient(steps):
 
 def test_the_names_of_the_lists_are_fresh_and_counted_as_generated():
     generated = {"dW", "d", "dh"}
-    fn = batched(RNN.replace("(W, dh, hs, n)", "(W, dh, hs, n, _ds)"), generated)
+    source = RNN.replace("(W, dh, hs, n)", "(W, dh, hs, n, _ds)")
+    fn = batched(source.replace("h = hs[t]", "h = np.tanh(hs[t])"), generated)
     assert "_ds_1 = []" in body(fn) and "_ds_1.append(d)" in body(fn)
     assert {"_ds_1", "_hs"} <= generated
 
