@@ -21,7 +21,7 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..front import reading
+from ..front import nodes, reading
 from ..front.reading import MISSING
 
 # NumPy functions that write into an argument they are given
@@ -129,7 +129,7 @@ def call_is_pure(call: gast.Call, ctx) -> bool:
 
 def effect_free(node: gast.AST, ctx) -> bool:
     """No call in `node` has an effect."""
-    return all(call_is_pure(n, ctx) for n in gast.walk(node) if isinstance(n, gast.Call))
+    return all(call_is_pure(n, ctx) for n in nodes.walk(node) if isinstance(n, gast.Call))
 
 
 def only_pops(node: gast.AST, ctx=None) -> bool:
@@ -137,5 +137,5 @@ def only_pops(node: gast.AST, ctx=None) -> bool:
     `.pop()` (the tape's)."""
     return not any(
         isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "pop"
-        for n in gast.walk(node)
+        for n in nodes.walk(node)
     )

@@ -275,5 +275,5 @@ def may_be_complex(tree: gast.FunctionDef, ops: dict) -> bool:
         if module.startswith("numpy.fft") or op.key in (np.linalg.eig, np.linalg.eigvals):
             return True
     return any(
-        isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in gast.walk(tree)
+        isinstance(n, gast.Constant) and isinstance(n.value, complex) for n in nodes.walk(tree)
     )

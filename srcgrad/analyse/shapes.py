@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
+from ..front import nodes
 from ..normalize.ir import Kind, Operation
 from ..rules.reductions import reduced_shape
 from ..rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
@@ -343,7 +344,7 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
     generated code, cached per argument signature, would not notice.
     """
     found = {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(
             getattr(node, "ctx", None), gast.Load
         ):

@@ -73,7 +73,7 @@ class Context:
     @classmethod
     def of(cls, parsed: Parsed) -> Context:
         tree = parsed.tree
-        mentioned = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        mentioned = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
         local = nodes.names_stored(tree)
         names = Names(mentioned)
         support = Support(names, parsed.namespace, local)

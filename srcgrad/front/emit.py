@@ -12,6 +12,7 @@ import copy
 import os
 
 import gast
+from gast.ast3 import GAstToAst3 as gast_to_ast_converter
 
 from . import nodes
 
@@ -72,17 +73,110 @@ def _header(stmt: gast.stmt) -> str:
     return unparse(shallow).splitlines()[0]
 
 
-class _Negatives(ast.NodeTransformer):
+def unparse(node: gast.AST) -> str:
+    try:
+        tree = _converted(node)
+    except _Unusual:  # (a function's header, an exception handler: gast's own conversion)
+        tree = _prepared(gast.gast_to_ast(node))
+    return ast.unparse(tree)
+
+
+class _Unusual(Exception):
+    """A node `_converted` leaves to gast_to_ast."""
+
+
+# gast's classes that gast_to_ast converts field by field into ast's class of the same name
+# (it has no visit_ method of its own for them, and they have the same fields)
+_SAME = {
+    gast_class: getattr(ast, name)
+    for name, gast_class in vars(gast).items()
+    if isinstance(gast_class, type)
+    and issubclass(gast_class, gast.AST)
+    and isinstance(getattr(ast, name, None), type)
+    and gast_class._fields == getattr(ast, name)._fields
+    and not hasattr(gast_to_ast_converter, f"visit_{name}")
+}
+
+
+def _converted(node: gast.AST) -> ast.AST:
+    """`_prepared(gast.gast_to_ast(node))` (but for the positions ast.unparse does not read),
+    three times as fast: the statements of generated code, one at a time, and headers but for
+    a function's; _Unusual for a node it does not convert."""
+    cls = node.__class__
+    if cls is gast.Name:  # (as gast: its annotation and type comment are a parameter's)
+        return ast.Name(node.id, _converted(node.ctx))
+    if cls is gast.Constant and hasattr(node, "kind"):  # (ast.NodeVisitor's visit_Constant
+        return _positive(ast.Constant(node.value, node.kind))  # changes nothing)
+    if cls is gast.Assign:  # (as gast: no type comment)
+        made = ast.Assign(_converted_value(node.targets), _converted(node.value))
+    else:
+        kind = _SAME.get(cls)
+        if kind is None:
+            raise _Unusual
+        fields = node._fields
+        made = kind(**{f: _converted_value(getattr(node, f)) for f in fields if hasattr(node, f)})
+    if isinstance(made, ast.stmt):
+        made.lineno = 1  # (what _prepared gives a statement)
+    return made
+
+
+def _converted_value(value: object) -> object:
+    if isinstance(value, gast.AST):
+        return _converted(value)
+    if isinstance(value, list):
+        return [_converted_value(item) for item in value]
+    return value
+
+
+def spelling(node: gast.expr) -> str:
+    """`unparse(node).strip()`; a dotted name (`np.linalg.norm`), the common case, without
+    printing a tree."""
+    attributes = []
+    part = node
+    while isinstance(part, gast.Attribute):
+        attributes.append(part.attr)
+        part = part.value
+    if isinstance(part, gast.Name):
+        return ".".join([part.id, *reversed(attributes)])
+    return unparse(node).strip()
+
+
+def _positive(node: ast.AST) -> ast.AST:
     """-1.0 as `-1.0` written through unary minus, so that `(-1.0) ** 2` keeps its parentheses
     (ast.unparse writes a negative constant bare, and `-1.0 ** 2` is -1.0)."""
-
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        value = node.value
-        if type(value) in (int, float) and (value < 0 or (value == 0 and str(value)[0] == "-")):
-            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+    if node.__class__ is not ast.Constant:
         return node
+    value = node.value
+    if type(value) in (int, float) and (value < 0 or (value == 0 and str(value)[0] == "-")):
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+    return node
 
 
-def unparse(node: gast.AST) -> str:
-    tree = _Negatives().visit(gast.gast_to_ast(node))
-    return ast.unparse(ast.fix_missing_locations(tree))
+def _prepared(tree: ast.AST) -> ast.AST:
+    """`tree` (made by gast_to_ast: srcgrad's own) ready for ast.unparse: each negative number
+    `_positive`, and a line number on each statement (ast.unparse reads it, for a type comment
+    there is none of, and no other position: fix_missing_locations would give every node all
+    four).
+
+    One walk over the tree in place of a NodeTransformer and fix_missing_locations, two walks
+    that cost more than the printing itself.
+    """
+    tree = _positive(tree)
+    todo = [tree]
+    for node in todo:
+        if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
+            node.lineno = 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                if value.__class__ is ast.Constant:
+                    value = _positive(value)
+                    setattr(node, name, value)
+                todo.append(value)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, ast.AST):
+                        if item.__class__ is ast.Constant:
+                            item = value[i] = _positive(item)
+                        todo.append(item)
+    return tree

@@ -137,13 +137,16 @@ def check(parsed: Parsed) -> None:
 
 def _check_own_yield(parsed: Parsed) -> None:
     """A generator function has no derivative: its value is a generator, not a number."""
+    found = nodes.walk(parsed.tree)
+    if not any(isinstance(node, (gast.Yield, gast.YieldFrom)) for node in found):
+        return
     nested = {
         id(n)
-        for d in gast.walk(parsed.tree)
+        for d in found
         if d is not parsed.tree and isinstance(d, (gast.FunctionDef, gast.Lambda))
-        for n in gast.walk(d)
+        for n in nodes.walk(d)
     }
-    for node in gast.walk(parsed.tree):
+    for node in found:
         if isinstance(node, (gast.Yield, gast.YieldFrom)) and id(node) not in nested:
             name = parsed.name
             _reject(
@@ -325,11 +328,12 @@ def _check_target(
 
 
 def _check_expression(parsed: Parsed, node: gast.AST) -> None:
-    mapped = _mapped_lambdas(parsed, node)
-    skipped = {id(inner) for lam in mapped for inner in gast.walk(lam)}
+    inside = nodes.walk(node)
+    mapped = _mapped_lambdas(parsed, inside)
+    skipped = {id(inner) for lam in mapped for inner in nodes.walk(lam)}
     for lam in mapped:  # map(lambda v: ..., xs): normalize/iterators.py names it
         _check_lambda(parsed, lam)
-    for child in gast.walk(node):
+    for child in inside:
         if id(child) in skipped:
             continue
         if isinstance(child, (gast.expr_context, *OPERATORS)):
@@ -346,13 +350,16 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
             _reject_node(parsed, child, near=node)
 
 
-def _mapped_lambdas(parsed: Parsed, node: gast.AST) -> list:
+def _mapped_lambdas(parsed: Parsed, inside: list) -> list:
     """The lambdas given as the function of `map`, `filter` or `functools.reduce`, and those
     passed to a function of the user's, to a value called or to a library function that calls
-    them (`odeint`) (normalize/closures.py makes them functions of their own)."""
+    them (`odeint`) (normalize/closures.py makes them functions of their own), among the nodes
+    of an expression (`inside`, as nodes.walk gives them)."""
+    if not any(isinstance(n, gast.Lambda) for n in inside):
+        return []  # (the common case: nothing to find, no call to resolve)
     local = nodes.names_stored(parsed.tree)
     found = []
-    for call in gast.walk(node):
+    for call in inside:
         if not isinstance(call, gast.Call):
             continue
         callee = parsed.namespace.resolve(call.func, local)

@@ -32,13 +32,16 @@ def load(
             kwarg=None,
             defaults=[],
         ),
-        body=[inner, ast.Return(value=ast.Name(id=inner.name, ctx=ast.Load()))],
+        body=[ast.Return(value=ast.Name(id=inner.name, ctx=ast.Load()))],
         decorator_list=[],
         returns=None,
         type_params=[],
     )
     wrapper = ast.Module(body=[factory], type_ignores=[])
+    # (positions for the wrapper's own nodes, line 1, before the parsed function goes in: its
+    # nodes all have theirs, and fix_missing_locations need not walk them)
     ast.fix_missing_locations(wrapper)
+    factory.body.insert(0, inner)
     code = compile(wrapper, filename, "exec")
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner_code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType))

@@ -165,25 +165,20 @@ def read(fn: object) -> Parsed:
     tree = _find_function(module, fn, filename, first_line)
     file_lines = linecache.getlines(filename) or lines
     line_offset = first_line - 1 if first_line > 0 else 0
-    for node in gast.walk(tree):
-        if hasattr(node, "lineno") and getattr(node, "lineno", None) is not None:
-            lineno = node.lineno + line_offset
+    made: dict[tuple[int, int, int], Origin] = {}  # nodes at one place share their origin
+    for node in nodes.walk(tree):
+        lineno = getattr(node, "lineno", None)
+        if lineno is not None:
+            lineno += line_offset
             end = (node.end_lineno or node.lineno) + line_offset
-            if isinstance(
-                node,
-                (
-                    gast.FunctionDef,
-                    gast.AsyncFunctionDef,
-                    gast.If,
-                    gast.For,
-                    gast.While,
-                    gast.With,
-                    gast.Try,
-                ),
-            ):
+            if isinstance(node, _COMPOUND):
                 end = lineno  # a compound statement is named by its first line
-            source = " ".join(line.strip() for line in file_lines[lineno - 1 : end])
-            origin = Origin(filename, lineno, node.col_offset + indent, code.co_name, source)
+            place = (lineno, end, node.col_offset)
+            origin = made.get(place)
+            if origin is None:
+                source = " ".join(line.strip() for line in file_lines[lineno - 1 : end])
+                col = node.col_offset + indent
+                origin = made[place] = Origin(filename, lineno, col, code.co_name, source)
             nodes.stamp(node, origin)
     if nodes.origin_of(tree) is None:
         nodes.stamp(tree, Origin(filename, first_line, 0, code.co_name, lines[0].strip()))
@@ -192,6 +187,17 @@ def read(fn: object) -> Parsed:
     # the code of its file's new text in place, and that must make the gradient again
     namespace._record("attribute", fn, "__code__", fn.__code__)
     return Parsed(fn, tree, filename, namespace)
+
+
+_COMPOUND = (
+    gast.FunctionDef,
+    gast.AsyncFunctionDef,
+    gast.If,
+    gast.For,
+    gast.While,
+    gast.With,
+    gast.Try,
+)
 
 
 def _no_source(filename: str, exc: Exception) -> str:

@@ -83,10 +83,10 @@ def is_attempt(stmt: gast.stmt) -> bool:
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    if not any(is_region(node) for node in gast.walk(tree)):
+    if not any(is_region(node) for node in nodes.walk(tree)):
         return
     tree.body = _Guards(ctx).outside(tree.body)
-    if any(is_region(node) for node in gast.walk(tree)):  # (a pass rebuilt an `if`)
+    if any(is_region(node) for node in nodes.walk(tree)):  # (a pass rebuilt an `if`)
         raise InternalError("a 'try' block was left unguarded", ctx.origin(tree))
 
 

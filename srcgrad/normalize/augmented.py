@@ -20,7 +20,7 @@ import gast
 from ..front import nodes
 
 
-class _Expand(gast.NodeTransformer):
+class _Expand(nodes.Transformer):
     def visit_AugAssign(self, node: gast.AugAssign) -> gast.Assign:
         current = nodes.copy(node.target)
         current.ctx = gast.Load()

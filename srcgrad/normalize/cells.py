@@ -42,7 +42,7 @@ from ..front import nodes
 
 def run(tree: gast.FunctionDef, ctx) -> None:
     declared: dict[int, set[str]] = {}  # nested function -> the names it declares nonlocal
-    for node in gast.walk(nodes.module(tree.body)):
+    for node in nodes.walk(nodes.module(tree.body)):  # (the loop changes only the node it is at)
         if isinstance(node, gast.FunctionDef):
             found = [s for s in node.body if isinstance(s, gast.Nonlocal)]
             if found:
@@ -72,7 +72,7 @@ def _bound(fn: gast.FunctionDef) -> set[str]:
     return bound | {s.name for s in fn.body if isinstance(s, gast.FunctionDef)}
 
 
-class _Shared(gast.NodeTransformer):
+class _Shared(nodes.Transformer):
     """Every use of a shared name -> `name_cell[0]`, except inside a nested function where the
     name is its own (a parameter, or bound there without a `nonlocal` declaration)."""
 

@@ -38,7 +38,7 @@ ADVICE = (
 )
 
 
-class _Unmark(gast.NodeTransformer):
+class _Unmark(nodes.Transformer):
     def __init__(self, ctx):
         self.ctx = ctx
 

@@ -127,40 +127,49 @@ def _passed_lambdas(tree: gast.FunctionDef, ctx) -> None:
     function `def _lambda(v): return v * k` at the top of the body, passed by name, and lifted
     like every nested function. (The callee calls it before the call returns, so the names it
     reads hold what they held where the lambda was written.)"""
-    made = []
+    if not any(isinstance(node, gast.Lambda) for node in nodes.walk(tree)):
+        return  # (the common case: no lambda to lift)
+    lift = _Lift(tree, ctx)
+    lift.visit(tree)
+    tree.body[:0] = lift.made
 
-    class Lift(gast.NodeTransformer):
-        def visit_FunctionDef(self, node):
-            return node if node is not tree else self.generic_visit(node)
 
-        def visit_Call(self, node: gast.Call):
-            self.generic_visit(node)
-            callee = ctx.resolve(node.func)
-            library = callee is not MISSING and not has_user_source(callee)
-            if library and not calls_functions(callee):  # (odeint's right-hand side is lifted)
-                return node
-            node.args = [self.named(a) for a in node.args]
-            for keyword in node.keywords:
-                keyword.value = self.named(keyword.value)
+class _Lift(nodes.Transformer):
+    """The lambdas of `_passed_lambdas` made functions (`made`), passed by name."""
+
+    def __init__(self, tree: gast.FunctionDef, ctx):
+        self.tree, self.ctx = tree, ctx
+        self.made: list[gast.FunctionDef] = []
+
+    def visit_FunctionDef(self, node):
+        return node if node is not self.tree else self.generic_visit(node)
+
+    def visit_Call(self, node: gast.Call):
+        self.generic_visit(node)
+        callee = self.ctx.resolve(node.func)
+        library = callee is not MISSING and not has_user_source(callee)
+        if library and not calls_functions(callee):  # (odeint's right-hand side is lifted)
             return node
+        node.args = [self.named(a) for a in node.args]
+        for keyword in node.keywords:
+            keyword.value = self.named(keyword.value)
+        return node
 
-        def named(self, value: gast.expr) -> gast.expr:
-            if not isinstance(value, gast.Lambda):
-                return value
-            name = ctx.names.fresh("_lambda")
-            ctx.names.taken.add(name)
-            params = [a.id for a in value.args.args]
-            body = [nodes.ret(value.body, nodes.origin_of(value))]
-            made.append(nodes.stamp(nodes.function_def(name, params, body), nodes.origin_of(value)))
-            return nodes.load(name)
-
-    Lift().visit(tree)
-    tree.body[:0] = made
+    def named(self, value: gast.expr) -> gast.expr:
+        if not isinstance(value, gast.Lambda):
+            return value
+        name = self.ctx.names.fresh("_lambda")
+        self.ctx.names.taken.add(name)
+        params = [a.id for a in value.args.args]
+        body = [nodes.ret(value.body, nodes.origin_of(value))]
+        made = nodes.stamp(nodes.function_def(name, params, body), nodes.origin_of(value))
+        self.made.append(made)
+        return nodes.load(name)
 
 
 def _refuse_others(tree: gast.FunctionDef, ctx, defs: dict) -> None:
     top = {id(s) for s in tree.body}
-    for node in gast.walk(nodes.module(tree.body)):
+    for node in nodes.walk(nodes.module(tree.body)):
         if not isinstance(node, gast.FunctionDef):
             continue
         origin = ctx.origin(node)
@@ -270,7 +279,7 @@ def _passing(name: str, value: gast.expr) -> gast.keyword:
     return made
 
 
-class _Calls(gast.NodeTransformer):
+class _Calls(nodes.Transformer):
     """`step(h)` -> `step(h, W=W, b=b)`; `step` as a value -> `closure(step, W=W, b=b)`."""
 
     def __init__(

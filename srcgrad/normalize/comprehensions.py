@@ -28,7 +28,7 @@ _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 _CONDITIONAL = (gast.IfExp, gast.BoolOp, gast.Lambda, *_COMPREHENSIONS)
 
 
-class _Hoist(gast.NodeTransformer):
+class _Hoist(nodes.Transformer):
     """Replace comprehensions in one statement by names; collect the loops that fill them.
 
     Python evaluates what comes before a comprehension in its statement first (`np.sum(
@@ -136,8 +136,9 @@ def _block(stmts: list, ctx) -> list:
 
 
 def _has_comprehension(node) -> bool:
-    return any(isinstance(n, (gast.ListComp, gast.GeneratorExp)) for n in gast.walk(node))
+    return any(isinstance(n, (gast.ListComp, gast.GeneratorExp)) for n in nodes.walk(node))
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    tree.body = _block(tree.body, ctx)
+    if _has_comprehension(tree):  # (without one, the pass changes nothing)
+        tree.body = _block(tree.body, ctx)

@@ -33,7 +33,7 @@ from ..front import nodes
 _JUMPS = (gast.Return, gast.Break, gast.Continue)
 
 
-class _Contexts(gast.NodeTransformer):
+class _Contexts(nodes.Transformer):
     def __init__(self, ctx):
         self.ctx = ctx
 

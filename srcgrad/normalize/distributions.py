@@ -103,7 +103,7 @@ def _fits(obj: object, method: str, freezing: gast.Call) -> bool:
     return len(freezing.args) <= len(after) and not set(names) - set(after[len(freezing.args) :])
 
 
-class _Thaw(gast.NodeTransformer):
+class _Thaw(nodes.Transformer):
     def __init__(self, ctx, frozen: dict[str, _Frozen], bindings: dict[str, int]):
         self.ctx = ctx
         self.frozen = frozen

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import gast
 
+from ..front import nodes
+
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):  # (the loop changes only the node it is at)
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], gast.stmt):

@@ -70,7 +70,7 @@ def is_region(stmt: gast.stmt) -> bool:
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    if any(isinstance(node, gast.Try) for node in gast.walk(tree)):
+    if any(isinstance(node, gast.Try) for node in nodes.walk(tree)):
         tree.body = _Tries(ctx).block(tree.body, _Scope())
 
 

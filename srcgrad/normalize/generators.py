@@ -60,6 +60,8 @@ def run(tree: gast.FunctionDef, ctx) -> None:
     nested = {
         s.name: s for s in tree.body if isinstance(s, gast.FunctionDef) and yields.own_yields(s)
     }
+    if not nested and not _makes_generators(tree, ctx):
+        return  # (the common case, without the index of every node's parent)
     sites = _Sites(tree, ctx, nested)
     actions = [sites.site(node) for node in sites.found()]
     for fn in nested.values():
@@ -67,6 +69,22 @@ def run(tree: gast.FunctionDef, ctx) -> None:
         nodes.mark_yields(fn)
     for action in actions:
         action()
+
+
+def _makes_generators(tree: gast.FunctionDef, ctx) -> bool:
+    """A generator expression or a call of a generator function of the user's outside the
+    functions defined in `tree`: what `_Sites.found` finds where none of those is one."""
+    todo = [tree]
+    for node in todo:  # (breadth first, as found() looks, so it resolves the calls in order)
+        if isinstance(node, gast.GeneratorExp):
+            return True
+        if isinstance(node, gast.Call):
+            obj = ctx.resolve(node.func)
+            if obj is not MISSING and yields.is_user_generator(obj):
+                return True
+        if node is tree or not isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            todo.extend(gast.iter_child_nodes(node))
+    return False
 
 
 def _refuse(origin, what: str, hint: str) -> None:
@@ -135,7 +153,7 @@ class _Sites:
         """The generators made here, in order; a nested generator named anywhere but in a call
         of the function itself is refused."""
         made = []
-        for node in gast.walk(self.tree):
+        for node in nodes.walk(self.tree):
             if isinstance(node, gast.Name) and node.id in self.nested:
                 self._check_named(node)
             if self._in_nested_function(node):

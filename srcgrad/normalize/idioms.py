@@ -43,7 +43,7 @@ from .. import runtime
 from ..front import nodes
 
 
-class _Idioms(gast.NodeTransformer):
+class _Idioms(nodes.Transformer):
     def __init__(self, ctx):
         self.ctx = ctx
 
@@ -101,7 +101,9 @@ def _one(node: gast.expr) -> bool:
 
 def run(tree: gast.FunctionDef, ctx) -> None:
     _Idioms(ctx).visit(tree)
-    _LogLikelihoods(ctx, tree).visit(tree)
+    logits = _sigmoids(ctx, tree)
+    if logits:  # (without a `p = sigmoid(z)`, no log-likelihood to find)
+        _LogLikelihoods(ctx, logits).visit(tree)
 
 
 # ---- the log-likelihood of a sigmoid's result -----------------------------------------------
@@ -110,13 +112,13 @@ def run(tree: gast.FunctionDef, ctx) -> None:
 _READING = (np.log, np.log1p, np.exp, np.sum, np.mean, np.abs, np.round, np.sign, runtime.sigmoid)
 
 
-class _LogLikelihoods(gast.NodeTransformer):
+class _LogLikelihoods(nodes.Transformer):
     """`y * np.log(p) + (1 - y) * np.log(1 - p)`, either order of each product and of the sum,
     `1` or `1.0`, for a `p` bound by `p = sigmoid(z)` that holds that value wherever it is read."""
 
-    def __init__(self, ctx, tree: gast.FunctionDef):
+    def __init__(self, ctx, logits: dict[str, str]):
         self.ctx = ctx
-        self.logits = _sigmoids(ctx, tree)  # p -> z, where that holds
+        self.logits = logits  # p -> z, where that holds (`_sigmoids`)
 
     def visit_BinOp(self, node: gast.BinOp) -> gast.expr:
         self.generic_visit(node)
@@ -176,8 +178,11 @@ def _sigmoids(ctx, tree: gast.FunctionDef) -> dict[str, str]:
     """p -> z for each `p = sigmoid(z)` of the function's body after which `p` and `z` are
     certainly what they were: each bound there only (z: or as a parameter, or once before),
     never declared global or nonlocal, and read only by arithmetic and reading functions."""
+    candidates = {id(stmt): _sigmoid_of_name(ctx, stmt) for stmt in tree.body}
+    if not any(candidates.values()):
+        return {}  # (the common case: nothing to count)
     stores: dict[str, int] = {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param, gast.Del)):
             stores[node.id] = stores.get(node.id, 0) + 1
         if isinstance(node, (gast.Global, gast.Nonlocal)):
@@ -186,7 +191,7 @@ def _sigmoids(ctx, tree: gast.FunctionDef) -> dict[str, str]:
     handed = _handed_on(ctx, tree)
     found, bound = {}, set()
     for stmt in tree.body:
-        p, z = _sigmoid_of_name(ctx, stmt) or (None, None)
+        p, z = candidates[id(stmt)] or (None, None)
         if (
             p is not None
             and stores.get(p) == 1
@@ -223,7 +228,7 @@ def _handed_on(ctx, tree: gast.FunctionDef) -> set[str]:
     function that only reads it, or for their shape: where something else could get hold of
     their array."""
     handed = set()
-    for parent in gast.walk(tree):
+    for parent in nodes.walk(tree):
         for child in gast.iter_child_nodes(parent):
             if not (isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load)):
                 continue

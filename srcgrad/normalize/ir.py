@@ -16,7 +16,7 @@ import gast
 import numpy as np
 
 from ..front import nodes
-from ..front.emit import unparse
+from ..front.emit import spelling
 from ..front.reading import MISSING, has_user_source
 from ..rules.registry import definition, is_nondifferentiable, reverse_rule
 from .objects import is_user_class
@@ -131,7 +131,7 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
     if isinstance(value, gast.Call):
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}
-        spelled = unparse(value.func).strip()
+        spelled = spelling(value.func)
         if key is MISSING or is_user_class(key):  # (an object: made through api/dynamic.py)
             made = Operation(target, Kind.UNKNOWN, None, list(value.args), keywords, spelled)
             made.callee = value.func

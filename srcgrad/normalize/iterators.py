@@ -38,7 +38,7 @@ from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(nodes.Transformer):
     """The calls of one statement; `before` collects the statements that go first."""
 
     def __init__(self, ctx, origin):

@@ -46,7 +46,7 @@ def _jumps(stmts: list) -> bool:
     return False
 
 
-class _Loops(gast.NodeTransformer):
+class _Loops(nodes.Transformer):
     def __init__(self, ctx):
         self.ctx = ctx
 

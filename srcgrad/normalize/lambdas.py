@@ -26,7 +26,7 @@ from ..front import nodes
 _DEEPEST = 32  # lambdas inlined into lambdas: past this, one calls itself
 
 
-class _Inline(gast.NodeTransformer):
+class _Inline(nodes.Transformer):
     """Inlines the calls of one statement; `before` collects the arguments it computes first."""
 
     def __init__(self, lambdas: dict[str, gast.Lambda], ctx, origin, hoist: bool = True):
@@ -110,12 +110,13 @@ def _block(stmts: list, lambdas: dict, ctx) -> list:
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
+    found = nodes.walk(tree)
     assigned: dict[str, int] = {}
-    for node in gast.walk(tree):
+    for node in found:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             assigned[node.id] = assigned.get(node.id, 0) + 1
     lambdas = {}
-    for stmt in list(gast.walk(tree)):
+    for stmt in found:
         if (
             isinstance(stmt, gast.Assign)
             and isinstance(stmt.value, gast.Lambda)
@@ -131,7 +132,7 @@ def run(tree: gast.FunctionDef, ctx) -> None:
             lambdas[name] = stmt.value
     if not lambdas:
         return
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):  # (the loop changes only the node it is at)
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
@@ -141,7 +142,7 @@ def run(tree: gast.FunctionDef, ctx) -> None:
                     if not (isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda))
                 ] or [gast.Pass()]
     tree.body = _block(tree.body, lambdas, ctx)
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and node.id in lambdas and isinstance(node.ctx, gast.Load):
             raise UnsupportedSyntaxError(
                 f"the lambda '{node.id}' is used as a value, not called",

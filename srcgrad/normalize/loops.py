@@ -32,7 +32,7 @@ from .. import runtime
 from ..front import nodes
 
 
-class _Lower(gast.NodeTransformer):
+class _Lower(nodes.Transformer):
     def __init__(self, ctx, root: gast.FunctionDef):
         self.ctx = ctx
         self.root = root
@@ -187,7 +187,7 @@ def _element(target, sequence, k, origin) -> list:
 def _dict_names(tree: gast.FunctionDef) -> set[str]:
     return {
         target.id
-        for stmt in gast.walk(tree)
+        for stmt in nodes.walk(tree)
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Dict)
         for target in stmt.targets
         if isinstance(target, gast.Name)

@@ -69,7 +69,7 @@ _DICT_VIEWS = {
 }
 
 
-class _Methods(gast.NodeTransformer):
+class _Methods(nodes.Transformer):
     def __init__(self, ctx, containers: dict[str, str]):
         self.ctx = ctx
         self.containers = containers  # name -> "list" or "dict", where the code says so
@@ -203,7 +203,7 @@ def containers(tree: gast.FunctionDef, ctx) -> dict[str, str]:
     """Names the function binds only to lists or only to dicts (displays, comprehensions,
     `list(...)`, `dict(...)`), and the arguments that are lists or dicts."""
     found: dict[str, set] = {}
-    for stmt in gast.walk(tree):
+    for stmt in nodes.walk(tree):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             value = stmt.value
             kind = None

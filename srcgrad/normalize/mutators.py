@@ -60,7 +60,7 @@ def _everything() -> gast.expr:
     return gast.Constant(value=Ellipsis, kind=None)
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(nodes.Transformer):
     """Rewrites the writing calls of one statement; `before` collects what runs first."""
 
     def __init__(self, ctx, origin, kinds: dict[str, str], top=None):
@@ -356,7 +356,7 @@ def _mark_records(tree: gast.FunctionDef, ctx) -> None:
     nor undone (`fence.is_append` is false for it)."""
     appends: dict[str, list] = {}
     reads: dict[str, int] = {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Expr) and is_append(node):
             appends.setdefault(node.value.func.value.id, []).append(node)
         elif isinstance(node, gast.Name):

@@ -31,7 +31,7 @@ def _is_no_grad(stmt: gast.stmt, ctx) -> bool:
     return isinstance(manager, gast.Call) and ctx.resolve(manager.func) is no_grad
 
 
-class _Unwrap(gast.NodeTransformer):
+class _Unwrap(nodes.Transformer):
     def __init__(self, ctx, inside: bool = False):
         self.ctx = ctx
         self.inside = inside

@@ -50,20 +50,21 @@ def classes(tree: gast.FunctionDef, ctx) -> dict[str, type]:
     """The names whose class is known: arguments of one class (their dtype says it), names
     bound only by calls of one of the user's classes."""
     made: dict[str, set] = {}
-    for stmt in gast.walk(tree):
+    found = nodes.walk(tree)
+    for stmt in found:
         if not isinstance(stmt, gast.Assign):
             continue
         for target in stmt.targets:
-            for stored in gast.walk(target):
+            for stored in nodes.walk(target):
                 if isinstance(stored, gast.Name) and isinstance(stored.ctx, gast.Store):
                     kind = None
                     if target is stored and isinstance(stmt.value, gast.Call):
                         called = ctx.resolve(stmt.value.func)
                         kind = called if called is not MISSING and is_user_class(called) else None
                     made.setdefault(stored.id, set()).add(kind)
-    for node in gast.walk(tree):  # (a loop variable, a `with` target: not known)
+    for node in found:  # (a loop variable, a `with` target: not known)
         if isinstance(node, (gast.For, gast.comprehension)):
-            for stored in gast.walk(node.target):
+            for stored in nodes.walk(node.target):
                 if isinstance(stored, gast.Name):
                     made.setdefault(stored.id, set()).add(None)
     found = {name: kinds.pop() for name, kinds in made.items() if len(kinds) == 1}
@@ -74,7 +75,7 @@ def classes(tree: gast.FunctionDef, ctx) -> dict[str, type]:
     return {name: kind for name, kind in found.items() if kind is not None}
 
 
-class _Properties(gast.NodeTransformer):
+class _Properties(nodes.Transformer):
     def __init__(self, ctx, known: dict[str, type]):
         self.ctx = ctx
         self.known = known

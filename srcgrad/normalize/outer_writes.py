@@ -607,7 +607,7 @@ def _given_back(value: gast.expr, given: tuple[str, ...]) -> gast.Tuple:
     return nodes.tuple_([value, *(nodes.load(name) for name in given)])
 
 
-class _Returns(gast.NodeTransformer):
+class _Returns(nodes.Transformer):
     """`return v` -> `return (v, log)`, in the function itself, not in what it nests."""
 
     def __init__(self, given: tuple[str, ...]):
@@ -691,7 +691,10 @@ def run(tree: gast.FunctionDef, ctx) -> None:
     """`_t5 = written(_t4, "log")` -> `_t5 = _t4[0]` and `log = _t4[1]`; a mark anywhere else
     (a call of a writer inside a call made for its effect, `print(record(v))`) is refused."""
     tree.body = _rebound(tree.body, ctx)
-    for statement in gast.walk(tree):
+    found = nodes.walk(tree)
+    if not any(_is_mark(node, ctx) for node in found):
+        return  # (the common case: no mark left to refuse, nor a walk of each part to find it)
+    for statement in found:
         if not isinstance(statement, gast.stmt):
             continue
         for part in gast.iter_child_nodes(statement):

@@ -61,7 +61,7 @@ def run(tree: gast.FunctionDef, ctx) -> None:
 
 def _store_counts(tree: gast.FunctionDef) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for node in gast.walk(nodes.module(tree.body)):
+    for node in nodes.walk(nodes.module(tree.body)):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
         elif isinstance(node, gast.FunctionDef):
@@ -121,7 +121,7 @@ def _held(value, name: str, once: set, before: list, ctx, stmt) -> gast.expr:
     return nodes.load(held)
 
 
-class _Calls(gast.NodeTransformer):
+class _Calls(nodes.Transformer):
     """`name(a, k=v)` -> `function(*held_args, a, **held_keywords, k=v)` (the call's keywords
     win, as they do over a partial's)."""
 

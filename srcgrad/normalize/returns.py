@@ -35,7 +35,7 @@ LOOPS = (gast.For, gast.While)
 
 
 def _has_return(stmt: gast.stmt) -> bool:
-    return any(isinstance(n, gast.Return) for n in gast.walk(stmt))
+    return any(isinstance(n, gast.Return) for n in nodes.walk(stmt))
 
 
 def _always_returns(stmts: list) -> bool:

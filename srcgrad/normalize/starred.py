@@ -623,7 +623,7 @@ def _pure_index(node: gast.expr) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))
 
 
-class _Expressions(gast.NodeTransformer):
+class _Expressions(nodes.Transformer):
     """Spreads the stars of one statement; `before` collects what is computed ahead of it (a
     value spread more than once, a list built by appending)."""
 
@@ -1273,7 +1273,7 @@ def _code_named(code: types.CodeType, name: str):
 
 def _needed(tree: gast.FunctionDef, ctx) -> bool:
     """The function has a star, a `**`, or a call of a function with star parameters."""
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Starred):
             return True
         if isinstance(node, gast.keyword) and node.arg is None:

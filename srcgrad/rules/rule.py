@@ -90,16 +90,13 @@ class Rule(_Deferred):
     extra_params: list[str] = field(default_factory=list)  # keyword-only: filled by `extra`
 
     def signature(self) -> inspect.Signature:
-        return inspect.Signature(
-            [
-                inspect.Parameter(
-                    p,
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                    default=self.defaults.get(p, inspect.Parameter.empty),
-                )
-                for p in self.params
-            ]
-        )
+        # (made once per rule, not at each of the many calls a transformation makes: the key
+        # is what it is made of, a default by identity, which the signature keeps alive)
+        key = (tuple(self.params), tuple((p, id(v)) for p, v in self.defaults.items()))
+        made = self.__dict__.get("_signature")
+        if made is None or made[0] != key:
+            made = self.__dict__["_signature"] = (key, _signature(self.params, self.defaults))
+        return made[1]
 
     def instantiate(
         self, mapping: dict[str, gast.expr], ctx, local_names=None
@@ -120,6 +117,19 @@ class Rule(_Deferred):
         body = [nodes.substitute(s, full) for s in self.body]
         outputs = [None if o is None else nodes.substitute(o, full) for o in self.outputs]
         return body, outputs
+
+
+def _signature(params: list[str], defaults: dict[str, object]) -> inspect.Signature:
+    return inspect.Signature(
+        [
+            inspect.Parameter(
+                p,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=defaults.get(p, inspect.Parameter.empty),
+            )
+            for p in params
+        ]
+    )
 
 
 @dataclass

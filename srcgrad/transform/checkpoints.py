@@ -106,7 +106,7 @@ def _refuse_steps_that_differ(ctx, loop, ops: dict) -> None:
             raise UnsupportedSyntaxError(
                 "a random draw inside a checkpointed loop", ctx.origin(stmt), _ADVICE["random"]
             )
-        for node in gast.walk(stmt):
+        for node in nodes.walk(stmt):
             if not isinstance(node, gast.Call):
                 continue
             called = ctx.resolve(node.func)

@@ -395,14 +395,15 @@ def indexed_again(sweep: ReverseSweep, name: str) -> gast.Assign | None:
 def _values_read(stmt: gast.stmt) -> set[str]:
     """The names whose values `stmt` reads: not `x` of an `unbroadcast(g, x)` that carries
     both shapes (the optimizer writes it as a sum of g alone)."""
+    found = nodes.walk(stmt)
     skipped = {
         id(node.args[1])
-        for node in gast.walk(stmt)
+        for node in found
         if isinstance(node, gast.Call) and nodes.broadcast_of(node) is not None
     }
     return {
         node.id
-        for node in gast.walk(stmt)
+        for node in found
         if isinstance(node, gast.Name)
         and isinstance(node.ctx, gast.Load)
         and id(node) not in skipped

@@ -454,4 +454,4 @@ def _only_operand(op: Operation, operand: gast.Name) -> bool:
 
 def _has_list(index: gast.expr) -> bool:
     """An index with a list in it (`x[[0, 0]]`) may name an element twice."""
-    return any(isinstance(n, gast.List) for n in gast.walk(index))
+    return any(isinstance(n, gast.List) for n in nodes.walk(index))

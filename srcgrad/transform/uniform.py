@@ -94,13 +94,13 @@ def _spread_kind(adjoints, value: gast.expr, full: tuple | None) -> str:
         return "unknown"
     functions = {
         id(n)
-        for call in gast.walk(value)
+        for call in nodes.walk(value)
         if isinstance(call, gast.Call)
-        for n in gast.walk(call.func)
+        for n in nodes.walk(call.func)
     }
     kind = "uniform"
     names = adjoints.ctx.names
-    for node in gast.walk(value):
+    for node in nodes.walk(value):
         if not isinstance(node, gast.Name) or id(node) in functions:
             continue
         primal = names.primal_of(node.id) or node.id  # a number's adjoint: a number
