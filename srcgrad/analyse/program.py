@@ -27,6 +27,7 @@ from .activity import active_names, varied_names
 from .containers import fields, refuse_tuple_arithmetic
 from .in_place import SHARING
 from .invariance import invariant_extremes
+from .reals import Reals, real_values
 from .scan import assignments, bind_user_call, walk_statements
 from .tape import LOOPS
 
@@ -45,6 +46,7 @@ class Program:
     # the arguments updated in place (copied first: the caller's arrays never change), each
     # with its first update
     copies: dict[str, gast.stmt]
+    reals: Reals | None = None  # where complex values meet active ones (None: nowhere)
 
 
 def _refuse_none_output(ctx, output: str, ops: dict) -> None:
@@ -90,7 +92,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     ctx.array_arguments = frozenset(  # NumPy arrays and scalars: they have .shape and .dtype
         p
         for p, d in ctx.dtypes.items()
-        if d not in ("float", "int", *shape_analysis.TREES) and p not in targets
+        if d not in ("float", "int", "complex", *shape_analysis.TREES) and p not in targets
     )
     ctx.shapes = shapes
     ctx.views = frozenset(  # names that may hold a view of another array (or the array itself)
@@ -107,7 +109,8 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     params = [p for p in param_shapes]
     varied = frozenset(varied_names(list(ops.values()), wrt))
     copies = memory.check(ctx, body, output, ops, params, varied)
-    return Program(body, last, output, assigns, ops, active, shapes, copies)
+    reals = real_values(ctx, ops, params, active)
+    return Program(body, last, output, assigns, ops, active, shapes, copies, reals)
 
 
 def _unpacked_lengths(ctx, assigns: list, ops: dict, shapes: dict) -> None:

@@ -124,9 +124,9 @@ def of_value(value: object) -> tuple | None:
     """What srcgrad specialises on for one argument value: `(shape, dtype)`, or None.
 
     `dtype` is a NumPy dtype (fast to get and to hash: this runs at every call), or "float" /
-    "int" for Python numbers; `dtype_name` turns it into a name. An array of another library
-    (dask, CuPy) is `(shape, dtype, type)`: code made for it is made for its type (the shape
-    None where its library does not know it).
+    "int" / "complex" for Python numbers; `dtype_name` turns it into a name. An array of
+    another library (dask, CuPy) is `(shape, dtype, type)`: code made for it is made for its
+    type (the shape None where its library does not know it).
     """
     kind = type(value)
     if kind is float:
@@ -141,6 +141,8 @@ def of_value(value: object) -> tuple | None:
         return (), "float"
     if isinstance(value, int):
         return (), "int"
+    if isinstance(value, complex):  # (its dtype says complex numbers are about: analyse/reals)
+        return (), "complex"
     if is_other_array(value):  # (a dask or CuPy array: code of its own, the same text)
         return known_shape(value), value.dtype, kind
     if isinstance(value, dict):  # a container of arrays: its gradient has the same structure
@@ -321,7 +323,7 @@ def _constructed_shape(op: Operation, shapes: dict, values: dict) -> tuple | Non
 def operand_shape(node: gast.expr, shapes: dict) -> tuple | None:
     if isinstance(node, gast.Name):
         return shapes.get(node.id)
-    if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)):
+    if isinstance(node, gast.Constant) and isinstance(node.value, (int, float, complex)):
         return ()
     if isinstance(node, gast.Attribute):
         return shapes.get(_dotted(node))
@@ -349,7 +351,7 @@ def global_numbers(tree: gast.AST, ctx) -> dict[str, tuple]:
             getattr(node, "ctx", None), gast.Load
         ):
             value = ctx.resolve(node)
-            if type(value) in (float, int, bool):
+            if type(value) in (float, int, bool, complex):
                 name = _dotted(node)
                 if name is not None:
                     found[name] = ()

@@ -232,7 +232,8 @@ class Gradient(Generic[P]):
                 del table[key]
                 found = None
             if found is None:
-                if len(table) >= _MAX_SIGNATURES and self.inner is None:
+                generic = not _complex_arguments(signature)  # (see _complex_arguments)
+                if len(table) >= _MAX_SIGNATURES and self.inner is None and generic:
                     key = key[:4] + ((None,) * len(signature),)
                     signature = key[4]
                     found = table.get(key)
@@ -517,6 +518,12 @@ def check_differentiable_value(fn, name: str, value) -> None:
             "and lists, tuples, dicts, namedtuples, dataclasses and SimpleNamespaces of them"
             + complex_parts,
         )
+
+
+def _complex_arguments(signature: tuple) -> bool:
+    """Complex numbers among the arguments: the generic code knows no dtype and takes every
+    argument for real numbers (analyse/reals.py), so these get code of their own."""
+    return any(s is not None and getattr(s[1], "kind", s[1]) in ("c", "complex") for s in signature)
 
 
 def _annotated_signature(fn, params: list[str]) -> tuple:

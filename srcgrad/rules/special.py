@@ -183,10 +183,12 @@ def nan_to_num_tangent(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 def imag_adjoint(g, val):
-    """Adjoint of `np.imag(val)`: zero for a real `val`, `-1j * g` for a complex one (JAX's)."""
+    """Adjoint of `np.imag(val)`: zero for a real `val`, `-1j * g` for a complex one (JAX's);
+    shaped like `val` where `g` is one number (the adjoint of a sum)."""
     if np.iscomplexobj(val):
-        return -1j * g
-    return np.zeros_like(g)
+        part = -1j * g
+        return part if np.shape(part) == np.shape(val) else np.full_like(val, part)
+    return np.zeros_like(val, dtype=np.result_type(val, 1.0))
 
 
 @linear(np.real, shape=SAME)
@@ -221,7 +223,7 @@ def angle_adjoint(g, z, deg=False):
     which in JAX's convention is `-1j * g * conj(z) / |z|^2` (zero at z = 0). A real z's angle
     is 0 or pi: piecewise constant."""
     if not np.iscomplexobj(z):
-        return np.zeros_like(g)
+        return np.zeros_like(z, dtype=np.result_type(z, 1.0))  # (shaped like z, as below)
     size = np.real(z * np.conj(z))
     scale = 180.0 / np.pi if deg else 1.0
     return -1j * scale * g * np.conj(z) / np.where(size == 0, 1.0, size)

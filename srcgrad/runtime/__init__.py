@@ -3,7 +3,8 @@
 The helpers are the few operations no single NumPy call expresses, grouped by what they serve:
 `values` (forward-sweep values), `broadcasting` (adjoints summed back to operand shapes),
 `indexing` (scatters and overwritten positions), `containers` (list, dict and tree adjoints),
-`checks` (scalar outputs, finite adjoints), `tangents` (forward mode) and `arrays` (dask's and
+`checks` (scalar outputs, finite adjoints), `tangents` (forward mode), `real_parts` (the real
+adjoints of real values where complex ones meet them) and `arrays` (dask's and
 CuPy's arrays, where NumPy's dispatch does not reach). `markers` holds
 `stop_gradient` and `no_grad`. Every helper is named here, the way rules and transforms use
 them (`runtime.unbroadcast`).
@@ -88,6 +89,7 @@ from .markers import (
     no_grad,
     stop_gradient,
 )
+from .real_parts import check_real, real_like
 from .tangents import (
     real_tangent,
     tangent_like,
@@ -138,6 +140,7 @@ __all__ = [
     "astype",
     "calling_line",
     "check_finite",
+    "check_real",
     "check_scalar",
     "choose_adjoint",
     "clip_weights",
@@ -177,6 +180,7 @@ __all__ = [
     "permuted",
     "pop_adjoint",
     "product_of_others",
+    "real_like",
     "real_tangent",
     "reduced_axes_last",
     "refusal",

@@ -12,7 +12,8 @@ tangent is one computation of them all); a value that no differentiated input re
 tangent 0.0, or zeros of its shape. A call to the user's own function goes through that
 function's generated forward code, `jvp_<name>`. An in-place update `x[i] = v` updates
 `x_dot[i] = v_dot` in an array srcgrad made, copying the tangent once first where another name
-(or the caller) may hold it.
+(or the caller) may hold it. Where complex values meet differentiated ones, the tangent of a real
+value made of complex ones (`r = np.abs(z)`) is its real part (`real_parts.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import inspect
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..analyse import memory
@@ -40,6 +42,12 @@ from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
 from ..runtime.checkpoints import checkpointed
 from . import dynamic
 from .operands import bind_operands, describe
+from .real_parts import real_part
+
+# statements that make or change a container, or change an array at an index: the tangents
+# of what they hold are real where they are made
+_WHOLE = (Kind.APPEND, Kind.SETITEM, Kind.TUPLE, Kind.LIST, Kind.DICT)
+_REAL_TANGENTS = (np.real, np.imag)  # (np.real(z_dot) is real already)
 
 
 class _Forward:
@@ -52,6 +60,7 @@ class _Forward:
         self.containers: set[str] = set()  # names that may hold lists or dicts
         self.origin = None
         self.plain = False  # calls the user's functions' generated code directly
+        self.reals = None  # where complex values meet active ones (analyse/reals.py)
 
     # ---- names and small expressions ----------------------------------------------------
 
@@ -176,6 +185,18 @@ class _Forward:
     # ---- statements ---------------------------------------------------------------------
 
     def assignment(self, stmt) -> list[gast.stmt]:
+        made = self._assignment(stmt)
+        op = self.ops[id(stmt)]
+        if self.reals is None or op.target not in self.active or op.kind in _WHOLE:
+            return made
+        real = self.reals.real_tangent(stmt, op.target)  # (complex values in between)
+        real = real and not any(op.key is f for f in _REAL_TANGENTS)
+        if real and op.target not in self.containers:
+            tangent = real_part(self.ctx, "real", nodes.load(self.dot(op.target)), op.target)
+            made.append(self.emit(nodes.assign(self.dot(op.target), tangent)))
+        return made
+
+    def _assignment(self, stmt) -> list[gast.stmt]:
         op = self.ops[id(stmt)]
         self.origin = nodes.origin_of(stmt)
         if op.kind is Kind.SETITEM:
@@ -424,6 +445,7 @@ def forward_mode(
     sweep = _Forward(ctx, active, shapes, ops)
     sweep.containers = trees(ctx, ops) | lists(ops)
     sweep.plain = mode.read_again
+    sweep.reals = program.reals
     tangents = [sweep.dot(name) for name in wrt]  # named first: `x_dot` unless the code has one
     origin = ctx.origin(tree)
     sweep.origin = origin
@@ -436,7 +458,7 @@ def forward_mode(
     sweep.origin = ctx.origin(last)
     if output in active:
         result = nodes.load(sweep.dot(output))
-        if may_be_complex(tree, ops):
+        if may_be_complex(tree, ops) or program.reals is not None:
             result = nodes.call(sweep._helper(runtime.real_tangent), [result, nodes.load(output)])
     else:
         result = sweep.zero(nodes.load(output))

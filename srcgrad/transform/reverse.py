@@ -5,7 +5,9 @@ saving plan asks for), seeds the output's adjoint with 1.0, then replays the sta
 first: an assignment through its derivative rule (`adjoints.py`), an `if` as an `if` on the
 recorded decision, a loop as a loop over the recorded trip count. Where the paths through an
 `if` or the iterations of a loop leave an adjoint defined on some paths only, it is set to
-zeros on the others; straight-line code never creates a zero-filled array.
+zeros on the others; straight-line code never creates a zero-filled array. Where complex values
+meet differentiated ones (`analyse/reals.py`), a real value's adjoint is kept real
+(`real_parts.py`), and a gradient of a complex output is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..analyse import memory
 from ..analyse.containers import certain, lists, trees, unpackings
 from ..analyse.in_place import argument_copies
 from ..analyse.program import Program, analysed, bound_at, may_be_complex
+from ..analyse.reals import COMPLEX, REAL
 from ..analyse.scan import bind_user_call
 from ..analyse.shapes import TREES
 from ..analyse.tape import Plan, recorded
@@ -28,8 +31,10 @@ from ..front import nodes
 from ..front.context import Mode
 from ..normalize.checkpoints import is_rerun
 from ..normalize.ir import Kind, callee_name
+from ..runtime.real_parts import COMPLEX_OUTPUT_HINT
 from . import checkpoints, dynamic
 from .adjoints import Adjoints
+from .real_parts import RealAdjoints, real_part
 from .reverse_sweep import ReverseSweep
 
 
@@ -73,8 +78,10 @@ def reverse_mode(ctx, wrt: list[str], param_shapes: dict, mode: Mode) -> gast.Fu
 
 
 def _refuse_complex_second_derivatives(ctx, program: Program) -> None:
-    ctx.complex_values = may_be_complex(ctx.parsed.tree, program.ops) or any(
-        d.startswith("complex") for d in ctx.dtypes.values()
+    ctx.complex_values = (
+        program.reals is not None
+        or may_be_complex(ctx.parsed.tree, program.ops)
+        or any(d.startswith("complex") for d in ctx.dtypes.values())
     )
     origin = ctx.origin(ctx.parsed.tree)
     if ctx.complex_values and ctx.parsed.generated:
@@ -100,7 +107,11 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
         bound_before[id(stmt)] = frozenset(bound)
         if isinstance(stmt, gast.Assign):
             bound |= nodes.names_stored(stmt.targets[0])
-    adjoints = Adjoints(ctx, program.active, program.shapes, bound)
+    if program.reals is None:
+        adjoints = Adjoints(ctx, program.active, program.shapes, bound)
+    else:  # (complex values meet active ones: real values' adjoints kept real)
+        adjoints = RealAdjoints(ctx, program.active, program.shapes, bound)
+        adjoints.reals = program.reals
     adjoints.components = components
     adjoints.lists = lists(ops)
     adjoints.trees = trees(ctx, ops)
@@ -130,17 +141,10 @@ def _gradients(ctx, program: Program, wrt: list[str], adjoints: Adjoints, forwar
             originals[name] = ctx.names.fresh(f"{name}_arg")
         return nodes.load(originals[name])
 
-    grads = [_final_gradient(ctx, name, adjoints, argument) for name in wrt]
+    real = program.reals is not None  # (complex values in between: real inputs' are real)
+    grads = [_final_gradient(ctx, name, adjoints, argument, real) for name in wrt]
     for name, kept in sorted(originals.items(), reverse=True):
         forward_sweep.insert(0, nodes.assign(kept, nodes.load(name), ctx.origin(tree)))
-    if may_be_complex(tree, program.ops):
-        # complex values in between: a real input's gradient is the real part
-        grads = [
-            g
-            if ctx.dtypes.get(w) in (*TREES, "complex128")
-            else nodes.call(ctx.numpy_name("real"), [g])
-            for g, w in zip(grads, wrt)
-        ]
     return grads[0] if len(grads) == 1 and not ctx.wrt_is_tuple else nodes.tuple_(grads)
 
 
@@ -177,10 +181,27 @@ def _seed(ctx, adjoints: Adjoints, ops: dict, output: str, mode: Mode, last) -> 
             [nodes.load(output), nodes.const(where.where()), nodes.const(ctx.parsed.name)],
         )
         out.append(nodes.expr_stmt(call, where))
+    if isinstance(adjoints, RealAdjoints) and adjoints.reals.kind(output) != REAL:
+        out.append(_checked_real(ctx, output, last, adjoints.reals.kind(output) == COMPLEX))
     adjoints.contribute(output, nodes.const(1.0))
     out.extend(adjoints.out)
     adjoints.out = []
     return out
+
+
+def _checked_real(ctx, output: str, last, certainly: bool) -> gast.stmt:
+    """`check_real(output, ...)`: a gradient is of a real output; one that is `certainly`
+    complex is refused now."""
+    where = ctx.origin(last)
+    if certainly:
+        raise NonScalarOutputError(
+            f"grad needs a real output, but '{ctx.parsed.name}' returns a complex number",
+            where,
+            COMPLEX_OUTPUT_HINT,
+        )
+    check = ctx.support.name_for(runtime.check_real, "check_real")
+    arguments = [nodes.load(output), nodes.const(where.where()), nodes.const(ctx.parsed.name)]
+    return nodes.expr_stmt(nodes.call(nodes.load(check), arguments), where)
 
 
 def _pullback(ctx, output: str, backward: list, result: gast.expr, last) -> list:
@@ -239,19 +260,24 @@ def _through_pullback(ctx, stmt: gast.Assign, op, active: set[str], read_again: 
     stmt.value.func = nodes.load(function)
 
 
-def _final_gradient(ctx, name: str, adjoints: Adjoints, argument) -> gast.expr:
-    """`argument(name)`: the value the argument was called with."""
-    if ctx.dtypes.get(name) in TREES:  # same structure as the argument, zeros where unused
+def _final_gradient(ctx, name: str, adjoints: Adjoints, argument, real: bool) -> gast.expr:
+    """`argument(name)`: the value the argument was called with. `real`: complex values in
+    between, whose imaginary parts a real argument's gradient does not keep."""
+    dtype = ctx.dtypes.get(name, "")
+    if dtype in TREES:  # same structure as the argument, zeros where unused
         helper = ctx.support.name_for(runtime.as_gradient, "as_gradient")
         adjoint = (
             nodes.load(ctx.names.adjoint(name)) if name in adjoints.table else nodes.const(None)
         )
-        return nodes.call(nodes.load(helper), [adjoint, argument(name)])
+        made = nodes.call(nodes.load(helper), [adjoint, argument(name)])
+        return real_part(ctx, "either" if real else None, made, argument(name).id)
     if name not in adjoints.table:
         helper = ctx.support.name_for(runtime.zero_gradient, "zero_gradient")
         return nodes.call(nodes.load(helper), [argument(name)])
     gradient = nodes.load(ctx.names.adjoint(name))
-    dtype = ctx.dtypes.get(name, "")
+    if real and not dtype:  # (a value the signature does not say: real where it is; a real
+        # argument's adjoint is real already, its contributions made so, transform/real_parts)
+        gradient = real_part(ctx, "either", gradient, argument(name).id)
     if dtype.startswith("float") and dtype not in ("float", "float64"):
         # a float32 input gets a float32 gradient even where float64 constants promoted it
         single = ctx.numpy_name(dtype)

@@ -20,6 +20,15 @@ hand into
 `random_programs_found.py` and checked by `test_found_program`, a strict xfail while srcgrad
 still gets them wrong.
 
+`test_random_complex_programs` does the same with programs where complex numbers (literals,
+and complex arguments that are not differentiated: a NumPy array, a Python complex number) meet
+the differentiated real values and are brought back to real ones with `np.real`, `.imag`,
+`np.abs`, ... (`random_programs_complex.py`): every gradient must be real and right. CI checks a
+fixed set of 120; the long run:
+
+    SRCGRAD_COMPLEX_PROGRAMS=3000 python -m pytest -q -s \
+        tests/e2e/test_random_programs.py::test_random_complex_programs
+
 `test_random_memory_programs` does the same with programs that share memory and have effects
 (`random_programs_memory.py`: views, aliases, containers of arrays, updates in place, helpers that
 write into their arguments, random draws, logging), where srcgrad may also refuse a program at
@@ -60,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import random_programs_found
 from random_programs import Program, programs
 from random_programs_check import NotSmooth, check, run_program
+from random_programs_complex import complex_programs
 from random_programs_memory import (
     MemoryReport,
     check_found,
@@ -125,6 +135,46 @@ def test_random_programs():
     run()
     print(report.summary())
     assert report.run >= min(COUNT, CI_PROGRAMS)
+    if report.failures:
+        pytest.fail(report.text(_failure), pytrace=False)
+    assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
+
+
+COMPLEX_CI_PROGRAMS = 120
+COMPLEX_COUNT = int(os.environ.get("SRCGRAD_COMPLEX_PROGRAMS", COMPLEX_CI_PROGRAMS))
+settings.register_profile(
+    "srcgrad-complex-programs-ci",
+    settings.get_profile("srcgrad-random-programs-ci"),
+    max_examples=COMPLEX_CI_PROGRAMS,
+)
+settings.register_profile(
+    "srcgrad-complex-programs-long",
+    settings.get_profile("srcgrad-complex-programs-ci"),
+    max_examples=COMPLEX_COUNT,
+    derandomize=False,
+)
+COMPLEX_LONG = COMPLEX_COUNT != COMPLEX_CI_PROGRAMS
+COMPLEX_PROFILE = "srcgrad-complex-programs-" + ("long" if COMPLEX_LONG else "ci")
+
+
+def test_random_complex_programs():
+    report = Report()
+
+    @settings(settings.get_profile(COMPLEX_PROFILE))
+    @given(complex_programs(8 if COMPLEX_LONG else 6))
+    def run(program: Program):
+        try:
+            failure = run_program(program.source, program)
+        except NotSmooth:
+            report.add(program, None, smooth=False)
+            return
+        report.add(program, failure)
+        if failure is not None and KEEP:
+            (Path(KEEP) / f"complex-failure-{report.run}.txt").write_text(failure)
+
+    run()
+    print(report.summary())
+    assert report.run >= min(COMPLEX_COUNT, COMPLEX_CI_PROGRAMS)
     if report.failures:
         pytest.fail(report.text(_failure), pytrace=False)
     assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
