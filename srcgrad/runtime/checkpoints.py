@@ -22,6 +22,8 @@ from collections.abc import Callable
 from math import comb
 from typing import Any, Generic, ParamSpec, TypeVar
 
+import numpy as np
+
 T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -166,9 +168,49 @@ def kept(value):
     return value
 
 
-def checkpoints(snapshots: int, steps: int | None = None) -> Checkpoints:
-    """The schedule of one run of a loop of `steps` steps (None: learned as it runs)."""
-    return Checkpoints(snapshots, steps)
+def checkpoints(snapshots: int, steps: int | None = None, held: tuple | None = None) -> Checkpoints:
+    """The schedule of one run of a loop of `steps` steps (None: learned as it runs). `held`:
+    the objects the state is in before the loop, where a step may change one in place (see
+    `given_back`)."""
+    ck = Checkpoints(snapshots, steps)
+    ck.held = held
+    return ck
+
+
+def given_back(ck: Checkpoints, *state) -> tuple:
+    """After the loop's reverse sweep: the state before the loop (its first snapshot), in the
+    very objects that held it then. The steps run again change copies, and the state the
+    reverse sweep ends with may be a step further on; an array or list the forward sweep
+    changed in place gets its values back, for whatever still reads it (a pullback made before
+    the loop, the reverse of an update before it), as it does without checkpoints. `state`:
+    what the names hold now, given back as it is for a loop that took no step (one name: its
+    value, not in a tuple)."""
+    held = getattr(ck, "held", None)
+    if held is not None and ck.steps and ck.steps[0] == 0:
+        state = tuple(_into(original, value) for original, value in zip(held, ck.states[0]))
+    return state if len(state) != 1 else state[0]
+
+
+def _into(original, value):
+    if original is value:
+        return original
+    if (
+        type(original) is np.ndarray
+        and type(value) is np.ndarray
+        and original.shape == value.shape
+        and original.dtype == value.dtype
+        and original.flags.writeable
+    ):
+        original[...] = value
+        return original
+    if type(original) is list and type(value) is list and len(original) == len(value):
+        original[:] = [_into(o, v) for o, v in zip(original, value)]
+        return original
+    if type(original) is dict and type(value) is dict and original.keys() == value.keys():
+        for key in original:
+            original[key] = _into(original[key], value[key])
+        return original
+    return value
 
 
 def snapshot(ck: Checkpoints, *state) -> None:

@@ -177,9 +177,11 @@ def _for(target: gast.expr, iterated: gast.expr, body: list, origin) -> gast.For
     return nodes.stamp(loop, origin)
 
 
-def replay(sweep, loop, body: list, out: list) -> gast.For:
-    """The checkpointed reverse loop of `loop`, whose reversed step is `body`; the pops it
-    needs before it go on `out`. Registers on the plan what the forward sweep writes."""
+def replay(sweep, loop, body: list, out: list) -> tuple[gast.For, list]:
+    """The checkpointed reverse loop of `loop`, whose reversed step is `body`, and what goes
+    after it (the state given back into the objects it was in before the loop, where a step
+    may change one in place); the pops it needs before it go on `out`. Registers on the plan
+    what the forward sweep writes."""
     ctx, plan = sweep.ctx, sweep.plan
     _refuse_steps_that_differ(ctx, loop, sweep.ops)
     origin = nodes.origin_of(loop)
@@ -261,9 +263,23 @@ def replay(sweep, loop, body: list, out: list) -> gast.For:
     out.append(nodes.mark_adjoint(nodes.assign(taped_from, nodes.copy(count), origin)))
     reverse_loop = _for(nodes.store(step), backwards, [rerun, *now, *body], origin)
     reverse_loop.snapshots = snapshots_of(loop)  # (the optimizer keeps it one step at a time)
+    gives_back = changes and bool(state)
+    held = {"held": nodes.tuple_(map(nodes.load, state))} if gives_back else {}
     made = nodes.call(
-        helper(schedule.checkpoints), [nodes.copy(snapshots_of(loop)), *([steps] if steps else [])]
+        helper(schedule.checkpoints),
+        [nodes.copy(snapshots_of(loop)), *([steps] if steps else [])],
+        held,
     )
+    given_back = []
+    if gives_back:  # (the objects the state is in: a step run again changes copies of them)
+        back = nodes.call(helper(schedule.given_back), [nodes.load(ck), *map(nodes.load, state)])
+        stored = (
+            nodes.tuple_([nodes.store(n) for n in state], gast.Store())
+            if len(state) > 1
+            else nodes.store(state[0])  # (given back as the one value)
+        )
+        given_back.append(nodes.mark_adjoint(nodes.assign(stored, back, origin)))
+        nodes.mark_note(given_back[0], "the state before the loop, in the objects it was in")
     setup = nodes.assign(ck, made, origin)
     nodes.mark_note(setup, "binomial checkpointing: snapshots of the state before some steps")
     plan.checkpointed[id(loop)] = Checkpointed(
@@ -272,7 +288,7 @@ def replay(sweep, loop, body: list, out: list) -> gast.For:
         again=again,
         taped=taped,
     )
-    return reverse_loop
+    return reverse_loop, given_back
 
 
 # ---- a budget: the loops to checkpoint, and with how many snapshots --------------------------

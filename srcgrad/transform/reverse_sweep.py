@@ -201,8 +201,10 @@ class ReverseSweep:
             self.plan.saves.pop(id(stmt), None)
             return []
         if snapshots_of(stmt) is not None:
-            replay = checkpoints.replay(self, stmt, body, out)
-        elif replays:
+            replay, given_back = checkpoints.replay(self, stmt, body, out)
+            out.append(nodes.mark_adjoint(nodes.stamp(replay, origin)))
+            return [*out, *given_back]
+        if replays:
             replay = self._replay_range(stmt, body, out)
         else:
             replay = self._replay_count(stmt, body, out)
