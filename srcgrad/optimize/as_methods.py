@@ -22,7 +22,7 @@ _PARAMETERS = {"axis", "dtype", "out", "keepdims", "initial", "where"}
 def as_methods(fn: gast.FunctionDef, ctx) -> None:
     """Rewrite, in place, every `np.<reduction>(name, ...)` whose `name` holds an array."""
     arrays = {name for name, shape in ctx.shapes.items() if shape}
-    for node in gast.walk(fn):
+    for node in nodes.walk(fn):
         if not isinstance(node, gast.Call) or not node.args:
             continue
         operand = node.args[0]

@@ -44,7 +44,7 @@ def assignments(fn: gast.FunctionDef) -> Counter:
 def read_counts(nodes_: list) -> Counter:
     counts: Counter = Counter()
     for stmt in nodes_:
-        for n in gast.walk(stmt):
+        for n in nodes.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 counts[n.id] += 1
             elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):

@@ -277,19 +277,19 @@ def _targets(stmt: gast.stmt) -> list:
 def _bound(stmt: gast.stmt) -> set[str]:
     """The names `stmt` binds or deletes, in blocks inside it too."""
     return nodes.names_stored(stmt) | {
-        n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Del)
+        n.id for n in nodes.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Del)
     }
 
 
 def _local_functions(fn: gast.FunctionDef) -> set[str]:
     """The functions defined inside `fn` (a pullback), which may bind its names when called."""
-    return {n.name for n in gast.walk(fn) if isinstance(n, gast.FunctionDef) and n is not fn}
+    return {n.name for n in nodes.walk(fn) if isinstance(n, gast.FunctionDef) and n is not fn}
 
 
 def _calls(stmt: gast.stmt, local: set[str]) -> bool:
     return bool(local) and any(
         isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local
-        for n in gast.walk(stmt)
+        for n in nodes.walk(stmt)
     )
 
 

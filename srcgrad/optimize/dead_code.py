@@ -86,7 +86,7 @@ def _pops_the_tape(node: gast.expr) -> bool:
         and isinstance(n.func, gast.Attribute)
         and n.func.attr == "pop"
         and getattr(n.func.value, "id", "").startswith("_tape")
-        for n in gast.walk(node)
+        for n in nodes.walk(node)
     )
 
 
@@ -173,7 +173,7 @@ def _loop_stores(loop, live: set[str], dry: bool = False, pure=only_pops) -> boo
 def written_through(stmt: gast.stmt, name: str) -> bool:
     """`name[...] = v` or `name.append(v)`, here or in a block inside: the object `name`
     holds changes."""
-    for node in gast.walk(stmt):
+    for node in nodes.walk(stmt):
         if isinstance(node, gast.Assign) and any(name in nodes.names_read(t) for t in node.targets):
             return True
         if (

@@ -124,7 +124,7 @@ class _InPlace:
             isinstance(base, gast.Name)
             and self._fits(base, shape)
             and base.id not in later
-            and sum(isinstance(n, gast.Name) and n.id == base.id for n in gast.walk(value)) == 1
+            and sum(isinstance(n, gast.Name) and n.id == base.id for n in nodes.walk(value)) == 1
         ):
             yield base, steps
         for count, (op, operand) in enumerate(steps):
@@ -257,7 +257,7 @@ def _pure(node: gast.expr) -> bool:
     return all(
         isinstance(n, (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.operator,
                        gast.unaryop, gast.expr_context))
-        for n in gast.walk(node)
+        for n in nodes.walk(node)
     )  # fmt: skip
 
 
@@ -265,7 +265,7 @@ def _read_in_nested_functions(fn: gast.FunctionDef) -> set[str]:
     inner = (
         node
         for stmt in fn.body
-        for node in gast.walk(stmt)
+        for node in nodes.walk(stmt)
         if isinstance(node, (gast.FunctionDef, gast.Lambda))
     )
     return set().union(*(nodes.names_read(node) for node in inner))

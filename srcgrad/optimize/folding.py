@@ -111,7 +111,7 @@ def _single_use_after(
 
 def _changes_an_array(stmt: gast.stmt) -> bool:
     """`a[i] = v`, `a[i] += v`, `a.append(v)`, `a.pop()`, here or in a block inside."""
-    for node in gast.walk(stmt):
+    for node in nodes.walk(stmt):
         if isinstance(node, (gast.Assign, gast.AugAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             if any(isinstance(t, gast.Subscript) for t in targets):

@@ -69,7 +69,7 @@ class Known:
 
     def __init__(self, fn: gast.FunctionDef, ctx):
         self.fn, self.ctx = fn, ctx
-        self.parameters = {n.id for n in gast.walk(fn.args) if isinstance(n, gast.Name)}
+        self.parameters = {n.id for n in nodes.walk(fn.args) if isinstance(n, gast.Name)}
         self.values = self._arguments()  # name -> _Value, as the statements read so far leave it
         self.sizes: dict[str, int] = {}  # name -> elements of the array it holds, where known
         self.read: dict[int, set[str]] = {}  # id of a statement -> the names it reads
@@ -87,7 +87,7 @@ class Known:
     def _arguments(self) -> dict[str, _Value]:
         """The parameters, as their dtypes say; never owned (they are the caller's)."""
         values = {}
-        for arg in gast.walk(self.fn.args):
+        for arg in nodes.walk(self.fn.args):
             if isinstance(arg, gast.Name):
                 dtype = self.ctx.dtypes.get(arg.id)
                 values[arg.id] = _Value(self.ctx.shapes.get(arg.id), _kind_of_dtype(dtype))
@@ -125,7 +125,7 @@ class Known:
         """Names `stmt` reads in a way that may keep their array: anywhere but as an operand of
         arithmetic or of a function that only reads it (every read in a block counts)."""
         handed = set()
-        for parent in gast.walk(stmt):
+        for parent in nodes.walk(stmt):
             if isinstance(parent, _BLOCKS):
                 return self.reads(stmt)
             for child in gast.iter_child_nodes(parent):

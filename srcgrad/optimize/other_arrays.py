@@ -23,7 +23,7 @@ def other_arrays(fn: gast.FunctionDef, ctx) -> None:
     if not ctx.other_arrays:
         return
     helper = None
-    for node in gast.walk(fn):
+    for node in nodes.walk(fn):
         if isinstance(node, gast.Call) and _resolved(ctx, node.func) is np.full_like:
             if helper is None:
                 helper = ctx.support.name_for(runtime.filled_like, "filled_like")

@@ -205,7 +205,7 @@ def _reversed_range(node: gast.expr) -> gast.expr | None:
 def _writes_into_an_array(stmt: gast.stmt, numpy: str) -> bool:
     """`a[i] = v`, `a += v`, or a call other than a list's append or pop (which may change
     anything it is given)."""
-    for node in gast.walk(stmt):
+    for node in nodes.walk(stmt):
         if isinstance(node, gast.AugAssign):
             return True
         if isinstance(node, gast.Assign) and any(
@@ -238,7 +238,7 @@ def _drop_unread_rows(loop, fn: gast.FunctionDef, numpy: str) -> None:
         return
     after = fn.body[[id(stmt) for stmt in fn.body].index(id(loop)) :]
     reads: dict[str, int] = {}
-    for node in gast.walk(gast.Module(body=after, type_ignores=[])):
+    for node in nodes.walk(gast.Module(body=after, type_ignores=[])):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
     loop.body[:] = [
@@ -268,7 +268,7 @@ def _stacked(numpy: gast.expr, name: str, **keywords) -> gast.Call:
 def _held_unchanged(name: str, body: list) -> bool:
     """Every value `name` takes in `body` is a new object that nothing there changes in
     place: a list may hold it until the loop ends."""
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in nodes.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.AugAssign) and (
             name in nodes.names_read(node.target) or name in nodes.names_stored(node.target)
         ):
@@ -304,7 +304,7 @@ def _append(name: str, value: str, like: gast.stmt) -> gast.stmt:
 
 
 def _fresh(fn: gast.FunctionDef, generated: set[str], base: str) -> str:
-    taken = {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)}
+    taken = {n.id for n in nodes.walk(fn) if isinstance(n, gast.Name)}
     candidate, k = base, 1
     while candidate in taken:
         candidate, k = f"{base}_{k}", k + 1

@@ -33,7 +33,7 @@ def release(fn: gast.FunctionDef, ctx) -> None:
         elide(fn, ctx, LARGE)  # (a dask array's += makes a new array: nothing to gain)
     body = fn.body
     candidates = _bound_once_at_top(fn) & large
-    parameters = {n.id for n in gast.walk(fn.args) if isinstance(n, gast.Name)}
+    parameters = {n.id for n in nodes.walk(fn.args) if isinstance(n, gast.Name)}
     candidates -= parameters | _read_in_nested_functions(fn)
     last: dict[str, int] = {}
     for i, stmt in enumerate(body):
@@ -63,7 +63,7 @@ def _bound_once_at_top(fn: gast.FunctionDef) -> set[str]:
     """Names stored exactly once in the whole function, by an assignment of its own body."""
     stores = Counter(
         node.id
-        for node in gast.walk(fn)
+        for node in nodes.walk(fn)
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del))
     )
     top = set()
@@ -72,12 +72,12 @@ def _bound_once_at_top(fn: gast.FunctionDef) -> set[str]:
             for target in stmt.targets:
                 top |= {
                     n.id
-                    for n in gast.walk(target)
+                    for n in nodes.walk(target)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
                 }
     declared = {
         name
-        for node in gast.walk(fn)
+        for node in nodes.walk(fn)
         if isinstance(node, (gast.Global, gast.Nonlocal))
         for name in node.names
     }
@@ -88,7 +88,7 @@ def _read_in_nested_functions(fn: gast.FunctionDef) -> set[str]:
     inner = [
         node
         for stmt in fn.body
-        for node in gast.walk(stmt)
+        for node in nodes.walk(stmt)
         if isinstance(node, (gast.FunctionDef, gast.Lambda))
     ]
     return set().union(*(_reads(node) for node in inner)) if inner else set()
@@ -96,7 +96,7 @@ def _read_in_nested_functions(fn: gast.FunctionDef) -> set[str]:
 
 def _reads(node: gast.AST) -> set[str]:
     return {
-        n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+        n.id for n in nodes.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
     }
 
 
