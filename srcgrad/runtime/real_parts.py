@@ -48,9 +48,12 @@ def is_complex(x) -> bool:
 
 
 def check_real(value, where: str, function: str):
-    """Raise NonScalarOutputError where `value`, the output `grad` seeds with 1.0, is complex:
-    a gradient is of a real function (JAX refuses a complex output too)."""
-    if is_complex(value):
+    """Raise NonScalarOutputError where `value`, the output `grad` seeds with 1.0, is a complex
+    number with an imaginary part: a gradient is of a real function (JAX refuses a complex
+    output too). A complex number whose imaginary part is 0 is a real value in a complex dtype
+    (NumPy 2.5's `np.linalg.eigvals` gives even a symmetric matrix's eigenvalues so): its
+    gradient is its real part's, as it was before complex outputs were refused."""
+    if is_complex(value) and np.any(np.imag(value) != 0):
         raise NonScalarOutputError(
             f"{where}: grad needs a real output, but '{function}' returned a complex number",
             hint=COMPLEX_OUTPUT_HINT,
