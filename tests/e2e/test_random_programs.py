@@ -117,11 +117,14 @@ def _failure(source: str, program: Program) -> str | None:
         return None
 
 
-def test_random_programs():
+def _run_and_check(profile: str, strategy, minimum: int, prefix: str) -> None:
+    """Draw programs from `strategy` under hypothesis profile `profile`, check each against
+    plain Python and finite differences, and fail with every wrong one (kept under `KEEP` as
+    `<prefix>failure-N.txt`)."""
     report = Report()
 
-    @settings(settings.get_profile(PROFILE))
-    @given(programs(SIZE))
+    @settings(settings.get_profile(profile))
+    @given(strategy)
     def run(program: Program):
         try:
             failure = run_program(program.source, program)
@@ -130,14 +133,18 @@ def test_random_programs():
             return
         report.add(program, failure)
         if failure is not None and KEEP:
-            (Path(KEEP) / f"failure-{report.run}.txt").write_text(failure)
+            (Path(KEEP) / f"{prefix}failure-{report.run}.txt").write_text(failure)
 
     run()
     print(report.summary())
-    assert report.run >= min(COUNT, CI_PROGRAMS)
+    assert report.run >= minimum
     if report.failures:
         pytest.fail(report.text(_failure), pytrace=False)
     assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
+
+
+def test_random_programs():
+    _run_and_check(PROFILE, programs(SIZE), min(COUNT, CI_PROGRAMS), "")
 
 
 COMPLEX_CI_PROGRAMS = 120
@@ -158,26 +165,9 @@ COMPLEX_PROFILE = "srcgrad-complex-programs-" + ("long" if COMPLEX_LONG else "ci
 
 
 def test_random_complex_programs():
-    report = Report()
-
-    @settings(settings.get_profile(COMPLEX_PROFILE))
-    @given(complex_programs(8 if COMPLEX_LONG else 6))
-    def run(program: Program):
-        try:
-            failure = run_program(program.source, program)
-        except NotSmooth:
-            report.add(program, None, smooth=False)
-            return
-        report.add(program, failure)
-        if failure is not None and KEEP:
-            (Path(KEEP) / f"complex-failure-{report.run}.txt").write_text(failure)
-
-    run()
-    print(report.summary())
-    assert report.run >= min(COMPLEX_COUNT, COMPLEX_CI_PROGRAMS)
-    if report.failures:
-        pytest.fail(report.text(_failure), pytrace=False)
-    assert report.not_smooth <= MOST_NOT_SMOOTH * report.run, report.summary()
+    minimum = min(COMPLEX_COUNT, COMPLEX_CI_PROGRAMS)
+    strategy = complex_programs(8 if COMPLEX_LONG else 6)
+    _run_and_check(COMPLEX_PROFILE, strategy, minimum, "complex-")
 
 
 MEMORY_CI_PROGRAMS = 400
