@@ -7,7 +7,10 @@ every local name alive until the function returns: a gather's difference array `
 to make `picked`, would still take its megabytes while the reverse sweep makes its own arrays.
 Only names the shape analysis knows to be large are released (small ones cost nothing to keep
 and the `del` would be noise), and only where it is plain that nothing reads them again: bound
-by one top-level assignment, never read in a nested function, not an argument.
+by one top-level assignment, never read in a nested function, not an argument. Beside the
+function's largest array, the smallest of those are kept too, as long as all kept together hold
+at most an eighth of its elements (`KEPT`): a layer norm's row means or an MLP's logits beside
+its hidden layer change the peak by a few percent, and their `del` lines would be noise.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from ..front import nodes
 from .elision import elide
 
 LARGE = 1 << 12  # elements: from 32 kB of float64
+KEPT = 1 / 8  # of the largest array's elements: what the small released names may hold together
 
 
 def release(fn: gast.FunctionDef, ctx) -> None:
     """Work large elementwise expressions out in one array, then insert `del` statements after
     the last reads of large single-use values (both changes to `fn` itself)."""
-    large = _large_names(ctx)
+    sizes = _sizes(ctx)
+    large = {name for name, size in sizes.items() if size >= LARGE}
     if not large:
         return
     if getattr(ctx, "dtypes", None) and not getattr(ctx, "other_arrays", False):
@@ -42,6 +47,8 @@ def release(fn: gast.FunctionDef, ctx) -> None:
     for name, i in list(last.items()):  # (`dx = dy`, then dx *= ...: dy's array lives on in dx)
         if _is_copy(body[i]):
             del last[name]
+    for name in _worth_keeping(last, sizes):
+        del last[name]
     freed: dict[int, list[str]] = {}
     for name, i in last.items():
         if not all(isinstance(stmt, gast.Return) for stmt in body[i + 1 :]):  # (it frees all)
@@ -50,13 +57,26 @@ def release(fn: gast.FunctionDef, ctx) -> None:
         body.insert(i + 1, nodes.delete(sorted(freed[i]), nodes.origin_of(body[i])))
 
 
-def _large_names(ctx) -> set[str]:
-    large = {
-        name
-        for name, shape in ctx.shapes.items()
-        if shape is not None and int(np.prod(shape)) >= LARGE
-    }
-    return large | {ctx.names.adjoint(name) for name in large if ctx.names.has_adjoint(name)}
+def _sizes(ctx) -> dict[str, int]:
+    """The elements each name of known shape holds, an adjoint as many as its value."""
+    sizes = {name: int(np.prod(shape)) for name, shape in ctx.shapes.items() if shape is not None}
+    for name, size in list(sizes.items()):
+        if size >= LARGE and ctx.names.has_adjoint(name):
+            sizes.setdefault(ctx.names.adjoint(name), size)
+    return sizes
+
+
+def _worth_keeping(candidates, sizes: dict[str, int]) -> list[str]:
+    """The smallest of `candidates`, as long as together they hold at most `KEPT` of the
+    largest array's elements."""
+    budget = KEPT * max(sizes.values())
+    kept = []
+    for name in sorted(candidates, key=lambda n: (sizes[n], n)):
+        budget -= sizes[name]
+        if budget < 0:
+            break
+        kept.append(name)
+    return kept
 
 
 def _bound_once_at_top(fn: gast.FunctionDef) -> set[str]:

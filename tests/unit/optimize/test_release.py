@@ -71,6 +71,20 @@ def test_arrays_below_the_threshold_or_of_unknown_shape_are_kept():
     assert "del" not in released(CHAIN, shapes)
 
 
+def test_small_arrays_beside_a_much_larger_one_are_kept_within_an_eighth_of_it():
+    # d and e hold 4096 + 8192 elements beside x's 131072: together under an eighth, kept;
+    # s holds 16384 more, which would pass the eighth: released
+    shapes = {"x": (131072,), "y": (131072,), "d": (4096,), "e": (8192,), "s": (16384,)}
+    shapes["t"] = (16384,)
+    body = released(CHAIN, shapes)
+    assert "del d" not in body and "del e" not in body
+    assert "t = s + e\n" in body and "del s" not in body  # (only the return follows t)
+    source = CHAIN.replace("t = s + e", "t = s + e\n        u = t * 2.0").replace(
+        "return t", "return u"
+    )
+    assert "t = s + e\ndel s\n" in released(source, shapes)
+
+
 def test_the_threshold_can_be_lowered(monkeypatch):
     monkeypatch.setattr(release, "LARGE", 1)
     shapes = dict.fromkeys(["x", "y", "d", "e", "s", "t"], SMALL)
