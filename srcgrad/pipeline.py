@@ -326,7 +326,8 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
     if request.check_finite:  # (before the optimizer: it keeps every check, as an effect)
         finite.add_checks(tree, ctx)
     pure = partial(effect_free, ctx=ctx)
-    optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views, pure)
+    float_inputs = _float_inputs(tree, ctx)
+    optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views, pure, float_inputs)
     if request.check_finite:
         finite.prune(tree, ctx)
     if not mode.read_again:  # (code transformed again reads np.sum)
@@ -334,6 +335,14 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
         other_arrays(tree, ctx)  # (dask's full_like takes numbers only)
     if not mode.read_again:  # (the fence refuses `del` in code it reads)
         release(tree, ctx)
+
+
+def _float_inputs(tree: gast.FunctionDef, ctx: Context) -> frozenset:
+    """The parameters that hold floats when called and that the generated code never binds."""
+    parameters = nodes.names_stored(tree.args)
+    bound = nodes.names_stored(gast.Module(body=tree.body, type_ignores=[]))
+    dtypes = ctx.dtypes
+    return frozenset(p for p in parameters - bound if p in dtypes and is_floating(dtypes[p]))
 
 
 def loaded(

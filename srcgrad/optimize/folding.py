@@ -1,4 +1,5 @@
-"""Optimize stage, folding: the seed `1.0` and copies between generated names are forwarded;
+"""Optimize stage, folding: the seed `1.0` and copies between generated names are forwarded,
+and so is `dy = 1.0 * c` of a float `c` where every reader makes a new array of it anyway;
 a temporary read exactly once, by a later statement of its block that can see it, is written
 into that statement (it is then computed once, where it is used, as before).
 """
@@ -15,11 +16,18 @@ from .blocks import COMPOUND, assignments, blocks, read_counts
 from .dead_code import written_through
 
 
-def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[str]) -> bool:
+def forward_copies(
+    fn: gast.FunctionDef,
+    generated: set[str],
+    temporaries: set[str],
+    float_inputs: frozenset = frozenset(),
+) -> bool:
     """`dy = 1.0`, `_t12 = -0.125`, `_t9 = -1.0 / 4096` or `d_t1 = dd` (`d_t1` assigned once and read only after it
     in its block, `dd` not assigned again before the last of those reads, or only by the
     assignment that makes it): read the right side directly. The adjoint of a user's variable
-    keeps a number other than the seed (`dd = -1.0` reads as the tutorial)."""
+    keeps a number other than the seed (`dd = -1.0` reads as the tutorial). `float_inputs`:
+    the parameters that hold floats and are never bound again, whose `1.0 * c` is `c` where
+    the product's only readers are arithmetic (see `_scaled_copy`)."""
     counts = assignments(fn)
     reads = read_counts(fn.body)
     changed = False
@@ -40,6 +48,13 @@ def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[s
             is_copy = isinstance(value, gast.Name) and _copy_holds(
                 block, i, value.id, [c[name] for c in per_statement]
             )
+            scaled = _scaled_copy(value, float_inputs)
+            if (
+                scaled is not None
+                and _copy_holds(block, i, scaled.id, [c[name] for c in per_statement])
+                and _only_arithmetic_reads(block[i + 1 :], name)
+            ):
+                value, is_copy = scaled, True
             if is_seed or is_copy:
                 for j in range(i + 1, len(block)):
                     if per_statement[j][name]:  # only the statements that read it change
@@ -49,6 +64,44 @@ def forward_copies(fn: gast.FunctionDef, generated: set[str], temporaries: set[s
                         reads.update(per_statement[j])
                 changed = True
     return changed
+
+
+def _scaled_copy(value: gast.expr, float_inputs: frozenset) -> gast.Name | None:
+    """`c` of `1.0 * c` or `c * 1.0`, for a float parameter `c` (a seed times the input)."""
+    if not isinstance(value, gast.BinOp) or not isinstance(value.op, gast.Mult):
+        return None
+    for one, other in ((value.left, value.right), (value.right, value.left)):
+        if is_number(one) and one.value == 1.0 and isinstance(other, gast.Name):
+            return other if other.id in float_inputs else None
+    return None
+
+
+def _only_arithmetic_reads(statements: list, name: str) -> bool:
+    """Every read of `name` in `statements` is an operand of an arithmetic operator, a reduction
+    (`dy.sum(axis=0)`) or a product of two or more arrays (`np.einsum('ab,ab->b', dy, xn)`),
+    each of which makes a new array whatever it reads: the caller's array read there is never
+    handed out, nor changed in place."""
+    for stmt in statements:
+        if isinstance(stmt, gast.AugAssign) and getattr(stmt.target, "id", None) == name:
+            return False
+        operands = set()
+        for node in nodes.walk(stmt):
+            if isinstance(node, gast.BinOp):
+                operands.update((id(node.left), id(node.right)))
+            elif isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+                operands.add(id(node.operand))
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+                if node.func.attr in _REDUCTIONS:
+                    operands.add(id(node.func.value))
+                elif node.func.attr == "einsum" and len(node.args) > 2:
+                    operands.update(id(a) for a in node.args[1:])
+        for node in nodes.walk(stmt):
+            if isinstance(node, gast.Name) and node.id == name and id(node) not in operands:
+                return False  # (a store or a del of it, too)
+    return True
+
+
+_REDUCTIONS = frozenset({"sum", "mean", "prod", "max", "min", "dot"})
 
 
 def _is_quotient_of_numbers(node: gast.expr) -> bool:

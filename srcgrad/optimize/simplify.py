@@ -33,18 +33,20 @@ def optimize(
     floats: frozenset = frozenset(),
     views: frozenset = frozenset(),
     pure=only_pops,
+    float_inputs: frozenset = frozenset(),
 ) -> gast.FunctionDef:
     """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
     of the user's own variables, which the reader follows through the reverse sweep);
     `scalars`: names whose values are numbers, which no one can change in place; `floats`: the
     adjoints and tangents; `pure(node)`: no call in `node` has an effect (analyse/effects.py),
-    so it may be removed or moved."""
+    so it may be removed or moved; `float_inputs`: parameters that hold floats and are never
+    bound again."""
     temporaries = generated - kept
     changed = True
     while changed:
         changed = False
         changed |= fold_constants(fn)
-        changed |= forward_copies(fn, generated, temporaries)
+        changed |= forward_copies(fn, generated, temporaries, float_inputs)
         changed |= copies_back(fn)
         changed |= copies_into(fn, generated, temporaries, floats)
         changed |= copies_updated(fn, floats)

@@ -73,6 +73,49 @@ def test_the_adjoint_of_a_users_variable_keeps_a_number_other_than_the_seed():
     unchanged("def g(x):\n    dd = -1.0\n    dx = dd * x\n    return dx\n", copies)
 
 
+def scaled(fn: gast.FunctionDef) -> bool:
+    return forward_copies(fn, GENERATED, TEMPORARIES, frozenset({"c", "w"}))
+
+
+def test_a_seed_times_a_float_input_read_only_by_arithmetic_is_the_input():
+    fn = parse(
+        """
+        def g(c, xn, gamma):
+            dy = 1.0 * c
+            dbeta = dy.sum(axis=0)
+            dxn = -dy * gamma
+            dgamma = np.einsum('ab,ab->b', dy, xn)
+            return (dxn, dgamma, dbeta)
+        """
+    )
+    assert scaled(fn) is True
+    assert body(fn).startswith("dy = 1.0 * c\ndbeta = c.sum(axis=0)\ndxn = -c * gamma\n")
+    assert "np.einsum('ab,ab->b', c, xn)" in body(fn)
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "dx = (dy, x)",  # handed out: the caller's array would be a gradient
+        "dx = dy[1:]",  # a view of it
+        "dx = np.reshape(dy, (4,))",
+        "dx = np.einsum('ab->ba', dy)",  # einsum of one array may be a view
+        "dy += x",  # changed in place: the caller's array would change
+    ],
+)
+def test_a_seed_times_an_input_stays_where_a_reader_could_hand_it_out(reader):
+    unchanged(f"def g(c, x):\n    dy = 1.0 * c\n    {reader}\n    return dx\n", scaled)
+
+
+def test_a_seed_times_an_input_stays_for_an_input_not_known_as_float():
+    unchanged("def g(k, x):\n    dy = 1.0 * k\n    dx = dy * x\n    return dx\n", scaled)
+
+
+def test_a_seed_times_an_input_stays_where_the_input_is_written_before_a_read():
+    source = "def g(c, x):\n    dy = 1.0 * c\n    c[0] = 2.0\n    dx = dy * x\n    return dx\n"
+    unchanged(source, scaled)
+
+
 def test_a_copy_between_generated_names_is_forwarded():
     fn = parse(
         """
