@@ -327,7 +327,9 @@ def optimized(tree: gast.FunctionDef, ctx: Context, request: Request) -> None:
         finite.add_checks(tree, ctx)
     pure = partial(effect_free, ctx=ctx)
     float_inputs = _float_inputs(tree, ctx)
-    optimize(tree, ctx.names.generated, kept, scalars, floats, ctx.views, pure, float_inputs)
+    optimize(
+        tree, ctx.names.generated, kept, scalars, floats, ctx.views, pure, float_inputs, ctx.counts
+    )
     if request.check_finite:
         finite.prune(tree, ctx)
     if not mode.read_again:  # (code transformed again reads np.sum)

@@ -82,7 +82,9 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     known = {**shape_analysis.global_numbers(tree, ctx), **param_shapes}
     known.update(dict.fromkeys(integers, ()))
     indices = frozenset(p for p, d in ctx.dtypes.items() if d.startswith(("int", "uint")))
-    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices)
+    values: dict = {}
+    shapes = shape_analysis.infer(list(ops.values()), known, integers, indices, values)
+    ctx.counts = frozenset(n for n, v in values.items() if type(v) is int and v > 0)
     constant = invariant_extremes(tree, ops, output, shapes)  # (a maximum subtracted)
     active = active_names(list(ops.values()), wrt, output, constant)
     targets = {op.target for op in ops.values()}

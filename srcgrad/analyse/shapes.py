@@ -202,11 +202,13 @@ def infer(
     params: dict[str, tuple | None],
     integers: frozenset = frozenset(),
     index_arrays: frozenset = frozenset(),
+    values_out: dict | None = None,
 ) -> dict[str, tuple | None]:
     """Shapes by name. A name assigned more than once (in a loop, in both branches of an if)
     has a shape only if every assignment gives it the same one, in a round of evaluation that
     starts from the shapes the previous round agreed on (so that loop-carried values settle).
-    `index_arrays`: parameters holding integer arrays (never assigned)."""
+    `index_arrays`: parameters holding integer arrays (never assigned). `values_out`, if given,
+    receives the numbers and tuples the signature decides (`n = x.shape[0]`: n)."""
     shapes: dict = dict(params)
     assigned = {op.target for op in ops}
     values: dict = {}  # integers and tuples known from the shapes: `n = x.shape[0]`
@@ -241,6 +243,8 @@ def infer(
         result = {**shapes, **params, **joined}
         values = {k: v for k, v in agreed.items() if v is not None}
         if result == shapes and round_number > 0:
+            if values_out is not None:
+                values_out.update(values)
             return shapes
         shapes = result
     return dict(params)  # no agreement: every computed shape unknown

@@ -51,6 +51,7 @@ class Context:
     floating: bool = False  # every differentiated input is a float (see rules.registry.Facts)
     dtypes: dict[str, str] = field(default_factory=dict)  # parameter -> dtype of its value
     integers: frozenset = frozenset()  # names that only ever hold a range loop's integers
+    counts: frozenset = frozenset()  # names the signature decides hold an int above 0 (x.shape[0])
     check_finite: bool = False  # checks after every adjoint (optimize/finite.py), in callees too
     tape_limit: int | None = None  # bytes the reverse sweep's tape may hold: loops checkpointed
     unpacked: dict[str, int] = field(default_factory=dict)  # `_t` of `a, b = _t`: its length

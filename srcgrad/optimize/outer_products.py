@@ -12,10 +12,15 @@ from ..normalize.checkpoints import snapshots_of
 from .blocks import blocks
 
 
-def batch_outer_products(fn: gast.FunctionDef, generated: set[str]) -> None:
+def batch_outer_products(
+    fn: gast.FunctionDef, generated: set[str], counts: frozenset = frozenset()
+) -> bool:
     """`dW += np.outer(a, b)` at every step of a loop is one matrix product after it:
     `dW += np.stack(as_, axis=1) @ np.stack(bs)`, as a hand-written RNN gradient says it
-    (one BLAS call instead of a rank-1 update per step)."""
+    (one BLAS call instead of a rank-1 update per step). The product is guarded by a test that
+    the loop ran, unless it counts `n` steps for a name of `counts` (known to be above 0).
+    Whether anything changed."""
+    changed = False
     for block in blocks(fn):
         i = 0
         while i < len(block):
@@ -26,9 +31,22 @@ def batch_outer_products(fn: gast.FunctionDef, generated: set[str]) -> None:
                 if made:
                     before, after = made
                     i -= _zeros_replaced(block, i, after[0])
+                    if _runs(loop, counts):  # (the test is true, the zeros never made)
+                        after = after[0].body
                     block[i : i + 1] = [*before, loop, *after]
+                    changed = True
                     i += len(before) + len(after)
             i += 1
+    return changed
+
+
+def _runs(loop, counts: frozenset) -> bool:
+    """`for t in reversed(range(n))` with `n` a number above 0, or a name the signature
+    decides holds one."""
+    count = _reversed_range(loop.iter) if isinstance(loop, gast.For) else None
+    if isinstance(count, gast.Constant):
+        return type(count.value) is int and count.value > 0
+    return isinstance(count, gast.Name) and count.id in counts
 
 
 def _zeros_replaced(block: list, i: int, guard: gast.If) -> int:

@@ -34,13 +34,14 @@ def optimize(
     views: frozenset = frozenset(),
     pure=only_pops,
     float_inputs: frozenset = frozenset(),
+    counts: frozenset = frozenset(),
 ) -> gast.FunctionDef:
     """`generated`: every name srcgrad made up; `kept`: those never folded away (the adjoints
     of the user's own variables, which the reader follows through the reverse sweep);
     `scalars`: names whose values are numbers, which no one can change in place; `floats`: the
     adjoints and tangents; `pure(node)`: no call in `node` has an effect (analyse/effects.py),
     so it may be removed or moved; `float_inputs`: parameters that hold floats and are never
-    bound again."""
+    bound again; `counts`: names that hold an int above 0 (a loop over them runs)."""
     temporaries = generated - kept
     changed = True
     while changed:
@@ -56,7 +57,8 @@ def optimize(
         changed |= empty_branches(fn, pure)
         changed |= fold_temporaries(fn, temporaries, pure)
         changed |= while_tests(fn, temporaries, pure)
-    batch_outer_products(fn, generated)
+    if batch_outer_products(fn, generated, counts):  # (a row it read in a loop, gone there)
+        fold_temporaries(fn, temporaries, pure)
     _declare_nonlocals(fn)
     return fn
 

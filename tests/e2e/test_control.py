@@ -29,8 +29,7 @@ def grad_rnn(W, U, xs, h0):
     _t2 = xs.shape[0]
     for t in range(_t2):
         _tape.append(h)
-        _t4 = xs[t]
-        h = np.tanh(W @ h + U @ _t4)
+        h = np.tanh(W @ h + U @ xs[t])
     # control_functions.py:10  return np.sum(h * h)
     dh = 2.0 * h
     # control_functions.py:8  for t in range(xs.shape[0]):
@@ -43,14 +42,9 @@ def grad_rnn(W, U, xs, h0):
         _d_t6s.append(d_t6)
         _hs.append(h)
         dh = W.T @ d_t6
-    if _d_t6s:
-        # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
-        dU = np.stack(_d_t6s, axis=1) @ xs[:_t2][::-1]
-        dW = np.stack(_d_t6s, axis=1) @ np.stack(_hs)
-    else:
-        # control_functions.py:8  for t in range(xs.shape[0]):
-        dU = np.zeros_like(U)
-        dW = np.zeros_like(W)
+    # control_functions.py:9  h = np.tanh(W @ h + U @ xs[t])
+    dU = np.stack(_d_t6s, axis=1) @ xs[:_t2][::-1]
+    dW = np.stack(_d_t6s, axis=1) @ np.stack(_hs)
     return (dW, dU, dh)
 """
 

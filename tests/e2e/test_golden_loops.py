@@ -4,8 +4,10 @@ A loop's reverse sweep carries the adjoints from one iteration to the next. The 
 no copy of an adjoint to a temporary and back (`d_t8 = dh; dh = d_t8`), no `else: pass`, and a
 while loop tests what the user's loop tests; a gather's adjoint is one call that sums at the
 positions, with no test of their signs before it; an RNN's rows of `xs`, read at each step, are
-not copied into a list for its weight's gradient (`xs[:_t4][::-1]` is a view of them). A change here is a change in what users see: check
-that the new text reads at least as well, and that the values below still hold.
+not copied into a list for its weight's gradient (`xs[:_t4][::-1]` is a view of them), and the
+products after its loop are not guarded by a test that it ran, since the shape of `xs` says it
+does. A change here is a change in what users see: check that the new text reads at least as
+well, and that the values below still hold.
 """
 
 import sys
@@ -28,8 +30,7 @@ def grad_rnn_loss(W, U, xs):
     _t4 = xs.shape[0]
     for t in range(_t4):
         _tape.append(h)
-        _t6 = xs[t]
-        h = np.tanh(W @ h + U @ _t6)
+        h = np.tanh(W @ h + U @ xs[t])
     # golden_loops.py:10  return np.sum(h * h)
     dh = 2.0 * h
     # golden_loops.py:8  for t in range(xs.shape[0]):
@@ -42,14 +43,9 @@ def grad_rnn_loss(W, U, xs):
         _d_t8s.append(d_t8)
         _hs.append(h)
         dh = W.T @ d_t8
-    if _d_t8s:
-        # golden_loops.py:9  h = np.tanh(W @ h + U @ xs[t])
-        dU = np.stack(_d_t8s, axis=1) @ xs[:_t4][::-1]
-        dW = np.stack(_d_t8s, axis=1) @ np.stack(_hs)
-    else:
-        # golden_loops.py:8  for t in range(xs.shape[0]):
-        dU = np.zeros_like(U)
-        dW = np.zeros_like(W)
+    # golden_loops.py:9  h = np.tanh(W @ h + U @ xs[t])
+    dU = np.stack(_d_t8s, axis=1) @ xs[:_t4][::-1]
+    dW = np.stack(_d_t8s, axis=1) @ np.stack(_hs)
     return (dW, dU)
 """
 
@@ -133,6 +129,14 @@ def test_gather():
 
 def test_while_loop_tests_what_the_user_wrote():
     assert srcgrad.grad(newton_sqrt).source_for(2.0) == NEWTON
+
+
+def test_an_rnn_over_no_steps_has_zero_gradients():
+    W, U, _ = RNN_ARGS
+    no_steps = np.zeros((0, 2))
+    dW, dU = srcgrad.grad(rnn_loss, wrt=(0, 1))(W, U, no_steps)
+    np.testing.assert_array_equal(dW, np.zeros_like(W))
+    np.testing.assert_array_equal(dU, np.zeros_like(U))
 
 
 @pytest.mark.parametrize(

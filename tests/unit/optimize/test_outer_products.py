@@ -91,6 +91,25 @@ def test_rows_read_at_the_step_are_a_view_not_a_list():
     )
 
 
+@pytest.mark.parametrize(("count", "counts"), [("n", {"n"}), ("4", set())])
+def test_a_loop_known_to_run_needs_no_test_that_it_ran(count, counts):
+    fn = parse(RNN.replace("range(n)", f"range({count})"))
+    assert batch_outer_products(fn, {"dW", "dU", "d", "dh"}, frozenset(counts)) is True
+    assert body(fn).endswith(
+        f"    dh = W.T @ d\ndW = np.stack(_ds, axis=1) @ hs[:{count}][::-1]\nreturn dW"
+    )
+    rng = np.random.default_rng(4)
+    W, dh, hs = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+    np.testing.assert_allclose(run(fn, W, dh, hs, 4), run(parse(RNN), W, dh, hs, 4))
+
+
+@pytest.mark.parametrize("count", ["n", "0", "k"])
+def test_a_loop_not_known_to_run_keeps_the_test(count):
+    fn = parse(RNN.replace("range(n)", f"range({count})"))
+    batch_outer_products(fn, {"dW", "dU", "d", "dh"}, frozenset({"k2"}))
+    assert "else:\n    dW = np.zeros_like(W)" in body(fn)
+
+
 @pytest.mark.parametrize(
     "change",
     ["hs[0] = d", "dh += d", "hs = hs * 2.0", "update(hs)", "t = 0"],
