@@ -40,6 +40,7 @@ module's global can be rebound by plain assignment, which tells nobody.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from keyword import iskeyword
 from types import MethodType
@@ -53,13 +54,23 @@ MISSING = object()  # an argument not given by position: the full look-up binds 
 _COMPILED: dict[str, object] = {}  # guard source -> code (a new object of an old signature)
 
 
-def guard(count: int, entries: list[tuple], retry: Callable):
+def guard(
+    count: int,
+    entries: list[tuple],
+    retry: Callable,
+    parameters: list | None = None,
+    named_as: Callable | None = None,
+):
     """A `__call__` for `count` positional parameters that calls the function of the first
     entry `(signature, types, function, bindings)` whose signature (as `shapes.of_value` says
     it) and argument types match, and whose bindings (the globals, closure cells and
     attributes the code was made from) still denote the same objects; None if an entry holds
-    an argument no test can decide."""
-    names = [f"a{i}" for i in range(count)]
+    an argument no test can decide. `parameters`: the user's parameter names, where each may
+    be given by position or by name; the guard then takes them by those names and no
+    `**keywords` (Python makes a dict for those at every call), and a call Python cannot bind
+    to them raises the `TypeError` that `named_as`, the user's function, would raise."""
+    named = parameters is not None and _may_name(parameters)
+    names = list(parameters) if named else [f"a{i}" for i in range(count)]
     namespace = {"MISSING": MISSING, "retry": retry, "annotate": annotate}
     given = ", ".join(names)
     choices = []
@@ -70,9 +81,12 @@ def guard(count: int, entries: list[tuple], retry: Callable):
         tests += _binding_tests(k, bindings, namespace)
         namespace[f"f{k}"] = function
         choices.append(f"f{k} if {' and '.join(tests) or 'True'} else ")
+    head = ", ".join(f"{n}=MISSING" for n in names)
     lines = [
-        f"def __call__(self, {''.join(n + '=MISSING, ' for n in names)}/, *more, **keywords):",
-        "    if not more and not keywords:",
+        f"def __call__(self, {head}, *more):"
+        if named
+        else f"def __call__(self, {head}, /, *more, **keywords):",
+        "    if not more:" if named else "    if not more and not keywords:",
         "        try:",
         f"            function = {''.join(choices)}None",
         "        except Exception:",  # (a binding gone: the full look-up decides)
@@ -83,7 +97,9 @@ def guard(count: int, entries: list[tuple], retry: Callable):
         "            except Exception as exc:",  # (the user's line, as a note)
         "                annotate(exc)",
         "                raise",
-        f"    return retry(self, ({given}{',' if count == 1 else ''}), more, keywords)",
+        *(_named_retry(names, given) if named else []),
+        f"    return retry(self, ({given}{',' if count == 1 else ''}), more, "
+        + ("{})" if named else "keywords)"),
     ]
     source = "\n".join(lines) + "\n"
     code = _COMPILED.get(source)
@@ -92,7 +108,37 @@ def guard(count: int, entries: list[tuple], retry: Callable):
             _COMPILED.clear()
         code = _COMPILED[source] = compile(source, "<srcgrad guard>", "exec")
     exec(code, namespace)
-    return namespace["__call__"]
+    made = namespace["__call__"]
+    if named and named_as is not None:  # ("f() got an unexpected keyword argument 'z'")
+        made.__qualname__ = named_as.__qualname__
+        if hasattr(made.__code__, "co_qualname"):  # (Python 3.11 and later)
+            made.__code__ = made.__code__.replace(
+                co_name=named_as.__name__, co_qualname=named_as.__qualname__
+            )
+    return made
+
+
+def _named_retry(names: list[str], given: str) -> list[str]:
+    """A call that left a parameter out (it may have given a later one by name): the full
+    look-up is given the others by name."""
+    missing = " or ".join(f"{n} is MISSING" for n in names)
+    passed = ", ".join(f"({n!r}, {n})" for n in names)
+    return [
+        f"    if {missing}:",
+        f"        return retry(self, (), more, {{k: v for k, v in ({passed},) if v is not MISSING}})",
+    ]
+
+
+_GUARD_NAMES = re.compile(
+    r"^(?:[ftcdhosm]\d+(?:_\d+)?|_?self|type|Exception|function|MISSING|retry|annotate|MethodType|exc|more|keywords|k|v)$"
+)
+
+
+def _may_name(parameters: list) -> bool:
+    """The user's names can be the guard's parameters: none is a name the guard's code reads."""
+    return all(
+        n.isidentifier() and not iskeyword(n) and not _GUARD_NAMES.match(n) for n in parameters
+    )
 
 
 def _tests(k: int, names: list, signature: tuple, types: tuple, namespace: dict) -> list | None:

@@ -96,6 +96,12 @@ class Gradient(Generic[P]):
             and plain
             and all(p.kind != kinds.VAR_KEYWORD for p in self._parameters)
         )
+        # the parameters, when a call may give each by position or by name (none positional-only)
+        self._by_name = (
+            list(self.params)
+            if all(p.kind == kinds.POSITIONAL_OR_KEYWORD for p in self._parameters)
+            else None
+        )
         self._seen: dict[tuple, Generated] = {}
         self._guard_entries: list = []  # (signature, argument types, generated function)
         self._guarded_keys: set = set()
@@ -180,7 +186,7 @@ class Gradient(Generic[P]):
         if key in self._guarded_keys or key in self._unguardable:
             return
         entries = [*self._guard_entries, (*key, found.function, found.bindings)][-_GUARDED:]
-        made = dispatch.guard(self._count, entries, _retry)
+        made = dispatch.guard(self._count, entries, _retry, self._by_name, self.fn)
         if made is None:  # a container argument: the full look-up serves it, every time
             self._unguardable.add(key)
             return

@@ -77,3 +77,49 @@ def test_a_method_binding_is_served_by_the_guard_and_its_rebinding_seen(monkeypa
     monkeypatch.setattr(SCALE, "k", 5.0)  # (an attribute of the object the method reads)
     monkeypatch.delattr(SCALE, "factor")  # the class's method again, of the same object
     np.testing.assert_allclose(g(X), 20.0 * X)
+
+
+def neuron(a, w1, w2, w3, w4):
+    return 10 - (w3 * (w1 * a) + w4 * (w2 * a))
+
+
+WANT = (-4.0, -8.0, 6.0, 2.0)  # at a, w1, w2, w3, w4 = 2, -3, -1, 2, 4
+
+
+def test_arguments_given_by_name_are_served_by_the_guard(monkeypatch):
+    g = srcgrad.grad(neuron, wrt=(1, 2, 3, 4))
+    for _ in range(3):
+        assert g(2.0, -3.0, -1.0, 2.0, 4.0) == WANT
+    full = _served_by_the_full_look_up(monkeypatch)
+    assert g(w4=4.0, w3=2.0, w2=-1.0, w1=-3.0, a=2.0) == WANT
+    assert g(2.0, -3.0, w4=4.0, w3=2.0, w2=-1.0) == WANT
+    assert full == []  # (no dict of keywords is made for the guard's call)
+    assert g(2, -3.0, -1.0, 2.0, 4.0) == WANT  # an int: a signature the guard has not got
+    assert len(full) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "said"),
+    [
+        ((2.0, -3.0, -1.0, 2.0, 4.0, 5.0), {}, "positional"),  # one too many
+        ((2.0, -3.0, -1.0, 2.0), {"z": 4.0}, "'z'"),  # a name it has not got
+        ((2.0, -3.0, -1.0, 2.0), {}, "'w4'"),  # one too few
+        ((2.0, -3.0, -1.0, 2.0), {"a": 4.0}, "'a'"),  # given twice
+    ],
+)
+def test_a_call_the_guard_cannot_bind_raises_a_type_error_as_the_function_does(args, kwargs, said):
+    g = srcgrad.grad(neuron, wrt=(1, 2, 3, 4))
+    for _ in range(3):
+        g(2.0, -3.0, -1.0, 2.0, 4.0)
+    with pytest.raises(TypeError, match=said):
+        neuron(*args, **kwargs)
+    with pytest.raises(TypeError, match=said):
+        g(*args, **kwargs)
+
+
+def test_a_later_argument_given_by_name_after_a_missing_one_is_not_moved():
+    g = srcgrad.grad(neuron, wrt=(1, 2, 3, 4))
+    for _ in range(3):
+        g(2.0, -3.0, -1.0, 2.0, 4.0)
+    with pytest.raises(TypeError, match="w3"):
+        g(2.0, -3.0, -1.0, w4=4.0)  # w3 left out: never read as w4's place
