@@ -193,8 +193,9 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         try:
             render(text, args.render)
-        except FileNotFoundError as exc:  # (no Graphviz)
-            raise _UsageError(str(exc)) from None
+        except FileNotFoundError as exc:  # (no Graphviz: not a mistake in the command line)
+            print(f"srcgrad: {exc}", file=sys.stderr)
+            return 1
         print(f"wrote {args.render}")
         return 0
     if args.export:
