@@ -11,8 +11,10 @@ from __future__ import annotations
 import builtins
 import copy
 import inspect
+import io
 import linecache
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass, field
 
@@ -161,7 +163,16 @@ def read(fn: object) -> Parsed:
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     indent = _indent_removed(text, dedented)
-    module = gast.parse(dedented)
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError:
+        if fn.__name__ != "<lambda>":
+            raise
+        module = None
+    if fn.__name__ == "<lambda>" and (module is None or _lambda_count(module) != 1):
+        # a lambda inside a display or a call (`{"relu": lambda z: ...,`), whose lines read
+        # alone may not be Python, or beside another lambda: the one whose code this is
+        module, indent = _lambda_alone(text, fn, filename, first_line)
     tree = _find_function(module, fn, filename, first_line)
     file_lines = linecache.getlines(filename) or lines
     line_offset = first_line - 1 if first_line > 0 else 0
@@ -248,6 +259,97 @@ def plain_function(fn: object) -> types.FunctionType:
             hint = "a built-in or C function has no Python source; wrap it in a 'def'"
         raise SourceUnavailableError(f"cannot read the source of {original!r} ({kind})", hint=hint)
     return fn
+
+
+def _lambda_count(module: gast.Module) -> int:
+    return sum(isinstance(n, gast.Lambda) for n in gast.walk(module))
+
+
+def _lambda_alone(
+    text: str, fn: types.FunctionType, filename: str, first_line: int
+) -> tuple[gast.Module, int]:
+    """The module of the one lambda in `text` (the lines a lambda's code says it is on) that
+    is `fn`'s, each lambda cut out of what surrounds it, and its column."""
+    mine = fn.__code__
+    found = []
+    for column, source in _lambdas_in(text):
+        try:
+            made = compile(f"({source})", filename, "eval")
+        except SyntaxError:
+            continue
+        code = next((c for c in made.co_consts if isinstance(c, types.CodeType)), None)
+        if code is not None and _same_lambda(code, mine) and _covers(mine, column, source):
+            found.append((column, source))
+    if len(found) != 1:
+        raise SourceUnavailableError(
+            f"{filename}:{first_line}: cannot find the definition of '{fn.__qualname__}' in "
+            "its source",
+            hint="give the lambda a line of its own, or write a 'def'.",
+        )
+    column, source = found[0]
+    return gast.parse(source), column
+
+
+def _same_lambda(code: types.CodeType, mine: types.CodeType) -> bool:
+    """The same parameters, names and constants (the bytecode itself may differ with where
+    it was compiled)."""
+    return (code.co_argcount, code.co_varnames, code.co_names, code.co_consts) == (
+        mine.co_argcount,
+        mine.co_varnames,
+        mine.co_names,
+        mine.co_consts,
+    )
+
+
+def _covers(mine: types.CodeType, column: int, source: str) -> bool:
+    """The lambda's code has its places on its first line within `source` written from
+    `column` (where Python says where its instructions are: 3.11 and later)."""
+    positions = getattr(mine, "co_positions", None)
+    if positions is None:
+        return True
+    columns = [  # (not the empty places of the code's own start and end)
+        start
+        for line, _, start, end in positions()
+        if line == mine.co_firstlineno and start is not None and end != start
+    ]
+    return not columns or column <= min(columns) < column + len(source)
+
+
+def _lambdas_in(text: str):
+    """(column, source) of each lambda expression in `text`: from its `lambda` to the first
+    comma after its colon or closing bracket outside its own brackets (or the end)."""
+    tokens = list(_tokens(text))
+    for k, token in enumerate(tokens):
+        if token.type != tokenize.NAME or token.string != "lambda":
+            continue
+        depth, end, body = 0, None, False
+        for later in tokens[k + 1 :]:
+            if later.type == tokenize.OP and later.string in "([{":
+                depth += 1
+            elif later.type == tokenize.OP and later.string in ")]}":
+                depth -= 1
+            if depth == 0 and later.string == ":" and not body:
+                body = True  # (the commas before it part the parameters)
+            elif depth < 0 or (body and depth == 0 and later.string in (",", "for")):
+                end = later.start
+                break
+        lines = text.splitlines(keepends=True)
+        start_row, start_col = token.start
+        stop_row, stop_col = end if end is not None else (len(lines), len(lines[-1]))
+        chunk = lines[start_row - 1 : stop_row]
+        if end is not None:
+            chunk[-1] = chunk[-1][:stop_col]
+        chunk[0] = chunk[0][start_col:]
+        source = " ".join(line.strip() for line in chunk)
+        yield start_col, source
+
+
+def _tokens(text: str):
+    """The tokens of `text` as far as they can be read (the lines of a display cut off)."""
+    try:
+        yield from tokenize.generate_tokens(io.StringIO(text).readline)
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return
 
 
 def _indent_removed(text: str, dedented: str) -> int:
