@@ -7,7 +7,8 @@ value goes unused, never computed twice, and never moved past another call with 
 optimizer asks `effect_free` before it removes or moves code.
 
 A call is effect-free only when srcgrad knows it: NumPy's functions but its random module and
-the functions that write into an argument (`MUTATORS`), `math`, `scipy.special`, the pure
+the functions that write into an argument (`front.writers.writes`, decided by the object
+called: `np.copyto`, `np.ndarray.sort`, `operator.iadd`, a bound `y.fill`), `math`, `scipy.special`, the pure
 builtins, srcgrad's runtime helpers but those that change a list or array they are given, and
 the array methods that compute a value. Anything else (a method of the user's own values such as
 `rng.normal()`, the user's own functions) is taken to have an effect.
@@ -21,19 +22,11 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..front import nodes, reading
+from ..front import nodes, reading, writers
 from ..front.reading import MISSING
+from ..front.writers import writes
 
-# NumPy functions that write into an argument they are given
-MUTATORS = {
-    np.copyto,
-    np.fill_diagonal,
-    np.put,
-    np.place,
-    np.putmask,
-    np.put_along_axis,
-    np.random.shuffle,
-}
+MUTATORS = writers.MUTATORS  # NumPy functions that write into an argument they are given
 # srcgrad's helpers that change what they are given (generated code calls them for that)
 _MUTATING_HELPERS = {
     runtime.add_at,
@@ -102,8 +95,10 @@ def pure_object(obj: object) -> bool:
         return False
     if isinstance(obj, np.ufunc):
         return True
+    if writes(obj):
+        return False
     try:
-        if obj in _MUTATING_HELPERS or obj in MUTATORS:
+        if obj in _MUTATING_HELPERS:
             return False
         if obj in _PURE_BUILTINS:
             return True

@@ -37,11 +37,13 @@ from . import (
     partials,
     returns,
     single_assignment,
+    spellings,
     starred,
 )
 
 PASSES = (
     exceptions,
+    spellings,
     starred,
     checkpoints,
     iterators,

@@ -29,14 +29,17 @@ def f(x, w):
 
 from __future__ import annotations
 
+import operator
+
 import gast
 import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..front import nodes
+from ..front import nodes, writers
 from ..front.fence import is_append
 from ..front.reading import has_user_source
+from ..front.writers import called, writes
 from .closures import passes_a_name
 from .method_calls import containers
 
@@ -98,8 +101,14 @@ class _Rewrite(nodes.Transformer):
         if isinstance(func, gast.Attribute) and not self.ctx.is_global_reference(func):
             if func.attr in _WRITING_METHODS or func.attr in _REFUSED_METHODS:
                 self.alone(node)
+            if func.attr in _DUNDERS:
+                self.alone(node)
+                return self.dunder(node, func.value, func.attr)
             return self.method(node, func.value, func.attr)
         obj = self.ctx.resolve(func)
+        if obj is operator.setitem and len(node.args) == 3 and not node.keywords:
+            self.alone(node)
+            return self.assigned(*node.args)  # operator.setitem(a, i, v): a[i] = v
         if _writes(obj):
             self.alone(node)
         if obj is np.copyto:
@@ -136,7 +145,28 @@ class _Rewrite(nodes.Transformer):
         ):
             name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "this call")
             self.refuse(f"'{name}'", "")
+        if writes(obj) and getattr(obj, "__name__", "") != "append":  # (a record: below)
+            self.refuse(f"'{called(obj)}'", _instead(obj))
         return node
+
+    def dunder(self, node: gast.Call, receiver: gast.expr, method: str) -> gast.expr:
+        """`y.__iadd__(v)` is `y += v` (and its value `y`), `y.__setitem__(i, v)` is
+        `y[i] = v`, as the statements they stand for; the other dunders that write are
+        refused."""
+        place = receiver
+        if isinstance(place, gast.Subscript) and method in writers.IN_PLACE_DUNDERS:
+            place = place.value  # (a[i].__iadd__(v): a[i] += v)
+        operation = _AUGMENTED.get(writers.IN_PLACE_DUNDERS.get(method))
+        if method == "__setitem__" and len(node.args) == 2 and not node.keywords:
+            return self.assigned(receiver, *node.args)
+        if operation is None or len(node.args) != 1 or node.keywords:
+            self.refuse(f"'.{method}()'", _DUNDERS[method])
+        if not isinstance(place, gast.Name):
+            self._name(place)
+        target = nodes.with_store_ctx(nodes.copy(receiver))
+        update = gast.AugAssign(target=target, op=operation(), value=node.args[0])
+        self.before.append(nodes.stamp(update, self.origin))
+        return nodes.copy(receiver)
 
     def alone(self, node: gast.Call) -> None:
         """A call that writes into an argument is rewritten where it is a statement's whole
@@ -255,6 +285,44 @@ class _Rewrite(nodes.Transformer):
 
 
 _WRITING_METHODS = {"sort", "fill", "partition", "put"}  # rewritten on a name
+# the in-place operators srcgrad follows, by the symbol of `writers.IN_PLACE_DUNDERS`
+_AUGMENTED = {
+    "+": gast.Add,
+    "-": gast.Sub,
+    "*": gast.Mult,
+    "/": gast.Div,
+    "//": gast.FloorDiv,
+    "%": gast.Mod,
+    "**": gast.Pow,
+    "@": gast.MatMult,
+}
+# the dunders that write, with what to write instead where they are refused
+_DUNDERS = {
+    **{
+        name: f"write y {symbol}= v" + ("" if symbol in _AUGMENTED else f" as y = y {symbol} v")
+        for name, symbol in writers.IN_PLACE_DUNDERS.items()
+    },
+    "__setitem__": "write y[i] = v",
+    "__delitem__": "compute a new value without the element (np.delete(y, i))",
+    "__setattr__": "compute a new value instead of changing an attribute",
+    "__delattr__": "compute a new value instead of changing an attribute",
+}
+
+
+def _instead(obj) -> str:
+    """What to write instead of a call of `obj`, a function that writes into an argument."""
+    statement = writers.OPERATOR_WRITERS.get(obj)
+    if statement is not None:
+        return f"write {statement}"
+    name = getattr(obj, "__name__", "")
+    if name in _DUNDERS:
+        return _DUNDERS[name]
+    if name in _REFUSED_METHODS:
+        return _REFUSED_METHODS[name]
+    return (
+        f"call it on an array of the function's own ({name}() of a name), or compute a new "
+        "value and assign it"
+    )
 
 
 def _entries(call: gast.Call) -> list | None:
