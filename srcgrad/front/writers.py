@@ -77,13 +77,14 @@ MUTATING_METHODS = frozenset(
     }
 )
 # operator's functions that change their first argument, with the statement to write instead
+# (formatted with the spellings of the call's arguments)
 OPERATOR_WRITERS = {
-    getattr(operator, f"i{name[3:-2]}"): f"a {symbol}= b"
+    getattr(operator, f"i{name[3:-2]}"): f"{{0}} {symbol}= {{1}}"
     for name, symbol in IN_PLACE_DUNDERS.items()
 }
-OPERATOR_WRITERS[operator.iconcat] = "a += b"
-OPERATOR_WRITERS[operator.setitem] = "a[i] = v"
-OPERATOR_WRITERS[operator.delitem] = "a new value without the element"
+OPERATOR_WRITERS[operator.iconcat] = "{0} += {1}"
+OPERATOR_WRITERS[operator.setitem] = "{0}[{1}] = {2}"
+OPERATOR_WRITERS[operator.delitem] = "{0} = np.delete({0}, {1}) for a new array without it"
 _BUILTIN_WRITERS = {builtins.setattr, builtins.delattr}
 _DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType)
 _BOUND = (types.BuiltinMethodType, types.MethodWrapperType, types.MethodType)

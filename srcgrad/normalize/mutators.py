@@ -37,6 +37,7 @@ import numpy as np
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes, writers
+from ..front.emit import spelling
 from ..front.fence import is_append
 from ..front.reading import has_user_source
 from ..front.writers import called, writes
@@ -146,7 +147,7 @@ class _Rewrite(nodes.Transformer):
             name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "this call")
             self.refuse(f"'{name}'", "")
         if writes(obj) and getattr(obj, "__name__", "") != "append":  # (a record: below)
-            self.refuse(f"'{called(obj)}'", _instead(obj))
+            self.refuse(f"'{called(obj)}'", _instead(obj, node))
         return node
 
     def dunder(self, node: gast.Call, receiver: gast.expr, method: str) -> gast.expr:
@@ -309,11 +310,11 @@ _DUNDERS = {
 }
 
 
-def _instead(obj) -> str:
-    """What to write instead of a call of `obj`, a function that writes into an argument."""
+def _instead(obj, call: gast.Call) -> str:
+    """What to write instead of `call` of `obj`, a function that writes into an argument."""
     statement = writers.OPERATOR_WRITERS.get(obj)
-    if statement is not None:
-        return f"write {statement}"
+    if statement is not None:  # (operator.iadd(y, x): write y += x)
+        return "write " + statement.format(*[spelling(a) for a in call.args], "a", "b", "v")
     name = getattr(obj, "__name__", "")
     if name in _DUNDERS:
         return _DUNDERS[name]
@@ -407,9 +408,16 @@ def _block(stmts: list, ctx, kinds: dict[str, str]) -> list:
         whole = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign, gast.Return)) else None
         rewrite = _Rewrite(ctx, nodes.origin_of(stmt), kinds, whole)
         stmt = rewrite.visit(stmt)
-        done = isinstance(stmt, gast.Expr) and isinstance(stmt.value, (gast.Constant, gast.Name))
+        done = isinstance(stmt, gast.Expr) and _read_only(stmt.value)
         out.extend(rewrite.before if done and rewrite.before else [*rewrite.before, stmt])
     return out
+
+
+def _read_only(value: gast.expr) -> bool:
+    """What a rewritten call leaves as its value: None, `y`, `y[i]` (of `y[i].__iadd__(v)`)."""
+    if isinstance(value, gast.Subscript):
+        value = value.value
+    return isinstance(value, (gast.Constant, gast.Name))
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:

@@ -87,7 +87,8 @@ class _Spellings(nodes.Transformer):
             return None
         if not name.value.isidentifier():
             return None
-        return nodes.attribute(node.args[0], name.value)
+        attribute = gast.copy_location(nodes.attribute(node.args[0], name.value), node)
+        return nodes.stamp(attribute, nodes.origin_of(node))
 
     def _bind(self, node: gast.Call, func: gast.Attribute) -> None:
         """`np.ndarray.sort(y)`, `type(y).sort(y)`, `y.__class__.sort(y)`: `y.sort()`."""
