@@ -17,6 +17,7 @@ import functools
 import operator
 import types
 
+import gast
 import numpy as np
 
 # NumPy functions that write into an argument they are given
@@ -85,6 +86,28 @@ OPERATOR_WRITERS = {
 OPERATOR_WRITERS[operator.iconcat] = "{0} += {1}"
 OPERATOR_WRITERS[operator.setitem] = "{0}[{1}] = {2}"
 OPERATOR_WRITERS[operator.delitem] = "{0} = np.delete({0}, {1}) for a new array without it"
+# the in-place operators srcgrad follows, by the symbol of `IN_PLACE_DUNDERS`
+AUGMENTED = {
+    "+": gast.Add,
+    "-": gast.Sub,
+    "*": gast.Mult,
+    "/": gast.Div,
+    "//": gast.FloorDiv,
+    "%": gast.Mod,
+    "**": gast.Pow,
+    "@": gast.MatMult,
+}
+# the dunders that write, with what to write instead where they are refused
+DUNDER_ADVICE = {
+    **{
+        name: f"write y {symbol}= v" + ("" if symbol in AUGMENTED else f" as y = y {symbol} v")
+        for name, symbol in IN_PLACE_DUNDERS.items()
+    },
+    "__setitem__": "write y[i] = v",
+    "__delitem__": "compute a new value without the element (np.delete(y, i))",
+    "__setattr__": "compute a new value instead of changing an attribute",
+    "__delattr__": "compute a new value instead of changing an attribute",
+}
 _BUILTIN_WRITERS = {builtins.setattr, builtins.delattr}
 _DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType)
 _BOUND = (types.BuiltinMethodType, types.MethodWrapperType, types.MethodType)

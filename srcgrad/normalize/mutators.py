@@ -102,7 +102,7 @@ class _Rewrite(nodes.Transformer):
         if isinstance(func, gast.Attribute) and not self.ctx.is_global_reference(func):
             if func.attr in _WRITING_METHODS or func.attr in _REFUSED_METHODS:
                 self.alone(node)
-            if func.attr in _DUNDERS:
+            if func.attr in writers.DUNDER_ADVICE:
                 self.alone(node)
                 return self.dunder(node, func.value, func.attr)
             return self.method(node, func.value, func.attr)
@@ -157,11 +157,11 @@ class _Rewrite(nodes.Transformer):
         place = receiver
         if isinstance(place, gast.Subscript) and method in writers.IN_PLACE_DUNDERS:
             place = place.value  # (a[i].__iadd__(v): a[i] += v)
-        operation = _AUGMENTED.get(writers.IN_PLACE_DUNDERS.get(method))
+        operation = writers.AUGMENTED.get(writers.IN_PLACE_DUNDERS.get(method))
         if method == "__setitem__" and len(node.args) == 2 and not node.keywords:
             return self.assigned(receiver, *node.args)
         if operation is None or len(node.args) != 1 or node.keywords:
-            self.refuse(f"'.{method}()'", _DUNDERS[method])
+            self.refuse(f"'.{method}()'", writers.DUNDER_ADVICE[method])
         if not isinstance(place, gast.Name):
             self._name(place)
         target = nodes.with_store_ctx(nodes.copy(receiver))
@@ -286,28 +286,6 @@ class _Rewrite(nodes.Transformer):
 
 
 _WRITING_METHODS = {"sort", "fill", "partition", "put"}  # rewritten on a name
-# the in-place operators srcgrad follows, by the symbol of `writers.IN_PLACE_DUNDERS`
-_AUGMENTED = {
-    "+": gast.Add,
-    "-": gast.Sub,
-    "*": gast.Mult,
-    "/": gast.Div,
-    "//": gast.FloorDiv,
-    "%": gast.Mod,
-    "**": gast.Pow,
-    "@": gast.MatMult,
-}
-# the dunders that write, with what to write instead where they are refused
-_DUNDERS = {
-    **{
-        name: f"write y {symbol}= v" + ("" if symbol in _AUGMENTED else f" as y = y {symbol} v")
-        for name, symbol in writers.IN_PLACE_DUNDERS.items()
-    },
-    "__setitem__": "write y[i] = v",
-    "__delitem__": "compute a new value without the element (np.delete(y, i))",
-    "__setattr__": "compute a new value instead of changing an attribute",
-    "__delattr__": "compute a new value instead of changing an attribute",
-}
 
 
 def _instead(obj, call: gast.Call) -> str:
@@ -316,8 +294,8 @@ def _instead(obj, call: gast.Call) -> str:
     if statement is not None:  # (operator.iadd(y, x): write y += x)
         return "write " + statement.format(*[spelling(a) for a in call.args], "a", "b", "v")
     name = getattr(obj, "__name__", "")
-    if name in _DUNDERS:
-        return _DUNDERS[name]
+    if name in writers.DUNDER_ADVICE:
+        return writers.DUNDER_ADVICE[name]
     if name in _REFUSED_METHODS:
         return _REFUSED_METHODS[name]
     return (
