@@ -142,6 +142,8 @@ class Summary:
     # parameter it writes into -> the parameters whose values what it writes may depend on
     # (None: any of them)
     written_from: dict | None = None
+    # module-level objects it (or a function it calls) changes or appends to -> where
+    globals_written: dict = field(default_factory=dict)
 
 
 class _Flow:
@@ -158,6 +160,7 @@ class _Flow:
         self.stored_by: dict = {}  # object -> the first statement that put it in a container
         # the tuple a call of the user's function made -> the objects each element may be
         self.parts: dict = {}
+        self.globals_written: dict = {}  # what the user's functions called change at module level
         # the objects that are lists, tuples or dicts: an element is no view of them
         self.containers: set = {("param", p) for p in params if ctx.dtypes.get(p) in TREES}
         # Python numbers: no update reaches them (a helper's `p += p` rebinds its own name)
@@ -354,6 +357,7 @@ class _Flow:
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
         summary = self.summaries(op.key, self.shapes_of(op.bindings, state))
+        self.globals_written = {**summary.globals_written, **self.globals_written}
         for param, node in op.bindings.items():
             if param in summary.writes and isinstance(node, gast.Name):
                 self.update(
@@ -405,6 +409,7 @@ class _Flow:
         except TypeError:
             return
         summary = self.summaries(callee, self.shapes_of(bound.arguments, state))
+        self.globals_written = {**summary.globals_written, **self.globals_written}
         for param, node in bound.arguments.items():
             if param in summary.writes and isinstance(node, gast.Name):
                 self.update(
@@ -829,7 +834,22 @@ def _summarized(fn, known: tuple) -> Summary:
         parts=parts,
         sequence=sequence,
         written_from=written_from,
+        globals_written=_globals_written(ctx, flow),
     )
+
+
+def _globals_written(ctx, flow: _Flow) -> dict:
+    """The module-level objects a function changes in place or appends to (a record kept for
+    the caller, `LOG.append(v)`), itself or through the functions it calls, with where."""
+    found = dict(flow.globals_written)
+    for update in flow.updates:
+        for obj in update.objects:
+            if obj[0] == "global":
+                found.setdefault(obj[1], ctx.origin(update.stmt))
+    for node in nodes.walk(ctx.parsed.tree):
+        if isinstance(node, gast.Expr) and nodes.is_record(node):
+            found.setdefault(nodes.dotted_name(node.value.func.value), ctx.origin(node))
+    return found
 
 
 def _written_from(ops: dict, params: list[str], writes: set, updates: list) -> dict:

@@ -24,6 +24,8 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 import numpy as np
 
+from .containers import is_record, record_fields, record_like
+
 T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -156,7 +158,8 @@ class Checkpoints:
 
 def kept(value):
     """A copy of a value a step may change in place, for a snapshot: arrays copied, and lists,
-    tuples and dicts copied all the way down; anything else (a number) as it is."""
+    tuples, dicts and the objects of the user's classes (their attributes) copied all the way
+    down; anything else (a number) as it is."""
     if isinstance(value, list):
         return [kept(item) for item in value]
     if isinstance(value, dict):
@@ -165,6 +168,8 @@ def kept(value):
         return tuple(kept(item) for item in value)
     if hasattr(value, "__array_function__") and hasattr(value, "copy"):
         return value.copy()
+    if is_record(value) and not isinstance(value, tuple):
+        return record_like(value, {key: kept(item) for key, item in record_fields(value).items()})
     return value
 
 
@@ -209,6 +214,10 @@ def _into(original, value):
     if type(original) is dict and type(value) is dict and original.keys() == value.keys():
         for key in original:
             original[key] = _into(original[key], value[key])
+        return original
+    if type(original) is type(value) and is_record(original) and not isinstance(value, tuple):
+        for key, item in record_fields(value).items():
+            object.__setattr__(original, key, _into(getattr(original, key, None), item))
         return original
     return value
 

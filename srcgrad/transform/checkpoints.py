@@ -30,9 +30,10 @@ The tape holds at most `s` steps, and the snapshots at most `s` states (runtime/
 Griewank's binomial schedule). A value the steps read that the code after the loop rebinds is
 kept after the loop and given back before its reverse. Where a step may change a value in place
 (an update at an index, `+=`, `out=`, a helper that writes into its arguments), the snapshots
-hold copies (`kept`), taken in and given out, so that running steps again never changes one.
-Refused at the line, since a step run again would not do the same: a random draw (in a helper
-too), an append, and a state that may be unbound before the loop.
+hold copies (`kept`), taken in and given out, so that running steps again never changes one
+(what the state is, a call's effects included: checkpoint_state.py). Refused at the line, since
+a step run again would not do the same: a random draw (in a helper too), an append, a helper
+that changes module-level memory, and a state that may be unbound before the loop.
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ import types
 import gast
 import numpy as np
 
-from ..analyse import effects as memory_effects
-from ..analyse import memory
 from ..analyse.liveness import read_before_written
 from ..analyse.scan import walk_statements
 from ..analyse.tape import Checkpointed
@@ -54,6 +53,7 @@ from ..front.reading import MISSING
 from ..normalize.checkpoints import snapshots_of
 from ..normalize.ir import Kind
 from ..runtime import checkpoints as schedule
+from .checkpoint_state import state_of
 
 __all__ = ["replay", "snapshots_of"]
 
@@ -70,7 +70,6 @@ _ADVICE = {
     "them in it, or drop srcgrad.checkpointed: a step run again would draw other numbers",
     "append": "write the values into an array made before the loop (`out[t] = v`), or drop "
     "srcgrad.checkpointed: a step run again would append again",
-    "unbound": "give it a value before the loop: the state before the first step is a snapshot",
 }
 
 
@@ -124,49 +123,6 @@ def _refuse_steps_that_differ(ctx, loop, ops: dict) -> None:
                 )
 
 
-def _state(sweep, loop) -> tuple[list[str], bool]:
-    """The names a step reads before it assigns them, that steps assign or update in place
-    (the state carried from step to step), and whether a step may change a value in place
-    (then the snapshots hold copies)."""
-    assigned: set[str] = set()
-    changes = False
-    for stmt in walk_statements(loop.body):
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            assigned |= nodes.names_stored(target)
-            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-                assigned.add(target.value.id)
-                changes = True
-            changes = changes or nodes.is_augmented(stmt) or _may_write(sweep, stmt)
-        elif isinstance(stmt, gast.For):
-            assigned |= nodes.names_stored(stmt.target)
-    variable = nodes.names_stored(loop.target) if isinstance(loop, gast.For) else set()
-    state = sorted((read_before_written(loop.body) & assigned) - variable)
-    bound = sweep.bound_at.get(id(loop), frozenset())
-    for name in state:
-        if name not in bound:
-            raise UnsupportedSyntaxError(
-                f"'{name}' is carried from one step of a checkpointed loop to the next, but may "
-                "be unbound before the loop",
-                sweep.ctx.origin(loop),
-                _ADVICE["unbound"],
-            )
-    return state, changes
-
-
-def _may_write(sweep, stmt: gast.stmt) -> bool:
-    """Whether a call may write into what it is given: a function of the user's that does, a
-    function known only as the code runs, a NumPy function with `out=` or that mutates."""
-    op = sweep.ops.get(id(stmt))
-    if op is None:
-        return False
-    if op.kind is Kind.USER:
-        return bool(memory.summary_of(op.key).writes)
-    if op.kind is Kind.UNKNOWN or op.dynamic is not None:
-        return True
-    return op.key in memory_effects.MUTATORS or "out" in op.keywords
-
-
 def _plain(body: list) -> list:
     """The step as the user wrote it, to run again: a copy the tape plan knows nothing of."""
     return copy.deepcopy(body)
@@ -185,7 +141,7 @@ def replay(sweep, loop, body: list, out: list) -> tuple[gast.For, list]:
     ctx, plan = sweep.ctx, sweep.plan
     _refuse_steps_that_differ(ctx, loop, sweep.ops)
     origin = nodes.origin_of(loop)
-    state, changes = _state(sweep, loop)
+    state, changes = state_of(sweep, loop)
     ck = ctx.names.fresh("_ck")
     step, start = ctx.names.fresh("_k"), ctx.names.fresh("_j")
 

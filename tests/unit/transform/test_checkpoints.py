@@ -226,6 +226,25 @@ def test_kept_copies_arrays_and_containers_all_the_way_down():
     assert copy["xs"][1][1] == 2.0 and schedule.kept(3.5) == 3.5
 
 
+class _Simulation:  # (an object of the user's: its attributes are its state)
+    def __init__(self, u):
+        self.u = u
+        self.steps = 0
+
+
+def test_kept_copies_an_objects_attributes_and_given_back_puts_them_back():
+    sim = _Simulation(np.ones(3))
+    ck = schedule.checkpoints(2, 3, held=(sim,))
+    schedule.snapshot(ck, schedule.kept(sim))
+    sim.u[0], sim.steps = 5.0, 1  # (the forward sweep's step changes the object in place)
+    state = ck.states[0][0]
+    assert state is not sim and state.u[0] == 1.0 and state.steps == 0
+    again = schedule.kept(state)  # (a step run again changes a copy of the snapshot)
+    again.steps = 7
+    assert schedule.given_back(ck, again) is sim
+    assert sim.u[0] == 1.0 and sim.steps == 0 and state.steps == 0
+
+
 def test_the_marker_runs_the_plain_loop_and_checks_its_snapshots():
     assert srcgrad.checkpointed(range(3), snapshots=2) == range(3)
     with pytest.raises(ValueError, match="positive integer"):
