@@ -358,16 +358,7 @@ class _Flow:
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
         summary = self.summaries(op.key, self.shapes_of(op.bindings, state))
         self.globals_written = {**summary.globals_written, **self.globals_written}
-        for param, node in op.bindings.items():
-            if param in summary.writes and isinstance(node, gast.Name):
-                self.update(
-                    stmt,
-                    node.id,
-                    state.reach(self.objects(state, node)),
-                    state,
-                    callee=op.key,
-                    parameter=param,
-                )
+        self.written_by_call(stmt, op.key, summary, op.bindings, state)
         shared = frozenset().union(
             *(
                 state.reach(self.objects(state, op.bindings[p]))
@@ -410,16 +401,19 @@ class _Flow:
             return
         summary = self.summaries(callee, self.shapes_of(bound.arguments, state))
         self.globals_written = {**summary.globals_written, **self.globals_written}
-        for param, node in bound.arguments.items():
-            if param in summary.writes and isinstance(node, gast.Name):
-                self.update(
-                    stmt,
-                    node.id,
-                    state.reach(self.objects(state, node)),
-                    state,
-                    callee=callee,
-                    parameter=param,
-                )
+        self.written_by_call(stmt, callee, summary, bound.arguments, state)
+
+    def written_by_call(self, stmt, callee, summary: Summary, bindings: dict, state) -> None:
+        """The updates of a call of the user's `callee` that writes into arguments: what each
+        argument it writes into may hold, an element (`xs[0]`), a view (`v[1:]`) or an
+        attribute (`sim.u`) going through the name it is read from."""
+        for param, node in bindings.items():
+            root = node
+            while isinstance(root, (gast.Subscript, gast.Attribute)):
+                root = root.value
+            if param in summary.writes and isinstance(root, gast.Name):
+                objects = state.reach(self.objects(state, root))
+                self.update(stmt, root.id, objects, state, callee=callee, parameter=param)
 
     def shapes_of(self, bindings: dict, state: State | None = None) -> tuple:
         """The `(parameter, shape, zero_d)` of a call's arguments whose shapes are known;
@@ -646,13 +640,14 @@ def given_copies(ctx, stmt: gast.stmt, callee) -> None:
         return
     for parameter in sorted(written):
         given = bound.arguments.get(parameter)
-        if not isinstance(given, gast.Name):
-            continue
-        if isinstance(ctx.shapes.get(given.id), tuple):
+        if isinstance(given, gast.Name) and isinstance(ctx.shapes.get(given.id), tuple):
             copy = nodes.call(ctx.numpy_name("copy"), [nodes.load(given.id)])
-        else:  # (a list, dict or object, or an array of a shape not known: copied)
+        elif isinstance(given, (gast.Name, gast.Subscript, gast.Attribute)):
+            # (a list, dict or object, an array of a shape not known, an element or a view)
             helper = ctx.support.name_for(runtime.copied, "copied")
-            copy = nodes.call(nodes.load(helper), [nodes.load(given.id)])
+            copy = nodes.call(nodes.load(helper), [nodes.copy(given)])
+        else:
+            continue
         call.args = [copy if a is given else a for a in call.args]
         for keyword in call.keywords:
             if keyword.value is given:

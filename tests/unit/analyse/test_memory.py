@@ -409,6 +409,45 @@ def test_a_helper_that_writes_into_an_argument_read_no_more_is_accepted():
     right(fn, X)
 
 
+@pytest.mark.parametrize(("given", "other"), [("ys[0]", "ys"), ("y[1:]", "y")])
+def test_a_helper_given_an_element_or_a_view_that_it_writes_into_is_followed(given, other):
+    """`bump(ys[0], w)` changes the array the list holds, `bump(y[1:], w)` the array it is a
+    view of: refused where the caller reads it after (before, the call was not seen: the
+    gradient left out the helper's update, silently)."""
+    source = f"""
+        def bump(a, s):
+            a[1:] += s * a[:-1]
+
+        def f(x, w):
+            y = x * 1.0
+            ys = [y * 1.0, y * 2.0]
+            bump({given}, w)
+            return np.sum(ys[0] * ys[1]) + np.sum(y * y)
+        """
+    refused(source, X, 0.3, at=f"bump({given}, w)", other=other)
+
+
+@pytest.mark.parametrize("given", ["ys[0]", "y[1:]"])
+def test_a_helper_given_an_element_or_a_view_read_no_more_works_on_a_copy(given):
+    right(
+        define(
+            f"""
+            def bump(a, s):
+                a[1:] += s * a[:-1]
+
+            def f(x, w):
+                y = x * 1.0
+                ys = [y * 1.0, y * 2.0]
+                total = np.sum(ys[0] * ys[0]) + np.sum(y * y)
+                bump({given}, w)
+                return total
+            """
+        ),
+        X,
+        0.3,
+    )
+
+
 # ---- known gaps ------------------------------------------------------------------------------
 
 
