@@ -142,7 +142,8 @@ class Summary:
     # parameter it writes into -> the parameters whose values what it writes may depend on
     # (None: any of them)
     written_from: dict | None = None
-    # module-level objects it (or a function it calls) changes or appends to -> where
+    # module-level objects it (or a function it calls) changes or appends to -> where, and
+    # whether it only appends to it (a record kept for the caller, `LOG.append(v)`)
     globals_written: dict = field(default_factory=dict)
 
 
@@ -161,6 +162,7 @@ class _Flow:
         # the tuple a call of the user's function made -> the objects each element may be
         self.parts: dict = {}
         self.globals_written: dict = {}  # what the user's functions called change at module level
+        self.global_calls: list = []  # (statement, callee, its globals_written)
         # the objects that are lists, tuples or dicts: an element is no view of them
         self.containers: set = {("param", p) for p in params if ctx.dtypes.get(p) in TREES}
         # Python numbers: no update reaches them (a helper's `p += p` rebinds its own name)
@@ -357,7 +359,7 @@ class _Flow:
 
     def user_call(self, stmt, op: Operation, state: State) -> frozenset:
         summary = self.summaries(op.key, self.shapes_of(op.bindings, state))
-        self.globals_written = {**summary.globals_written, **self.globals_written}
+        self.called(stmt, op.key, summary)
         self.written_by_call(stmt, op.key, summary, op.bindings, state)
         shared = frozenset().union(
             *(
@@ -400,8 +402,13 @@ class _Flow:
         except TypeError:
             return
         summary = self.summaries(callee, self.shapes_of(bound.arguments, state))
-        self.globals_written = {**summary.globals_written, **self.globals_written}
+        self.called(stmt, callee, summary)
         self.written_by_call(stmt, callee, summary, bound.arguments, state)
+
+    def called(self, stmt, callee, summary: Summary) -> None:
+        if summary.globals_written:
+            self.globals_written = {**summary.globals_written, **self.globals_written}
+            self.global_calls.append((stmt, callee, summary.globals_written))
 
     def written_by_call(self, stmt, callee, summary: Summary, bindings: dict, state) -> None:
         """The updates of a call of the user's `callee` that writes into arguments: what each
@@ -530,6 +537,8 @@ def check(
     ctx.output_updated = bool(end.reach(flow.objects(end, nodes.load(output))) & updated)
     live = live_after(body, output)
     copies: dict[str, gast.stmt] = {}
+    for stmt, callee, written in flow.global_calls:
+        _refuse_global_call(ctx, stmt, callee, written)
     for update in flow.updates:
         _refuse_global(ctx, update)
         after = live.get(id(update.stmt), frozenset())
@@ -840,11 +849,30 @@ def _globals_written(ctx, flow: _Flow) -> dict:
     for update in flow.updates:
         for obj in update.objects:
             if obj[0] == "global":
-                found.setdefault(obj[1], ctx.origin(update.stmt))
+                found.setdefault(obj[1], (ctx.origin(update.stmt), False))
     for node in nodes.walk(ctx.parsed.tree):
         if isinstance(node, gast.Expr) and nodes.is_record(node):
-            found.setdefault(nodes.dotted_name(node.value.func.value), ctx.origin(node))
+            found.setdefault(nodes.dotted_name(node.value.func.value), (ctx.origin(node), True))
     return found
+
+
+def _refuse_global_call(ctx, stmt, callee, written: dict) -> None:
+    """A helper that changes a module-level array, list or dict (not a record it only appends
+    to): refused at the call, as the same update in the function itself is."""
+    changed = sorted(name for name, (_, logged) in written.items() if not logged)
+    if not changed:
+        return
+    origin = written[changed[0]][0]
+    where = f" ({origin.filename.rsplit('/', 1)[-1]}:{origin.lineno}: {origin.text})"
+    name = getattr(callee, "__name__", "the function")
+    own = f"{changed[0].split('.')[-1].lower()}_own"
+    raise UnsupportedSyntaxError(
+        f"a call of '{name}', which changes the module-level '{changed[0]}' in place{where}, "
+        "is not supported: srcgrad follows no update of a module-level value",
+        ctx.origin(stmt),
+        f"copy it into the function first ({own} = np.copy({changed[0]})), pass it to '{name}' "
+        f"and have it return the new value ({own} = {name}({own}, ...))",
+    )
 
 
 def _written_from(ops: dict, params: list[str], writes: set, updates: list) -> dict:

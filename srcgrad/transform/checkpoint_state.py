@@ -9,8 +9,10 @@ arguments. Each such name the step reads before it assigns it is state; where a 
 a value in place, the snapshots hold copies (`runtime.checkpoints.kept`: arrays, lists, dicts and
 the objects of the user's classes, all the way down), and the state before the loop is given
 back into the objects that held it. A helper that changes memory no argument reaches (a
-module-level array or list, a log it appends to) would be changed again by each step run again
-in the reverse sweep: refused at the call, with the way out.
+module-level array or list) would be changed again by each step run again in the reverse sweep:
+refused at the call, with the way out. A helper that only appends to a module-level log
+(`log(v)`, a record kept for the caller) is called once per step, as such an append in the step
+itself is, where its call is a statement of its own; refused where its value is used.
 """
 
 from __future__ import annotations
@@ -101,9 +103,12 @@ def _written(ctx, stmt: gast.stmt, fn, bindings: dict) -> set[str] | None:
     """The names of the arguments a call of the user's `fn` writes into; refused where it
     changes memory no argument reaches."""
     summary = memory.summary_of(fn)
-    if summary.globals_written:
-        _refuse_global(ctx, stmt, fn, summary.globals_written)
     written = [node for param, node in bindings.items() if param in summary.writes]
+    logs_only = all(logged for _, logged in summary.globals_written.values())
+    if summary.globals_written and logs_only and isinstance(stmt, gast.Expr) and not written:
+        nodes.mark_record(stmt)  # (`log(v)`: called once per step, as a record is: tape.py)
+    elif summary.globals_written:
+        _refuse_global(ctx, stmt, fn, summary.globals_written)
     return _roots(written) if written else None
 
 
@@ -123,7 +128,7 @@ def _roots(operands) -> set[str]:
 def _refuse_global(ctx, stmt: gast.stmt, fn, written: dict) -> None:
     name = getattr(fn, "__name__", "the function")
     changed = sorted(written)[0]
-    origin = written[changed]
+    origin = written[changed][0]
     where = f" ({origin.filename.rsplit('/', 1)[-1]}:{origin.lineno}: {origin.text})"
     own = f"{changed.split('.')[-1].lower()}_own"
     raise UnsupportedSyntaxError(
