@@ -35,6 +35,7 @@ from ..front.context import Context
 from ..front.reading import MISSING
 from ..normalize import normalize, outer_writes
 from ..normalize.ir import Kind, Operation, is_user_function, operation
+from ..normalize.objects import classes
 from .activity import varied_names
 from .in_place import SHARING
 from .liveness import live_after
@@ -163,6 +164,7 @@ class _Flow:
         self.parts: dict = {}
         self.globals_written: dict = {}  # what the user's functions called change at module level
         self.global_calls: list = []  # (statement, callee, its globals_written)
+        self.classes: dict | None = None  # the names whose class of the user's is known
         # the objects that are lists, tuples or dicts: an element is no view of them
         self.containers: set = {("param", p) for p in params if ctx.dtypes.get(p) in TREES}
         # Python numbers: no update reaches them (a helper's `p += p` rebinds its own name)
@@ -393,17 +395,40 @@ class _Flow:
     def effect_call(self, stmt, call: gast.Call, state: State) -> None:
         """A call made for its effect: one of the user's functions may write into an argument."""
         callee = self.ctx.resolve(call.func)
+        receiver = []
+        if callee is MISSING:  # (a method of an object of the user's that carries a derivative)
+            callee = self.method(call)
+            receiver = [call.func.value] if callee is not None else []
         if not is_user_function(callee):
             return
         try:
             bound = inspect.signature(callee, follow_wrapped=False).bind(
-                *call.args, **{k.arg: k.value for k in call.keywords}
+                *receiver, *call.args, **{k.arg: k.value for k in call.keywords}
             )
         except TypeError:
             return
         summary = self.summaries(callee, self.shapes_of(bound.arguments, state))
         self.called(stmt, callee, summary)
         self.written_by_call(stmt, callee, summary, bound.arguments, state)
+
+    def method(self, call: gast.Call):
+        """The function `obj.name(...)` calls, where `obj` is a name of a known class of the
+        user's and it or an argument of the call carries a derivative (None otherwise: an
+        object with no derivative in it, a counter, is changed as plain Python changes it)."""
+        func = call.func
+        if not isinstance(func, gast.Attribute) or not isinstance(func.value, gast.Name):
+            return None
+        if self.classes is None:
+            self.classes = classes(self.ctx.parsed.tree, self.ctx)
+        kind = self.classes.get(func.value.id)
+        read = set().union(*(nodes.names_read(a) for a in [func.value, *call.args]))
+        if kind is None or not read & self.varied:
+            return None
+        try:
+            found = inspect.getattr_static(kind, func.attr)
+        except AttributeError:
+            return None
+        return found if isinstance(found, types.FunctionType) else None
 
     def called(self, stmt, callee, summary: Summary) -> None:
         if summary.globals_written:
@@ -738,6 +763,15 @@ def _refuse_call(ctx, flow: _Flow, update: Update, after: frozenset) -> None:
             ctx.origin(update.stmt),
             f"have '{name}' return the new value and assign it here "
             f"({shared} = {name}(...)), without the nonlocal declaration",
+        )
+    func = getattr(getattr(update.stmt, "value", None), "func", None)
+    if isinstance(func, gast.Attribute) and func.attr == name and update.parameter == "self":
+        raise UnsupportedSyntaxError(
+            f"a call of the method '{name}', which may change the object '{caller}' in place"
+            f"{where}, is not supported where '{caller}' is read after it and a derivative "
+            "flows through the call",
+            ctx.origin(update.stmt),
+            f"have '{name}' return what it computes, and assign it (or a new object) here",
         )
     if summary.unread is not None:
         raise UnsupportedSyntaxError(

@@ -448,6 +448,39 @@ def test_a_helper_given_an_element_or_a_view_read_no_more_works_on_a_copy(given)
     )
 
 
+_SIMULATION = """
+    class Simulation:
+        def __init__(self, u):
+            self.u = u
+            self.steps = 0
+
+        def advance(self, w):
+            self.u[1:] += w * self.u[:-1]
+
+        def count(self):
+            self.steps += 1
+
+    def f(x, w):
+        sim = Simulation(x * 1.0)
+        sim.advance(w)
+        return np.sum(sim.u * sim.u)
+    """
+
+
+def test_a_method_that_changes_an_object_carrying_a_derivative_is_refused():
+    """Before, `sim.advance(w)` ran as it is and the gradient left its update out, silently."""
+    message = refused(_SIMULATION, X, 0.3, at="sim.advance(w)", other="sim")
+    assert "a call of the method 'advance', which may change the object 'sim'" in message
+
+
+def test_a_method_that_changes_an_object_with_no_derivative_in_it_runs_as_it_is():
+    source = _SIMULATION.replace(
+        "sim.advance(w)", "counter = Simulation(1.0)\n        counter.count()"
+    )
+    source = source.replace("sim.u * sim.u)", "sim.u * sim.u) * counter.steps")
+    right(define(source), X, 0.3)
+
+
 # ---- known gaps ------------------------------------------------------------------------------
 
 
