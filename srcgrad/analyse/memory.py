@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import sys
 import types
 from dataclasses import dataclass, field
 
@@ -431,9 +432,10 @@ class _Flow:
         return found if isinstance(found, types.FunctionType) else None
 
     def called(self, stmt, callee, summary: Summary) -> None:
-        if summary.globals_written:
-            self.globals_written = {**summary.globals_written, **self.globals_written}
-            self.global_calls.append((stmt, callee, summary.globals_written))
+        written = module_level_writes(callee, summary)
+        if written:
+            self.globals_written = {**written, **self.globals_written}
+            self.global_calls.append((stmt, callee, written))
 
     def written_by_call(self, stmt, callee, summary: Summary, bindings: dict, state) -> None:
         """The updates of a call of the user's `callee` that writes into arguments: what each
@@ -874,6 +876,15 @@ def _summarized(fn, known: tuple) -> Summary:
         written_from=written_from,
         globals_written=_globals_written(ctx, flow),
     )
+
+
+def module_level_writes(fn, summary: Summary | None = None) -> dict:
+    """The module-level objects a function of the user's changes or appends to (its summary's
+    `globals_written`); none for a function of Python's own library (`warnings.simplefilter`
+    keeps its filters, as a print writes to a stream: state of Python's, not of the program)."""
+    if reading.module_of(fn).split(".")[0] in sys.stdlib_module_names:
+        return {}
+    return (summary or summary_of(fn)).globals_written
 
 
 def _globals_written(ctx, flow: _Flow) -> dict:

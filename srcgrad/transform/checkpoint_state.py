@@ -104,11 +104,12 @@ def _written(ctx, stmt: gast.stmt, fn, bindings: dict) -> set[str] | None:
     changes memory no argument reaches."""
     summary = memory.summary_of(fn)
     written = [node for param, node in bindings.items() if param in summary.writes]
-    logs_only = all(logged for _, logged in summary.globals_written.values())
-    if summary.globals_written and logs_only and isinstance(stmt, gast.Expr) and not written:
+    module_level = memory.module_level_writes(fn, summary)
+    logs_only = all(logged for _, logged in module_level.values())
+    if module_level and logs_only and isinstance(stmt, gast.Expr) and not written:
         nodes.mark_record(stmt)  # (`log(v)`: called once per step, as a record is: tape.py)
-    elif summary.globals_written:
-        _refuse_global(ctx, stmt, fn, summary.globals_written)
+    elif module_level:
+        _refuse_global(ctx, stmt, fn, module_level)
     return _roots(written) if written else None
 
 
