@@ -8,13 +8,13 @@ part too. So the transforms take the real part where a real value meets a comple
 
 Guarantees: `real_values(ctx, ops, params, active)` is None where no value that carries a
 derivative meets a complex number: nothing in the function makes one (no complex literal,
-argument, module constant, or call that makes complex values of real ones), or none reaches a
-statement with an active value; a function that reads parts (`np.real(z)`) of values it was
-given in a list, dict or object is taken to have complex numbers in between, one that reads
-them of other values (code written for either kind) is not. Otherwise each name has a kind: REAL where every value
-it may hold is real numbers (an argument of a real dtype, what NumPy makes of real values),
-COMPLEX where every value is complex, EITHER where the code does not say (a part of a
-container, what a function of the user's returned, what a name holds on two paths). A statement
+argument, leaf of a list, dict or object argument that may be complex as its signature says
+(analyse/leaves.py), module constant, or call that makes complex values of real ones), or none
+reaches a statement with an active value. Otherwise each name has a kind: REAL where every
+value it may hold is real numbers (an argument of a real dtype, a container argument whose
+leaves are real, what NumPy makes of real values), COMPLEX where every value is complex, EITHER
+where the code does not say (a part of a container that may hold complex leaves, what a
+function of the user's returned, what a name holds on two paths). A statement
 *mixes* where an active value takes part in it and a value that is not REAL does too (a complex
 constant included): there a REAL operand's adjoint is taken as its real part (`promoted`), and so
 is a REAL result's tangent (`real_tangent`); an EITHER value's adjoint, where the value is real
@@ -65,8 +65,6 @@ _SCIPY_EITHER |= {"hankel2", "hankel1e", "hankel2e", "wofz", "dawsn", "fresnel"}
 _COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.emath", "cmath")
 _REAL_FFTS = {np.fft.irfft, np.fft.irfft2, np.fft.irfftn, np.fft.hfft, np.fft.fftfreq}
 _REAL_FFTS |= {np.fft.rfftfreq}
-# calls that read the parts of complex numbers (of real ones too: code written for either)
-_PARTS = {np.real, np.imag, np.conj, np.conjugate, np.angle, np.iscomplexobj, np.iscomplex}
 # modules whose functions make no complex value of real ones, except those named above
 _LIBRARIES = ("numpy", "operator", "_operator", "builtins", "math", "scipy", "srcgrad")
 _DTYPE_SECOND = {np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray}
@@ -129,7 +127,9 @@ def real_values(ctx, ops: dict, params: list[str], active: set[str]) -> Reals | 
 
 def _parameter_kind(ctx, name: str) -> frozenset:
     dtype = ctx.dtypes.get(name)
-    if dtype is None or dtype in TREES:  # (a value srcgrad has no signature for, a container)
+    if dtype in TREES:  # (a container: whether a leaf may be complex, analyse/leaves.py)
+        return EITHER if getattr(dtype, "complex", True) else REAL
+    if dtype is None:  # (a value srcgrad has no signature for)
         return EITHER
     if str(dtype).startswith(("complex", "clongdouble")):
         return COMPLEX
@@ -137,18 +137,16 @@ def _parameter_kind(ctx, name: str) -> frozenset:
 
 
 def _evidence(ctx, ops: dict, seeds: dict) -> bool:
-    """Whether anything in the function makes complex numbers: an argument, a call, a literal
-    or a module constant (every value the core language computes with is an operand of a
-    statement's operation); or reads their parts where a container argument, whose elements
-    the signature does not say the dtypes of, may hold them."""
+    """Whether anything in the function makes complex numbers: an argument (a leaf of a
+    container argument included), a call, a literal or a module constant (every value the core
+    language computes with is an operand of a statement's operation)."""
     if any(k == COMPLEX for k in seeds.values()):
         return True
-    containers = any(ctx.dtypes.get(p) in TREES for p in seeds)
+    if any(k != REAL and ctx.dtypes.get(p) in TREES for p, k in seeds.items()):
+        return True
     local = set(seeds) | {op.target for op in ops.values()}
     for op in ops.values():
         if op.kind is Kind.CALL and _makes_complex(ctx, op):
-            return True
-        if containers and op.kind is Kind.CALL and _in(op.key, _PARTS):
             return True
         for operand in op.operands():
             for node in gast.walk(operand):
@@ -299,8 +297,8 @@ def _result(ctx, op: Operation, kinds: dict, assigned: set) -> frozenset:
         return frozenset().union(*(of(a) for a in op.args)) or REAL
     if kind is Kind.UNPACK:  # (a tuple's parts may differ: an SVD's singular values are real)
         return REAL if of(op.args[0]) == REAL else EITHER
-    if op.key is getattr:  # (a record's field)
-        return EITHER
+    if op.key is getattr:  # (a record's field: real where each of the record's is)
+        return REAL if of(op.args[0]) == REAL else EITHER
     if kind is Kind.COPY or op.key is operator.getitem:
         return of(op.args[0])
     made = _made(ctx, op)

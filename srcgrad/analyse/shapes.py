@@ -24,6 +24,7 @@ from ..rules.registry import BROADCAST, SAME, STANDIN, Rule, reverse_rule
 from ..runtime.arrays import is_other_array, known_shape
 from ..runtime.containers import is_record
 from ..runtime.markers import stop_gradient
+from .leaves import may_hold_complex
 
 _STANDIN_LIMIT = 1 << 16  # elements: bigger stand-ins would cost real time to compute on
 
@@ -67,7 +68,8 @@ class Structured(str):
     lengths of its tuples and the keys of its dicts, nested; `.structure`, None where the
     container is large): a star or `**` that unpacks it is spread when the code is generated
     (normalize/starred.py), so code is made for one structure as for one shape. It equals its
-    kind as a string."""
+    kind as a string. `.complex` says whether a leaf may be complex (analyse/leaves.py), so
+    that code made for real leaves never serves complex ones (analyse/reals.py)."""
 
     LIMIT = 64  # containers and leaves: a larger container (a data set) has no structure
 
@@ -80,12 +82,16 @@ class Structured(str):
             structure = None
         made = super().__new__(cls, kind)
         made.structure = structure
+        made.complex = may_hold_complex(value)
         return made
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, str) or not str.__eq__(self, other):
             return False
-        return getattr(other, "structure", self.structure) == self.structure
+        return (
+            getattr(other, "structure", self.structure) == self.structure
+            and getattr(other, "complex", self.complex) == self.complex
+        )
 
     def __ne__(self, other) -> bool:
         return not self == other
@@ -93,6 +99,7 @@ class Structured(str):
     __hash__ = str.__hash__  # (equal to its kind as a string: the same hash)
 
 
+_UNSET = object()
 _LEAVES = {np.ndarray, float, int, bool, str, type(None)}  # (what is no container, quickly)
 
 
@@ -150,20 +157,22 @@ def of_value(value: object) -> tuple | None:
     if isinstance(value, (list, tuple)):
         return None, Structured.of("tree", value)
     if is_record(value) and not isinstance(value, types.SimpleNamespace):
-        return None, record_of(type(value))  # (code is made for one class: its properties)
+        return None, record_of(value)  # (code is made for one class: its properties)
     if is_record(value) or isinstance(value, functools.partial):
-        return None, "record"  # (a closure's adjoint: those of the values it holds, by name)
+        # (a closure's adjoint: those of the values it holds, by name)
+        return None, record_of(value, None)
     if isinstance(value, _CALLABLES):
         return None, Callee(value)
     return None
 
 
-def record_of(kind: type) -> Structured:
+def record_of(value, structure: object = _UNSET) -> Structured:
     """The dtype "record" of an object or a dataclass, which also says its class
     (`.structure`): code is made for one class, as for one shape (normalize/objects.py reads
-    its properties)."""
+    its properties); of a namespace or a `functools.partial` (`structure` None), none."""
     made = str.__new__(Structured, "record")  # (normalize/objects.py `class_of` reads it)
-    made.structure = ("class", kind)
+    made.structure = ("class", type(value)) if structure is _UNSET else structure
+    made.complex = may_hold_complex(value)
     return made
 
 
@@ -181,9 +190,6 @@ def is_floating(dtype) -> bool:
 def standin(shape: tuple) -> np.ndarray:
     """A read-only array of `shape` that occupies one element of memory."""
     return np.broadcast_to(np.zeros(()), shape)
-
-
-_UNSET = object()
 
 
 class IndexArray:

@@ -119,14 +119,16 @@ def signature_key(signature: tuple, walk: Walk) -> list:
             raise Unstable(part)  # (an array of another library: code of its own)
         shape, dtype = part
         structure = getattr(dtype, "structure", None)
-        if type(dtype) is str and dtype in ("float", "int", "record") and shape in ((), None):
-            made.append([shape if shape is None else [], dtype])
+        if type(dtype) is str and dtype in ("float", "int") and shape == ():
+            made.append([[], dtype])
         elif isinstance(dtype, np.dtype) and type(shape) is tuple:
             made.append([list(shape), walk.fingerprint(dtype, None, True)])
         elif shape is None and isinstance(structure, tuple) and structure[:1] == ("class",):
-            made.append(["record", walk.fingerprint(structure[1], None, False)])
-        elif shape is None and str(dtype) in ("tree", "dict"):
-            made.append([str(dtype), _plain(structure)])
+            fingerprint = walk.fingerprint(structure[1], None, False)
+            made.append(["record", fingerprint, dtype.complex])
+        elif shape is None and str(dtype) in ("tree", "dict", "record"):
+            # (whether a leaf may be complex: analyse/reals.py makes other code for that)
+            made.append([str(dtype), _plain(structure), dtype.complex])
         else:
             raise Unstable(part)
     return made

@@ -18,7 +18,7 @@ from typing import Any, Generic
 
 import numpy as np
 
-from ..analyse.shapes import of_value
+from ..analyse.shapes import Structured, of_value
 from ..errors import NonScalarOutputError, SrcgradError, WrtError
 from ..front import reading
 from ..front.context import Mode
@@ -33,7 +33,7 @@ _ndarray = np.ndarray
 _FLOAT = ((), "float")  # what of_value says of a Python float
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()
-_MAX_SIGNATURES = 8  # past this many shapes, one generic version serves every call
+_MAX_SIGNATURES = 8  # past this many shapes, one generic version serves every call (per tree)
 _GUARDED = 4  # signatures a guard tests for, the latest of those seen twice
 
 
@@ -240,7 +240,7 @@ class Gradient(Generic[P]):
             if found is None:
                 generic = not _complex_arguments(signature)  # (see _complex_arguments)
                 if len(table) >= _MAX_SIGNATURES and self.inner is None and generic:
-                    key = key[:4] + ((None,) * len(signature),)
+                    key = key[:4] + (_generic(signature),)
                     signature = key[4]
                     found = table.get(key)
                     if found is not None and not found.holds():  # (the generic one too)
@@ -526,10 +526,22 @@ def check_differentiable_value(fn, name: str, value) -> None:
         )
 
 
+def _generic(signature: tuple) -> tuple:
+    """The signature of the code that serves every shape: none said, but a list's, dict's or
+    object's structure and class (without them, `p.W` of an object is no attribute srcgrad
+    knows)."""
+    return tuple(s if s is not None and isinstance(s[1], Structured) else None for s in signature)
+
+
 def _complex_arguments(signature: tuple) -> bool:
-    """Complex numbers among the arguments: the generic code knows no dtype and takes every
-    argument for real numbers (analyse/reals.py), so these get code of their own."""
-    return any(s is not None and getattr(s[1], "kind", s[1]) in ("c", "complex") for s in signature)
+    """Complex numbers among the arguments (a leaf of a list, dict or object included): the
+    generic code knows no dtype and takes every argument for real numbers (analyse/reals.py),
+    so these get code of their own."""
+    return any(
+        s is not None
+        and (getattr(s[1], "kind", s[1]) in ("c", "complex") or getattr(s[1], "complex", False))
+        for s in signature
+    )
 
 
 def _annotated_signature(fn, params: list[str]) -> tuple:

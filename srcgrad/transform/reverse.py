@@ -31,6 +31,7 @@ from ..front import nodes
 from ..front.context import Mode
 from ..normalize.checkpoints import is_rerun
 from ..normalize.ir import Kind, callee_name
+from ..runtime.checks import origin_at
 from ..runtime.real_parts import COMPLEX_OUTPUT_HINT
 from . import checkpoints, dynamic
 from .adjoints import Adjoints
@@ -83,14 +84,26 @@ def _refuse_complex_second_derivatives(ctx, program: Program) -> None:
         or may_be_complex(ctx.parsed.tree, program.ops)
         or any(d.startswith("complex") for d in ctx.dtypes.values())
     )
-    origin = ctx.origin(ctx.parsed.tree)
     if ctx.complex_values and ctx.parsed.generated:
         raise NoRuleError(  # (|z|'s second derivative came out wrong, silently)
             "srcgrad does not make second derivatives through complex values yet (np.fft, "
             "complex arithmetic)",
-            origin,
+            _users_line(ctx, program),
             "take the Hessian of a function without complex values in between",
         )
+
+
+def _users_line(ctx, program: Program):
+    """The user's line of the first statement of generated code read again where complex
+    values meet differentiated ones (the function's own where none is known)."""
+    mixing = program.reals.mixing if program.reals is not None else frozenset()
+    for node in nodes.walk(ctx.parsed.tree):
+        if id(node) in mixing:
+            origin = ctx.origin(node)
+            found = origin_at(origin.filename, origin.lineno)
+            if found is not None:
+                return found
+    return ctx.origin(ctx.parsed.tree)
 
 
 def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):

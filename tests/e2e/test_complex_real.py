@@ -240,6 +240,52 @@ def two_arguments(x, y, c):
     return np.real(np.sum(x * c * y)) + np.sum(np.abs(y * c))
 
 
+# complex leaves of list, dict, tuple and object arguments, which their signature did not say
+# were complex (only an np.real of a leaf gave them away): x got a complex "gradient"
+
+
+def dict_leaf(x, p):
+    return np.real(np.sum(x * p["c"]))
+
+
+def dict_leaf_energy(x, p):
+    return np.sum(np.abs(x * p["c"]) ** 2)
+
+
+def list_leaves(x, p):
+    return np.sum(np.abs(x * p[0] + p[1]))
+
+
+def unpacked_leaves(x, p):
+    a, b = p
+    return np.sum(np.abs(x * a + b) ** 2)
+
+
+def unpacked_modulus(x, p):
+    a, b = p
+    y = np.abs(x * a + b)  # real, made of complex values; its adjoint meets a again
+    return np.real(np.sum(y * a * 1j)) + np.sum(y)
+
+
+def attribute_leaves(x, p):
+    return np.sum(np.abs(x * p.c + p.d))
+
+
+def nested_leaves(x, p):
+    w = p["layers"][1]["w"]
+    return np.sum(np.abs(np.dot(x, w) + p["bias"])) + np.sum(x * p["scale"])
+
+
+def leaves_and_a_real_leaf(p, q):
+    return np.sum(np.abs(p["w"] * q[0]) ** 2) + np.real(np.sum(p["w"] * p["b"] * q[1]))
+
+
+@dataclass
+class Pair:
+    c: object
+    d: object
+
+
 # ---- the cases ----------------------------------------------------------------------------------
 
 
@@ -314,6 +360,21 @@ CASES = [
     Case(record_fields, (_real(), types.SimpleNamespace(c=_complex(), d=_complex()))),
     Case(tuple_argument, (_real(), (_complex(), _complex()))),
     Case(two_arguments, (_real(), _real(), _complex()), wrt=(0, 1)),
+    Case(dict_leaf, (_real(), {"c": _complex()})),
+    Case(dict_leaf_energy, (_real(), {"c": _complex()})),
+    Case(dict_leaf_energy, (_real(), {"c": 1 + 2j}), name="dict_leaf_energy-python_complex"),
+    Case(list_leaves, (_real(), [_complex(), _complex()])),
+    Case(list_leaves, (_real(), (_complex(), _complex())), name="tuple_leaves"),
+    Case(unpacked_leaves, (_real(), [_complex(), _complex()])),
+    Case(unpacked_leaves, (_real(), (_complex(), 0.5 - 1j)), name="unpacked_tuple"),
+    Case(unpacked_modulus, (_real(), (_complex(), _complex()))),
+    Case(attribute_leaves, (_real(), types.SimpleNamespace(c=_complex(), d=_complex()))),
+    Case(attribute_leaves, (_real(), Pair(_complex(), _complex())), name="dataclass_leaves"),
+    Case(
+        nested_leaves,
+        (_real(), {"layers": [{"w": _real()}, {"w": _complex()}], "bias": 1j, "scale": 2.0}),
+    ),
+    Case(leaves_and_a_real_leaf, ({"w": _real(), "b": 0.7}, [_complex(), _complex()])),
 ]
 
 
@@ -384,6 +445,29 @@ def test_second_derivatives_through_complex_numbers_are_refused():
     x = np.array([0.7, 1.2, 0.9])
     with pytest.raises(srcgrad.NoRuleError, match="complex values"):
         srcgrad.hessian(modulus_times_real)(x, 1 + 2j, 0.5 - 1j)
+
+
+def test_code_for_real_leaves_never_serves_complex_ones():
+    # (the signature of a container said nothing of its leaves' dtypes: the code made for the
+    # first call served the second, in this process and, with the disk cache, in the next)
+    x = np.array([0.7, 1.2, 0.9])
+    transformed = srcgrad.grad(dict_leaf_energy)
+    for leaf in (np.array([1.0, 2.0, -1.0]), C, 2.0, 1 - 1j, np.array([1.0, 2.0, -1.0]), C):
+        got = transformed(x, {"c": leaf})
+        assert not np.iscomplexobj(got)
+        assert np.allclose(got, 2 * x * np.abs(leaf) ** 2)
+    for n in range(1, 12):  # (past eight signatures, the generic code takes real leaves only)
+        x = np.linspace(0.5, 1.5, n)
+        assert np.allclose(transformed(x, {"c": C[0]}), 2 * x * np.abs(C[0]) ** 2)
+
+
+def test_a_hessian_through_complex_leaves_is_refused_at_the_users_line():
+    x = np.array([0.7, 1.2, 0.9])
+    with pytest.raises(srcgrad.NoRuleError, match="complex values") as raised:
+        srcgrad.hessian(list_leaves)(x, [C, D])
+    line = list_leaves.__code__.co_firstlineno + 1
+    assert str(raised.value).startswith(f"{__file__}:{line}:")
+    assert srcgrad.hessian(list_leaves)(x, [C.real, D.real]).shape == (3, 3)
 
 
 def modulus_times_real(x, c, d):

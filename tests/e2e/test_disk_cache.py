@@ -167,6 +167,22 @@ def test_the_key_holds_mode_wrt_check_finite_and_the_signature(cache, load_modul
     np.testing.assert_allclose(again[1], a)
 
 
+def test_the_key_says_whether_a_containers_leaves_may_be_complex(cache, load_module):
+    # (code for real leaves takes no real parts: loaded for complex ones, x's gradient was
+    # complex)
+    model = load_module(
+        "import numpy as np\n\n\ndef f(x, p):\n    return np.sum(np.abs(x * p[0]) ** 2)\n"
+    )
+    x, real, complex_ = np.array([0.5, 2.0]), [np.array([1.0, 3.0])], [np.array([1j, 1 - 1j])]
+    srcgrad.grad(model.f)(x, real)
+    _again()
+    got = srcgrad.grad(model.f)(x, complex_)
+    assert not np.iscomplexobj(got) and np.allclose(got, 2 * x * np.abs(complex_[0]) ** 2)
+    assert len(_entries(cache)) == 2
+    _again()
+    assert np.allclose(srcgrad.grad(model.f)(x, real), 2 * x * real[0] ** 2)
+
+
 def test_forward_mode_and_hessians_load_too(cache, load_module, transformations):
     model = load_module("import numpy as np\n\n\ndef f(x):\n    return np.sum(np.sin(x) * x)\n")
     x = np.array([0.5, 1.0, -2.0])

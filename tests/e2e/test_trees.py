@@ -241,3 +241,33 @@ def test_an_attribute_of_an_array_in_a_tree_is_the_arrays():
     got = srcgrad.grad(_real_part)(p)
     np.testing.assert_allclose(got.W, 2 * p.W)
     np.testing.assert_allclose(got.b, [2.0, 2.0])
+
+
+def test_past_eight_shapes_the_code_for_every_shape_knows_the_record():
+    # (the code for every shape knew no argument's kind: `p.W` was no attribute it knew)
+    transformed = srcgrad.grad(affine_loss)
+    for n in range(1, 12):
+        p, x = types.SimpleNamespace(W=np.ones((3, 2)), b=np.zeros(2)), np.ones((n, 3)) * 0.1
+        got = transformed(p, x)
+        want = srcgrad.grad(affine_loss)(P(p.W, p.b), x)
+        np.testing.assert_allclose(got.W, want.W, rtol=1e-12)
+
+
+@dataclasses.dataclass
+class LogScale:
+    log_s: float
+
+    @property
+    def s(self):
+        return np.exp(self.log_s)
+
+
+def _scaled(x, q):
+    return x * q.s
+
+
+def test_a_namespace_is_not_served_the_code_of_an_object_of_a_class():
+    # (their signatures were equal: the namespace's `q.s` was read as the class's property)
+    transformed = srcgrad.grad(_scaled)
+    assert transformed(2.0, LogScale(0.5)) == pytest.approx(np.exp(0.5))
+    assert transformed(2.0, types.SimpleNamespace(s=3.0, log_s=0.5)) == pytest.approx(3.0)

@@ -106,7 +106,7 @@ def test_what_the_code_does_not_say_is_either_and_taken_as_it_runs():
             return np.real(np.sum(z))
         """,
         X,
-        [X, X],
+        [X, Z],  # (a list whose leaves may be complex: which is which, the values say)
         Z,
         wrt=(0, 1),
     )
@@ -114,6 +114,58 @@ def test_what_the_code_does_not_say_is_either_and_taken_as_it_runs():
     assert {"y", "w"} <= reals.either
     assert reals.adjoint_part("y") == "either"
     assert "x" in reals.promoted  # (h's pullback gives x a real adjoint, made so here)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"c": Z},
+        [X, Z],
+        (X, (2.0, Z)),
+        {"a": [X, 1 + 2j]},
+        types.SimpleNamespace(c=Z, n=3),
+        {"c": np.complex128(1j)},
+    ],
+    ids=["dict", "list", "nested_tuple", "python_complex", "namespace", "numpy_scalar"],
+)
+def test_a_complex_leaf_of_a_container_argument_is_complex_numbers(given):
+    # (the signature of a container said its structure, not its leaves' dtypes: a complex leaf
+    # that no np.real read gave away was taken for real numbers, and x a complex gradient)
+    _, reals = _reals(
+        """
+        def f(x, p):
+            return np.sum(np.abs(x * g(p)) ** 2)
+        """,
+        X,
+        given,
+        g=lambda p: p,
+    )
+    assert reals is not None and reals.kind("p") == EITHER
+
+
+@pytest.mark.parametrize(
+    ("given", "leaf"),
+    [
+        ({"c": X}, 'p["c"]'),
+        ([X, X], "p[1]"),
+        ((X, (2.0, X)), "p[1][1]"),
+        (types.SimpleNamespace(c=X, n=3, s="a"), "p.c"),
+    ],
+    ids=["dict", "list", "nested_tuple", "namespace"],
+)
+def test_a_container_of_real_leaves_is_real_numbers(given, leaf):
+    _, reals = _reals(
+        f"""
+        def f(x, p, c):
+            w = {leaf}
+            return np.real(np.sum(w * c * x))
+        """,
+        X,
+        given,
+        Z,
+        wrt=(0, 1),
+    )
+    assert reals.kind("p") == REAL and reals.kind("w") == REAL and "w" in reals.promoted
 
 
 def test_a_real_value_made_of_complex_ones_has_a_real_tangent():
