@@ -68,7 +68,10 @@ def outer(g, ans, a, b):
 
 @bilinear(np.vdot, shape=lambda a, b: ())
 def vdot(g, ans, a, b):
-    return np.reshape(g * np.ravel(b), np.shape(a)), np.reshape(g * np.ravel(a), np.shape(b))
+    # (np.vdot conjugates a complex `a`: its adjoint is np.conj's of the product's)
+    return np.reshape(np.conj(g * np.ravel(b)), np.shape(a)), np.reshape(
+        g * np.conj(np.ravel(a)), np.shape(b)
+    )
 
 
 # ---- variants for vectors and matrices of known rank ---------------------------------------------

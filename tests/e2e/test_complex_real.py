@@ -240,6 +240,39 @@ def two_arguments(x, y, c):
     return np.real(np.sum(x * c * y)) + np.sum(np.abs(y * c))
 
 
+# np.vdot conjugates its first argument: its adjoint is the conjugate of the product's (its
+# rule left the conjugate out, and a complex first argument's adjoint came out conjugated)
+
+
+def vdot_first(x, c, d):
+    return np.real(np.vdot(x * c + d, d))
+
+
+def vdot_second(x, c, d):
+    return np.imag(np.vdot(d, x * c + d))
+
+
+def vdot_both(x, c, d):
+    return np.abs(np.vdot(x * c, x * d + c))
+
+
+def vdot_complex_and_real(x, c):
+    return np.imag(np.vdot(c, x)) + np.real(np.vdot(x, c * x))
+
+
+def vdot_matrices(x, c, d):
+    return np.real(np.vdot(np.outer(x, c), np.outer(d, x) * 1j))
+
+
+def vdot_real(x, y):
+    return np.vdot(x, y * 2.0) + np.vdot(np.sin(x), x)
+
+
+def inner_and_conj(x, c, d):
+    z = x * c + d
+    return np.abs(np.inner(z, d)) + np.real(np.sum(z.conj() * c * x))
+
+
 # complex leaves of list, dict, tuple and object arguments, which their signature did not say
 # were complex (only an np.real of a leaf gave them away): x got a complex "gradient"
 
@@ -360,6 +393,13 @@ CASES = [
     Case(record_fields, (_real(), types.SimpleNamespace(c=_complex(), d=_complex()))),
     Case(tuple_argument, (_real(), (_complex(), _complex()))),
     Case(two_arguments, (_real(), _real(), _complex()), wrt=(0, 1)),
+    Case(vdot_first, (_real(), _complex(), _complex())),
+    Case(vdot_second, (_real(), _complex(), _complex())),
+    Case(vdot_both, (_real(), _complex(), _complex())),
+    Case(vdot_complex_and_real, (_real(), _complex())),
+    Case(vdot_matrices, (_real(), _complex(), _complex())),
+    Case(vdot_real, (_real(), _real()), wrt=(0, 1)),
+    Case(inner_and_conj, (_real(), _complex(), _complex())),
     Case(dict_leaf, (_real(), {"c": _complex()})),
     Case(dict_leaf_energy, (_real(), {"c": _complex()})),
     Case(dict_leaf_energy, (_real(), {"c": 1 + 2j}), name="dict_leaf_energy-python_complex"),
@@ -554,6 +594,35 @@ def test_a_complex_argument_beside_a_real_one():
     dz, dx = back(1.0)
     assert np.iscomplexobj(dz) and np.allclose(dz, 2 * z * x)  # holomorphic: as if real
     assert not np.iscomplexobj(dx) and np.allclose(dx, np.real(z * z))
+
+
+def vdot_of(z, w):
+    return np.real(np.vdot(z, w)) + np.imag(np.vdot(w, z * 2.0))
+
+
+def test_a_complex_argument_of_vdot_keeps_the_convention():
+    # dL/d(re z) - i dL/d(im z), each part's derivative by central differences
+    z, w = Z, np.array([0.5 - 1.0j, 2.0 + 0.25j])
+    value, back = CALLEES.pullback(vdot_of, ("z", "w"))(z, w)
+    dz, dw = back(1.0)
+    assert np.allclose(dz, np.conj(w) - 2j * np.conj(w))  # (by hand: the same)
+    by_parts = (
+        gradient(lambda r, i: vdot_of(r + 1j * i, w), (np.real(z), np.imag(z)), (0, 1)),
+        gradient(lambda r, i: vdot_of(z, r + 1j * i), (np.real(w), np.imag(w)), (0, 1)),
+    )
+    for got, (real, imaginary) in zip((dz, dw), by_parts):
+        assert np.allclose(got, real - 1j * imaginary)
+    # both modes through z = re + 1j * im, against central differences
+    parts, tangents = (np.real(z), np.imag(z), w), (np.array([0.3, -1.0]), np.array([0.2, 0.5]))
+    want = gradient(vdot_parts, parts, (0, 1))
+    got = srcgrad.grad(vdot_parts, wrt=(0, 1))(*parts)
+    assert all(np.allclose(g, e) and not np.iscomplexobj(g) for g, e in zip(got, want))
+    _, tangent = srcgrad.jvp(vdot_parts, parts, tangents, wrt=(0, 1))
+    assert np.isclose(tangent, sum(np.sum(e * t) for e, t in zip(want, tangents)))
+
+
+def vdot_parts(re, im, w):
+    return vdot_of(re + 1j * im, w)
 
 
 def split(x, y):
