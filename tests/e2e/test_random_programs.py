@@ -21,10 +21,11 @@ hand into
 still gets them wrong.
 
 `test_random_complex_programs` does the same with programs where complex numbers (literals,
-and complex arguments that are not differentiated: a NumPy array, a Python complex number) meet
-the differentiated real values and are brought back to real ones with `np.real`, `.imag`,
-`np.abs`, ... (`random_programs_complex.py`): every gradient must be real and right. CI checks a
-fixed set of 120; the long run:
+and complex arguments that are not differentiated: a NumPy array, a Python complex number,
+alone or as the leaves of a dict or list) meet the differentiated real values and are brought
+back to real ones with `np.real`, `.imag`, `np.abs`, `np.vdot`, ...
+(`random_programs_complex.py`): every gradient must be real and right. CI checks a fixed set
+of 120; the long run:
 
     SRCGRAD_COMPLEX_PROGRAMS=3000 python -m pytest -q -s \
         tests/e2e/test_random_programs.py::test_random_complex_programs
