@@ -80,7 +80,10 @@ class _Walk:
             return True
         if isinstance(value, functools.partial):  # (a closure's values: those it holds)
             return self.any([*value.args, *value.keywords.values()])
-        dtype = getattr(value, "dtype", None)  # (a NumPy scalar, another library's array)
+        try:  # (a NumPy scalar, another library's array; a property of anything else)
+            dtype = getattr(value, "dtype", None)
+        except Exception:
+            dtype = None
         if dtype is not None and not callable(dtype):
             return getattr(dtype, "kind", None) == "c"
         if is_record(value):

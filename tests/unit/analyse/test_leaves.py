@@ -81,3 +81,13 @@ def test_a_tree_too_large_to_look_at_may_hold_complex_numbers(monkeypatch):
     monkeypatch.setattr(leaves, "LIMIT", 10)
     assert not may_hold_complex([X] * 10)
     assert may_hold_complex([X] * 11)
+
+
+class Raising:
+    @property
+    def dtype(self):
+        raise RuntimeError("not now")
+
+
+def test_an_object_whose_dtype_raises_is_no_number():
+    assert not may_hold_complex({"thing": Raising(), "w": X})
