@@ -35,6 +35,7 @@ import numpy as np
 from ..analyse.memory import summary_of
 from ..errors import NoRuleError, SrcgradError, UnsupportedSyntaxError
 from ..front import fence, reading
+from ..front.context import Mode
 from ..normalize import outer_writes, starred
 from ..normalize.ir import has_user_source
 from ..normalize.objects import is_user_class
@@ -80,7 +81,7 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
             break
     nested = getattr(fn, "nested", None)
     if nested is not None and callable(nested) and hasattr(fn, "tangent_function"):
-        fn, args, kwargs = nested(args, kwargs)  # srcgrad.grad(g) called in the code
+        fn, args, kwargs = _inner_gradient(fn, args, kwargs)  # srcgrad.grad(g) in the code
     if not has_user_source(fn):
         fn = _wrapper(fn, len(args), tuple(kwargs))
     elif fn.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
@@ -105,6 +106,91 @@ def callee(fn, active: tuple, args: tuple, kwargs: dict):
         params.append(names[0])
     _refuse_writes(fn, bound, params)
     return fn, args, kwargs, tuple(params), held
+
+
+def _inner_gradient(gradient, args: tuple, kwargs: dict) -> tuple:
+    """`srcgrad.grad(g)` (or `value_and_grad`) called in the code, as plain code that can be
+    differentiated again, called as the code calls the gradient: the gradient's forward-mode
+    code (api/gradient.py, `nested`), one per argument of a tuple `wrt`, with `g`'s value
+    beside them for `value_and_grad`."""
+    _refuse_inner(gradient)
+    plain = gradient.mode is Mode.GRAD and not gradient.wrt_is_tuple
+    if plain and (gradient.bound is not None or gradient._star is not None or gradient._double):
+        return gradient.nested(args, kwargs)  # (called with the arguments nested binds)
+    if not plain and (gradient.bound is not None or gradient._star is not None):
+        raise UnsupportedSyntaxError(
+            f"'{gradient.__name__}', a value_and_grad or a gradient with respect to several "
+            "arguments of a method or of a function with *args, called inside a "
+            "differentiated function, is not supported",
+            calling_line(),
+            "call srcgrad.grad with respect to one argument there",
+        )
+    # (srcgrad.grad of `fn` with respect to each argument: made by the class that defines
+    # `nested`, gradient.Gradient, which imports this module)
+    grad = next(c for c in type(gradient).__mro__ if "nested" in vars(c))
+    made = [grad(gradient._given, w).nested(args, kwargs)[0] for w in gradient.wrt]
+    value = gradient.fn if gradient.mode is Mode.VALUE_AND_GRAD else None
+    shape = (len(args), tuple(kwargs), gradient.wrt_is_tuple)
+    return _called_as_given(gradient, tuple(made), value, shape), args, kwargs
+
+
+def _refuse_inner(gradient) -> None:
+    """A transform called inside a differentiated function other than `grad` or
+    `value_and_grad` (a `vjp` or forward-mode one, a gradient of a gradient), refused at the
+    line that calls it."""
+    if gradient.mode in (Mode.GRAD, Mode.VALUE_AND_GRAD) and gradient.inner is None:
+        return
+    what = "a gradient of a gradient" if gradient.inner is not None else "a forward-mode transform"
+    raise UnsupportedSyntaxError(
+        f"'{gradient.__name__}', {what}, called inside a differentiated function is not supported",
+        calling_line(),
+        "call srcgrad.grad or srcgrad.value_and_grad of a function there (a function that "
+        "itself calls srcgrad.grad is fine)",
+    )
+
+
+class _Spelled(str):
+    """A parameter of `_called_as_given`'s function, as bound to the gradient's parameters."""
+
+
+def _called_as_given(gradient, functions: tuple, value, shape: tuple):
+    """`def grad_f(_a0, *, s): return _G0(_a0, _D0, s=s)`: the code `nested` made for the
+    gradient's parameters in order (`_D0` a default), called with the arguments as the code
+    gives them, so that the positions and keywords the dispatch marks active still say which;
+    a tuple of them for a tuple `wrt`; with `value`, `(value(...), gradient)`."""
+    count, keywords, is_tuple = shape
+    key = ("called as given", functions, value, shape)
+    with _LOCK:
+        made = _WRAPPERS.get(key)
+        if made is not None:
+            return made
+        given = [_Spelled(f"_a{k}") for k in range(count)]
+        bound = gradient._signature.bind(*given, **{k: _Spelled(k) for k in keywords})
+        bound.apply_defaults()
+        namespace = {"_F": value, "__name__": "srcgrad_calls"}
+        passed = []
+        for k, (name, argument) in enumerate(bound.arguments.items()):
+            if not isinstance(argument, _Spelled):
+                namespace[f"_D{k}"], argument = argument, f"_D{k}"
+            passed.append(argument if k < gradient._positional else f"{name}={argument}")
+        call = ", ".join(passed)
+        namespace.update({f"_G{k}": f for k, f in enumerate(functions)})
+        result = ", ".join(f"_G{k}({call})" for k in range(len(functions)))
+        result = f"({result},)" if is_tuple else result
+        result = f"_F({call}), {result}" if value is not None else result
+        name = gradient.__name__ if gradient.__name__.isidentifier() else "grad_function"
+        signature = ", ".join([*given, *(["*", *keywords] if keywords else [])])
+        text = f"def {name}({signature}):\n    return {result}\n"
+        made = _WRAPPERS[key] = _compiled(text, name, namespace)
+        return made
+
+
+def _compiled(text: str, name: str, namespace: dict):
+    """The function `name` that `text` defines, its source registered in linecache."""
+    filename = f"<srcgrad: call {next(_COUNT)} of {name}>"
+    exec(compile(text, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    return namespace[name]
 
 
 def _held(fn, kwargs: dict) -> tuple[str, ...]:

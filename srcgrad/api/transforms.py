@@ -6,6 +6,8 @@ call for each argument signature and caches it.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +18,7 @@ import numpy as np
 from ..errors import NonScalarOutputError, WrtError
 from ..front import reading
 from ..front.context import Mode
+from ..rules.registry import calling
 from . import pickling, views
 from .gradient import Forward, Gradient
 from .hints import P, Wrt
@@ -84,8 +87,8 @@ def grad(
     make = _WithAux if has_aux else Gradient
     options = {"check_finite": check_finite, "tape_limit": tape_limit}
     if fn is None:
-        return lambda f: make(f, wrt, **options)
-    return make(fn, wrt, **options)
+        return lambda f: _made(make, f, wrt, options)
+    return _made(make, fn, wrt, options)
 
 
 @overload
@@ -143,8 +146,45 @@ def value_and_grad(
     make = _WithAux if has_aux else Gradient
     options = {"with_value": True, "check_finite": check_finite, "tape_limit": tape_limit}
     if fn is None:
-        return lambda f: make(f, wrt, **options)
-    return make(fn, wrt, **options)
+        return lambda f: _made(make, f, wrt, options)
+    return _made(make, fn, wrt, options)
+
+
+def _made(make: Callable, fn: Callable, wrt: Wrt, options: dict) -> Any:
+    """`make(fn, wrt, **options)`; for a `functools.partial`, the partial of the gradient of
+    the function it wraps, holding what it holds (`wrt` counted among the arguments the
+    partial is called with)."""
+    if not isinstance(fn, functools.partial):
+        return make(fn, wrt, **options)
+    try:
+        params = list(inspect.signature(fn.func).parameters)
+    except (TypeError, ValueError):
+        return make(fn, wrt, **options)  # (reading it says why it cannot be differentiated)
+    remaining = params[len(fn.args) :]
+    shifted = [
+        remaining[w] if isinstance(w, int) and -len(remaining) <= w < len(remaining) else w
+        for w in (wrt if isinstance(wrt, (tuple, list)) else [wrt])
+    ]
+    shifted_wrt = tuple(shifted) if isinstance(wrt, (tuple, list)) else shifted[0]
+    return Partial(make(fn.func, shifted_wrt, **options), *fn.args, **fn.keywords)
+
+
+class Partial(functools.partial):
+    """The gradient of a `functools.partial` (`grad(partial(loss, data=X))`): a partial of the
+    gradient of the function it wraps; `.source` and the rest are the gradient's."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.func, name)
+
+
+# (a gradient of a closure or partial made in a differentiated function is the closure of the
+# gradient: normalize/inner_gradients.py)
+# (and a lambda passed to them is lifted as a nested function is: normalize/closures.py)
+grad.srcgrad_makes_gradients = True  # type: ignore[attr-defined]
+value_and_grad.srcgrad_makes_gradients = True  # type: ignore[attr-defined]
+calling(grad, value_and_grad)
 
 
 class _WithAux(Generic[P]):

@@ -8,6 +8,7 @@ operation, or something with no rule at all.
 
 from __future__ import annotations
 
+import functools
 import operator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -132,7 +133,9 @@ def operation(stmt: gast.stmt, ctx) -> Operation:
         key = ctx.resolve(value.func)
         keywords = {kw.arg: kw.value for kw in value.keywords}
         spelled = spelling(value.func)
-        if key is MISSING or is_user_class(key):  # (an object: made through api/dynamic.py)
+        if key is MISSING or is_user_class(key) or is_transform(key):
+            # (an object: made through api/dynamic.py; a srcgrad.grad(g) made outside: its
+            # code, differentiated again, chosen as the code runs)
             made = Operation(target, Kind.UNKNOWN, None, list(value.args), keywords, spelled)
             made.callee = value.func
             return made
@@ -174,6 +177,15 @@ def _in(key, table) -> bool:
         return key in table
     except TypeError:
         return False
+
+
+def is_transform(obj: object) -> bool:
+    """A function srcgrad made (`srcgrad.grad(g)`, a partial of one), called in the code: it is
+    differentiated through its generated code, made for the arguments that arrive
+    (api/dynamic.py)."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    return callable(getattr(obj, "nested", None)) and hasattr(obj, "tangent_function")
 
 
 def is_user_function(obj: object) -> bool:

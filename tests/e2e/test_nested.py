@@ -92,9 +92,13 @@ def test_forward_mode(name):
     assert tangent == pytest.approx(want, rel=1e-6, abs=1e-8)
 
 
-def test_the_inner_gradient_must_be_of_one_argument():
-    def two(w):
-        return np.sum(srcgrad.grad(inner_loss, wrt=(0, 1))(w, 2.0)[0])
+def _both(w):
+    gw, gx = srcgrad.grad(inner_loss, wrt=(0, 1))(w, np.sum(w))
+    return np.sum(gw**2) + gx
 
-    with pytest.raises(srcgrad.WrtError, match="one argument"):
-        srcgrad.grad(two)(np.ones(3))
+
+def test_an_inner_gradient_with_respect_to_several_arguments():
+    w = np.array([0.5, -1.0, 0.3])
+    np.testing.assert_allclose(
+        srcgrad.grad(_both)(w), finite_differences(_both, [w], 0), rtol=1e-6, atol=1e-8
+    )
