@@ -215,6 +215,18 @@ def xlog1py(g, ans, x, y):
     return g * np.log1p(y), g * x / (1.0 + y)
 
 
+# The terms of an entropy, -x log(x), and of a relative entropy, x log(x / y) (as JAX: the
+# formulas for positive x, also where x is 0).
+@elementwise(scipy.special.entr)
+def entr(x, ans):
+    return -np.log(x) - 1.0
+
+
+@broadcasting(scipy.special.rel_entr)
+def rel_entr(g, ans, x, y):
+    return g * (np.log(x / y) + 1.0), -g * x / y
+
+
 # ---- softmax, log-softmax and log-sum-exp along an axis ------------------------------------------
 
 
@@ -352,6 +364,18 @@ def ndtr(x, ans):
 @elementwise(scipy.special.log_ndtr)
 def log_ndtr(x, ans):
     return np.exp(-0.5 * x * x - ans) / math.sqrt(2.0 * math.pi)
+
+
+# The normal quantile: the inverse of ndtr, whose derivative is one over the normal density.
+@elementwise(scipy.special.ndtri)
+def ndtri(x, ans):
+    return math.sqrt(2.0 * math.pi) * np.exp(0.5 * ans * ans)
+
+
+# The scaled complementary error function exp(x^2) erfc(x).
+@elementwise(scipy.special.erfcx)
+def erfcx(x, ans):
+    return 2.0 * x * ans - 2.0 / math.sqrt(math.pi)
 
 
 @elementwise(scipy.special.log_expit)
