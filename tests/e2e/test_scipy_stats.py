@@ -92,6 +92,9 @@ SUPPORTS = {
     "gamma": "positive",
     "chi2": "positive",
     "expon": "positive",
+    "lognorm": "positive",
+    "invgamma": "positive",
+    "halfnorm": "positive",
     "beta": "unit",
     "poisson": "counts",
 }
@@ -187,6 +190,9 @@ HESSIANS = [
     ("expon", "logcdf"),
     ("laplace", "cdf"),
     ("logistic", "logpdf"),
+    ("lognorm", "logpdf"),
+    ("invgamma", "logpdf"),
+    ("halfnorm", "logsf"),
     ("poisson", "logpmf"),
     ("poisson", "sf"),
 ]
@@ -569,7 +575,13 @@ def test_a_frozen_distribution_srcgrad_cannot_follow_is_refused_at_its_line(fn):
 
 # ---- refusals --------------------------------------------------------------------------------------
 
-SPECIAL = {"t": "stdtr", "gamma": "gammainc", "chi2": "gammainc", "beta": "betainc"}
+SPECIAL = {
+    "t": "stdtr",
+    "gamma": "gammainc",
+    "chi2": "gammainc",
+    "beta": "betainc",
+    "invgamma": "gammainc",  # (and gammaincc, whose name holds gammainc's)
+}
 # the special function each distribution function calls, where it is not SPECIAL's
 COMPLEMENT = {("gamma", "sf"): "gammaincc", ("chi2", "sf"): "gammaincc", ("beta", "sf"): "betaincc"}
 REFUSED = [(case, name) for case in cases.CASES if not case.spread for name in case.refused()]
