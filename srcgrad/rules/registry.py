@@ -187,6 +187,15 @@ def calls_functions(obj: object) -> bool:
     return id(obj) in _CALLING
 
 
+# what a NoRuleError for a function with no rule advises
+NO_RULE_ADVICE = (
+    "srcgrad differentiates the NumPy and SciPy functions it has rules for; give this one a "
+    "rule with srcgrad.register_vjp(function, rule) (srcgrad.register_jvp for forward mode), "
+    "or compute this value outside the differentiated function if it does not depend on the "
+    "inputs you differentiate with respect to"
+)
+
+
 # ---- declarations --------------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ from ..front.fence import is_append
 from ..normalize.attempts import attempted, is_attempt
 from ..normalize.checkpoints import snapshots_of
 from ..normalize.ir import Kind, callee_name, has_user_source
-from ..rules.registry import is_nondifferentiable, reverse_rule, tangent_rule
+from ..rules.registry import NO_RULE_ADVICE, is_nondifferentiable, reverse_rule, tangent_rule
 from ..runtime.checkpoints import checkpointed
 from . import dynamic
 from .operands import bind_operands, describe
@@ -280,9 +280,7 @@ class _Forward:
             raise NoRuleError(
                 f"no derivative rule for '{op.description or name}'",
                 self.origin,
-                "srcgrad differentiates the NumPy functions it has rules for; compute this "
-                "value outside the differentiated function if it does not depend on the "
-                "inputs you differentiate with respect to",
+                NO_RULE_ADVICE,
             )
         out = op.keywords.get("out")
         if out is not None and not (isinstance(out, gast.Constant) and out.value is None):

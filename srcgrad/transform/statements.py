@@ -22,7 +22,15 @@ from ..analyse.tape import Plan
 from ..errors import NoRuleError
 from ..front import nodes
 from ..normalize.ir import Kind, Operation
-from ..rules.registry import BROADCAST, SAME, Rule, choose_rule, is_nondifferentiable, reverse_rule
+from ..rules.registry import (
+    BROADCAST,
+    NO_RULE_ADVICE,
+    SAME,
+    Rule,
+    choose_rule,
+    is_nondifferentiable,
+    reverse_rule,
+)
 from . import containers, uniform
 from .adjoints import Adjoints
 from .operands import bind_operands, describe
@@ -162,9 +170,7 @@ class StatementAdjoints:
             raise NoRuleError(
                 f"no derivative rule for {describe(op)}",
                 self.adjoints.origin,
-                "srcgrad differentiates the NumPy functions it has rules for; compute this "
-                "value outside the differentiated function if it does not depend on the "
-                "inputs you differentiate with respect to",
+                NO_RULE_ADVICE,
             )
         self.apply(general, op, g, mask)
 
