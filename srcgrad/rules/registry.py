@@ -91,7 +91,8 @@ _OPTIONAL = {
     "scipy.integrate": "srcgrad.api.integrate",  # (its helpers call srcgrad's public layer)
     "scipy.linalg": "srcgrad.rules.scipy_linalg",
     "scipy.special": "srcgrad.rules.scipy_special",
-    "scipy.stats": "srcgrad.rules.scipy_stats",
+    # (scipy_stats_scales imports scipy_stats: both are registered)
+    "scipy.stats": "srcgrad.rules.scipy_stats_scales",
 }
 
 # library functions srcgrad differentiates through a plain-NumPy definition of its own (in a

@@ -676,8 +676,3 @@ def dirichlet_pdf(x, alpha):
 
 
 nondifferentiable(multivariate_normal_dimension, dirichlet_complete)
-
-
-# ---- more distributions, the normal quantiles and entropy --------------------------------------
-
-from . import scipy_stats_scales  # noqa: E402, F401  (registers its definitions with these)

@@ -1,5 +1,5 @@
 """Definitions of more `scipy.stats` functions, registered with those of `scipy_stats.py` (which
-imports this module): the distributions of positive values that priors on scales use
+this module imports; registry.py loads this one): the distributions of positive values that priors on scales use
 (`lognorm`, `invgamma`, `halfnorm`), the normal quantiles (`norm.ppf`, `norm.isf`) of a
 reparameterisation, and `entropy`.
 
