@@ -10,18 +10,36 @@ here is checked as the code runs: a property there is refused at its line
 (runtime/containers.py), never read from the object's derivative as if it were held.
 
 `q = Gaussian(m, s); y = q.std * x`, where `std` is a property of `Gaussian`, becomes
-`q = Gaussian(m, s); y = std(q) * x`, `std` naming the property's getter.
+`q = Gaussian(m, s); y = std(q) * x`, `std` naming the property's getter. A
+`functools.cached_property` is read the same way, where the object holds no value of that name
+yet (checked as the code runs: `not_cached`); the value it would cache is the one the getter
+gives again, since srcgrad follows no change of what an object holds.
+
+srcgrad never follows a change of what an object holds, so the spellings of one that the fence
+does not see are refused here, in every function srcgrad reads (the differentiated one, and
+the methods and helpers it differentiates or summarizes): `setattr(o, "a", v)`,
+`object.__setattr__(o, "a", v)`, `o.__setattr__("a", v)`, `delattr`, and a call that writes
+into a list, dict or array reached through an attribute or an element (`self.items.append(v)`,
+`hist["h"].append(v)`), which no name of the function holds (`o.a = v`, `o.a += v`,
+`o.a[i] = v` are the fence's). A method that does one of these is then one whose source srcgrad
+cannot follow, and a call of it that moves a differentiated value is refused at the caller's
+line (analyse/object_state.py, api/dynamic.py).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+import linecache
 import sys
 
 import gast
 
+from ..errors import UnsupportedSyntaxError
 from ..front import nodes
+from ..front.emit import spelling
 from ..front.reading import MISSING, module_of
+from ..runtime.object_state import not_cached
 
 _LIBRARIES = ("numpy", "scipy", "srcgrad", "builtins", "functools", "collections", "types")
 
@@ -91,13 +109,94 @@ class _Properties(nodes.Transformer):
             found = inspect.getattr_static(kind, node.attr)
         except AttributeError:
             return node
+        if isinstance(found, functools.cached_property):
+            return self._cached(node, found)
         if not isinstance(found, property) or found.fget is None:
             return node
         getter = self.ctx.support.name_for(found.fget, node.attr)
         return nodes.stamp(nodes.call(nodes.load(getter), [node.value]), self.ctx.origin(node))
 
+    def _cached(self, node: gast.Attribute, found: functools.cached_property) -> gast.expr:
+        """`q.s` of a cached property: `s(q)`, a getter that checks that `q` holds no value of
+        that name (runtime/object_state.py) and returns what the property's function gives."""
+        getter = self.ctx.support.name_for(cached_getter(found, node.attr), node.attr)
+        return nodes.stamp(nodes.call(nodes.load(getter), [node.value]), self.ctx.origin(node))
+
+
+_GETTERS: dict = {}
+
+
+def cached_getter(found: functools.cached_property, attr: str):
+    """`def s(self): not_cached(self, "s"); return F(self)`, F the cached property's function:
+    a function srcgrad reads like the user's (its text is in linecache), made once."""
+    made = _GETTERS.get(id(found))
+    if made is not None and made[0] is found:
+        return made[1]
+    name = attr if attr.isidentifier() and not attr.startswith("_") else "cached"
+    text = f"def {name}(self):\n    not_cached(self, {attr!r})\n    return F(self)\n"
+    filename = f"<srcgrad: cached property {name} {len(_GETTERS) + 1}>"
+    namespace = {"F": found.func, "not_cached": not_cached, "__name__": "srcgrad_calls"}
+    exec(compile(text, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    _GETTERS[id(found)] = (found, namespace[name])
+    return namespace[name]
+
+
+# methods that change the list, dict, set or array they are called on
+MUTATING = frozenset(
+    {
+        "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+        "popitem", "add", "discard", "sort", "reverse", "fill", "put", "resize", "itemset",
+        "partition", "appendleft", "extendleft", "popleft", "rotate", "difference_update",
+        "intersection_update", "symmetric_difference_update", "__setitem__", "__delitem__",
+        "__iadd__", "__imul__", "setflags", "byteswap",
+    }
+)  # fmt: skip
+_SETTERS = frozenset({setattr, delattr, object.__setattr__, object.__delattr__})
+
+
+class _StateChanges(gast.NodeVisitor):
+    """Refuses the changes of what an object holds that the fence does not see."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def visit_Call(self, node: gast.Call) -> None:
+        self.generic_visit(node)
+        func = node.func
+        try:
+            setter = self.ctx.resolve(func) in _SETTERS
+        except TypeError:  # (an object that cannot be hashed)
+            setter = False
+        if setter or (isinstance(func, gast.Attribute) and func.attr in SETTER_METHODS):
+            self._refuse(node, f"'{spelling(func)}(...)', which sets an attribute")
+        if (
+            isinstance(func, gast.Attribute)
+            and func.attr in MUTATING
+            and isinstance(func.value, (gast.Attribute, gast.Subscript, gast.Call))
+            and not self.ctx.is_global_reference(func.value)
+        ):
+            self._refuse(
+                node,
+                f"'.{func.attr}()' of a value held by an attribute or an element "
+                f"('{spelling(func.value)}'), which changes it in place",
+            )
+
+    def _refuse(self, node: gast.Call, what: str) -> None:
+        raise UnsupportedSyntaxError(
+            f"{what}, is not supported: srcgrad does not follow a change of what an object or "
+            "a container holds",
+            self.ctx.origin(node),
+            "return the new value and use it (or make a new object from it); build a list in a "
+            "name of the function (xs = []; xs.append(v)) and pass it on or store it once",
+        )
+
+
+SETTER_METHODS = frozenset({"__setattr__", "__delattr__"})
+
 
 def run(tree: gast.FunctionDef, ctx) -> None:
+    _StateChanges(ctx).visit(tree)
     known = classes(tree, ctx)
     if known:
         _Properties(ctx, known).visit(tree)
