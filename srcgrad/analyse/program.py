@@ -21,7 +21,7 @@ from .. import runtime
 from ..errors import InternalError, NonScalarOutputError, UnsupportedSyntaxError
 from ..front import nodes, reading
 from ..normalize.ir import Kind, Operation, operation
-from . import memory
+from . import memory, object_state
 from . import shapes as shape_analysis
 from .activity import active_names, varied_names
 from .containers import fields, refuse_tuple_arithmetic
@@ -110,6 +110,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
             bind_user_call(ctx, stmt, ops[id(stmt)], active)
     params = [p for p in param_shapes]
     varied = frozenset(varied_names(list(ops.values()), wrt))
+    object_state.guard(ctx, body, ops, varied, active)  # (calls run as they are)
     copies = memory.check(ctx, body, output, ops, params, varied)
     reals = real_values(ctx, ops, params, active)
     return Program(body, last, output, assigns, ops, active, shapes, copies, reals)

@@ -35,8 +35,8 @@ import numpy as np
 from ..analyse.memory import summary_of
 from ..errors import NoRuleError, SrcgradError, UnsupportedSyntaxError
 from ..front import fence, reading
-from ..front.context import Mode
-from ..normalize import outer_writes, starred
+from ..front.context import Context, Mode
+from ..normalize import normalize, outer_writes, starred
 from ..normalize.ir import has_user_source
 from ..normalize.objects import is_user_class
 from ..rules.registry import definition, reverse_rule, tangent_rule
@@ -278,7 +278,9 @@ def _refuse_unread(fn, name: str) -> None:
     """A call of `fn`, whose source srcgrad cannot follow (a method that sets an attribute of
     `self`), refused at the calling line, saying what it cannot follow and where."""
     try:
-        fence.check(reading.read(fn))
+        parsed = reading.read(fn)
+        fence.check(parsed)
+        normalize(Context.of(parsed))  # (normalize/objects.py refuses more ways to write)
     except SrcgradError as exc:
         where = f" ({exc.origin.where()}: {exc.origin.text.strip()})" if exc.origin else ""
         raise UnsupportedSyntaxError(
