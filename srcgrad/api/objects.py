@@ -176,8 +176,9 @@ class Constructor:
         self.cls = cls
 
     def _made(self, active: tuple, args: tuple, kwargs: dict):
-        """The new object, the active parameters' names and values, and the links
-        `(path in the object, parameter, path in the argument)`."""
+        """The new object, the active arguments (as `(parameter, path in its value)`: a
+        position gathered by `*args` is an element of that tuple) with their values, and the
+        links `(path in the object, active argument, path in the argument)`."""
         try:
             bound = inspect.signature(self.cls).bind(*args, **kwargs)
         except (TypeError, ValueError):
@@ -191,9 +192,8 @@ class Constructor:
                 "give the class an __init__ of plain parameters",
             )
         bound.apply_defaults()
-        names = list(bound.arguments)
-        chosen = [names[a] if isinstance(a, int) else a for a in active]
-        chosen = [n if n in bound.arguments else _keyword_holder(bound, n) for n in chosen]
+        chosen = [_argument(bound, a) for a in active]
+        values = [args[a] if isinstance(a, int) else kwargs[a] for a in active]
         sources: dict[int, list] = {}
         for name, value in bound.arguments.items():
             for path, leaf in _leaves(value, (), [], frozenset()):
@@ -206,12 +206,17 @@ class Constructor:
             found = sources.get(id(leaf))
             if not found:
                 self._refuse(path, "is none of its arguments (it is computed or made there)")
-            moving = [(n, p) for n, p in found if n in chosen]
+            moving = [
+                (k, inner[len(within) :])
+                for name, inner in found
+                for k, (param, within) in enumerate(chosen)
+                if name == param and inner[: len(within)] == within
+            ]
             if len(moving) > 1:
                 self._refuse(path, "is passed to it more than once")
             if moving:
                 links.append((path, *moving[0]))
-        return obj, bound, chosen, links
+        return obj, values, links
 
     def _refuse(self, path: tuple, why: str):
         place = ".".join(str(k) for k in path)
@@ -224,24 +229,46 @@ class Constructor:
         )
 
     def pullback(self, active: tuple, args: tuple, kwargs: dict):
-        obj, bound, chosen, links = self._made(active, args, kwargs)
+        obj, values, links = self._made(active, args, kwargs)
 
         def back(g):
-            grads = dict.fromkeys(chosen)
-            for path, name, inner in links:
+            grads = [None] * len(values)
+            for path, k, inner in links:
                 part = _at(g, path)
                 if part is not None:
-                    grads[name] = _put(grads[name], bound.arguments[name], inner, part)
-            made = tuple(as_gradient(grads[n], bound.arguments[n]) for n in chosen)
+                    grads[k] = _put(grads[k], values[k], inner, part)
+            made = tuple(as_gradient(a, v) for a, v in zip(grads, values))
             return made[0] if len(made) == 1 else made
 
         return obj, back
 
     def tangent(self, active: tuple, tangents: tuple, args: tuple, kwargs: dict):
-        obj, bound, chosen, links = self._made(active, args, kwargs)
-        given = dict(zip(chosen, tangents))
-        leaves = {path: _at(given[name], inner) for path, name, inner in links}
+        obj, _, links = self._made(active, args, kwargs)
+        leaves = {path: _at(tangents[k], inner) for path, k, inner in links}
         return obj, _tangent_tree(obj, (), leaves)
+
+
+def _argument(bound: inspect.BoundArguments, active) -> tuple[str, tuple]:
+    """The parameter an active argument (a position or a keyword) is bound to, and its path
+    in that parameter's value: `()`, or `(k,)` for a position `*args` gathers."""
+    params = list(bound.signature.parameters.values())
+    if isinstance(active, str):
+        if active in bound.arguments:
+            return active, ()
+        _keyword_holder(bound, active)
+    position = active
+    for param in params:
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            return param.name, (position,)
+        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            break
+        if position == 0:
+            return param.name, ()
+        position -= 1
+    raise UnsupportedSyntaxError(  # (bind() would have failed first)
+        f"an argument srcgrad cannot place among the parameters of {bound.signature}",
+        calling_line(),
+    )
 
 
 def _keyword_holder(bound: inspect.BoundArguments, keyword: str) -> str:
