@@ -100,43 +100,135 @@ def _moving(call: gast.Call, varied: frozenset) -> tuple:
 def state_kept(fn, moving: tuple, *args, **kwargs) -> None:
     """Refuse, at the user's line, a call of `fn` on `args` that may write into its object or
     an argument with or into a value that moves (`moving`: positions, keywords, `"self"`)."""
-    given = len(args)
+    _kept(fn, moving, args, kwargs, frozenset())
+
+
+def _kept(fn, moving: tuple, args: tuple | None, kwargs: dict, seen: frozenset) -> None:
+    """`state_kept` of `fn`; `args` None: a call of it whose arguments are not known here
+    (called by a function srcgrad runs as it is), every one of them moving."""
+    given = len(args or ())
+    fixed: tuple = ()
     while True:  # (what `fn` brings itself comes before the call's own arguments)
         if isinstance(fn, types.MethodType):
-            args, fn = (fn.__self__, *args), fn.__func__
+            fixed, fn = (*fixed, fn.__self__), fn.__func__
         elif isinstance(fn, functools.partial):
-            args, kwargs, fn = (*fn.args, *args), {**fn.keywords, **kwargs}, fn.func
+            fixed, kwargs, fn = (*fixed, *fn.args), {**fn.keywords, **kwargs}, fn.func
         elif is_object(fn):
-            args, fn = (fn, *args), type(fn).__call__
+            fixed, fn = (*fixed, fn), type(fn).__call__
         else:
             break
     if not has_user_source(fn):
         _library_method(fn, moving)
         return
     try:
-        bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs)
+        signature = inspect.signature(fn, follow_wrapped=False)
+        if args is None:
+            values = dict(zip(signature.parameters, fixed))
+            names = list(signature.parameters)
+        else:
+            values = signature.bind(*fixed, *args, **kwargs).arguments
+            names = list(values)
     except (TypeError, ValueError):
         return  # (the call itself raises)
-    names = list(bound.arguments)
-    fixed = len(args) - given
+    moves = _moves(moving, names, len(fixed) if args is not None else len(names), given)
+    summary = summary_of(fn)
+    sources = summary.written_from
+    first = len(fixed)
+    for name in sorted(summary.writes & set(names), key=lambda n: (names.index(n) >= first, n)):
+        came = None if sources is None else sources.get(name)
+        if name in moves or came is None or came & moves:
+            _refuse(fn, name, summary)
+    if moves and fn not in seen:
+        _inner(fn, values, seen | {fn})
+
+
+def _moves(moving: tuple, names: list, fixed: int, given: int) -> set:
+    """The parameters bound to moving values: `fixed` of them bound by the function value."""
     moves = set()
     for m in moving:
-        if m == _ALL:
+        if m == _ALL or fixed >= len(names):
             moves |= set(names)
         elif m == "self":
             moves |= set(names[:fixed]) or set(names)
         elif isinstance(m, int) and fixed + m < len(names):
             moves.add(names[fixed + m])
-        elif isinstance(m, str) and m in bound.arguments:
+        elif isinstance(m, str) and m in names:
             moves.add(m)
         else:
             moves |= set(names)  # (into `*args` or `**kwargs`)
-    summary = summary_of(fn)
-    sources = summary.written_from
-    for name in sorted(summary.writes & set(names), key=lambda n: (names.index(n) >= fixed, n)):
-        came = None if sources is None else sources.get(name)
-        if name in moves or came is None or came & moves:
-            _refuse(fn, name, summary)
+    return moves
+
+
+def _inner(fn, values: dict, seen: frozenset) -> None:
+    """The calls `fn` makes of functions known only as the code runs, which its summary does
+    not see into: `p.method(...)` of a parameter `p` is checked as a call that moves every
+    value (the method is found on the value `p` has); any other is refused."""
+    for param, attr, origin in _calls_inside(fn):
+        value = values.get(param, _UNKNOWN)
+        found = getattr(value, attr, _UNKNOWN) if attr is not None else value
+        if found is _UNKNOWN or not callable(found):
+            _refuse_inside(fn, origin)
+        try:
+            _kept(found, (_ALL,), None, {}, seen)
+        except UnsupportedSyntaxError as exc:
+            raise UnsupportedSyntaxError(
+                f"{exc.bare_message} (called by '{_spelled(fn)}' at {origin.where()}: "
+                f"{origin.text.strip()})",
+                calling_line(),
+                exc.hint,
+            ) from None
+
+
+_UNKNOWN = object()
+_INSIDE: dict = {}
+
+
+def _calls_inside(fn) -> list:
+    """`(parameter, method or None, origin)` of each call in `fn`'s normalized code of a
+    function srcgrad knows only as the code runs (`(None, None, origin)`: of no parameter)."""
+    if fn in _INSIDE:
+        return _INSIDE[fn]
+    found = []
+    try:
+        parsed = reading.read(fn)
+        fence.check(parsed)
+        ctx = Context.of(parsed)
+        normalize(ctx)
+    except Exception:  # (unreadable: its summary says it may write anything)
+        return []
+    params = {a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs}
+    for node in nodes.walk(ctx.parsed.tree):
+        if not isinstance(node, gast.Call):
+            continue
+        callee = ctx.resolve(node.func)
+        if not (callee is MISSING or isinstance(callee, types.MethodType) or is_object(callee)):
+            continue
+        func, origin = node.func, ctx.origin(node)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            param = func.value.id if func.value.id in params else None
+            found.append((param, func.attr, origin))
+        elif isinstance(func, gast.Name) and func.id in params:
+            found.append((func.id, None, origin))
+        else:
+            found.append((None, None, origin))
+    _INSIDE[fn] = found
+    return found
+
+
+def _refuse_inside(fn, origin) -> None:
+    raise UnsupportedSyntaxError(
+        f"a call of '{_spelled(fn)}', which calls a function srcgrad knows only as the code "
+        f"runs ({origin.where()}: {origin.text.strip()}), where a value that carries a "
+        "derivative is passed to it or held by it, is not supported: srcgrad runs the call as "
+        "it is and cannot tell what that function writes",
+        calling_line(),
+        "use the value the call returns, or call the inner function in the differentiated "
+        "function itself",
+    )
+
+
+def _spelled(fn) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "function")
 
 
 def _library_method(fn, moving: tuple) -> None:
@@ -154,7 +246,7 @@ def _library_method(fn, moving: tuple) -> None:
 
 
 def _refuse(fn, name: str, summary) -> None:
-    spelled = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "function")
+    spelled = _spelled(fn)
     where = summary.where.get(name)
     inside = _unfollowed(fn) or (
         f" ({where.where()}: {where.text.strip()})" if where is not None else ""
