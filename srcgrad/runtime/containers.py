@@ -257,7 +257,7 @@ def add_item(adjoint, container, index, g):
                 f"{type(container).__name__}: differentiated attributes are the fields of a "
                 "dataclass, a namedtuple or a SimpleNamespace"
             )
-        elif is_record(container) and index not in record_fields(container):
+        elif is_record(container) and not _held(container, index):
             _not_a_field(container, index)
         else:
             adjoint = {} if adjoint is None else _fields_of(adjoint)
@@ -275,6 +275,13 @@ def add_item(adjoint, container, index, g):
     return part if adjoint is None else adjoint + part
 
 
+def _held(record, name: str) -> bool:
+    """`record.name` is an attribute the record holds, not a value a `cached_property` of its
+    class computed and keeps there (its derivative is the property's, not a field's)."""
+    kept = isinstance(getattr(type(record), name, None), functools.cached_property)
+    return name in record_fields(record) and not kept
+
+
 def _not_a_field(container, name: str):
     """`obj.name` where `name` is no attribute the object holds (a property, a class
     attribute): refused, as its derivative would be lost."""
@@ -290,7 +297,7 @@ def _not_a_field(container, name: str):
 
 def field_tangent(tangent, value, name: str):
     """`value.name`'s tangent from the tangent record of `value` (an attribute it holds)."""
-    if is_record(value) and name not in record_fields(value):
+    if is_record(value) and not _held(value, name):
         _not_a_field(value, name)
     if tangent is None:
         return zero_tangent(getattr(value, name))

@@ -385,6 +385,34 @@ class Gaussian:
         return np.sum(-0.5 * ((x - self.mu) / self.s) ** 2 - self.log_s)
 
 
+class Layer:
+    def __init__(self, W):
+        self.W = W
+
+    @cached_property
+    def squashed(self):
+        return np.tanh(self.W)
+
+
+class Wrapper:
+    def __init__(self, layer):
+        self.layer = layer
+
+    def out(self):
+        return np.sum(self.layer.squashed)  # refused
+
+
+def cached_in_an_object_of_an_object(w):
+    return Wrapper(Layer(w)).out()
+
+
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "jvp"])
+def test_a_cached_property_of_a_class_known_as_the_code_runs_is_refused(mode):
+    with pytest.raises(srcgrad.SrcgradError, match="reading 'squashed' of a Layer") as info:
+        _calls(cached_in_an_object_of_an_object, (W.copy(),))[mode]()
+    assert "self.layer.squashed" in str(info.value)
+
+
 def cached(w):
     return -Gaussian(w[0], w[1]).logp(X[:, 0]) + w[2] ** 2
 
