@@ -196,7 +196,8 @@ SETTER_METHODS = frozenset({"__setattr__", "__delattr__"})
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    _StateChanges(ctx).visit(tree)
+    if not module_of(ctx.parsed.fn).startswith("srcgrad."):  # (its helpers work on copies)
+        _StateChanges(ctx).visit(tree)
     known = classes(tree, ctx)
     if known:
         _Properties(ctx, known).visit(tree)
