@@ -18,8 +18,10 @@ not move into a value that does not move (a counter of calls, a log of strings) 
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
+import sys
 import types
 
 import gast
@@ -117,8 +119,8 @@ def _kept(fn, moving: tuple, args: tuple | None, kwargs: dict, seen: frozenset) 
             fixed, fn = (*fixed, fn), type(fn).__call__
         else:
             break
-    if not has_user_source(fn):
-        _library_method(fn, moving)
+    if not has_user_source(fn) or reading.module_of(fn).split(".")[0] in sys.stdlib_module_names:
+        _library_method(fn, moving)  # (a library's: `logger.debug(...)` keeps a string)
         return
     try:
         signature = inspect.signature(fn, follow_wrapped=False)
@@ -235,7 +237,11 @@ def _library_method(fn, moving: tuple) -> None:
     """A list's, dict's, set's or array's own method that writes into it."""
     receiver = getattr(fn, "__self__", None)
     name = getattr(fn, "__name__", "")
-    if moving and name in MUTATING and isinstance(receiver, (list, dict, set, bytearray)):
+    if (
+        moving
+        and name in MUTATING
+        and isinstance(receiver, (list, dict, set, bytearray, collections.deque))
+    ):
         raise UnsupportedSyntaxError(
             f"a call of '.{name}()' of a {type(receiver).__name__} known only as the code "
             "runs, with a value that carries a derivative, is not supported: srcgrad does not "
