@@ -138,7 +138,7 @@ def _kept(fn, moving: tuple, args: tuple | None, kwargs: dict, seen: frozenset) 
     first = len(fixed)
     for name in sorted(summary.writes & set(names), key=lambda n: (names.index(n) >= first, n)):
         came = None if sources is None else sources.get(name)
-        if name in moves or came is None or came & moves:
+        if moves and (name in moves or came is None or came & moves):
             _refuse(fn, name, summary)
     if moves and fn not in seen:
         _inner(fn, values, seen | {fn})

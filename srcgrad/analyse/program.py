@@ -111,6 +111,7 @@ def analysed(ctx, wrt: list[str], param_shapes: dict) -> Program:
     params = [p for p in param_shapes]
     varied = frozenset(varied_names(list(ops.values()), wrt))
     object_state.guard(ctx, body, ops, varied, active)  # (calls run as they are)
+    tree.body[:-1] = body
     copies = memory.check(ctx, body, output, ops, params, varied)
     reals = real_values(ctx, ops, params, active)
     return Program(body, last, output, assigns, ops, active, shapes, copies, reals)
