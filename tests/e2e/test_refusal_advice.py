@@ -401,6 +401,83 @@ case(
     """,
 )
 case(
+    "a method called for its effect that stores a differentiated value in its object",
+    """
+    class Total:
+        def __init__(self):
+            self.total = 0.0
+
+        def add(self, v):
+            self.total = self.total + v
+
+    def f(x):
+        acc = Total()
+        for v in x:
+            acc.add(np.sin(v))
+        return acc.total
+    """,
+    "acc.add(np.sin(v))",
+    "have the method return the new value and use that",
+    """
+    class Total:
+        def __init__(self):
+            self.total = 0.0
+
+        def plus(self, total, v):
+            return total + v
+
+    def f(x):
+        acc = Total()
+        total = 0.0
+        for v in x:
+            total = acc.plus(total, np.sin(v))
+        return total
+    """,
+)
+case(
+    "setattr of a differentiated value",
+    """
+    from types import SimpleNamespace
+
+    def f(x):
+        ns = SimpleNamespace()
+        setattr(ns, "v", x * 2.0)
+        return np.sum(ns.v ** 2)
+    """,
+    'setattr(ns, "v", x * 2.0)',
+    "return the new value and use it (or make a new object from it)",
+    """
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+    def f(x):
+        ns = Box(x * 2.0)
+        return np.sum(ns.v ** 2)
+    """,
+)
+case(
+    "an append to a list an attribute holds",
+    """
+    class Recorder:
+        def __init__(self):
+            self.history = []
+
+    def f(x):
+        r = Recorder()
+        r.history.append(np.sin(x))
+        return np.sum(r.history[0])
+    """,
+    "r.history.append(np.sin(x))",
+    "build a list in a name of the function",
+    """
+    def f(x):
+        history = []
+        history.append(np.sin(x))
+        return np.sum(history[0])
+    """,
+)
+case(
     "a complex input",
     """
     def f(z):
@@ -880,8 +957,15 @@ def test_every_refusal_in_the_readme_has_a_case():
         "an update in place of memory": "an update in place of memory another name reads later",
         "a generator taken in part": "a generator taken in part",
         "`return`, `break` or `continue` through\n`finally`": "return through finally",
-        "a method that sets an attribute": (
+        "a change of what an\nobject holds": (
             "a method that sets an attribute of an object that carries a derivative"
+        ),
+        "`setattr`": "setattr of a differentiated value",
+        "an append to or a store\ninto a list, dict or array an attribute": (
+            "an append to a list an attribute holds"
+        ),
+        "a method that does one of these,\ncalled for its effect": (
+            "a method called for its effect that stores a differentiated value in its object"
         ),
         "a second derivative through a method": (
             "a second derivative through a method of an object made from differentiated values"
