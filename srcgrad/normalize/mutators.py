@@ -74,9 +74,9 @@ class _Rewrite(nodes.Transformer):
         self.before: list[gast.stmt] = []
         self.top = top  # the statement's whole value: a writing call may be rewritten there only
 
-    def refuse(self, what: str, hint: str) -> None:
+    def refuse(self, what: str, hint: str, into: str = "an array or list") -> None:
         raise UnsupportedSyntaxError(
-            f"{what}, which writes into an array or list in place, is not supported",
+            f"{what}, which writes into {into} in place, is not supported",
             self.origin,
             hint or "compute a new value and assign it",
         )
@@ -147,7 +147,8 @@ class _Rewrite(nodes.Transformer):
             name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "this call")
             self.refuse(f"'{name}'", "")
         if writes(obj) and getattr(obj, "__name__", "") != "append":  # (a record: below)
-            self.refuse(f"'{called(obj)}'", _instead(obj, node))
+            into = "an object" if obj in (setattr, delattr) else "an array or list"
+            self.refuse(f"'{called(obj)}'", _instead(obj, node), into)
         return node
 
     def dunder(self, node: gast.Call, receiver: gast.expr, method: str) -> gast.expr:
@@ -293,6 +294,8 @@ def _instead(obj, call: gast.Call) -> str:
     statement = writers.OPERATOR_WRITERS.get(obj)
     if statement is not None:  # (operator.iadd(y, x): write y += x)
         return "write " + statement.format(*[spelling(a) for a in call.args], "a", "b", "v")
+    if obj in (setattr, delattr):
+        return "return the new value and use it (or make a new object from it)"
     name = getattr(obj, "__name__", "")
     if name in writers.DUNDER_ADVICE:
         return writers.DUNDER_ADVICE[name]

@@ -268,8 +268,8 @@ def by_dunder_setattr(w):
 
 def through_a_bound_method(w):
     acc = Acc()
-    push = acc.items.append
-    push(w * 2.0)  # refused
+    push = acc.items.append  # refused
+    push(w * 2.0)
     return np.sum(acc.items[0])
 
 
@@ -356,17 +356,17 @@ def test_a_change_of_what_an_object_holds_is_refused_at_its_line(fn, mode):
 
 @pytest.mark.parametrize("mode", ["grad", "value_and_grad", "jvp", "hvp"])
 def test_an_object_given_as_an_argument_that_is_not_differentiated(mode):
-    with pytest.raises(srcgrad.SrcgradError, match="Tracker.record") as info:
+    with pytest.raises(srcgrad.SrcgradError, match="record") as info:
         _calls(given_tracker, (W.copy(), Tracker()))[mode]()
     assert _refused_line(given_tracker) in str(info.value)
 
 
-def test_the_refusal_names_what_in_the_method_cannot_be_followed():
+def test_a_method_that_changes_its_object_in_a_loop_is_refused_at_its_call():
     with pytest.raises(srcgrad.SrcgradError) as info:
         srcgrad.grad(in_a_loop)(W)
     message = str(info.value)
-    assert "self.total = self.total + v" in message
-    assert "return the new value" in message
+    assert "acc.add(np.sin(x * w))" in message and "'add'" in message
+    assert "return what it computes" in message
 
 
 # ---- what srcgrad follows, against finite differences ----

@@ -417,7 +417,7 @@ case(
         return acc.total
     """,
     "acc.add(np.sin(v))",
-    "have the method return the new value and use that",
+    "return what it computes",
     """
     class Total:
         def __init__(self):
