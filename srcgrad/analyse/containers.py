@@ -57,13 +57,20 @@ _SEQUENCE_RESULTS = {
 }
 
 
+# functions whose result is always a Python list
+_LIST_RESULTS = (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)
+
+
 def lists(ops: dict) -> set[str]:
-    """Names that hold Python lists: list displays, copies of them (`u = _l` after a
-    comprehension) and slices of them (`xs[1:]`), whose adjoints are lists too."""
+    """Names that hold Python lists: list displays, the lists NumPy's splits return, lists
+    appended to, copies of them (`u = _l` after a comprehension) and slices of them
+    (`xs[1:]`), whose adjoints are lists too (a rule's array adjoint for one, `np.sum(xs)`'s,
+    is made the list of its rows)."""
     found = {
         op.target
         for op in ops.values()
-        if op.kind is Kind.LIST or op.key in (runtime.joined, runtime.joined_tangent, list, tuple)
+        if op.kind in (Kind.LIST, Kind.APPEND)
+        or op.key in (runtime.joined, runtime.joined_tangent, list, tuple, *_LIST_RESULTS)
     }
     # (and tuple displays read at an index known only as the code runs, `arrays[k]` of a
     # helper's `*arrays`: their elements may differ in shape)
