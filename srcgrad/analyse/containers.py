@@ -57,6 +57,12 @@ _SEQUENCE_RESULTS = {
 }
 
 
+# functions that join the arrays of a sequence, whose rules give it one adjoint per element
+# (and at which position the sequence is passed)
+_JOINS = {id(f): 0 for f in (np.concatenate, np.stack, np.hstack, np.vstack, np.dstack)}
+_JOINS |= {id(np.column_stack): 0, id(np.select): 1, id(np.choose): 1}
+
+
 # functions whose result is always a Python list
 _LIST_RESULTS = (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)
 
@@ -112,6 +118,48 @@ def _read_by_index(ops: dict, index_fits) -> set[str]:
     }
 
 
+def tuples(ops: dict) -> set[str]:
+    """Names that hold tuple displays, and copies of them (whose adjoints are tuples: two
+    are added part by part, never joined with +)."""
+    return _with_copies(ops, {op.target for op in ops.values() if op.kind is Kind.TUPLE})
+
+
+def _joined(ops: dict) -> set[str]:
+    """The names given whole to a function that joins the arrays of a sequence."""
+    found = set()
+    for op in ops.values():
+        position = _JOINS.get(id(op.key)) if op.kind is Kind.CALL else None
+        if position is not None and len(op.args) > position:
+            sequence = op.args[position]
+            if isinstance(sequence, gast.Name):
+                found.add(sequence.id)
+    return found
+
+
+def may_be_an_array(op) -> bool:
+    """Whether the call `op` may return an array, not the tuple or list it is unpacked as:
+    not a function whose result is always a sequence, nor a helper returning a display."""
+    if op.kind is Kind.CALL:
+        return id(op.key) not in _SEQUENCE_RESULTS and id(op.key) not in _CONTAINER_RESULTS
+    if op.kind is Kind.USER:
+        return op.key is None or not memory.summary_of(op.key).sequence
+    return False
+
+
+def _copied_from(ops: dict, names: set[str]) -> set[str]:
+    """`names` and every name one of them is a copy of, however many copies away."""
+    names = set(names)
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            source = getattr(op.args[0], "id", None) if op.args else None
+            if op.kind is Kind.COPY and op.target in names and source and source not in names:
+                names.add(source)
+                grown = True
+    return names
+
+
 def trees(ctx, ops: dict) -> set[str]:
     """Names that may hold a container of arrays: tree arguments, results that may be tuples
     (`np.linalg.eigh(a)[1]`) and what is read from them. Their adjoints are built with
@@ -128,11 +176,16 @@ def trees(ctx, ops: dict) -> set[str]:
     indexed = _read_by_index(  # (t[1], d["w"])
         ops, lambda index: isinstance(index, gast.Constant) and type(index.value) in (int, str)
     )
+    # (or, but for a display, joined whole, `np.vstack(t)`, whose rule gives it an adjoint per
+    # element; or read so through a copy: `a, b = t` reads `_t1 = t`)
+    unpacked = _copied_from(ops, indexed | _joined(ops))
     read_at = _read_by_index(ops, lambda index: True)  # (at any index: `xs[k]` of a loop)
     for op in ops.values():
         sequence = op.kind in (Kind.USER, Kind.TUPLE) or (
             op.kind is Kind.CALL and id(op.key) in _SEQUENCE_RESULTS
         )
+        if op.kind is not Kind.TUPLE and op.target in unpacked:
+            indexed.add(op.target)
         if sequence and op.target in indexed:
             found.add(op.target)
         if op.kind is Kind.USER and op.key is None and op.target in read_at:

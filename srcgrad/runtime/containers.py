@@ -353,6 +353,9 @@ def as_gradient(adjoint, like):
         if callable(like):  # a function in a parameter tree (an activation): kept as it is
             return like
         return zero_gradient(like)
+    if isinstance(adjoint, (list, tuple)) and np.ndim(like) > 0:
+        # an array taken apart (`a, b = h` of a helper's array): its rows' adjoints, stacked
+        return np.stack([as_gradient(a, row) for a, row in zip(adjoint, like)])
     return adjoint
 
 

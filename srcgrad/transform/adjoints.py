@@ -35,6 +35,7 @@ class Adjoints:
         self.bound = set(bound)
         self.components: dict[str, list[str]] = {}  # t of `a, b = t` -> [a, b]
         self.lists: set[str] = set()  # names that hold Python lists
+        self.tuples: set[str] = set()  # names that hold tuple displays
         self.trees: set[str] = set()  # names that may hold containers of arrays (arguments)
         self.containers: set[str] = set()  # names that hold a list or dict wherever they hold any
         self.open_tuples = False  # a pullback: the tuples' adjoints come from a caller
@@ -124,7 +125,8 @@ class Adjoints:
             table.set_array(name, owned=True)  # a rule already built it under its own name
             return
         self.shared(value)
-        if defined and name in self.trees:  # containers add element by element
+        if defined and (name in self.trees or name in self.lists or name in self.tuples):
+            # containers add element by element (+ would join them)
             value = nodes.call(self.helper(runtime.add_adjoints), [nodes.load(adjoint), value])
             owned = False
         elif defined and table.owned(name) and self.ctx.floating and not self.ctx.other_arrays:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gast
 
 from .. import runtime
+from ..analyse.containers import may_be_an_array
 from ..front import nodes
 from ..normalize.ir import Operation
 
@@ -36,6 +37,14 @@ def tuple_adjoint(adjoints, parts: list[str], whole: str) -> gast.expr | None:
             elements.append(nodes.call(adjoints.ctx.numpy_name("zeros_like"), [held]))
     table.discard_all(parts)
     return nodes.tuple_(elements)
+
+
+def as_made(adjoints, op: Operation, g: gast.expr) -> gast.expr:
+    """The tuple adjoint `g` of `a, b = t` as the adjoint of what made `t`: where that may be
+    an array (a helper's), an array as the code runs."""
+    if op.target in adjoints.trees and may_be_an_array(op):
+        return nodes.call(adjoints.helper(runtime.as_gradient), [g, nodes.load(op.target)])
+    return g
 
 
 def tuple_elements(adjoints, op: Operation, g: gast.expr) -> None:

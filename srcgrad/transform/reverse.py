@@ -19,7 +19,7 @@ import gast
 
 from .. import runtime
 from ..analyse import memory
-from ..analyse.containers import certain, lists, trees, unpackings
+from ..analyse.containers import certain, lists, trees, tuples, unpackings
 from ..analyse.in_place import argument_copies
 from ..analyse.program import Program, analysed, bound_at, may_be_complex
 from ..analyse.reals import COMPLEX, REAL
@@ -127,6 +127,7 @@ def _sweep(ctx, program: Program, wrt: list[str], params: set[str], mode: Mode):
         adjoints.reals = program.reals
     adjoints.components = components
     adjoints.lists = lists(ops)
+    adjoints.tuples = tuples(ops)
     adjoints.trees = trees(ctx, ops)
     adjoints.containers = certain(ctx, ops)
     adjoints.open_tuples = mode is Mode.VJP

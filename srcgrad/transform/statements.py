@@ -83,10 +83,10 @@ class StatementAdjoints:
         parts = a.components.get(op.target)
         if parts is not None:
             g = containers.tuple_adjoint(a, parts, op.target)
-            if g is None:
-                return None
-            a.origin = nodes.origin_of(stmt)
-            return g, None
+            if g is not None:
+                a.origin = nodes.origin_of(stmt)
+                g = containers.as_made(a, op, g), None
+            return g
         if op.target not in a.table:
             return None
         a.origin = nodes.origin_of(stmt)

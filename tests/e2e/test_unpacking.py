@@ -120,3 +120,98 @@ def test_unpacking_another_number_of_values_is_refused_where_python_raises(fn, m
             srcgrad.grad(fn)(x)
         else:
             srcgrad.forward(fn)(np.ones(3), x)
+
+
+# ---- a value taken apart, or joined, more than once: its adjoint's parts added, never joined ----
+
+
+def _row_means(p):
+    return p.mean(axis=1, keepdims=True)  # (an array of a shape the caller does not know)
+
+
+def _pair(p):
+    return p[0] * 2.0, np.sin(p[1])
+
+
+def _halves(p):
+    return np.split(p.ravel(), 2)
+
+
+def rows_of_a_helper_s_array(x, Y):
+    a, b = _row_means(Y)
+    return np.sum(a * b * x)
+
+
+def a_helper_s_array_unpacked_twice(x, Y):
+    h = _row_means(Y)
+    a, b = h
+    c, d = h
+    return np.sum(b * c) + np.sum(x)
+
+
+def a_helper_s_tuple_unpacked_twice(x, Y):
+    h = _pair(Y)
+    a, b = h
+    c, d = h
+    return np.sum(a * d * x)
+
+
+def a_helper_s_list_joined_twice(x, Y):
+    parts = _halves(Y)
+    w = np.vstack(parts)
+    return np.sum(w**3) + np.sum(np.concatenate(parts) * np.tile(x, 2))
+
+
+def a_tuple_unpacked_twice(x, Y):
+    t = (x * 2.0, np.sin(Y[0]))
+    p, q = t
+    r, s = t
+    return np.sum(p * s) + np.sum(q)
+
+
+def a_tuple_joined_twice(x, Y):
+    t = (x * 2.0, np.sin(Y[0]))
+    w = np.vstack(t)
+    return np.sum(w**3) + np.sum(np.concatenate(t) * Y.ravel())
+
+
+def a_list_copied_and_stacked_twice(x, Y):
+    xs = [x * 2.0, np.sin(Y[1])]
+    ys = xs
+    return np.sum(np.stack(ys) ** 2) + np.sum(np.stack(xs) * Y)
+
+
+def a_list_copied_and_unpacked_twice(x, Y):
+    xs = [x * 2.0, np.sin(Y[1])]
+    ys = xs
+    a, b = ys
+    c, d = xs
+    return np.sum(a * d) + np.sum(b * c)
+
+
+TAKEN_APART_TWICE = [
+    rows_of_a_helper_s_array,
+    a_helper_s_array_unpacked_twice,
+    a_helper_s_tuple_unpacked_twice,
+    a_helper_s_list_joined_twice,
+    a_tuple_unpacked_twice,
+    a_tuple_joined_twice,
+    a_list_copied_and_stacked_twice,
+    a_list_copied_and_unpacked_twice,
+]
+
+
+@pytest.mark.parametrize("fn", TAKEN_APART_TWICE, ids=lambda f: f.__name__)
+def test_a_value_taken_apart_twice_in_both_modes(fn):
+    x, Y = np.array([0.7, -1.0]), np.array([[0.3, 1.2], [-0.4, 0.9]])
+    if fn is rows_of_a_helper_s_array or fn is a_helper_s_array_unpacked_twice:
+        x = x[:1]
+    value, grads = srcgrad.value_and_grad(fn, wrt=(0, 1))(x, Y)
+    assert value == pytest.approx(fn(x, Y), rel=1e-12)
+    expected = finite_differences(fn, (x, Y), wrt=(0, 1))
+    for got, want in zip(grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    tangents = (np.ones_like(x), np.full_like(Y, 0.5))
+    _, tangent = srcgrad.jvp(fn, (x, Y), tangents)
+    want = sum(np.sum(e * t) for e, t in zip(expected, tangents))
+    assert tangent == pytest.approx(want, rel=1e-6)
