@@ -239,11 +239,7 @@ class StatementAdjoints:
         adjoint = a.name(array)
         value = stmt.value
         if a.shapes.get(array) == ():  # `y[()] = v` of a 0-d array: all of it
-            if a.is_active(value):
-                a.contribute(value.id, nodes.load(adjoint))
-            a.emit(nodes.assign(adjoint, nodes.const(0.0)))
-            a.table.set_owned(array)
-            return
+            return _whole_of_a_number(a, array, value)
         # (of a shape not known, the adjoint may be a NumPy number, which `dx[i] = 0.0` cannot
         # change: a 0-d view's, `np.cos(w)` of a 0-d array; zero_at copies it)
         in_place = a.table.owned(array) and a.shapes.get(array) is not None
@@ -461,3 +457,14 @@ def _only_operand(op: Operation, operand: gast.Name) -> bool:
 def _has_list(index: gast.expr) -> bool:
     """An index with a list in it (`x[[0, 0]]`) may name an element twice."""
     return any(isinstance(n, gast.List) for n in nodes.walk(index))
+
+
+def _whole_of_a_number(a, array: str, value: gast.expr) -> None:
+    """`y[()] = v` (`y[...] = v`) of a 0-d array: `v` gets y's adjoint, which is zero before
+    (`y[...] = y` changes nothing)."""
+    if isinstance(value, gast.Name) and value.id == array:
+        return
+    if a.is_active(value):
+        a.contribute(value.id, a.load(array))
+    a.emit(nodes.assign(a.name(array), nodes.const(0.0)))
+    a.table.set_owned(array)
