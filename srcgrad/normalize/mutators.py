@@ -74,9 +74,9 @@ class _Rewrite(nodes.Transformer):
         self.before: list[gast.stmt] = []
         self.top = top  # the statement's whole value: a writing call may be rewritten there only
 
-    def refuse(self, what: str, hint: str, into: str = "an array or list") -> None:
+    def refuse(self, what: str, hint: str) -> None:
         raise UnsupportedSyntaxError(
-            f"{what}, which writes into {into} in place, is not supported",
+            f"{what}, which writes into an array or list in place, is not supported",
             self.origin,
             hint or "compute a new value and assign it",
         )
@@ -99,6 +99,8 @@ class _Rewrite(nodes.Transformer):
             return self.out(node, out)
         if out is not None:
             node.keywords = [k for k in node.keywords if k is not out]
+        if isinstance(func, gast.Attribute) and func.attr in _ATTRIBUTE_WRITERS:
+            return node  # (a change of an object: normalize/objects.py refuses it, and says so)
         if isinstance(func, gast.Attribute) and not self.ctx.is_global_reference(func):
             if func.attr in _WRITING_METHODS or func.attr in _REFUSED_METHODS:
                 self.alone(node)
@@ -107,6 +109,8 @@ class _Rewrite(nodes.Transformer):
                 return self.dunder(node, func.value, func.attr)
             return self.method(node, func.value, func.attr)
         obj = self.ctx.resolve(func)
+        if obj is setattr or obj is delattr:
+            return node  # (as above)
         if obj is operator.setitem and len(node.args) == 3 and not node.keywords:
             self.alone(node)
             return self.assigned(*node.args)  # operator.setitem(a, i, v): a[i] = v
@@ -147,8 +151,7 @@ class _Rewrite(nodes.Transformer):
             name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "this call")
             self.refuse(f"'{name}'", "")
         if writes(obj) and getattr(obj, "__name__", "") != "append":  # (a record: below)
-            into = "an object" if obj in (setattr, delattr) else "an array or list"
-            self.refuse(f"'{called(obj)}'", _instead(obj, node), into)
+            self.refuse(f"'{called(obj)}'", _instead(obj, node))
         return node
 
     def dunder(self, node: gast.Call, receiver: gast.expr, method: str) -> gast.expr:
@@ -287,6 +290,7 @@ class _Rewrite(nodes.Transformer):
 
 
 _WRITING_METHODS = {"sort", "fill", "partition", "put"}  # rewritten on a name
+_ATTRIBUTE_WRITERS = {"__setattr__", "__delattr__"}  # (object.__setattr__ and o.__setattr__)
 
 
 def _instead(obj, call: gast.Call) -> str:
@@ -294,8 +298,6 @@ def _instead(obj, call: gast.Call) -> str:
     statement = writers.OPERATOR_WRITERS.get(obj)
     if statement is not None:  # (operator.iadd(y, x): write y += x)
         return "write " + statement.format(*[spelling(a) for a in call.args], "a", "b", "v")
-    if obj in (setattr, delattr):
-        return "return the new value and use it (or make a new object from it)"
     name = getattr(obj, "__name__", "")
     if name in writers.DUNDER_ADVICE:
         return writers.DUNDER_ADVICE[name]

@@ -47,12 +47,13 @@ def test_a_call_for_its_effect_with_a_moving_value_is_checked():
     lines = _guarded(
         """
         def f(w):
+            s = np.sum(w)
             acc = Acc()
-            acc.add(w)
             acc.tick()
-            return np.sum(w)
+            acc.add(w)
+            return s
         """
-    )
+    )  # (acc or w read after acc.add(w) would be refused before: analyse/memory.py)
     k = lines.index("acc.add(w)")
     assert lines[k - 1] == "state_kept(acc.add, (0,), w)"
     assert not lines[lines.index("acc.tick()") - 1].startswith("state_kept")

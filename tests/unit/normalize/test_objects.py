@@ -112,7 +112,10 @@ def test_a_cached_property_is_a_getter_that_checks_nothing_is_kept():
     ("line", "what"),
     [
         ('setattr(ns, "v", w)', "'setattr(...)', which sets an attribute"),
-        ('object.__setattr__(ns, "v", w)', "'object.__setattr__(...)'"),
+        (
+            'object.__setattr__(ns, "v", w)',
+            "'ns.__setattr__(...)'",
+        ),  # (read as ns.__setattr__: normalize/spellings.py)
         ('ns.__setattr__("v", w)', "'ns.__setattr__(...)'"),
         ('delattr(ns, "v")', "'delattr(...)'"),
         ("ns.items.append(w)", "'.append()' of a value held by an attribute or an element"),
