@@ -217,7 +217,7 @@ class StatementAdjoints:
         index = place.slice
         key = nodes.index_value(index)
         by_key = isinstance(key, gast.Constant) and isinstance(key.value, str)  # (a dict's)
-        if array in a.containers or (by_key and array in a.trees):
+        if array in a.containers or (by_key and not isinstance(a.shapes.get(array), tuple)):
             self._container_setitem(stmt, array, key)
             return
         if array in a.trees and array in a.table:  # (an array a helper returned, read by
