@@ -396,6 +396,8 @@ def _called(ctx, stmt, op, helper, name: str) -> None:
     call = nodes.call(
         nodes.load(ctx.support.name_for(helper, name)), [nodes.copy(a) for a in op.args]
     )
+    if nodes.is_augmented(stmt):  # (`xs += [v]` of a list: xs changes in place)
+        nodes.mark_augmented(call)
     stmt.value = call
     op.key = helper
 

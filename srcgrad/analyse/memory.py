@@ -37,6 +37,7 @@ from ..front.reading import MISSING
 from ..normalize import normalize, outer_writes
 from ..normalize.ir import Kind, Operation, is_user_function, operation
 from ..normalize.objects import classes
+from . import element_updates
 from .activity import varied_names
 from .in_place import SHARING
 from .liveness import live_after
@@ -80,9 +81,10 @@ class State:
 
     points: dict[str, frozenset] = field(default_factory=dict)
     holds: dict[tuple, frozenset] = field(default_factory=dict)
+    twice: frozenset = frozenset()  # (container, object): it may hold the object at two places
 
     def copy(self) -> State:
-        return State(dict(self.points), dict(self.holds))
+        return State(dict(self.points), dict(self.holds), self.twice)
 
     def join(self, other: State) -> State:
         points = {
@@ -93,13 +95,15 @@ class State:
             o: self.holds.get(o, frozenset()) | other.holds.get(o, frozenset())
             for o in {*self.holds, *other.holds}
         }
-        return State(points, holds)
+        return State(points, holds, self.twice | other.twice)
 
-    def reach(self, objects) -> frozenset:
-        """`objects` and everything they hold, and what that holds, ..."""
+    def reach(self, objects, through: frozenset = frozenset()) -> frozenset:
+        """`objects` and everything they hold, and what that holds, ... (`through`: containers
+        whose contents are left out)"""
         found, pending = set(objects), list(objects)
         while pending:
-            for inner in self.holds.get(pending.pop(), ()):
+            outer = pending.pop()
+            for inner in self.holds.get(outer, ()) if outer not in through else ():
                 if inner not in found:
                     found.add(inner)
                     pending.append(inner)
@@ -108,8 +112,10 @@ class State:
     def renewed(self, site: int) -> None:
         """The statement `site` makes a new object: the one it made before is an older one."""
         recent, old = ("new", site, True), ("new", site, False)
-        rename = lambda objs: frozenset(old if o == recent else o for o in objs)  # noqa: E731
+        one = lambda o: old if o == recent else o  # noqa: E731
+        rename = lambda objs: frozenset(one(o) for o in objs)  # noqa: E731
         self.points = {n: rename(objs) for n, objs in self.points.items()}
+        self.twice = frozenset((one(c), one(o)) for c, o in self.twice)
         holds = {}
         for obj, inner in self.holds.items():
             key = old if obj == recent else obj
@@ -127,6 +133,11 @@ class Update:
     callee: str | None = None  # a call of the user's function that writes into its argument
     parameter: str | None = None
     state: State | None = None  # where each name points just before it
+    through: frozenset = frozenset()  # `c[k] += v`: c's objects, which take the array back
+    method: str | None = None  # a method that changes its value as it runs (`d["h"].pop()`)
+    reads: frozenset = frozenset()  # the names that method's arguments read
+    receiver: str = ""  # the value it is called on, as the user wrote it
+    grows: bool = False  # it may change how many elements a list or dict holds
 
 
 @dataclass
@@ -179,6 +190,10 @@ class _Flow:
             for p in params
             if ctx.dtypes.get(p) not in (None, "float", "int") and ctx.shapes.get(p) == ()
         }
+        self.written_back: set[str] = set()  # `t` of `c[k] += v`, which `c[k] = t` stores back
+        self.unproven: list = []  # `c[k] += v` where what c holds is not known
+        self.sized: dict[str, frozenset] = {}  # `n = len(xs)`: the objects n counts
+        self.grown: list = []  # (loop, update): a list changes length while a loop runs over it
 
     def start(self) -> State:
         """Each parameter points to the caller's object (written out: a loop's join of the
@@ -215,6 +230,7 @@ class _Flow:
                 state = self.statement(stmt, self.ops[id(stmt)], state)
             elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
                 self.effect_call(stmt, stmt.value, state)
+                element_updates.method_change(self, stmt, stmt.value, state)
         return state
 
     def loop(self, stmt, state: State) -> State:
@@ -223,13 +239,18 @@ class _Flow:
         so this ends)."""
         entry = state.copy()
         seen = len(self.updates)
+        counted = element_updates.counted(self, stmt) if isinstance(stmt, gast.For) else None
         while True:
             del self.updates[seen:]
             after = self.block(stmt.body, state.copy())
             joined = entry.join(after).join(state)
             if joined == state:
-                return state
+                break
             state = joined
+        for update in self.updates[seen:] if counted else ():
+            if update.grows and update.objects & counted:
+                self.grown.append((stmt, update))
+        return state
 
     def statement(self, stmt, op: Operation, state: State) -> State:
         target = op.target
@@ -238,22 +259,31 @@ class _Flow:
             value = op.args[2]
             if isinstance(self.ctx.shapes.get(target), tuple):
                 return state  # (an array of known shape: `x[i] = v` copies v's values)
+            if getattr(value, "id", None) in self.written_back:
+                return state  # (`c[k] += v`: the array c held goes back where it was)
             for obj in self.objects(state, nodes.load(target)):  # a list or dict element
                 self.store(stmt, state, obj, self.objects(state, value))
             return state
         if op.kind is Kind.APPEND:
             held = self.objects(state, nodes.load(target))
-            self.update(stmt, target, held, state)
+            self.update(stmt, target, held, state, grows=True)
             for obj in held:
                 self.store(stmt, state, obj, self.objects(state, op.args[1]))
             return state
         self.bound_by.setdefault(target, []).append(stmt)
+        if nodes.is_element_update(stmt) and element_updates.element_update(self, stmt, op, state):
+            return state
         if nodes.is_augmented(stmt):  # `y += v`: y's memory changes, y_1 names it
-            base = stmt.value.left
-            if isinstance(base, gast.Name) and self._may_be_an_array(base.id, state):
-                self.update(stmt, base.id, self.objects(state, base), state)
+            base = op.args[0] if op.args else None
+            if isinstance(base, gast.Name) and self.may_be_an_array(base.id, state):
+                joins = op.key in (runtime.joined, runtime.added)  # (`xs += [v]` of a list)
+                self.update(stmt, base.id, self.objects(state, base), state, grows=joins)
+                for obj in self.objects(state, base) if joins else ():
+                    self.store(stmt, state, obj, self.contents(state, op.args[1]))
                 state.points[target] = self.objects(state, base)
                 return state
+        if op.kind is Kind.CALL:
+            element_updates.sized(self, op, state)
         state.points[target] = self.result(stmt, op, state)
         if self.ctx.shapes.get(target) == () and op.kind is Kind.CALL and _in(op.key, _MAKERS):
             self.zero_d |= state.points[target]  # np.array(0.0), np.zeros(()): 0-d arrays
@@ -265,7 +295,7 @@ class _Flow:
             self.zero_d |= state.points[target]  # z[..., -1] of a vector: a 0-d view
         return state
 
-    def _may_be_an_array(self, name: str, state: State) -> bool:
+    def may_be_an_array(self, name: str, state: State) -> bool:
         """`name` may hold an array, which `+=` changes in place (a number it rebinds): its
         shape is not (), or it may hold a 0-d array made by a constructor or passed in."""
         if self.ctx.shapes.get(name) != ():
@@ -286,6 +316,8 @@ class _Flow:
         if op.kind is Kind.USER:
             return self.user_call(stmt, op, state)
         if op.kind is Kind.UNKNOWN:  # a method of a value: its result may be any part of it
+            if isinstance(stmt.value, gast.Call):  # (`v = d.pop(k)`: d changes too)
+                element_updates.method_change(self, stmt, stmt.value, state)
             operands = [*op.args, *op.keywords.values()]
             if op.callee is not None:
                 operands.append(
@@ -317,21 +349,30 @@ class _Flow:
         obj = ("new", id(stmt), True)
         if container:
             self.containers |= {obj, ("new", id(stmt), False)}
-        if holding:
-            self.store(
-                stmt, state, obj, frozenset().union(*(self.objects(state, h) for h in holding))
-            )
+        for part in holding:
+            self.store(stmt, state, obj, self.objects(state, part))
         return frozenset({obj})
+
+    def contents(self, state: State, node) -> frozenset:
+        """What the list `node` (a name or a display) may hold."""
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return frozenset().union(*(self.objects(state, e) for e in node.elts))
+        held = self.objects(state, node)
+        return state.reach(held) - held
 
     def store(self, stmt, state: State, container, objects: frozenset) -> None:
         """`container` holds `objects` from `stmt` on (an append, a display, `d[k] = v`)."""
-        state.holds[container] = state.holds.get(container, frozenset()) | objects
+        already = state.holds.get(container, frozenset())
+        state.twice |= {(container, o) for o in objects & already}  # (`[y, y]`, in a loop)
+        state.holds[container] = already | objects
         for obj in objects:
             self.stored_by.setdefault(obj, stmt)
 
     def element(self, op: Operation, state: State, stmt=None) -> frozenset:
         """`y = x[i]`: a view of an array (a number, when it is one element), or what a list,
         tuple or dict holds."""
+        if isinstance(op.args[0], (gast.List, gast.Tuple)):  # (`[y, z][i]`: y or z itself)
+            return self.contents(state, op.args[0])
         source = self.objects(state, op.args[0])
         held = state.reach(source) - source
         index = op.args[1] if len(op.args) > 1 else None
@@ -461,11 +502,13 @@ class _Flow:
                 known.append((param, shape, shape == () and bool(objects & self.zero_d)))
         return tuple(sorted(known))
 
-    def update(self, stmt, name: str, objects, state: State, callee=None, parameter=None) -> None:
+    def update(
+        self, stmt, name: str, objects, state: State, callee=None, parameter=None, **facts
+    ) -> None:
         objects = frozenset(objects) - self.immutable
-        if objects:
+        if facts.pop("keep", False) or objects:
             self.updates.append(
-                Update(stmt, name, frozenset(objects), callee, parameter, state.copy())
+                Update(stmt, name, frozenset(objects), callee, parameter, state.copy(), **facts)
             )
 
 
@@ -566,9 +609,16 @@ def check(
     copies: dict[str, gast.stmt] = {}
     for stmt, callee, written in flow.global_calls:
         _refuse_global_call(ctx, stmt, callee, written)
+    for stmt, container in flow.unproven:
+        element_updates.refuse_unproven(ctx, stmt, container)
+    for loop, update in flow.grown:
+        element_updates.refuse_growth(ctx, loop, update)
     for update in flow.updates:
-        _refuse_global(ctx, update)
         after = live.get(id(update.stmt), frozenset())
+        if update.method is not None:  # (run as it is)
+            element_updates.check_method(flow, update, after, output)
+            continue
+        _refuse_global(ctx, update)
         for obj in update.objects:  # (a helper writing into the caller's array too)
             if obj[0] == "param":
                 copies.setdefault(obj[1], update.stmt)
@@ -582,11 +632,16 @@ def check(
             continue
         op = ops.get(id(update.stmt))
         made = {op.target} if op is not None and op.kind is not Kind.SETITEM else set()
+        if {(c, o) for c in update.through for o in update.objects} & update.state.twice:
+            element_updates.refuse_element(ctx, update, None)
         for other in sorted(after - {update.name} - made):
             held = flow.objects(update.state, nodes.load(other))
+            reached = update.state.reach(held, update.through) - held
+            if update.through and (held | reached) & update.objects:
+                element_updates.refuse_element(ctx, update, other)
             if held & update.objects:
                 _refuse(ctx, flow, update, other, "shares")
-            if (update.state.reach(held) - held) & update.objects:
+            if reached & update.objects:
                 _refuse(ctx, flow, update, other, "holds")
     return copies
 

@@ -42,6 +42,20 @@ def is_augmented(stmt: gast.stmt) -> bool:
     return isinstance(stmt, gast.Assign) and getattr(stmt.value, _AUGMENTED, False)
 
 
+_ELEMENT = "srcgrad_element_update"  # on the value of `c[k] = c[k] + v` written `c[k] += v`
+
+
+def mark_element_update(value: gast.expr) -> gast.expr:
+    setattr(value, _ELEMENT, True)
+    return value
+
+
+def is_element_update(stmt: gast.stmt) -> bool:
+    """`t = c[k] op v` that the user wrote `c[k] op= v`: where `c[k]` is an array that a list,
+    tuple or dict holds, NumPy changes that array in place (then stores it back)."""
+    return isinstance(stmt, gast.Assign) and getattr(stmt.value, _ELEMENT, False)
+
+
 def mark_adjoint(stmt: gast.stmt) -> gast.stmt:
     setattr(stmt, _ADJOINT, True)
     return stmt

@@ -1,5 +1,9 @@
 """Plain assignments only: `x += y` becomes `x = x + y`, `x: float = v` becomes `x = v`.
 
+Both are marked: `x += y` changes x's memory where x is an array, and `c[k] += y` changes the
+memory of the element where `c[k]` is an array a list, tuple or dict holds (analyse/memory.py
+follows both).
+
 >>> from srcgrad.normalize.example import show
 >>> show(run, '''
 ... def f(x, y):
@@ -27,6 +31,8 @@ class _Expand(nodes.Transformer):
         value = nodes.binop(current, node.op, node.value)
         if isinstance(node.target, gast.Name):  # an array's memory changes: see analyse/in_place.py
             nodes.mark_augmented(value)
+        elif isinstance(node.target, gast.Subscript):  # an element's, too: see analyse/memory.py
+            nodes.mark_element_update(value)
         return nodes.assign(node.target, value, nodes.origin_of(node))
 
     def visit_AnnAssign(self, node: gast.AnnAssign) -> gast.Assign:

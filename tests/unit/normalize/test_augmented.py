@@ -167,3 +167,14 @@ def test_plain_assignments_are_left_alone():
             return z
     """
     assert after(source) == code(source)
+
+
+def test_an_element_target_is_marked_as_an_update_of_the_element():
+    _, tree = normalized("""
+        def f(x, y):
+            x[0] += y
+            z = x[0] + y
+            return z
+    """)
+    assert [nodes.is_element_update(s) for s in tree.body[:2]] == [True, False]
+    assert not nodes.is_augmented(tree.body[0])
