@@ -344,13 +344,18 @@ class _Flow:
             return made
         return self.new(stmt, state)
 
-    def new(self, stmt, state: State, holding=(), container=False) -> frozenset:
-        state.renewed(id(stmt))
-        obj = ("new", id(stmt), True)
+    def new(self, stmt, state: State, holding=(), container=False, site=None) -> frozenset:
+        site = id(stmt) if site is None else site
+        state.renewed(site)
+        obj = ("new", site, True)
         if container:
-            self.containers |= {obj, ("new", id(stmt), False)}
+            self.containers |= {obj, ("new", site, False)}
         for part in holding:
-            self.store(stmt, state, obj, self.objects(state, part))
+            if isinstance(part, (gast.List, gast.Tuple)):  # (`[[a], [b]]`: new lists too)
+                held = self.new(stmt, state, part.elts, container=True, site=id(part))
+            else:
+                held = self.objects(state, part)
+            self.store(stmt, state, obj, held)
         return frozenset({obj})
 
     def contents(self, state: State, node) -> frozenset:
