@@ -25,10 +25,12 @@ import operator
 
 import gast
 
+from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..front import nodes
+from ..front import nodes, reading
 from ..front.emit import unparse
 from ..normalize.ir import Kind
+from .shapes import TREES
 
 # methods that change the list, dict or set they are called on; those that change its length
 CHANGING = {"sort", "reverse", "__setitem__", "__iadd__"}
@@ -56,10 +58,14 @@ def element_update(flow, stmt: gast.Assign, op, state) -> bool:
     container = _container_of(flow, base.id)
     if container is None or isinstance(flow.ctx.shapes.get(getattr(container, "id", None)), tuple):
         return False  # (a part of an array: a view of it, which `c[k] = t` writes back)
+    if not _stored_back(flow, op.target, container) or _a_copy(flow, container):
+        return False  # (a copy srcgrad made, `copied(cell)` of outer_writes: its own arrays)
     outer = _objects(flow, state, container)
-    elements = flow.objects(state, base) - outer
+    elements = frozenset(o for o in flow.objects(state, base) - outer if _followed(flow, o))
     known = bool(outer) and all(o in flow.containers and o[0] == "new" for o in outer)
-    if not known:  # (an argument's list or dict, what a call made: what it holds is not known)
+    if not known and any(
+        _may_be_a_container(flow, o) for o in outer
+    ):  # (an argument's list or dict, what a call made: what it holds is not known)
         flow.update(stmt, base.id, frozenset(o for o in outer if o[0] == "param"), state)
         flow.unproven.append((stmt, container))
         return False
@@ -78,6 +84,39 @@ def _container_of(flow, name: str):
     if op is None or op.key is not operator.getitem:
         return None
     return op.args[0]
+
+
+def _followed(flow, obj) -> bool:
+    """An object this analysis follows: one the function made, a module's, or an argument
+    known to be an array (a helper's argument of no known kind is its caller's to follow)."""
+    if obj[0] != "param":
+        return True
+    return flow.ctx.dtypes.get(obj[1]) not in (None, "float", "int", *TREES)
+
+
+def _may_be_a_container(flow, obj) -> bool:
+    """A list, tuple or dict, or what a call made that may be one (not an array NumPy or
+    arithmetic on arrays made)."""
+    if obj in flow.containers:
+        return True
+    if obj[0] == "param":
+        return flow.ctx.dtypes.get(obj[1]) in (None, *TREES)
+    return obj not in flow.arrays
+
+
+def _a_copy(flow, container) -> bool:
+    """`c = copied(...)`: a list or dict of new arrays, each held there once."""
+    made = flow.bound_by.get(getattr(container, "id", None), [])
+    ops = [flow.ops.get(id(stmt)) for stmt in made]
+    return bool(ops) and all(op is not None and op.key is runtime.copied for op in ops)
+
+
+def _stored_back(flow, name: str, container) -> bool:
+    """`c[k] = name` stores the new element into the container it was read from."""
+    for op in flow.ops.values():
+        if op.kind is Kind.SETITEM and getattr(op.args[2], "id", None) == name:
+            return getattr(container, "id", None) == op.target
+    return False
 
 
 def _objects(flow, state, node) -> frozenset:
@@ -126,6 +165,18 @@ def sized(flow, op, state) -> None:
     """`n = len(xs)`: the objects n counts (a loop over xs runs n steps)."""
     if op.key is builtins.len and op.args:
         flow.sized[op.target] = flow.objects(state, op.args[0])
+
+
+def makes_an_array(flow, op, state) -> bool:
+    """A NumPy function's result, or arithmetic of no list, tuple or dict."""
+    if op.key is not None and reading.module_of(op.key).startswith("numpy"):
+        return True
+    operands = [flow.objects(state, a) for a in op.args]
+    return op.key in _ARITHMETIC and not any(o & flow.containers for o in operands)
+
+
+_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg}
+_ARITHMETIC |= {operator.pow, operator.matmul, operator.pos, operator.floordiv, operator.mod}
 
 
 def counted(flow, loop) -> frozenset:

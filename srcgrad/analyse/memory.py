@@ -194,6 +194,7 @@ class _Flow:
         self.unproven: list = []  # `c[k] += v` where what c holds is not known
         self.sized: dict[str, frozenset] = {}  # `n = len(xs)`: the objects n counts
         self.grown: list = []  # (loop, update): a list changes length while a loop runs over it
+        self.arrays: set = set()  # objects NumPy's functions or arithmetic on arrays made
 
     def start(self) -> State:
         """Each parameter points to the caller's object (written out: a loop's join of the
@@ -285,6 +286,8 @@ class _Flow:
         if op.kind is Kind.CALL:
             element_updates.sized(self, op, state)
         state.points[target] = self.result(stmt, op, state)
+        if op.kind is Kind.CALL and element_updates.makes_an_array(self, op, state):
+            self.arrays |= state.points[target]
         if self.ctx.shapes.get(target) == () and op.kind is Kind.CALL and _in(op.key, _MAKERS):
             self.zero_d |= state.points[target]  # np.array(0.0), np.zeros(()): 0-d arrays
         if (
@@ -498,13 +501,16 @@ class _Flow:
     def shapes_of(self, bindings: dict, state: State | None = None) -> tuple:
         """The `(parameter, shape, zero_d)` of a call's arguments whose shapes are known;
         `zero_d`: the argument may be an array of no axes (`x[..., -1]`), which `q -= v` in
-        the callee changes in place (a number it would rebind)."""
+        the callee changes in place (a number it would rebind). A list, tuple or dict has the
+        shape "tree": its element is no view of it."""
         known = []
         for param, node in bindings.items():
             shape = self.ctx.shapes.get(node.id) if isinstance(node, gast.Name) else None
+            objects = self.objects(state, node) if state is not None else frozenset()
             if isinstance(shape, tuple):
-                objects = self.objects(state, node) if state is not None else frozenset()
                 known.append((param, shape, shape == () and bool(objects & self.zero_d)))
+            elif objects and objects <= self.containers:
+                known.append((param, "tree", False))
         return tuple(sorted(known))
 
     def update(
@@ -897,12 +903,14 @@ def _summarized(fn, known: tuple) -> Summary:
         if ops[id(stmt)].kind is Kind.USER:
             bind_user_call(ctx, stmt, ops[id(stmt)], set())
     params = [a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs]
-    shapes = {param: shape for param, shape, _ in known}
+    shapes = {param: shape for param, shape, _ in known if shape != "tree"}
     if shapes:  # (what is one element of an array, a number, and no view of it)
         ctx.shapes = infer(list(ops.values()), shapes)
-    for param, _, zero_d in known:
+    for param, shape, zero_d in known:
         if zero_d:  # (an array of no axes: updated in place by `q -= v`)
             ctx.dtypes[param] = "float64"
+        if shape == "tree":  # (a list or dict: its elements are no views of it)
+            ctx.dtypes[param] = "tree"
     flow = _Flow(ctx, ops, params, summary_of)
     state = flow.block(body, flow.start())
     writes, where = set(), {}
