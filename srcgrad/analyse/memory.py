@@ -421,7 +421,10 @@ class _Flow:
             )
         )
         if summary.parts is None:
-            return shared | self.new(stmt, state)
+            made = self.new(stmt, state)
+            if not summary.sequence:  # (not a list or tuple it built: for `c[k] += v`)
+                self.arrays |= {*made, ("new", id(stmt), False)}
+            return shared | made
         inner = {label for part in summary.parts for label in part if label[0] != "param"}
         for label in inner:  # (one new object per piece of memory the helper made)
             state.renewed((id(stmt), label))
