@@ -74,12 +74,25 @@ def _run_as_it_is(ctx, stmt: gast.stmt, ops: dict, active: set) -> gast.Call | N
         call = stmt.value
     else:
         return None
-    if not isinstance(call, gast.Call):
+    if not isinstance(call, gast.Call) or _element_method(ctx, call.func):
         return None
     callee = ctx.resolve(call.func)
     if callee is MISSING or isinstance(callee, types.MethodType) or is_object(callee):
         return call
     return None
+
+
+def _element_method(ctx, func: gast.expr) -> bool:
+    """`hist["loss"].append(v)`: a writing method of an element of the function's own
+    container, which analyse/element_updates.py follows (a log nobody reads runs as it is)."""
+    if not (isinstance(func, gast.Attribute) and func.attr in MUTATING):
+        return False
+    root = func.value
+    if not isinstance(root, gast.Subscript):
+        return False
+    while isinstance(root, gast.Subscript):
+        root = root.value
+    return isinstance(root, gast.Name) and not ctx.is_global_reference(func.value)
 
 
 def _moving(call: gast.Call, varied: frozenset) -> tuple:
