@@ -7,14 +7,11 @@ user's `file:line:col`, the construct, and what to write instead when there is s
 
 from __future__ import annotations
 
-import functools
-
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from ..rules.registry import calls_functions
-from . import nodes, reading
-from .reading import MISSING, Parsed
+from . import nodes
+from .reading import Parsed
 
 STATEMENTS = (
     gast.Assign,
@@ -80,10 +77,6 @@ OPERATORS = (
     gast.NotIn,
 )
 
-# functions whose first argument may be a lambda: normalize/iterators.py writes their calls as
-# comprehensions and loops that call it by a name of its own
-ITERATING = (map, filter, functools.reduce)
-
 # What to call a construct in a message, and what to do instead.
 DESCRIPTIONS: dict[type, tuple[str, str]] = {
     gast.TryStar: ("'except*'", "catch the exception group with a plain 'except'"),
@@ -102,7 +95,6 @@ DESCRIPTIONS: dict[type, tuple[str, str]] = {
         "an async function",
         "differentiate a plain function, and await the async code outside it",
     ),
-    gast.Lambda: ("a lambda inside the function", "define a function at module level"),
     gast.SetComp: ("a set comprehension", "build a list comprehension instead"),
     gast.DictComp: (
         "a dict comprehension",
@@ -241,9 +233,6 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         if len(stmt.targets) != 1:
             _reject(parsed, stmt, "chained assignment (a = b = ...)", "assign one name at a time")
         _check_target(parsed, stmt.targets[0], stmt.value)
-        if isinstance(stmt.value, gast.Lambda) and isinstance(stmt.targets[0], gast.Name):
-            _check_lambda(parsed, stmt.value)  # f = lambda x: ...: inlined where it is called
-            return
     if isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
         _check_target(parsed, stmt.target, None)
         if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
@@ -262,14 +251,18 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
 
 
 def _check_lambda(parsed: Parsed, node: gast.Lambda) -> None:
+    """A lambda: inlined where it is called (normalize/lambdas.py), or made a nested function
+    (normalize/lambda_defs.py, normalize/closures.py); its defaults and body pass the fence."""
     args = node.args
-    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+    if args.vararg or args.kwarg or args.posonlyargs:
         _reject(
             parsed,
             node,
-            "a lambda with default, keyword-only or star parameters",
-            "define a function at module level",
+            "a lambda with '*args', '**kwargs' or positional-only parameters",
+            "name each parameter: lambda a, b: ...",
         )
+    for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+        _check_expression(parsed, default)
     _check_expression(parsed, node.body)
 
 
@@ -329,12 +322,13 @@ def _check_target(
 
 def _check_expression(parsed: Parsed, node: gast.AST) -> None:
     inside = nodes.walk(node)
-    mapped = _mapped_lambdas(parsed, inside)
-    skipped = {id(inner) for lam in mapped for inner in nodes.walk(lam)}
-    for lam in mapped:  # map(lambda v: ..., xs): normalize/iterators.py names it
-        _check_lambda(parsed, lam)
+    lambdas = [n for n in inside if isinstance(n, gast.Lambda)]
+    skipped = {id(inner) for lam in lambdas for inner in nodes.walk(lam) if inner is not lam}
     for child in inside:
         if id(child) in skipped:
+            continue
+        if isinstance(child, gast.Lambda):
+            _check_lambda(parsed, child)
             continue
         if isinstance(child, (gast.expr_context, *OPERATORS)):
             continue
@@ -348,27 +342,6 @@ def _check_expression(parsed: Parsed, node: gast.AST) -> None:
             )
         if not isinstance(child, EXPRESSIONS) and not isinstance(child, OPERATORS):
             _reject_node(parsed, child, near=node)
-
-
-def _mapped_lambdas(parsed: Parsed, inside: list) -> list:
-    """The lambdas given as the function of `map`, `filter` or `functools.reduce`, and those
-    passed to a function of the user's, to a value called or to a library function that calls
-    them (`odeint`) (normalize/closures.py makes them functions of their own), among the nodes
-    of an expression (`inside`, as nodes.walk gives them)."""
-    if not any(isinstance(n, gast.Lambda) for n in inside):
-        return []  # (the common case: nothing to find, no call to resolve)
-    local = nodes.names_stored(parsed.tree)
-    found = []
-    for call in inside:
-        if not isinstance(call, gast.Call):
-            continue
-        callee = parsed.namespace.resolve(call.func, local)
-        if call.args and isinstance(call.args[0], gast.Lambda) and callee in ITERATING:
-            found.append(call.args[0])
-        elif callee is MISSING or reading.has_user_source(callee) or calls_functions(callee):
-            passed = [*call.args, *(k.value for k in call.keywords)]
-            found += [a for a in passed if isinstance(a, gast.Lambda)]
-    return found
 
 
 def _is_starred_name(node: gast.expr) -> bool:

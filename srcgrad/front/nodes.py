@@ -353,6 +353,13 @@ def function_def(name: str, params: Sequence[str], body: list[gast.stmt]) -> gas
     )
 
 
+def function_of_lambda(name: str, lam: gast.Lambda) -> gast.FunctionDef:
+    """`def name(<the lambda's parameters, as written>): return <its body>`."""
+    made = function_def(name, [], [ret(lam.body, origin_of(lam))])
+    made.args = lam.args
+    return stamp(made, origin_of(lam))
+
+
 def with_keyword_only(fn: gast.FunctionDef, names: Sequence[str]) -> gast.FunctionDef:
     """`fn` with keyword-only parameters `names` added, without defaults (in place)."""
     fn.args.kwonlyargs = [*fn.args.kwonlyargs, *(param(n) for n in names)]

@@ -1,7 +1,7 @@
 """The `lambdas` pass alone: a lambda bound to a name is inlined where it is called (its
 parameters replaced by the arguments all at once, each argument kept whole), its assignment
-disappears (a block left empty holds `pass`), and a lambda whose name is assigned again or that
-is used other than by a call is refused with an `UnsupportedSyntaxError` naming the line."""
+disappears (a block left empty holds `pass`). (A lambda whose name is assigned again or that is
+used other than by a call is a nested function before this pass: test_lambda_defs.py.)"""
 
 from __future__ import annotations
 
@@ -137,33 +137,6 @@ def test_a_function_without_lambdas_is_unchanged():
             return z
     """
     assert after(source) == code(source)
-
-
-def test_a_lambda_whose_name_is_assigned_again_is_refused_at_the_lambda():
-    message = refused(
-        """
-        def f(x):
-            sq = lambda a: a * a
-            if x > 0:
-                sq = x
-            return sq
-        """,
-        "sq = lambda",
-    )
-    assert "the lambda 'sq' is bound to a name that is assigned again" in message
-
-
-def test_a_lambda_used_as_a_value_is_refused_where_it_is_used():
-    message = refused(
-        """
-        def f(x):
-            sq = lambda a: a * a
-            g = sq
-            return g
-        """,
-        "g = sq",
-    )
-    assert "the lambda 'sq' is used as a value, not called" in message
 
 
 def test_a_lambda_calling_another_lambda_is_inlined_through_both():
