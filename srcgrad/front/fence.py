@@ -213,7 +213,12 @@ def _check_statement(parsed: Parsed, stmt: gast.stmt) -> None:
         for item in stmt.items:
             _check_expression(parsed, item.context_expr)
             if item.optional_vars is not None and not isinstance(item.optional_vars, gast.Name):
-                _reject(parsed, item.optional_vars, "a 'with ... as' target that is not a name", "")
+                _reject(
+                    parsed,
+                    item.optional_vars,
+                    "a 'with ... as' target that is not a name",
+                    "bind a name (with m as v:) and unpack v in the block",
+                )
         _check_block(parsed, stmt.body)
         return
     if isinstance(stmt, gast.FunctionDef):
@@ -269,11 +274,16 @@ def _check_lambda(parsed: Parsed, node: gast.Lambda) -> None:
 def _check_loop_target(parsed: Parsed, target: gast.expr) -> None:
     if isinstance(target, gast.Name) or _is_starred_name(target):
         return
-    if isinstance(target, gast.Tuple):
+    if isinstance(target, (gast.Tuple, gast.List)):  # (a list target: normalize/list_targets.py)
         for element in target.elts:
             _check_loop_target(parsed, element)
         return
-    _reject(parsed, target, "a loop variable that is not a name or a tuple of names", "")
+    _reject(
+        parsed,
+        target,
+        "a loop variable that is not a name or a tuple of names",
+        "loop over a name and assign it in the body: for v in xs: x[i] = v",
+    )
 
 
 def _check_target(
@@ -281,25 +291,8 @@ def _check_target(
 ) -> None:
     if isinstance(target, gast.Name):
         return
-    if isinstance(target, gast.Tuple) and all(
-        isinstance(e, (gast.Name, gast.Subscript, gast.Tuple))
-        or (_is_starred_name(e) and not nested)
-        for e in target.elts
-    ):  # ((W1, b1), (W2, b2) = params: a tuple of tuples, unpacked in turn)
-        starred = any(_is_starred_name(e) for e in target.elts)  # a, *rest = xs
-        if (
-            isinstance(value, gast.Tuple)
-            and not any(isinstance(e, gast.Starred) for e in value.elts)
-            and (
-                len(value.elts) < len(target.elts) - 1
-                if starred
-                else len(value.elts) != len(target.elts)
-            )
-        ):
-            _reject(parsed, target, "unpacking a tuple display of another length", "")
-        for element in target.elts:  # (a[i], a[j] = a[j], a[i]: each an update of an array)
-            if not _is_starred_name(element):
-                _check_target(parsed, element, None, nested=True)
+    if isinstance(target, (gast.Tuple, gast.List)):  # ([a, b] = t is a, b = t)
+        _check_unpacking(parsed, target, value, nested)
         return
     if isinstance(target, gast.Subscript):
         if isinstance(target.value, gast.Name):
@@ -317,7 +310,41 @@ def _check_target(
             "assignment to an attribute (in-place update)",
             "compute a new value instead",
         )
-    _reject(parsed, target, f"assignment to {type(target).__name__}", "")
+    _reject(parsed, target, f"assignment to {type(target).__name__}", "assign to a name")
+
+
+def _check_unpacking(parsed: Parsed, target: gast.expr, value: gast.expr | None, nested: bool):
+    """`a, (b, [c, d]), *rest = t`: names, elements of arrays and tuples of them, unpacked in
+    turn; one starred name, at the outer level."""
+    for element in target.elts:
+        if isinstance(element, gast.Starred) and not _is_starred_name(element):
+            _reject(parsed, element, "a starred target that is not a name", "write *rest")
+        if isinstance(element, gast.Starred) and nested:
+            _reject(
+                parsed,
+                element,
+                "a starred name inside a nested tuple target",
+                "unpack the inner tuple in a statement of its own: a, inner = t; b, *rest = inner",
+            )
+    starred = any(_is_starred_name(e) for e in target.elts)  # a, *rest = xs
+    if (
+        isinstance(value, (gast.Tuple, gast.List))
+        and not any(isinstance(e, gast.Starred) for e in value.elts)
+        and (
+            len(value.elts) < len(target.elts) - 1
+            if starred
+            else len(value.elts) != len(target.elts)
+        )
+    ):
+        _reject(
+            parsed,
+            target,
+            "unpacking a display of another length",
+            "Python raises ValueError here: give as many names as values",
+        )
+    for element in target.elts:  # (a[i], a[j] = a[j], a[i]: each an update of an array)
+        if not _is_starred_name(element):
+            _check_target(parsed, element, None, nested=True)
 
 
 def _check_expression(parsed: Parsed, node: gast.AST) -> None:

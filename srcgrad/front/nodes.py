@@ -237,6 +237,12 @@ def tuple_(elts: Iterable[gast.expr], ctx: gast.expr_context | None = None) -> g
     return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
 
 
+def tuple_like(node: gast.List) -> gast.Tuple:
+    """The tuple with `node`'s elements, context, place and origin (`[a, b] = t` is `a, b = t`)."""
+    made = gast.copy_location(gast.Tuple(elts=node.elts, ctx=node.ctx), node)
+    return stamp(made, origin_of(node))
+
+
 def list_(elts: Iterable[gast.expr], ctx: gast.expr_context | None = None) -> gast.List:
     return gast.List(elts=list(elts), ctx=ctx or gast.Load())
 

@@ -30,6 +30,7 @@ from . import (
     jumps,
     lambda_defs,
     lambdas,
+    list_targets,
     loops,
     method_calls,
     mutators,
@@ -44,6 +45,7 @@ from . import (
 )
 
 PASSES = (
+    list_targets,
     exceptions,
     spellings,
     starred,

@@ -215,3 +215,89 @@ def test_a_value_taken_apart_twice_in_both_modes(fn):
     _, tangent = srcgrad.jvp(fn, (x, Y), tangents)
     want = sum(np.sum(e * t) for e, t in zip(expected, tangents))
     assert tangent == pytest.approx(want, rel=1e-6)
+
+
+def list_inside_a_tuple(x):
+    a, (b, [c, d]) = x[0], (x[1], [x[2], x[3]])
+    return a * b * c * d
+
+
+def list_target(x):
+    [a, b] = x[:2]
+    [c, *rest] = x[2:]
+    return np.sum(a * b * c * rest[0])
+
+
+def list_loop_target(x):
+    total = 0.0
+    for [a, b] in [(x[0], x[1]), (x[2], x[3])]:
+        total = total + a * b
+    return total
+
+
+def list_loop_targets_of_an_argument(pairs):
+    total = 0.0
+    for a, [b, c] in pairs:
+        total = total + a * b * c
+    return total
+
+
+def test_a_list_inside_a_loop_target_of_an_argument():
+    pairs = [(1.0, (2.0, 3.0)), (0.5, [4.0, -1.0])]
+    got = srcgrad.grad(list_loop_targets_of_an_argument)(pairs)
+    assert got == [(6.0, (3.0, 2.0)), (-4.0, [-0.5, 2.0])]
+
+
+@pytest.mark.parametrize(
+    "fn", [list_inside_a_tuple, list_target, list_loop_target], ids=lambda f: f.__name__
+)
+def test_a_list_target_is_a_tuple_target_in_both_modes(fn):
+    x = np.array([0.7, -1.0, 2.0, 0.2])
+    value, grad = srcgrad.value_and_grad(fn)(x)
+    assert value == pytest.approx(fn(x), rel=1e-12)
+    np.testing.assert_allclose(grad, finite_differences(fn, (x,)), rtol=1e-6, atol=1e-8)
+    _, tangent = srcgrad.forward(fn)(np.ones(4), x)
+    assert tangent == pytest.approx(np.sum(grad), rel=1e-9)
+
+
+def nested_list_of_a_tuple_argument(t):
+    a, (b, [c, d]) = t
+    return a * b * c * d
+
+
+def test_a_nested_list_target_of_a_tuple_argument():
+    t = (1.0, (2.0, [3.0, 4.0]))
+    assert srcgrad.grad(nested_list_of_a_tuple_argument)(t) == (24.0, (12.0, [8.0, 6.0]))
+
+
+def starred_in_a_nested_target(x):
+    a, (b, *rest) = x[0], x[1:]
+    return a * b * rest[0]
+
+
+def attribute_in_a_loop_target(x):
+    y = np.zeros(1)
+    for y.flat in x:
+        pass
+    return y
+
+
+def element_of_an_element_in_a_tuple(x):
+    y = np.zeros((2, 2))
+    y[0][1], b = x[0], x[1]
+    return y * b
+
+
+@pytest.mark.parametrize(
+    ("fn", "said", "hint"),
+    [
+        (starred_in_a_nested_target, "a starred name inside a nested tuple target", "inner"),
+        (attribute_in_a_loop_target, "a loop variable that is not a name", "for v in xs"),
+        (element_of_an_element_in_a_tuple, "element of an element", "x[i, j]"),
+    ],
+)
+def test_every_refused_target_says_what_to_write_instead(fn, said, hint):
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as error:
+        srcgrad.grad(fn)(np.ones(4))
+    assert said in str(error.value)
+    assert hint in error.value.hint
