@@ -11,6 +11,8 @@ the code checks as it runs):
 * `f(*pair)` is `f(pair[0], pair[1])`, `[*xs, y]` is `[xs[0], xs[1], y]`, `f(**kw)` is
   `f(a=kw['a'])`, `{**d, 'b': v}` a display of every key;
 * `first, *rest = xs` is `first = xs[0]` and `rest = xs[1:]` (a list of its items);
+* `d.get(k, default)` with a constant key is `d[k]` where `k` is one of the keys, else the
+  default (a params dict argument with an optional entry);
 * `zip(*pairs)` is `zip(pairs[0], pairs[1])`, and unpacked (`xs, ys = zip(*pairs)`) the
   tuples of the transposition;
 * a call of the user's function that has `*args` or `**kwargs` parameters calls a copy of it
@@ -93,6 +95,7 @@ class Const:
 
 _UNSET = object()  # no binding of the name has been read yet (where the fixed point starts)
 _SCALARS = (int, float, complex, str, bool, type(None))
+_PLAIN = (gast.Name, gast.Constant, gast.Load, gast.UnaryOp, gast.USub, gast.UAdd)
 # builtins that read a list or dict and keep no reference to it, nor change it
 _READERS = {len, tuple, list, dict, zip, enumerate, sum, min, max, sorted, reversed, any, all}
 _READERS |= {print, isinstance, repr, str, iter, map, filter, set, frozenset}
@@ -667,7 +670,32 @@ class _Expressions(nodes.Transformer):
         node.keywords = self._keywords(node.keywords)
         if any(isinstance(a, gast.Starred) for a in node.args):
             return self._shape_method(node)
-        return self.owner.specialised(node)
+        got = self._get(node)
+        return got if got is not None else self.owner.specialised(node)
+
+    def _get(self, call: gast.Call) -> gast.expr | None:
+        """`d.get(k, default)` on a dict whose keys are known, `k` a constant: `d[k]` where k
+        is one of them, else the default (None without one). A default that may do anything
+        when computed is still computed, as Python computes it: `(d[k], default)[0]`."""
+        func = call.func
+        if not (
+            isinstance(func, gast.Attribute)
+            and func.attr == "get"
+            and isinstance(func.value, gast.Name)
+            and not call.keywords
+            and len(call.args) in (1, 2)
+        ):
+            return None
+        found, key = self.structures.of(func.value), self.structures.of(call.args[0])
+        if not (isinstance(found, Keys) and isinstance(key, Const) and key.kind in (str, int)):
+            return None
+        default = call.args[1] if len(call.args) == 2 else nodes.const(None)
+        if key.value not in found.keys:
+            return default
+        item = nodes.subscript(func.value, nodes.const(key.value))
+        if all(isinstance(n, _PLAIN) for n in nodes.walk(default)):
+            return item
+        return nodes.subscript(nodes.tuple_([item, default]), nodes.const(0))
 
     def visit_Tuple(self, node: gast.Tuple) -> gast.expr:
         self.generic_visit(node)
@@ -1272,7 +1300,8 @@ def _code_named(code: types.CodeType, name: str):
 
 
 def _needed(tree: gast.FunctionDef, ctx) -> bool:
-    """The function has a star, a `**`, or a call of a function with star parameters."""
+    """The function has a star, a `**`, a call of a function with star parameters, or a
+    call of a method `.get`."""
     for node in nodes.walk(tree):
         if isinstance(node, gast.Starred):
             return True
@@ -1284,6 +1313,8 @@ def _needed(tree: gast.FunctionDef, ctx) -> bool:
         if joined and isinstance(node.right, (gast.Tuple, gast.List)):  # (`args + (x,)`)
             return True
         called = isinstance(node, gast.Call) and isinstance(node.func, (gast.Name, gast.Attribute))
+        if called and isinstance(node.func, gast.Attribute) and node.func.attr == "get":
+            return True  # (`d.get(k, default)`: `_Expressions._get`)
         if called and _has_star_parameters(ctx.resolve(node.func)):
             return True
     return False

@@ -216,6 +216,42 @@ def test_double_star_of_known_keys_passes_each_keyword():
     """)
 
 
+def test_get_of_a_dict_of_known_keys_is_the_item_or_the_default():
+    assert after(
+        """
+        def f(p, x):
+            d = {'a': x}
+            return p.get('w') * p.get('b', 0.0) + d.get('a', x) + d.get('z', -1.0) + p.get('c')
+    """,
+        {"w": X, "b": 1.0},
+        X,
+    ) == code("""
+        def f(p, x):
+            d = {'a': x}
+            return p['w'] * p['b'] + d['a'] + -1.0 + None
+    """)
+
+
+def test_get_keeps_a_default_computed_by_a_call_and_a_dict_that_changes():
+    assert after(
+        """
+        def f(p, x):
+            return p.get('w', np.zeros(3))
+    """,
+        {"w": X},
+        X,
+    ) == code("""
+        def f(p, x):
+            return (p['w'], np.zeros(3))[0]
+    """)
+    changed = """
+        def f(q, x):
+            q['c'] = x
+            return q.get('c', x)
+    """
+    assert after(changed, {"w": X}, X) == code(changed)
+
+
 def test_the_structure_of_an_argument_is_known_from_the_signature():
     assert after(
         """
