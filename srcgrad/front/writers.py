@@ -7,7 +7,9 @@ a ufunc's `.at`), `operator`'s in-place functions and `setitem`/`delitem`, `seta
 unbound or bound, and a `functools.partial` of any of them. However a call reaches one of these
 (an alias, `getattr(np, "copyto")`, `type(y).__setitem__`), the normalize passes see the same
 object and write it as the update it is (`y[i] = v`, `y += v`) or refuse it at its line.
-A function or method of the user's is not one: the analyses read its source (`memory.Summary`).
+A function or method of the user's is not one: the analyses read its source (`memory.Summary`);
+a method named as a writer (`ema.update(v)`) is the user's where the class of the object it is
+called on is known (`method_writes`).
 """
 
 from __future__ import annotations
@@ -145,6 +147,20 @@ def _library_method(function: types.FunctionType) -> bool:
     """A Python method of a library's class (not the user's: the analyses read those)."""
     module = getattr(function, "__module__", None) or ""
     return "." in function.__qualname__ and module.split(".")[0] in _LIBRARY_PYTHON
+
+
+def method_writes(kind: type | None, method: str) -> bool:
+    """A call of `method` on an object of class `kind` (None: not known where the call is made)
+    may write as a list's, a dict's or an array's method of that name does: true unless the
+    class is known and its attribute of that name is no writer (the user's own `update`,
+    whose source the analyses read)."""
+    if kind is None:
+        return True
+    try:
+        found = getattr(kind, method)
+    except AttributeError:  # (set on the instance: not known)
+        return True
+    return writes(found)
 
 
 def called(obj: object) -> str:

@@ -43,6 +43,7 @@ from ..front.reading import has_user_source
 from ..front.writers import called, writes
 from .closures import passes_a_name
 from .method_calls import containers
+from .objects import classes
 
 # methods that write into their receiver, with what to write instead
 _REFUSED_METHODS = {
@@ -67,10 +68,10 @@ def _everything() -> gast.expr:
 class _Rewrite(nodes.Transformer):
     """Rewrites the writing calls of one statement; `before` collects what runs first."""
 
-    def __init__(self, ctx, origin, kinds: dict[str, str], top=None):
+    def __init__(self, ctx, origin, kinds: dict, top=None):
         self.ctx = ctx
         self.origin = origin
-        self.kinds = kinds  # the names that are only lists or only dicts
+        self.kinds = kinds  # the names that are only lists or only dicts, or of a user's class
         self.before: list[gast.stmt] = []
         self.top = top  # the statement's whole value: a writing call may be rewritten there only
 
@@ -102,6 +103,9 @@ class _Rewrite(nodes.Transformer):
         if isinstance(func, gast.Attribute) and func.attr in _ATTRIBUTE_WRITERS:
             return node  # (a change of an object: normalize/objects.py refuses it, and says so)
         if isinstance(func, gast.Attribute) and not self.ctx.is_global_reference(func):
+            receiver = func.value.id if isinstance(func.value, gast.Name) else None
+            if not writers.method_writes(self.kinds.get((receiver, "class")), func.attr):
+                return node  # (the user's own `ema.update(v)`: its source is read)
             if func.attr in _WRITING_METHODS or func.attr in _REFUSED_METHODS:
                 self.alone(node)
             if func.attr in writers.DUNDER_ADVICE:
@@ -404,7 +408,9 @@ def _read_only(value: gast.expr) -> bool:
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    tree.body = _block(tree.body, ctx, containers(tree, ctx))
+    kinds: dict = containers(tree, ctx)
+    kinds.update({(name, "class"): kind for name, kind in classes(tree, ctx).items()})
+    tree.body = _block(tree.body, ctx, kinds)
     _mark_records(tree, ctx)
 
 

@@ -37,13 +37,23 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..front import nodes
 from ..front.reading import MISSING
-from ..front.writers import MUTATING_METHODS, called, writes
+from ..front.writers import MUTATING_METHODS, called, method_writes, writes
+from .objects import classes
 
 
 class _Spellings(nodes.Transformer):
-    def __init__(self, ctx):
-        self.ctx = ctx
+    def __init__(self, ctx, tree: gast.FunctionDef):
+        self.ctx, self.tree = ctx, tree
         self.callees: set[int] = set()  # the nodes called where they are named
+        self.classes: dict | None = None  # the names of a user's class (found when needed)
+
+    def _may_write(self, node: gast.Attribute) -> bool:
+        """`y.update` may be a dict's: not where `y` is of a user's class whose `update` is its
+        own."""
+        if self.classes is None:
+            self.classes = classes(self.tree, self.ctx)
+        receiver = node.value.id if isinstance(node.value, gast.Name) else None
+        return method_writes(self.classes.get(receiver), node.attr)
 
     def refuse(self, node: gast.AST, what: str, hint: str) -> None:
         raise UnsupportedSyntaxError(
@@ -125,7 +135,7 @@ class _Spellings(nodes.Transformer):
         """`node`, not called where it is named: refused if calling it would write."""
         obj = self.resolved(node)
         if obj is MISSING and isinstance(node, gast.Attribute):
-            if node.attr in MUTATING_METHODS:  # a method of one of the function's values
+            if node.attr in MUTATING_METHODS and self._may_write(node):  # (of a value's)
                 spelled = nodes.dotted_name(node) or f"....{node.attr}"
                 self.refuse(node, f"the method '{spelled}'", _advice(node.attr))
             return
@@ -202,4 +212,4 @@ class _Replace(nodes.Transformer):
 
 def run(tree: gast.FunctionDef, ctx) -> None:
     _aliases(tree, ctx)
-    _Spellings(ctx).visit(tree)
+    _Spellings(ctx, tree).visit(tree)
