@@ -1,4 +1,5 @@
-"""A lambda used as a value is a nested function of its own, which normalize/closures.py lifts.
+"""A lambda used as a value is a nested function of its own, which normalize/closures.py lifts;
+a nested function used as a value reads what Python would read.
 
 `fs = [np.tanh, lambda z: z ** 3]`, `sorted(pairs, key=lambda p: p[0])`, a dict of lambdas:
 each lambda is `def _lambda(z): return z ** 3` (its parameters, defaults included, as
@@ -13,7 +14,8 @@ reads them where it is made (normalize/closures.py, `closure`). The two agree wh
 name is bound only before the statement that makes the lambda, or when the lambda is passed to
 a function of the user's or to a library function that calls it (called before the call
 returns); refused otherwise, as is a lambda in a comprehension that reads the comprehension's
-variable.
+variable. The same holds of every nested function used as a value (`fs = [step]`), checked
+here too.
 
 >>> from srcgrad.normalize.example import show
 >>> show(run, '''
@@ -47,8 +49,13 @@ _SIMPLE = (gast.Name, gast.Constant, gast.Attribute, gast.Tuple, gast.Load, gast
 
 
 def run(tree: gast.FunctionDef, ctx) -> None:
-    if not any(isinstance(n, gast.Lambda) for n in nodes.walk(tree)):
-        return  # (the common case: no lambda)
+    if any(isinstance(n, gast.Lambda) for n in nodes.walk(tree)):
+        _made(tree, ctx)
+    _check_functions(tree, ctx)
+
+
+def _made(tree: gast.FunctionDef, ctx) -> None:
+    """The lambdas of the function made nested functions."""
     bound = [_bound(stmt) for stmt in tree.body]
     body: list = []
     for index, stmt in enumerate(tree.body):
@@ -63,6 +70,54 @@ def run(tree: gast.FunctionDef, ctx) -> None:
         stmt = values.visit(stmt)
         body.extend([*values.made, stmt])
     tree.body = body
+
+
+def _check_functions(tree: gast.FunctionDef, ctx) -> None:
+    """A nested function used as a value (a lambda made one, or a `def`) reads the names it
+    reads where it is used as a value (normalize/closures.py): none may be bound there or
+    after, as Python would read the later value when it is called."""
+    defs = {s.name: s for s in tree.body if isinstance(s, gast.FunctionDef)}
+    if not defs:
+        return
+    bound = [_bound(stmt) for stmt in tree.body]
+    for index, stmt in enumerate(tree.body):
+        if isinstance(stmt, gast.FunctionDef):
+            continue
+        for use in _value_uses(stmt, defs, ctx):
+            fn = defs[use.id]
+            own = nodes.names_stored(fn)
+            reads = set().union(*(nodes.names_read(s) for s in fn.body)) - own - set(defs)
+            for name in sorted(reads):
+                if any(name in names for names in bound[index:]):
+                    _refuse(
+                        ctx,
+                        use,
+                        f"the nested function '{use.id}' used as a value, which reads "
+                        f"'{name}', bound again at or after this line (Python reads it when "
+                        "the function is called)",
+                        f"pass '{name}' to the function as an argument, or give the value it "
+                        "should see a name of its own, bound once before this line",
+                    )
+
+
+def _value_uses(stmt: gast.stmt, defs: dict, ctx) -> list[gast.Name]:
+    """The names of `defs` read in `stmt` other than called, or passed to a function of the
+    user's or to a library function that calls them (called before the call returns)."""
+    exempt: set[int] = set()
+    for node in nodes.walk(stmt):
+        if isinstance(node, gast.Call):
+            exempt.add(id(node.func))
+            callee = ctx.resolve(node.func)
+            if has_user_source(callee) or calls_functions(callee):
+                exempt |= {id(a) for a in [*node.args, *(k.value for k in node.keywords)]}
+    return [
+        n
+        for n in nodes.walk(stmt)
+        if isinstance(n, gast.Name)
+        and n.id in defs
+        and isinstance(n.ctx, gast.Load)
+        and id(n) not in exempt
+    ]
 
 
 def _bound(stmt: gast.stmt) -> set[str]:

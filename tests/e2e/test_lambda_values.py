@@ -2,7 +2,8 @@
 activations, as `sorted`'s key, in a dict dispatch table, given to np.apply_along_axis, bound
 to a name and passed around, with defaults. Values against plain Python, gradients against
 finite differences in both modes; the lambdas whose meaning would change are refused with
-advice at their line."""
+advice at their line (a nested function used as a value too: Python reads what it reads when
+it is called)."""
 
 from __future__ import annotations
 
@@ -113,9 +114,33 @@ def comprehension_variable(w):
     return np.sum(fs[1](X @ w))
 
 
+def nested_function_in_a_loop(w):
+    fs = []
+
+    def g(z):
+        return z * k * w
+
+    for k in range(3):  # noqa: B007 (g reads k)
+        fs.append(g)
+    return np.sum(fs[0](X))
+
+
+def nested_function_rebound_after(w):
+    a = w
+
+    def g(z):
+        return z * a
+
+    fs = [g]
+    a = w * 2.0
+    return np.sum(fs[0](X))
+
+
 @pytest.mark.parametrize(
     ("fn", "said"),
     [
+        (nested_function_in_a_loop, "the nested function 'g' used as a value, which reads 'k'"),
+        (nested_function_rebound_after, "the nested function 'g' used as a value, which reads"),
         (rebound_after, "reads 'a', which is bound again after the lambda is made"),
         (loop_variable, "reads 'k', which is bound again after the lambda is made"),
         (comprehension_variable, "a lambda inside a comprehension that reads its variable 'k'"),
