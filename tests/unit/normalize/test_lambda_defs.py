@@ -147,3 +147,38 @@ def test_a_function_without_lambdas_is_unchanged():
             return z
     """
     assert after(source) == code(source)
+
+
+def test_a_nested_function_used_as_a_value_before_a_name_it_reads_is_bound_again_is_refused():
+    message = refused(
+        """
+        def f(x):
+            def g(z):
+                return z * k
+            fs = []
+            for k in range(3):
+                fs.append(g)
+            return fs[0](x)
+        """,
+        "fs.append(g)",
+    )
+    assert "the nested function 'g' used as a value, which reads 'k'" in message
+
+
+def test_a_nested_function_passed_to_the_users_function_is_called_before_it_returns():
+    source = """
+        def f(x, w):
+            a = w
+
+            def g(z):
+                return z * a
+            for k in range(3):
+                a = a * k
+                x = helper(g, x)
+            gs = [g]
+            return gs[0](x)
+    """
+    fn = define(source, helper=lambda g, x: g(x))
+    ctx = normalized_until(fn, lambda_defs)
+    lambda_defs.run(ctx.parsed.tree, ctx)  # (a is bound last before `gs = [g]`: nothing refused)
+    assert "helper(g, x)" in text(ctx.parsed.tree)
