@@ -139,6 +139,7 @@ def method_change(flow, stmt: gast.stmt, call: gast.Call, state) -> None:
         or func.attr not in CHANGING | GROWING
         or flow.ctx.is_global_reference(func)
         or nodes.is_record(stmt)
+        or nodes.is_users_method(call)  # (the user's own `ema.update(v)`: normalize/mutators)
     ):
         return
     root = func.value

@@ -65,6 +65,17 @@ def is_adjoint(stmt: gast.stmt) -> bool:
     return getattr(stmt, _ADJOINT, False)
 
 
+def mark_users_method(call: gast.Call) -> gast.Call:
+    """`ema.update(v)` on an object of the user's class whose `update` is its own: no list's or
+    dict's method of that name (normalize/mutators.py found it by the object)."""
+    call._srcgrad_users_method = True
+    return call
+
+
+def is_users_method(call: gast.Call) -> bool:
+    return getattr(call, "_srcgrad_users_method", False)
+
+
 def mark_note(stmt: gast.stmt, note: str) -> gast.stmt:
     """A comment the emitted code puts on the line above `stmt` (what a schedule does)."""
     stmt._srcgrad_note = note

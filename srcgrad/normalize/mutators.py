@@ -105,7 +105,7 @@ class _Rewrite(nodes.Transformer):
         if isinstance(func, gast.Attribute) and not self.ctx.is_global_reference(func):
             receiver = func.value.id if isinstance(func.value, gast.Name) else None
             if not writers.method_writes(self.kinds.get((receiver, "class")), func.attr):
-                return node  # (the user's own `ema.update(v)`: its source is read)
+                return nodes.mark_users_method(node)  # (the user's own: its source is read)
             if func.attr in _WRITING_METHODS or func.attr in _REFUSED_METHODS:
                 self.alone(node)
             if func.attr in writers.DUNDER_ADVICE:
