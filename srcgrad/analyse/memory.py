@@ -33,6 +33,7 @@ from .. import runtime
 from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..front import fence, nodes, reading
 from ..front.context import Context
+from ..front.emit import spelling
 from ..front.reading import MISSING
 from ..normalize import normalize, outer_writes
 from ..normalize.ir import Kind, Operation, is_user_function, operation
@@ -500,6 +501,28 @@ class _Flow:
             if param in summary.writes and isinstance(root, gast.Name):
                 objects = state.reach(self.objects(state, root))
                 self.update(stmt, root.id, objects, state, callee=callee, parameter=param)
+                own = self.objects(state, node)  # (what it is, not what it holds)
+                self.shared_with_another(stmt, callee, bindings, param, own, state)
+
+    def shared_with_another(self, stmt, callee, bindings: dict, param: str, objects, state):
+        """`helper(y, y)`, `helper(y[1:], y)`, `helper(y, y.T)` where the helper writes into
+        one of the two: its code takes its parameters for different arrays (the write into one
+        would change the other in plain Python): refused at the call."""
+        objects = frozenset(objects) - self.immutable
+        for other, node in bindings.items():
+            if other == param or not objects:
+                continue
+            others = frozenset(self.objects(state, node)) - self.immutable
+            if objects & others:
+                name = getattr(callee, "__name__", "the function")
+                raise UnsupportedSyntaxError(
+                    f"a call of '{name}', which changes its argument '{param}' in place, "
+                    f"given memory its argument '{other}' shares, is not supported: srcgrad "
+                    f"takes the two for different arrays",
+                    self.ctx.origin(stmt),
+                    f"pass '{name}' a copy of one of them ({spelling(node)}.copy()), or have "
+                    f"it return the new array and assign what it returns",
+                )
 
     def shapes_of(self, bindings: dict, state: State | None = None) -> tuple:
         """The `(parameter, shape, zero_d)` of a call's arguments whose shapes are known;
