@@ -3,19 +3,8 @@
 `[a, b] = t`, `a, (b, [c, d]) = t` and `for [x, y] in pairs:` unpack exactly as their tuple
 spellings do, so every later pass sees only tuple targets.
 
->>> from srcgrad.normalize.example import show
->>> show(run, '''
-... def f(t, pairs):
-...     a, (b, [c, d]) = t
-...     for [x, y] in pairs:
-...         a = a + x * y
-...     return a * b * c * d
-... ''')
-def f(t, pairs):
-    a, (b, (c, d)) = t
-    for x, y in pairs:
-        a = a + x * y
-    return a * b * c * d
+(No doctest here: Python 3.10's `ast.unparse` writes the tuple target it makes in
+parentheses, later versions do not; tests/unit/normalize/test_list_targets.py shows the pass.)
 """
 
 from __future__ import annotations

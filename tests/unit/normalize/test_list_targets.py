@@ -3,6 +3,7 @@ is the tuple target it means; a list that is read (a display) stays a list."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 from passes import define, normalized_until, text
@@ -13,11 +14,17 @@ from srcgrad.normalize import list_targets
 def after(source: str) -> str:
     ctx = normalized_until(define(source), list_targets)
     list_targets.run(ctx.parsed.tree, ctx)
-    return text(ctx.parsed.tree)
+    return _spelled(text(ctx.parsed.tree))
 
 
 def code(source: str) -> str:
-    return textwrap.dedent(source).lstrip("\n")
+    return _spelled(textwrap.dedent(source).lstrip("\n"))
+
+
+def _spelled(source: str) -> str:
+    """`source` as this Python's `ast.unparse` writes it (3.10 puts a tuple target in
+    parentheses, later versions do not)."""
+    return ast.unparse(ast.parse(source)) + "\n"
 
 
 def test_list_targets_at_every_depth_are_tuples_and_displays_stay_lists():
