@@ -148,16 +148,7 @@ def may_be_an_array(op) -> bool:
 
 def _copied_from(ops: dict, names: set[str]) -> set[str]:
     """`names` and every name one of them is a copy of, however many copies away."""
-    names = set(names)
-    grown = True
-    while grown:
-        grown = False
-        for op in ops.values():
-            source = getattr(op.args[0], "id", None) if op.args else None
-            if op.kind is Kind.COPY and op.target in names and source and source not in names:
-                names.add(source)
-                grown = True
-    return names
+    return _closed_under_copies(ops, names, backwards=True)
 
 
 def trees(ctx, ops: dict) -> set[str]:
@@ -304,14 +295,23 @@ def unpackings(ctx, assigns: list, ops: dict) -> dict[str, list[str]]:
 
 def _with_copies(ops: dict, names: set[str]) -> set[str]:
     """`names` and every name copied from one of them, however many copies away."""
+    return _closed_under_copies(ops, names, backwards=False)
+
+
+def _closed_under_copies(ops: dict, names: set[str], backwards: bool) -> set[str]:
+    """`names` and, however many copies away, every name one of them is a copy of
+    (`backwards`) or every name copied from one of them."""
     names = set(names)
     grown = True
     while grown:
         grown = False
         for op in ops.values():
             source = getattr(op.args[0], "id", None) if op.args else None
-            if op.kind is Kind.COPY and source in names and op.target not in names:
-                names.add(op.target)
+            if op.kind is not Kind.COPY or not source:
+                continue
+            have, add = (op.target, source) if backwards else (source, op.target)
+            if have in names and add not in names:
+                names.add(add)
                 grown = True
     return names
 
